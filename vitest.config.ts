@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit specs sit beside the code; each app's e2e lives under apps/<app>/test/;
+// the cross-service e2e (real processes from dist/) lives under test/.
+export default defineConfig({
+  // Resolves @app/auth from tsconfig.json's paths, as the Nest build does.
+  resolve: { tsconfigPaths: true },
+  test: {
+    globals: true,
+    root: './',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['apps/*/src/**/*.spec.ts', 'libs/*/src/**/*.spec.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['apps/*/test/**/*.e2e-spec.ts', 'test/**/*.e2e-spec.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
