@@ -2,3 +2,4 @@
 export { MetricsModule } from './metrics/metrics.module.js';
 export type { MetricsModuleOptions } from './metrics/metrics.module-definition.js';
 export { Public } from './resource-server/public.decorator.js';
+export { cognitoIssuer, cognitoTokenUrl } from './cognito/cognito-urls.js';

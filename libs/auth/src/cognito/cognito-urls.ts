@@ -1,0 +1,37 @@
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const USER_POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
+const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The issuer (`iss`) of a Cognito user pool's tokens.
+ *
+ * @example
+ * ```ts
+ * cognitoIssuer('eu-west-1', 'eu-west-1_AbC123'); // https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123
+ * ```
+ */
+export function cognitoIssuer(region: string, userPoolId: string): string {
+  if (!REGION.test(region)) throw new TypeError(`Invalid AWS region "${region}"`);
+  if (!USER_POOL_ID.test(userPoolId)) throw new TypeError(`Invalid user pool id "${userPoolId}"`);
+  return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+}
+
+/**
+ * The token endpoint of a Cognito user pool domain. `domain` is either the
+ * prefix of an Amazon Cognito domain (`my-fleet`) or a custom domain's host
+ * name (`auth.example.com`).
+ *
+ * @example
+ * ```ts
+ * cognitoTokenUrl('my-fleet', 'eu-west-1'); // https://my-fleet.auth.eu-west-1.amazoncognito.com/oauth2/token
+ * cognitoTokenUrl('auth.example.com');      // https://auth.example.com/oauth2/token
+ * ```
+ */
+export function cognitoTokenUrl(domain: string, region?: string): string {
+  if (domain.includes('.')) return `https://${domain}/oauth2/token`;
+  if (!DOMAIN_PREFIX.test(domain)) throw new TypeError(`Invalid Cognito domain prefix "${domain}"`);
+  if (!region || !REGION.test(region)) {
+    throw new TypeError(`A Cognito domain prefix needs a valid AWS region, got "${region ?? ''}"`);
+  }
+  return `https://${domain}.auth.${region}.amazoncognito.com/oauth2/token`;
+}
