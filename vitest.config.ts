@@ -8,6 +8,10 @@ export default defineConfig({
   test: {
     globals: true,
     root: './',
+    // CI also writes a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: 'test-output/vitest.json' }]]
+      : ['default'],
     projects: [
       {
         extends: true,
