@@ -3,3 +3,12 @@ export { MetricsModule } from './metrics/metrics.module.js';
 export type { MetricsModuleOptions } from './metrics/metrics.module-definition.js';
 export { Public } from './resource-server/public.decorator.js';
 export { cognitoIssuer, cognitoTokenUrl } from './cognito/cognito-urls.js';
+export { LoggingModule, useStructuredLogger } from './observability/logging.module.js';
+export type { LoggingModuleOptions } from './observability/logging.module.js';
+export {
+  RequestIdContext,
+  propagateRequestId,
+  requestIdFrom,
+  REQUEST_ID_HEADER,
+} from './observability/request-id.js';
+export { scrubSecrets } from './observability/redaction.js';
