@@ -12,3 +12,6 @@ export {
   REQUEST_ID_HEADER,
 } from './observability/request-id.js';
 export { scrubSecrets } from './observability/redaction.js';
+export { HealthModule } from './observability/health.module.js';
+export type { HealthModuleOptions } from './observability/health.module.js';
+export type { ReadinessIndicator } from './observability/readiness-indicator.js';
