@@ -15,3 +15,29 @@ export { scrubSecrets } from './observability/redaction.js';
 export { HealthModule } from './observability/health.module.js';
 export type { HealthModuleOptions } from './observability/health.module.js';
 export type { ReadinessIndicator } from './observability/readiness-indicator.js';
+export { M2MClientModule } from './client/client.module.js';
+export type {
+  M2MClientModuleOptions,
+  M2MClientModuleExtras,
+} from './client/client.module-definition.js';
+export {
+  TokenProvider,
+  type TokenProviderOptions,
+  type TokenProviderDeps,
+  type TokenClock,
+} from './client/token-provider.js';
+export { TokenEndpointError, TokenEndpointUnavailableError } from './client/client.errors.js';
+export {
+  MemoryTokenCacheStore,
+  tokenCacheKey,
+  type TokenCacheStore,
+  type CachedToken,
+} from './client/token-cache.store.js';
+export type { RetryOptions } from './client/backoff.js';
+export type { ClientAuthMethod } from './client/token-endpoint.js';
+export {
+  InjectTokenProvider,
+  InjectM2MHttpService,
+  getTokenProviderToken,
+  getM2MHttpServiceToken,
+} from './client/client.tokens.js';

@@ -1,0 +1,61 @@
+/**
+ * The token endpoint answered with an OAuth error (`invalid_client`, `invalid_scope`,
+ * `unauthorized_client`, ...) or with something that is not a token. Never retried: asking
+ * again with the same credentials gets the same answer and costs a billed request.
+ * `code` is the OAuth error code; the message names the client, never its secret.
+ *
+ * @example
+ * ```ts
+ * try { await provider.getToken(); } catch (e) {
+ *   if (e instanceof TokenEndpointError && e.code === 'invalid_client') alertOnCall(e.clientId);
+ * }
+ * ```
+ */
+export class TokenEndpointError extends Error {
+  override readonly name = 'TokenEndpointError';
+
+  constructor(
+    /** The OAuth error code, or `invalid_token_response` / `unexpected_status`. */
+    readonly code: string,
+    readonly clientId: string,
+    /** HTTP status of the token endpoint's answer. */
+    readonly status: number,
+    /** The endpoint's `error_description`, if any. */
+    readonly description?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Token endpoint refused client "${clientId}": ${code}` +
+        (description ? ` (${description})` : ''),
+      options,
+    );
+  }
+}
+
+/**
+ * The token endpoint could not be reached or kept failing (network errors, timeouts,
+ * 5xx, 429) until the retry budget ran out, and no valid token was cached.
+ * `retryAfterSeconds` is a hint for callers answering 503.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof TokenEndpointUnavailableError) res.setHeader('Retry-After', e.retryAfterSeconds);
+ * ```
+ */
+export class TokenEndpointUnavailableError extends Error {
+  override readonly name = 'TokenEndpointUnavailableError';
+  readonly code = 'token_endpoint_unavailable';
+
+  constructor(
+    readonly clientId: string,
+    /** How many requests were made before giving up. */
+    readonly attempts: number,
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Token endpoint unavailable for client "${clientId}" after ${attempts} attempt(s)`,
+      options,
+    );
+  }
+}

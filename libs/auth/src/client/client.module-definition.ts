@@ -1,0 +1,29 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { TokenProviderOptions } from './token-provider.js';
+
+/** Options of one M2M client: its credentials, token handling and downstream API. */
+export interface M2MClientModuleOptions extends TokenProviderOptions {
+  /** The downstream API's base URL, e.g. `http://weather-api:3000`. */
+  baseURL?: string;
+  /** Timeout of each downstream request. Default 10,000 ms. */
+  requestTimeoutMs?: number;
+}
+
+/** Static extras: the name the client's providers are injected by. */
+export interface M2MClientModuleExtras {
+  name?: string;
+  isGlobal?: boolean;
+}
+
+export const {
+  ConfigurableModuleClass: M2MClientConfigurableModule,
+  MODULE_OPTIONS_TOKEN: M2M_CLIENT_OPTIONS,
+  OPTIONS_TYPE: M2M_CLIENT_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: M2M_CLIENT_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<M2MClientModuleOptions>({ moduleName: 'M2MClient' })
+  .setClassMethodName('register')
+  .setExtras<M2MClientModuleExtras>({ name: 'default', isGlobal: false }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
+  .build();

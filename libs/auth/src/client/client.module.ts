@@ -1,0 +1,101 @@
+import { HttpModule, HttpService } from '@nestjs/axios';
+import { type DynamicModule, Module, type OnModuleDestroy, type Provider } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { m2mClientMetrics } from './client.metrics.js';
+import {
+  M2M_CLIENT_ASYNC_OPTIONS_TYPE,
+  M2M_CLIENT_OPTIONS,
+  M2M_CLIENT_OPTIONS_TYPE,
+  M2MClientConfigurableModule,
+  type M2MClientModuleOptions,
+} from './client.module-definition.js';
+import { getM2MHttpServiceToken, getTokenProviderToken } from './client.tokens.js';
+import { attachM2MInterceptors } from './m2m-http.interceptors.js';
+import { TokenProvider } from './token-provider.js';
+
+const M2M_CLIENT_NAME = 'M2M_CLIENT_NAME';
+
+function clientParts(definition: DynamicModule, name: string): DynamicModule {
+  const optionalRegistry = { token: Registry, optional: true };
+  const providers: Provider[] = [
+    { provide: M2M_CLIENT_NAME, useValue: name },
+    {
+      provide: TokenProvider,
+      useFactory: (options: M2MClientModuleOptions, registry?: Registry) =>
+        new TokenProvider(options, { registry }),
+      inject: [M2M_CLIENT_OPTIONS, optionalRegistry],
+    },
+    { provide: getTokenProviderToken(name), useExisting: TokenProvider },
+    {
+      provide: getM2MHttpServiceToken(name),
+      useFactory: (
+        http: HttpService,
+        provider: TokenProvider,
+        options: M2MClientModuleOptions,
+        registry?: Registry,
+      ) => {
+        const axios = http.axiosRef;
+        if (options.baseURL) axios.defaults.baseURL = options.baseURL;
+        axios.defaults.timeout = options.requestTimeoutMs ?? 10_000;
+        attachM2MInterceptors(axios, provider, m2mClientMetrics(registry));
+        return http;
+      },
+      inject: [HttpService, TokenProvider, M2M_CLIENT_OPTIONS, optionalRegistry],
+    },
+  ];
+  return {
+    ...definition,
+    // Its own HttpModule, so its own axios instance: the interceptors stay on this client.
+    imports: [
+      ...(definition.imports ?? []),
+      HttpModule.registerAsync({
+        useFactory: () => ({ maxRedirects: 0 }),
+        extraProviders: [{ provide: M2M_CLIENT_NAME, useValue: name }],
+      }),
+    ],
+    providers: [...(definition.providers ?? []), ...providers],
+    exports: [getTokenProviderToken(name), getM2MHttpServiceToken(name)],
+  };
+}
+
+/**
+ * One machine-to-machine client: a {@link TokenProvider} (client-credentials tokens,
+ * cached, refreshed ahead, single flight) and an `HttpService` of its own that attaches
+ * them and retries once on a 401. Register it once per client; inject by name.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [
+ *     M2MClientModule.register({
+ *       name: 'weather-read',
+ *       tokenUrl: 'https://my-fleet.auth.eu-west-1.amazoncognito.com/oauth2/token',
+ *       clientId, clientSecret, scopes: ['weather-api/forecast.read'],
+ *       baseURL: 'https://weather-api.internal',
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
+ *
+ * // elsewhere
+ * constructor(@InjectM2MHttpService('weather-read') private readonly http: HttpService) {}
+ * ```
+ */
+@Module({})
+export class M2MClientModule extends M2MClientConfigurableModule implements OnModuleDestroy {
+  constructor(private readonly provider: TokenProvider) {
+    super();
+  }
+
+  static override register(options: typeof M2M_CLIENT_OPTIONS_TYPE): DynamicModule {
+    return clientParts(super.register(options), options.name ?? 'default');
+  }
+
+  static override registerAsync(options: typeof M2M_CLIENT_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return clientParts(super.registerAsync(options), options.name ?? 'default');
+  }
+
+  onModuleDestroy() {
+    this.provider.close();
+  }
+}

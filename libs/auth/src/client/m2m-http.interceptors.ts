@@ -1,0 +1,73 @@
+import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import type { M2MClientMetrics } from './client.metrics.js';
+import type { TokenProvider } from './token-provider.js';
+
+// String keys: axios's mergeConfig keeps unknown string keys across a retry, not symbols.
+const RETRIED = '__m2mRetried';
+const TOKEN = '__m2mToken';
+const STARTED = '__m2mStarted';
+
+type M2MConfig = InternalAxiosRequestConfig & {
+  [RETRIED]?: boolean;
+  [TOKEN]?: string;
+  [STARTED]?: number;
+};
+
+function statusClass(status: number | undefined) {
+  return status === undefined ? 'error' : `${Math.floor(status / 100)}xx`;
+}
+
+function redact(error: AxiosError) {
+  const headers = error.config?.headers;
+  if (headers?.has?.('Authorization')) headers.set('Authorization', '[REDACTED]');
+}
+
+/**
+ * Attaches `Authorization: Bearer <token>` to every request of `instance`, and on a 401
+ * gets a new token and retries the request once (never on 403, never twice).
+ */
+export function attachM2MInterceptors(
+  instance: AxiosInstance,
+  provider: TokenProvider,
+  metrics: M2MClientMetrics,
+) {
+  const clientId = provider.clientId;
+  const observe = (config: M2MConfig | undefined, status: number | undefined) => {
+    const started = config?.[STARTED];
+    if (!metrics.downstreamDuration || started === undefined) return;
+    metrics.downstreamDuration.observe(
+      {
+        client_id: clientId,
+        method: (config?.method ?? 'get').toUpperCase(),
+        status_class: statusClass(status),
+      },
+      (performance.now() - started) / 1000,
+    );
+  };
+
+  instance.interceptors.request.use(async (config: M2MConfig) => {
+    const token = await provider.getToken();
+    config.headers.set('Authorization', `Bearer ${token}`);
+    config[TOKEN] = token;
+    config[STARTED] = performance.now();
+    return config;
+  });
+
+  instance.interceptors.response.use(
+    (response) => {
+      observe(response.config as M2MConfig, response.status);
+      return response;
+    },
+    async (error: AxiosError) => {
+      const config = error.config as M2MConfig | undefined;
+      observe(config, error.response?.status);
+      if (error.response?.status === 401 && config && !config[RETRIED]) {
+        config[RETRIED] = true;
+        await provider.getToken({ forceRefresh: true, rejectedToken: config[TOKEN] });
+        return instance.request(config);
+      }
+      redact(error);
+      throw error;
+    },
+  );
+}

@@ -1,0 +1,175 @@
+import axios, { type AxiosInstance } from 'axios';
+import { fullJitterDelay, parseRetryAfter, type RetryOptions } from './backoff.js';
+import { TokenEndpointError, TokenEndpointUnavailableError } from './client.errors.js';
+import type { M2MClientMetrics } from './client.metrics.js';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+export interface TokenEndpointSettings {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: readonly string[];
+  authMethod: ClientAuthMethod;
+  timeoutMs: number;
+  retry: RetryOptions;
+}
+
+export interface Runtime {
+  now: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+}
+
+export interface TokenResponse {
+  accessToken: string;
+  expiresInSeconds: number;
+}
+
+type Attempt =
+  | { kind: 'ok'; token: TokenResponse }
+  | { kind: 'fatal'; error: Error }
+  | { kind: 'retry'; cause: Error; retryAfterMs?: number };
+
+// RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.
+const formEncode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
+
+/** A cause that carries what went wrong and nothing of the request (no secret, no header). */
+function plainCause(message: string, code?: string): Error {
+  return Object.assign(new Error(message), code ? { code } : {});
+}
+
+/**
+ * Talks to the OAuth token endpoint with its own axios instance: one client-credentials
+ * request, retried with full-jitter backoff on network errors, timeouts, 5xx and 429.
+ */
+export class TokenEndpointClient {
+  private readonly http: AxiosInstance = axios.create({ maxRedirects: 0 });
+
+  constructor(
+    private readonly settings: TokenEndpointSettings,
+    private readonly runtime: Runtime,
+    private readonly metrics: M2MClientMetrics,
+  ) {}
+
+  async requestToken(signal: AbortSignal): Promise<TokenResponse> {
+    const { retry, clientId } = this.settings;
+    const started = this.runtime.now();
+    let last: Extract<Attempt, { kind: 'retry' }> | undefined;
+    let attempts = 0;
+    while (attempts < retry.maxAttempts) {
+      const elapsed = this.runtime.now() - started;
+      const timeout = Math.max(1, Math.min(this.settings.timeoutMs, retry.maxTotalMs - elapsed));
+      attempts += 1;
+      const result = await this.attempt(timeout, signal);
+      if (result.kind === 'ok') return result.token;
+      if (result.kind === 'fatal') throw result.error;
+      last = result;
+      if (attempts >= retry.maxAttempts || signal.aborted) break;
+      const jitter = fullJitterDelay(attempts - 1, retry, this.runtime.random);
+      const delay = Math.max(jitter, result.retryAfterMs ?? 0);
+      if (this.runtime.now() - started + delay >= retry.maxTotalMs) break;
+      await this.runtime.sleep(delay, signal);
+    }
+    const hintMs = last?.retryAfterMs ?? retry.maxDelayMs;
+    throw new TokenEndpointUnavailableError(
+      clientId,
+      attempts,
+      Math.max(1, Math.ceil(hintMs / 1000)),
+      { cause: last?.cause },
+    );
+  }
+
+  private count(outcome: string) {
+    this.metrics.tokenRequests?.inc({ client_id: this.settings.clientId, outcome });
+  }
+
+  private async attempt(timeout: number, signal: AbortSignal): Promise<Attempt> {
+    const { tokenUrl, clientId, clientSecret, scopes, authMethod } = this.settings;
+    const body = new URLSearchParams({ grant_type: 'client_credentials' });
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+    };
+    if (authMethod === 'client_secret_post') {
+      body.set('client_id', clientId);
+      body.set('client_secret', clientSecret);
+    } else {
+      const basic = Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString(
+        'base64',
+      );
+      headers.Authorization = `Basic ${basic}`;
+    }
+    if (scopes.length > 0) body.set('scope', scopes.join(' '));
+
+    let status: number;
+    let data: unknown;
+    let retryAfter: unknown;
+    try {
+      const res = await this.http.post<unknown>(tokenUrl, body.toString(), {
+        headers,
+        timeout,
+        signal,
+        validateStatus: () => true,
+      });
+      status = res.status;
+      data = res.data;
+      retryAfter = res.headers['retry-after'];
+    } catch (error) {
+      if (axios.isCancel(error) || signal.aborted) {
+        this.count('aborted');
+        return { kind: 'fatal', error: new TokenEndpointUnavailableError(clientId, 1, 1) };
+      }
+      const code = axios.isAxiosError(error) ? error.code : undefined;
+      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      this.count(timedOut ? 'timeout' : 'network_error');
+      const message = timedOut
+        ? `token request timed out after ${timeout} ms`
+        : `token request failed: ${code ?? 'network error'}`;
+      return { kind: 'retry', cause: plainCause(message, code) };
+    }
+
+    if (status === 429 || status >= 500) {
+      this.count(status === 429 ? 'rate_limited' : 'server_error');
+      return {
+        kind: 'retry',
+        cause: plainCause(`token endpoint answered HTTP ${status}`),
+        retryAfterMs: parseRetryAfter(retryAfter, this.runtime.now()),
+      };
+    }
+    const json = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+    if (status >= 200 && status < 300) {
+      const token = json.access_token;
+      const expiresIn = Number(json.expires_in);
+      const type = json.token_type;
+      if (
+        typeof token === 'string' &&
+        token.length > 0 &&
+        Number.isFinite(expiresIn) &&
+        expiresIn > 0 &&
+        (type === undefined || (typeof type === 'string' && type.toLowerCase() === 'bearer'))
+      ) {
+        this.count('success');
+        return { kind: 'ok', token: { accessToken: token, expiresInSeconds: expiresIn } };
+      }
+      this.count('invalid_response');
+      return {
+        kind: 'fatal',
+        error: new TokenEndpointError('invalid_token_response', clientId, status),
+      };
+    }
+    if (typeof json.error === 'string' && /^[\x20-\x7e]{1,64}$/.test(json.error)) {
+      this.count('oauth_error');
+      const description =
+        typeof json.error_description === 'string'
+          ? json.error_description.slice(0, 200)
+          : undefined;
+      return {
+        kind: 'fatal',
+        error: new TokenEndpointError(json.error, clientId, status, description),
+      };
+    }
+    this.count('invalid_response');
+    return { kind: 'fatal', error: new TokenEndpointError('unexpected_status', clientId, status) };
+  }
+}

@@ -1,0 +1,345 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { TokenEndpointError, TokenEndpointUnavailableError } from './client.errors.js';
+import { TokenProvider, type TokenProviderOptions } from './token-provider.js';
+
+const SECRET = 'unit-test-secret-value';
+
+interface Seen {
+  headers: IncomingMessage['headers'];
+  body: URLSearchParams;
+}
+type Responder = (res: ServerResponse, seen: Seen) => void | Promise<void>;
+
+/** A real token endpoint on an ephemeral port whose answers the test scripts. */
+class ScriptedTokenEndpoint {
+  readonly seen: Seen[] = [];
+  private server: Server;
+  private issued = 0;
+  respond: Responder = (res) => this.ok(res);
+  url = '';
+
+  ok(res: ServerResponse, expiresIn = 3600) {
+    this.issued += 1;
+    res.setHeader('Content-Type', 'application/json');
+    res.end(
+      JSON.stringify({
+        access_token: `tok-${this.issued}`,
+        expires_in: expiresIn,
+        token_type: 'Bearer',
+      }),
+    );
+  }
+
+  json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  async start() {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const seen = {
+          headers: req.headers,
+          body: new URLSearchParams(Buffer.concat(chunks).toString()),
+        };
+        this.seen.push(seen);
+        void this.respond(res, seen);
+      });
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/oauth2/token`;
+  }
+
+  async stop() {
+    this.server.closeAllConnections();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+}
+
+function fakeClock(start = 1_700_000_000_000) {
+  return {
+    t: start,
+    now() {
+      return this.t;
+    },
+  };
+}
+
+let endpoint: ScriptedTokenEndpoint;
+let clock: ReturnType<typeof fakeClock>;
+let sleeps: number[];
+let logs: { level: string; message: string }[];
+let registry: Registry;
+
+beforeEach(async () => {
+  endpoint = new ScriptedTokenEndpoint();
+  await endpoint.start();
+  clock = fakeClock();
+  sleeps = [];
+  logs = [];
+  registry = new Registry();
+});
+afterEach(() => endpoint.stop());
+
+function provider(options: Partial<TokenProviderOptions> = {}, random = () => 0.5) {
+  return new TokenProvider(
+    {
+      tokenUrl: endpoint.url,
+      clientId: 'svc',
+      clientSecret: SECRET,
+      scopes: ['api/b', 'api/a'],
+      clock,
+      ...options,
+    },
+    {
+      registry,
+      random,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        clock.t += ms;
+        return Promise.resolve();
+      },
+      logger: {
+        warn: (message: string) => void logs.push({ level: 'warn', message }),
+        log: (message: string) => void logs.push({ level: 'log', message }),
+        error: (message: string) => void logs.push({ level: 'error', message }),
+      },
+    },
+  );
+}
+
+const metric = async (name: string) => (await registry.getSingleMetricAsString(name)) ?? '';
+
+describe('TokenProvider', () => {
+  it('asks once with client_secret_basic and the sorted scopes, then answers from the cache', async () => {
+    const p = provider();
+    expect(await p.getToken()).toBe('tok-1');
+    expect(await p.getToken()).toBe('tok-1');
+    expect(endpoint.seen).toHaveLength(1);
+    const [req] = endpoint.seen;
+    expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(req.headers.authorization).toBe(
+      `Basic ${Buffer.from(`svc:${SECRET}`).toString('base64')}`,
+    );
+    expect(req.body.get('grant_type')).toBe('client_credentials');
+    expect(req.body.get('scope')).toBe('api/a api/b');
+    expect(req.body.has('client_secret')).toBe(false);
+    const cache = await metric('m2m_token_cache_total');
+    expect(cache).toContain('m2m_token_cache_total{client_id="svc",result="hit"} 1');
+    expect(cache).toContain('m2m_token_cache_total{client_id="svc",result="miss"} 1');
+    expect(await metric('m2m_token_requests_total')).toContain(
+      'm2m_token_requests_total{client_id="svc",outcome="success"} 1',
+    );
+  });
+
+  it('sends client_secret_post credentials in the body and no Authorization header', async () => {
+    await provider({ authMethod: 'client_secret_post', scopes: [] }).getToken();
+    const [req] = endpoint.seen;
+    expect(req.headers.authorization).toBeUndefined();
+    expect(req.body.get('client_id')).toBe('svc');
+    expect(req.body.get('client_secret')).toBe(SECRET);
+    expect(req.body.has('scope')).toBe(false);
+  });
+
+  it('shares one request among 200 concurrent cold callers', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    endpoint.respond = async (res) => {
+      await gate;
+      endpoint.ok(res);
+    };
+    const p = provider();
+    const all = Promise.all(Array.from({ length: 200 }, () => p.getToken()));
+    await vi.waitFor(() => expect(endpoint.seen).toHaveLength(1));
+    release();
+    expect(new Set(await all)).toEqual(new Set(['tok-1']));
+    expect(endpoint.seen).toHaveLength(1);
+  });
+
+  it('refreshes in the background at 75% of the lifetime while the current token keeps serving', async () => {
+    const p = provider();
+    await p.getToken();
+    clock.t += 2_699_000; // 74.97% of 3600 s
+    expect(await p.getToken()).toBe('tok-1');
+    expect(endpoint.seen).toHaveLength(1);
+
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    endpoint.respond = async (res) => {
+      await gate;
+      endpoint.ok(res);
+    };
+    clock.t += 2_000; // past 75%
+    // The refresh is in flight and held; callers are not kept waiting.
+    expect(await p.getToken()).toBe('tok-1');
+    await vi.waitFor(() => expect(endpoint.seen).toHaveLength(2));
+    expect(await p.getToken()).toBe('tok-1');
+    release();
+    await vi.waitFor(async () => expect(await p.getToken()).toBe('tok-2'));
+    expect(endpoint.seen).toHaveLength(2);
+  });
+
+  it('makes the caller wait for a new token once the cached one has expired', async () => {
+    const p = provider({ refreshAhead: 1 });
+    await p.getToken();
+    clock.t += 3_600_000;
+    expect(await p.getToken()).toBe('tok-2');
+    expect(endpoint.seen).toHaveLength(2);
+  });
+
+  it('treats a token as expired slightly before expires_in (skew)', async () => {
+    const p = provider({ refreshAhead: 1, expirySkewMs: 5_000 });
+    await p.getToken();
+    clock.t += 3_594_000;
+    expect(await p.getToken()).toBe('tok-1');
+    clock.t += 1_000;
+    expect(await p.getToken()).toBe('tok-2');
+  });
+
+  it('never retries an OAuth error and keeps the secret out of the error', async () => {
+    endpoint.respond = (res) =>
+      endpoint.json(res, 400, { error: 'invalid_client', error_description: 'bad secret' });
+    const p = provider();
+    const error = await p.getToken().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenEndpointError);
+    expect(error).toMatchObject({ code: 'invalid_client', status: 400, clientId: 'svc' });
+    expect(JSON.stringify(error) + String(error)).not.toContain(SECRET);
+    expect(endpoint.seen).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(await metric('m2m_token_requests_total')).toContain('outcome="oauth_error"} 1');
+  });
+
+  it.each([
+    ['a 2xx without access_token', 200, { token_type: 'Bearer' }, 'invalid_token_response'],
+    ['a 403 without an OAuth error', 403, { message: 'Forbidden' }, 'unexpected_status'],
+  ])('answers %s with a TokenEndpointError, once', async (_, status, body, code) => {
+    endpoint.respond = (res) => endpoint.json(res, status, body);
+    await expect(provider().getToken()).rejects.toMatchObject({ code });
+    expect(endpoint.seen).toHaveLength(1);
+  });
+
+  it('retries 5xx with full-jitter backoff inside the window bounds, then gives up', async () => {
+    endpoint.respond = (res) => endpoint.json(res, 503, { message: 'down' });
+    const p = provider(
+      { retry: { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 500, maxTotalMs: 60_000 } },
+      () => 0.999,
+    );
+    const error = await p.getToken().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenEndpointUnavailableError);
+    expect(error).toMatchObject({ attempts: 5, code: 'token_endpoint_unavailable' });
+    expect(endpoint.seen).toHaveLength(5);
+    // windows: 100, 200, 400, 500 (capped)
+    expect(sleeps).toEqual([99, 199, 399, 499]);
+  });
+
+  it('draws each wait uniformly from [0, window): zero when the random draw is zero', async () => {
+    endpoint.respond = (res) => endpoint.json(res, 500, {});
+    await provider({ retry: { maxAttempts: 3 } }, () => 0)
+      .getToken()
+      .catch(() => undefined);
+    expect(sleeps).toEqual([0, 0]);
+  });
+
+  it('stops when the total time budget would be exceeded', async () => {
+    endpoint.respond = (res) => endpoint.json(res, 502, {});
+    await expect(
+      provider(
+        { retry: { maxAttempts: 100, baseDelayMs: 1_000, maxDelayMs: 1_000, maxTotalMs: 3_000 } },
+        () => 0.9,
+      ).getToken(),
+    ).rejects.toBeInstanceOf(TokenEndpointUnavailableError);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThan(3_000);
+    expect(endpoint.seen.length).toBeLessThanOrEqual(4);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    let calls = 0;
+    endpoint.respond = (res) =>
+      ++calls === 1
+        ? endpoint.json(res, 429, { message: 'slow down' }, { 'Retry-After': '2' })
+        : endpoint.ok(res);
+    expect(await provider().getToken()).toBe('tok-1');
+    expect(sleeps).toEqual([2_000]);
+    expect(await metric('m2m_token_requests_total')).toContain('outcome="rate_limited"} 1');
+  });
+
+  it('retries when the endpoint does not answer in time', async () => {
+    endpoint.respond = () => undefined; // never answers
+    const p = provider({ tokenTimeoutMs: 30, retry: { maxAttempts: 2 } });
+    await expect(p.getToken()).rejects.toBeInstanceOf(TokenEndpointUnavailableError);
+    expect(endpoint.seen).toHaveLength(2);
+    expect(await metric('m2m_token_requests_total')).toContain('outcome="timeout"} 2');
+  });
+
+  it('serves a valid token while the issuer is down, warns once, and recovers', async () => {
+    const p = provider({ retry: { maxAttempts: 2 } });
+    await p.getToken();
+    endpoint.respond = (res) => endpoint.json(res, 503, {});
+    clock.t += 3_000_000; // past refresh-ahead, before expiry
+    for (let i = 0; i < 50; i++) {
+      expect(await p.getToken()).toBe('tok-1');
+      await new Promise((r) => setImmediate(r));
+    }
+    await vi.waitFor(() => expect(logs.filter((l) => l.level === 'warn')).toHaveLength(1));
+    // the first token, one background refresh (2 attempts), then a cool-down, not one per call
+    expect(endpoint.seen).toHaveLength(3);
+
+    clock.t += 700_000; // past expiry: now callers must wait, and get a typed error
+    await expect(p.getToken()).rejects.toBeInstanceOf(TokenEndpointUnavailableError);
+    expect(logs.filter((l) => l.level === 'warn')).toHaveLength(1);
+
+    endpoint.respond = (res) => endpoint.ok(res);
+    expect(await p.getToken()).toBe('tok-2');
+    expect(logs.at(-1)?.level).toBe('log');
+    expect(JSON.stringify(logs)).not.toContain(SECRET);
+  });
+
+  it('keeps the secret out of the cause when the endpoint is unreachable', async () => {
+    const url = endpoint.url;
+    await endpoint.stop();
+    const error = await provider({ tokenUrl: url, retry: { maxAttempts: 2 } })
+      .getToken()
+      .catch((e: unknown) => e);
+    endpoint = new ScriptedTokenEndpoint();
+    await endpoint.start(); // for afterEach
+    expect(error).toBeInstanceOf(TokenEndpointUnavailableError);
+    const cause = (error as Error).cause as Error & { code?: string };
+    expect(cause.code).toBe('ECONNREFUSED');
+    expect(Object.keys(cause)).toEqual(['code']);
+    expect(String(cause.message)).not.toContain(SECRET);
+  });
+
+  it('turns concurrent forced refreshes for the same rejected token into one request', async () => {
+    const p = provider();
+    const old = await p.getToken();
+    const fresh = await Promise.all(
+      Array.from({ length: 200 }, () => p.getToken({ forceRefresh: true, rejectedToken: old })),
+    );
+    expect(new Set(fresh)).toEqual(new Set(['tok-2']));
+    expect(endpoint.seen).toHaveLength(2);
+    // a later forced refresh for that old token reuses the new one
+    expect(await p.getToken({ forceRefresh: true, rejectedToken: old })).toBe('tok-2');
+    expect(endpoint.seen).toHaveLength(2);
+  });
+
+  it('shares a cache store between providers of the same client and scopes', async () => {
+    const { MemoryTokenCacheStore } = await import('./token-cache.store.js');
+    const cache = new MemoryTokenCacheStore();
+    await provider({ cache }).getToken();
+    expect(await provider({ cache, scopes: ['api/a', 'api/b'] }).getToken()).toBe('tok-1');
+    expect(await provider({ cache, scopes: ['api/a'] }).getToken()).toBe('tok-2');
+  });
+
+  it('fails fast on bad options, naming the option', () => {
+    expect(() => provider({ tokenUrl: 'not a url' })).toThrow(/"tokenUrl"/);
+    expect(() => provider({ clientSecret: '' })).toThrow(/"clientSecret"/);
+    expect(() => provider({ refreshAhead: 1.5 })).toThrow(/"refreshAhead"/);
+  });
+});
