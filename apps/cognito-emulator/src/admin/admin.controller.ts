@@ -1,0 +1,25 @@
+import { All, Controller, HttpCode, Inject, Logger, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { MethodNotAllowedError } from '../http/method-not-allowed.error.js';
+import { KeyStore } from '../keys/key-store.js';
+
+/** Test and demo hooks; only mounted when COGNITO_EMULATOR_ADMIN=true. */
+@Controller('_emulator')
+export class AdminController {
+  private readonly logger = new Logger(AdminController.name);
+
+  constructor(@Inject(KeyStore) private readonly keys: KeyStore) {}
+
+  @Post('rotate-keys')
+  @HttpCode(200)
+  async rotateKeys(): Promise<{ kid: string; retired: { kid: string; retireAt: number }[] }> {
+    const result = await this.keys.rotate();
+    this.logger.log(`rotated signing key: now ${result.kid}`);
+    return result;
+  }
+
+  @All('rotate-keys')
+  other(@Req() req: Request): never {
+    throw new MethodNotAllowedError(req.method, ['POST']);
+  }
+}

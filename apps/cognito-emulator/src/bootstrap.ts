@@ -1,0 +1,84 @@
+import type { AddressInfo } from 'node:net';
+import { type INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import { loadEmulatorConfig } from './config/emulator-config.js';
+import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
+import { KeyStore } from './keys/key-store.js';
+import { loadPool, maxValiditySeconds } from './pool/pool.loader.js';
+import { EmulatorRuntime } from './tokens/emulator-runtime.js';
+
+/** Largest accepted request body; larger ones get 413. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** A running emulator. */
+export interface StartedEmulator {
+  app: INestApplication;
+  /** `http://host:port`, the actual listening address. */
+  url: string;
+  /** `{ISSUER_BASE or url}/{userPoolId}` — the `iss` of every token. */
+  issuer: string;
+  /** `{ISSUER_BASE or url}/oauth2/token`. */
+  tokenUrl: string;
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Starts the Cognito emulator from an environment object (tests start several
+ * in one process with different envs). Fails fast, naming the bad variable or
+ * pool-file field.
+ *
+ * @example
+ * ```ts
+ * const emulator = await startEmulator({ PORT: '0' });
+ * // POST `${emulator.tokenUrl}`, verify against `${emulator.issuer}/.well-known/jwks.json`
+ * await emulator.close();
+ * ```
+ */
+export async function startEmulator(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<StartedEmulator> {
+  const logger = new Logger('CognitoEmulator');
+  const config = loadEmulatorConfig(env);
+  const pool = await loadPool(config.poolFile);
+  const keys = await KeyStore.open({
+    file: config.keysFile,
+    retentionSeconds: maxValiditySeconds(pool),
+  });
+  const runtime = new EmulatorRuntime(pool.userPoolId);
+
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ config, pool, keys, runtime }),
+    { bodyParser: false },
+  );
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.useBodyParser('raw', { type: () => true, limit: BODY_LIMIT_BYTES });
+  app.useGlobalFilters(new EmulatorExceptionFilter());
+  app.enableShutdownHooks();
+
+  // Known up front unless PORT=0, so no request can ever see an empty issuer.
+  if (config.issuerBase || config.port !== 0) {
+    runtime.setBase(config.issuerBase ?? `http://${urlHost(config.host)}:${config.port}`);
+  }
+  await app.listen(config.port, config.host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://${urlHost(config.host)}:${port}`;
+  runtime.setBase(config.issuerBase ?? url);
+  logger.log(
+    `user pool ${pool.userPoolId} listening on ${url}; issuer ${runtime.issuer}; token endpoint ${runtime.tokenUrl}`,
+  );
+  if (config.admin) logger.warn('admin endpoints enabled (POST /_emulator/rotate-keys)');
+  return {
+    app,
+    url,
+    issuer: runtime.issuer,
+    tokenUrl: runtime.tokenUrl,
+    close: () => app.close(),
+  };
+}

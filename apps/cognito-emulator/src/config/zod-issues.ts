@@ -1,0 +1,15 @@
+import type { z } from 'zod';
+
+/** `clients[1].accessTokenValiditySeconds` for the path `['clients', 1, 'accessTokenValiditySeconds']`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out || '(root)';
+}
+
+export function formatZodIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+
+/** The keys file is unreadable or malformed. The emulator refuses to overwrite it. */
+export class KeysFileError extends Error {
+  readonly code = 'KEYS_FILE_INVALID';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KeysFileError';
+  }
+}
+
+interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  createdAt: number;
+  /** Unix seconds after which the key is no longer published; unset for the active key. */
+  retireAt?: number;
+}
+
+interface StoredKey {
+  createdAt: number;
+  retireAt?: number;
+  jwk: JWK;
+}
+
+export interface KeyStoreOptions {
+  /** Where private keys are kept across restarts (mode 0600). Unset: in memory only. */
+  file?: string;
+  /** How long a retired key stays published: the longest token validity of any client. */
+  retentionSeconds: number;
+  /** Unix seconds; injectable for tests. */
+  now?: () => number;
+}
+
+const PUBLIC_MEMBERS = ['kty', 'n', 'e'] as const;
+
+/**
+ * The emulator's RSA-2048 signing keys. The first key signs; keys retired by
+ * `rotate()` stay in the JWKS until every token they signed can have expired.
+ */
+export class KeyStore {
+  private keys: SigningKey[] = [];
+  private jwksCache: { keys: JWK[] } | undefined;
+  private readonly now: () => number;
+
+  private constructor(private readonly options: KeyStoreOptions) {
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** Loads keys from `options.file` if it exists, else generates one (and saves it). */
+  static async open(options: KeyStoreOptions): Promise<KeyStore> {
+    const store = new KeyStore(options);
+    const stored = options.file ? await readKeysFile(options.file) : undefined;
+    if (stored) {
+      try {
+        store.keys = await Promise.all(stored.map((k) => fromStored(k)));
+      } catch (cause) {
+        if (cause instanceof KeysFileError) throw cause;
+        throw new KeysFileError(
+          `COGNITO_EMULATOR_KEYS_FILE: ${options.file} holds an unusable key`,
+          {
+            cause,
+          },
+        );
+      }
+      store.prune();
+    }
+    if (store.keys.length === 0 || store.keys[0].retireAt !== undefined) {
+      store.keys.unshift(await newKey(store.now()));
+    }
+    if (options.file && !sameKeys(stored, store.keys)) await store.save();
+    return store;
+  }
+
+  /** The key that signs new tokens. */
+  get signing(): { kid: string; privateKey: CryptoKey } {
+    return this.keys[0];
+  }
+
+  /** The public key set, newest first; expired retired keys are dropped. */
+  jwks(): { keys: JWK[] } {
+    if (this.prune() || !this.jwksCache) {
+      this.jwksCache = { keys: this.keys.map((k) => k.publicJwk) };
+    }
+    return this.jwksCache;
+  }
+
+  /** Makes a new signing key; the previous ones stay published for `retentionSeconds`. */
+  async rotate(): Promise<{ kid: string; retired: { kid: string; retireAt: number }[] }> {
+    const now = this.now();
+    const fresh = await newKey(now);
+    const retireAt = now + this.options.retentionSeconds;
+    for (const k of this.keys) k.retireAt ??= retireAt;
+    this.keys.unshift(fresh);
+    this.prune();
+    this.jwksCache = undefined;
+    if (this.options.file) await this.save();
+    return {
+      kid: fresh.kid,
+      retired: this.keys.slice(1).map((k) => ({ kid: k.kid, retireAt: k.retireAt ?? retireAt })),
+    };
+  }
+
+  private prune(): boolean {
+    const now = this.now();
+    const before = this.keys.length;
+    this.keys = this.keys.filter((k) => k.retireAt === undefined || k.retireAt > now);
+    if (this.keys.length !== before) this.jwksCache = undefined;
+    return this.keys.length !== before;
+  }
+
+  private async save(): Promise<void> {
+    const file = this.options.file as string;
+    const doc: { keys: StoredKey[] } = {
+      keys: this.keys.map((k) => ({
+        createdAt: k.createdAt,
+        retireAt: k.retireAt,
+        jwk: k.privateJwk,
+      })),
+    };
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+    await rename(tmp, file);
+  }
+}
+
+async function newKey(now: number): Promise<SigningKey> {
+  const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return fromStored({ createdAt: now, jwk });
+}
+
+async function fromStored(stored: StoredKey): Promise<SigningKey> {
+  const { jwk } = stored;
+  const publicOnly: JWK = { kty: jwk.kty, n: jwk.n, e: jwk.e };
+  const kid = jwk.kid ?? (await calculateJwkThumbprint(publicOnly));
+  const privateJwk: JWK = { ...jwk, kid, alg: 'RS256', use: 'sig' };
+  const privateKey = await importJWK(privateJwk, 'RS256', { extractable: true });
+  if (!(privateKey instanceof CryptoKey) || privateKey.type !== 'private') {
+    throw new KeysFileError(`key ${kid} is not an RSA private key`);
+  }
+  const publicJwk: JWK = { alg: 'RS256', e: jwk.e, kid, kty: 'RSA', n: jwk.n, use: 'sig' };
+  return {
+    kid,
+    privateKey,
+    privateJwk,
+    publicJwk,
+    createdAt: stored.createdAt,
+    retireAt: stored.retireAt,
+  };
+}
+
+async function readKeysFile(file: string): Promise<StoredKey[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new KeysFileError(`COGNITO_EMULATOR_KEYS_FILE: cannot read ${file}`, { cause });
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (cause) {
+    throw new KeysFileError(`COGNITO_EMULATOR_KEYS_FILE: ${file} is not valid JSON`, { cause });
+  }
+  const keys = (doc as { keys?: unknown }).keys;
+  if (!Array.isArray(keys)) {
+    throw new KeysFileError(`COGNITO_EMULATOR_KEYS_FILE: ${file} has no "keys" array`);
+  }
+  return keys.map((k: unknown, i) => {
+    const s = k as Partial<StoredKey>;
+    const jwk = s?.jwk;
+    if (
+      !jwk ||
+      jwk.kty !== 'RSA' ||
+      !PUBLIC_MEMBERS.every((m) => typeof jwk[m] === 'string') ||
+      typeof jwk.d !== 'string' ||
+      typeof s.createdAt !== 'number' ||
+      (s.retireAt !== undefined && s.retireAt !== null && typeof s.retireAt !== 'number')
+    ) {
+      throw new KeysFileError(
+        `COGNITO_EMULATOR_KEYS_FILE: keys[${i}] must be { createdAt, retireAt?, jwk: RSA private JWK }`,
+      );
+    }
+    return { createdAt: s.createdAt, retireAt: s.retireAt ?? undefined, jwk };
+  });
+}
+
+function sameKeys(stored: StoredKey[] | undefined, keys: SigningKey[]): boolean {
+  return (
+    stored !== undefined &&
+    stored.length === keys.length &&
+    stored.every((s, i) => s.jwk.kid === keys[i].kid && s.retireAt === keys[i].retireAt)
+  );
+}

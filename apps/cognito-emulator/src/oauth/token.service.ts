@@ -1,0 +1,88 @@
+import type { Pool, PoolClient } from '../pool/pool.schema.js';
+import type { EmulatorRuntime } from '../tokens/emulator-runtime.js';
+import { clientCredentialsClaims, type TokenSigner } from '../tokens/token-signer.js';
+import { ClientAuthenticator } from './client-authenticator.js';
+import { OAuthError } from './oauth.error.js';
+
+export interface TokenResponse {
+  access_token: string;
+  expires_in: number;
+  token_type: 'Bearer';
+}
+
+/** The token endpoint's logic: authenticate, check grant and scopes, sign. */
+export class TokenService {
+  private readonly authenticator: ClientAuthenticator;
+
+  constructor(
+    pool: Pool,
+    private readonly signer: TokenSigner,
+    private readonly runtime: EmulatorRuntime,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {
+    this.authenticator = new ClientAuthenticator(pool);
+  }
+
+  async token(
+    form: Map<string, string>,
+    authorization: string | undefined,
+  ): Promise<{
+    client: PoolClient;
+    response: TokenResponse;
+  }> {
+    const client = this.authenticator.authenticate({
+      authorization,
+      bodyClientId: form.get('client_id'),
+      bodyClientSecret: form.get('client_secret'),
+    });
+    const grantType = form.get('grant_type');
+    if (grantType === undefined) {
+      throw new OAuthError('invalid_request', 'grant_type is required', client.clientId);
+    }
+    if (grantType !== 'client_credentials') {
+      throw new OAuthError(
+        'unsupported_grant_type',
+        `grant_type "${grantType}" is not supported; use client_credentials`,
+        client.clientId,
+      );
+    }
+    if (client.clientSecret === null || !client.allowedOAuthFlows.includes('client_credentials')) {
+      throw new OAuthError(
+        'unauthorized_client',
+        'this client may not use the client_credentials grant',
+        client.clientId,
+      );
+    }
+    const scopes = this.grantedScopes(client, form.get('scope'));
+    const now = this.now();
+    const claims = clientCredentialsClaims({
+      issuer: this.runtime.issuer,
+      clientId: client.clientId,
+      scopes,
+      validitySeconds: client.accessTokenValiditySeconds,
+      now,
+    });
+    return {
+      client,
+      response: {
+        access_token: await this.signer.sign(claims),
+        expires_in: client.accessTokenValiditySeconds,
+        token_type: 'Bearer',
+      },
+    };
+  }
+
+  private grantedScopes(client: PoolClient, requested: string | undefined): string[] {
+    if (requested === undefined || requested.trim() === '') return client.allowedOAuthScopes;
+    const scopes = [...new Set(requested.split(' ').filter((s) => s !== ''))];
+    const notAllowed = scopes.filter((s) => !client.allowedOAuthScopes.includes(s));
+    if (notAllowed.length > 0) {
+      throw new OAuthError(
+        'invalid_scope',
+        `scope not allowed for this client: ${notAllowed.join(' ')}`,
+        client.clientId,
+      );
+    }
+    return scopes;
+  }
+}

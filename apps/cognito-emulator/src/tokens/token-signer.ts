@@ -1,0 +1,95 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { SignJWT, type JWTPayload } from 'jose';
+import type { KeyStore } from '../keys/key-store.js';
+
+export interface ClientCredentialsClaimsInput {
+  issuer: string;
+  clientId: string;
+  scopes: readonly string[];
+  validitySeconds: number;
+  /** Unix seconds. */
+  now: number;
+}
+
+/** Claims of a Cognito client-credentials access token, in Cognito's order. No `aud`. */
+export function clientCredentialsClaims(input: ClientCredentialsClaimsInput): JWTPayload {
+  return {
+    sub: input.clientId,
+    token_use: 'access',
+    scope: input.scopes.join(' '),
+    auth_time: input.now,
+    iss: input.issuer,
+    exp: input.now + input.validitySeconds,
+    iat: input.now,
+    version: 2,
+    jti: randomUUID(),
+    client_id: input.clientId,
+  };
+}
+
+export interface UserTokensClaimsInput {
+  issuer: string;
+  clientId: string;
+  userPoolId: string;
+  username: string;
+  email: string | undefined;
+  validitySeconds: number;
+  now: number;
+}
+
+/** Claims of the access and ID tokens InitiateAuth(USER_PASSWORD_AUTH) returns. */
+export function userTokensClaims(input: UserTokensClaimsInput): {
+  access: JWTPayload;
+  id: JWTPayload;
+} {
+  const sub = stableUserSub(input.userPoolId, input.username);
+  const originJti = randomUUID();
+  const eventId = randomUUID();
+  const common = { auth_time: input.now, exp: input.now + input.validitySeconds, iat: input.now };
+  return {
+    access: {
+      sub,
+      iss: input.issuer,
+      client_id: input.clientId,
+      origin_jti: originJti,
+      event_id: eventId,
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin',
+      ...common,
+      jti: randomUUID(),
+      username: input.username,
+    },
+    id: {
+      sub,
+      ...(input.email ? { email_verified: true } : {}),
+      iss: input.issuer,
+      'cognito:username': input.username,
+      origin_jti: originJti,
+      aud: input.clientId,
+      event_id: eventId,
+      token_use: 'id',
+      ...common,
+      jti: randomUUID(),
+      ...(input.email ? { email: input.email } : {}),
+    },
+  };
+}
+
+/** A user's `sub`: a UUID derived from pool and username, so it survives restarts. */
+export function stableUserSub(userPoolId: string, username: string): string {
+  const h = createHash('sha256').update(`${userPoolId}\0${username}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** Signs claims with the current key: RS256, header `{ kid, alg }` as Cognito does. */
+export class TokenSigner {
+  constructor(private readonly keys: KeyStore) {}
+
+  sign(claims: JWTPayload): Promise<string> {
+    const { kid, privateKey } = this.keys.signing;
+    return new SignJWT(claims).setProtectedHeader({ kid, alg: 'RS256' }).sign(privateKey);
+  }
+}
