@@ -1,0 +1,32 @@
+# One image recipe for every service of the fleet; pick the service with --build-arg APP=...
+#   docker build --build-arg APP=weather-api -t nest-m2m-cognito/weather-api .
+# APP: cognito-emulator | weather-api | caller
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS runtime
+ARG APP
+RUN test -n "${APP}" || (echo "build with --build-arg APP=<cognito-emulator|weather-api|caller>" >&2; exit 1)
+ENV NODE_ENV=production \
+    APP=${APP} \
+    HOST=0.0.0.0
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist/apps/${APP} ./dist/apps/${APP}
+# The emulator's demo pool (dev-only secrets); the other services never read it.
+COPY apps/cognito-emulator/pool.json ./apps/cognito-emulator/pool.json
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+# Ready, not just alive: the probe the orchestrator and compose wait on. Node's fetch, as
+# slim images have no curl. PORT falls back to each service's default.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=15s --retries=5 \
+  CMD ["node", "-e", "const p=process.env.PORT||{'cognito-emulator':4000,caller:3001}[process.env.APP]||3000;fetch('http://127.0.0.1:'+p+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# exec: node becomes PID 1's child-free replacement and receives SIGTERM directly.
+CMD ["sh", "-c", "exec node dist/apps/${APP}/apps/${APP}/src/main.js"]
