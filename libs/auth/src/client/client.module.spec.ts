@@ -1,0 +1,137 @@
+import { HttpService } from '@nestjs/axios';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { AxiosError } from 'axios';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { firstValueFrom } from 'rxjs';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { M2MClientModule } from './client.module.js';
+import { getM2MHttpServiceToken, getTokenProviderToken } from './client.tokens.js';
+import type { TokenProvider } from './token-provider.js';
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+let issuer: { server: Server; url: string };
+let api: { server: Server; url: string };
+const issued: string[] = [];
+const downstream: string[] = []; // Authorization headers seen
+let answer: (auth: string, n: number) => number = () => 200;
+let moduleRef: TestingModule;
+
+beforeAll(async () => {
+  issuer = await serve((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const client = new URLSearchParams(body).get('client_id') ?? 'basic';
+      const token = `tok-${client}-${issued.length + 1}`;
+      issued.push(token);
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ access_token: token, expires_in: 3600, token_type: 'Bearer' }));
+    });
+  });
+  api = await serve((req, res) => {
+    const auth = req.headers.authorization ?? '';
+    downstream.push(auth);
+    const status = answer(auth, downstream.length);
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ path: req.url, status }));
+  });
+});
+
+afterAll(() => {
+  issuer.server.close();
+  api.server.close();
+});
+
+beforeEach(async () => {
+  issued.length = 0;
+  downstream.length = 0;
+  answer = () => 200;
+  const common = {
+    tokenUrl: `${issuer.url}/oauth2/token`,
+    authMethod: 'client_secret_post' as const,
+    baseURL: api.url,
+  };
+  moduleRef = await Test.createTestingModule({
+    imports: [
+      MetricsModule.forRoot({ collectDefaultMetrics: false }),
+      M2MClientModule.register({ name: 'read', clientId: 'reader', clientSecret: 's1', ...common }),
+      M2MClientModule.registerAsync({
+        name: 'write',
+        useFactory: () => ({ clientId: 'writer', clientSecret: 's2', ...common }),
+      }),
+    ],
+  }).compile();
+});
+
+afterEach(() => moduleRef.close());
+
+const http = (name: string) => moduleRef.get<HttpService>(getM2MHttpServiceToken(name));
+
+describe('M2MClientModule', () => {
+  it('gives each named client its own axios instance, token and credentials', async () => {
+    expect(http('read').axiosRef).not.toBe(http('write').axiosRef);
+    await firstValueFrom(http('read').get('/a'));
+    await firstValueFrom(http('read').get('/b'));
+    await firstValueFrom(http('write').post('/c', { x: 1 }));
+    expect(downstream).toEqual([
+      'Bearer tok-reader-1',
+      'Bearer tok-reader-1',
+      'Bearer tok-writer-2',
+    ]);
+    const provider = moduleRef.get<TokenProvider>(getTokenProviderToken('write'));
+    expect(await provider.getToken()).toBe('tok-writer-2');
+    const metrics = await moduleRef.get(Registry).metrics();
+    expect(metrics).toMatch(
+      /m2m_downstream_request_duration_seconds_count\{client_id="reader",method="GET",status_class="2xx"\} 2/,
+    );
+  });
+
+  it('answers a 401 with one new token and one retry', async () => {
+    answer = (_, n) => (n === 2 ? 401 : 200);
+    await firstValueFrom(http('read').get('/warm'));
+    const res = await firstValueFrom(http('read').get('/x'));
+    expect(res.status).toBe(200);
+    expect(downstream).toEqual([
+      'Bearer tok-reader-1',
+      'Bearer tok-reader-1',
+      'Bearer tok-reader-2',
+    ]);
+    expect(issued).toHaveLength(2);
+  });
+
+  it('stops after the retry when the downstream keeps answering 401, with the token redacted', async () => {
+    answer = () => 401;
+    const error = await firstValueFrom(http('read').get('/x')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AxiosError);
+    expect((error as AxiosError).response?.status).toBe(401);
+    expect(downstream).toHaveLength(2);
+    expect(issued).toHaveLength(2);
+    expect((error as AxiosError).config?.headers.Authorization).toBe('[REDACTED]');
+  });
+
+  it('never retries a 403', async () => {
+    answer = () => 403;
+    await expect(firstValueFrom(http('read').get('/x'))).rejects.toBeInstanceOf(AxiosError);
+    expect(downstream).toHaveLength(1);
+    expect(issued).toHaveLength(1);
+  });
+
+  it('costs one token for 200 concurrent 401s of the same token', async () => {
+    await firstValueFrom(http('read').get('/warm'));
+    answer = (auth) => (auth === 'Bearer tok-reader-1' ? 401 : 200);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => firstValueFrom(http('read').get('/x'))),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(issued).toEqual(['tok-reader-1', 'tok-reader-2']);
+  });
+});
