@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import {
+  BadRequestException,
+  type INestApplication,
+  Logger,
+  type LoggerService,
+  ValidationPipe,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { AppModule, type CallerOverrides } from './app.module.js';
+import { loadCallerConfig } from './config/caller-config.js';
+import { CallerExceptionFilter } from './http/caller-exception.filter.js';
+
+/** Largest accepted JSON body; larger ones get 413. */
+export const BODY_LIMIT = '16kb';
+
+/** A running caller. */
+export interface StartedCaller {
+  app: INestApplication;
+  /** `http://host:port`, the actual listening address. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Test hooks: the token clock and the app's logger. */
+export interface StartCallerOptions extends CallerOverrides {
+  logger?: LoggerService | false;
+}
+
+/** Body-parser failures (malformed JSON, too large, wrong charset) as JSON 4xx. */
+function bodyErrors(error: unknown, _req: Request, res: Response, next: NextFunction) {
+  const status = (error as { status?: unknown }).status;
+  if (res.headersSent || typeof status !== 'number' || status < 400 || status >= 500) {
+    next(error);
+    return;
+  }
+  const error_description =
+    status === 413 ? `request body larger than ${BODY_LIMIT}` : 'malformed request body';
+  res
+    .status(status)
+    .json({ error: status === 413 ? 'payload_too_large' : 'invalid_request', error_description });
+}
+
+/**
+ * Starts the caller from an environment object (tests start several apps in one process
+ * with different envs). Fails fast, naming the bad variable.
+ *
+ * @example
+ * ```ts
+ * const caller = await startCaller({ PORT: '0', WEATHER_API_URL: api.url, OAUTH_TOKEN_URL: emulator.tokenUrl });
+ * await fetch(`${caller.url}/forecast`);
+ * await caller.close();
+ * ```
+ */
+export async function startCaller(
+  env: NodeJS.ProcessEnv = process.env,
+  options: StartCallerOptions = {},
+): Promise<StartedCaller> {
+  const config = loadCallerConfig(env);
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, { clock: options.clock }),
+    { bodyParser: false, ...(options.logger !== undefined && { logger: options.logger }) },
+  );
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.use(bodyErrors);
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      exceptionFactory: (errors) =>
+        new BadRequestException({
+          error: 'invalid_request',
+          error_description: 'invalid observation',
+          fields: errors.map((e) => ({
+            field: e.property,
+            errors: Object.values(e.constraints ?? {}),
+          })),
+        }),
+    }),
+  );
+  app.useGlobalFilters(new CallerExceptionFilter());
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  new Logger('Caller').log(
+    `listening on ${url}; weather-api ${config.weatherApiUrl}; token endpoint ${config.tokenUrl}; clients ${config.read.clientId}, ${config.write.clientId}`,
+  );
+  return { app, url, close: () => app.close() };
+}

@@ -1,0 +1,89 @@
+import type { LoggerService } from '@nestjs/common';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const READ_SECRET = 'weather-caller-dev-secret';
+export const WRITE_SECRET = 'weather-admin-dev-secret';
+
+/** Token requests the emulator has counted for `clientId`, over every outcome. */
+export async function tokenRequests(emulatorUrl: string, clientId: string): Promise<number> {
+  const text = await (await fetch(`${emulatorUrl}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('cognito_emulator_token_requests_total{')) continue;
+    if (!line.includes(`client_id="${clientId}"`)) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+/** Every line the app logged, with its arguments, to search for secrets and tokens. */
+export class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  private push(level: string, message: unknown, rest: unknown[]) {
+    const render = (v: unknown) =>
+      v instanceof Error ? `${v.name}: ${v.message} ${v.stack ?? ''}` : JSON.stringify(v);
+    this.lines.push([level, render(message), ...rest.map(render)].join(' '));
+  }
+  log(message: unknown, ...rest: unknown[]) {
+    this.push('log', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.push('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.push('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.push('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.push('verbose', message, rest);
+  }
+  get text() {
+    return this.lines.join('\n');
+  }
+}
+
+/** A stand-in weather-api whose answers the test scripts; it records the bearer tokens. */
+export class ScriptedApi {
+  readonly tokens: string[] = [];
+  answer: (token: string, n: number, res: ServerResponse) => void = (_t, _n, res) =>
+    this.json(res, 200, [{ date: '2030-01-01', temperatureC: 1, summary: 'Mild' }]);
+  url = '';
+  private server: Server;
+
+  json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  async start() {
+    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      this.tokens.push(token);
+      this.answer(token, this.tokens.length, res);
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop() {
+    this.server.closeAllConnections();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+}
+
+/** A clock the test moves forward. */
+export function movableClock() {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance: (ms: number) => void (offset += ms),
+  };
+}
