@@ -1,0 +1,94 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { KeyStore } from '../keys/key-store.js';
+import {
+  clientCredentialsClaims,
+  stableUserSub,
+  TokenSigner,
+  userTokensClaims,
+} from './token-signer.js';
+
+const issuer = 'http://127.0.0.1:4000/local_weather';
+
+describe('client-credentials claims', () => {
+  it('are exactly the Cognito set, with exp - iat = validity and no aud', () => {
+    const claims = clientCredentialsClaims({
+      issuer,
+      clientId: 'weather-admin',
+      scopes: ['weather-api/forecast.read', 'weather-api/forecast.write'],
+      validitySeconds: 900,
+      now: 1_700_000_000,
+    });
+    expect(Object.keys(claims).sort()).toEqual(
+      [
+        'auth_time',
+        'client_id',
+        'exp',
+        'iat',
+        'iss',
+        'jti',
+        'scope',
+        'sub',
+        'token_use',
+        'version',
+      ].sort(),
+    );
+    expect(claims).toMatchObject({
+      sub: 'weather-admin',
+      client_id: 'weather-admin',
+      scope: 'weather-api/forecast.read weather-api/forecast.write',
+      token_use: 'access',
+      auth_time: 1_700_000_000,
+      iat: 1_700_000_000,
+      exp: 1_700_000_900,
+      iss: issuer,
+      version: 2,
+    });
+    expect(claims.jti).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+  });
+});
+
+describe('user tokens claims', () => {
+  it('give the access token the user scope and the ID token the client as aud', () => {
+    const { access, id } = userTokensClaims({
+      issuer,
+      clientId: 'weather-web',
+      userPoolId: 'local_weather',
+      username: 'alice',
+      email: 'alice@example.com',
+      validitySeconds: 3600,
+      now: 1_700_000_000,
+    });
+    expect(access).toMatchObject({
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin',
+      username: 'alice',
+      client_id: 'weather-web',
+    });
+    expect(access).not.toHaveProperty('aud');
+    expect(id).toMatchObject({
+      token_use: 'id',
+      aud: 'weather-web',
+      email: 'alice@example.com',
+      'cognito:username': 'alice',
+      sub: access.sub,
+    });
+    expect(access.sub).toBe(stableUserSub('local_weather', 'alice'));
+    expect(stableUserSub('local_weather', 'bob')).not.toBe(access.sub);
+  });
+});
+
+describe('TokenSigner', () => {
+  it('signs RS256 with exactly { kid, alg } in the header, verifiable with the JWKS', async () => {
+    const keys = await KeyStore.open({ retentionSeconds: 3600 });
+    const token = await new TokenSigner(keys).sign({ sub: 'x', iss: issuer });
+    const header = decodeProtectedHeader(token);
+    expect(header).toEqual({ kid: keys.signing.kid, alg: 'RS256' });
+    const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), {
+      issuer,
+      algorithms: ['RS256'],
+    });
+    expect(payload.sub).toBe('x');
+  });
+});

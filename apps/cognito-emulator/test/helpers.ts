@@ -1,0 +1,36 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import type { Pool } from '../src/pool/pool.schema.js';
+
+export const DEMO_POOL = new URL('../pool.json', import.meta.url).pathname;
+export const CALLER = { id: 'weather-caller', secret: 'weather-caller-dev-secret' };
+export const ADMIN = { id: 'weather-admin', secret: 'weather-admin-dev-secret' };
+export const READ = 'weather-api/forecast.read';
+export const WRITE = 'weather-api/forecast.write';
+export const FORM = 'application/x-www-form-urlencoded';
+
+export function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+}
+
+export function decode(token: string): {
+  header: ReturnType<typeof decodeProtectedHeader>;
+  claims: ReturnType<typeof decodeJwt>;
+} {
+  return { header: decodeProtectedHeader(token), claims: decodeJwt(token) };
+}
+
+export async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'cognito-emulator-'));
+}
+
+/** Writes a copy of the demo pool, changed by `edit`, and returns its path. */
+export async function writePool(edit: (pool: Pool) => void): Promise<string> {
+  const pool = JSON.parse(await readFile(DEMO_POOL, 'utf8')) as Pool;
+  edit(pool);
+  const file = join(await tempDir(), 'pool.json');
+  await writeFile(file, JSON.stringify(pool));
+  return file;
+}
