@@ -207,13 +207,9 @@ describe('caller resilience (scripted weather-api)', () => {
       });
     const invalid = await post(JSON.stringify({ date: 'yesterday', temperatureC: 500 }));
     expect(invalid.status).toBe(400);
-    const body = await invalid.json();
+    const body = (await invalid.json()) as { error: string; fields: { field: string }[] };
     expect(body.error).toBe('invalid_request');
-    expect(body.fields.map((f: { field: string }) => f.field).sort()).toEqual([
-      'date',
-      'summary',
-      'temperatureC',
-    ]);
+    expect(body.fields.map((f) => f.field).sort()).toEqual(['date', 'summary', 'temperatureC']);
     const malformed = await post('{"date":');
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ error: 'invalid_request' });
