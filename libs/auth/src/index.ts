@@ -41,3 +41,29 @@ export {
   getTokenProviderToken,
   getM2MHttpServiceToken,
 } from './client/client.tokens.js';
+export { ResourceServerModule } from './resource-server/resource-server.module.js';
+export type { ResourceServerModuleOptions } from './resource-server/resource-server.options.js';
+export type { ResourceServerModuleExtras } from './resource-server/resource-server.module-definition.js';
+export { JwtStrategy } from './resource-server/jwt.strategy.js';
+export { JwtAuthGuard } from './resource-server/jwt-auth.guard.js';
+export { ScopesGuard } from './resource-server/scopes.guard.js';
+export { Scopes } from './resource-server/scopes.decorator.js';
+export { Principal } from './resource-server/principal.js';
+export { JwksKeyStore } from './resource-server/jwks-key-store.js';
+export {
+  ResourceServerError,
+  type AuthFailureCode,
+  TokenMissingError,
+  AuthorizationHeaderError,
+  TokenMalformedError,
+  TokenAlgorithmError,
+  TokenSignatureError,
+  UnknownKeyError,
+  TokenExpiredError,
+  TokenNotYetValidError,
+  TokenIssuerError,
+  TokenUseError,
+  ClientNotAllowedError,
+  InsufficientScopeError,
+  JwksUnavailableError,
+} from './resource-server/resource-server.errors.js';

@@ -1,0 +1,86 @@
+import {
+  BadRequestException,
+  type INestApplication,
+  Logger,
+  type LogLevel,
+  ValidationPipe,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { ValidationError } from 'class-validator';
+import { AppModule } from './app.module.js';
+import { loadWeatherApiConfig } from './config.js';
+import { BodyParserErrorFilter } from './body-parser-error.filter.js';
+
+/** A running weather-api. */
+export interface WeatherApiHandle {
+  app: INestApplication;
+  /** Base URL, e.g. `http://127.0.0.1:54321`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function logLevels(level: string | undefined): LogLevel[] {
+  const index = LEVELS.indexOf((level ?? 'log') as LogLevel);
+  return LEVELS.slice(0, index === -1 ? 4 : index + 1);
+}
+
+function flatten(errors: ValidationError[], prefix = ''): { field: string; errors: string[] }[] {
+  return errors.flatMap((e) => [
+    ...(e.constraints
+      ? [{ field: prefix + e.property, errors: Object.values(e.constraints) }]
+      : []),
+    ...flatten(e.children ?? [], `${prefix}${e.property}.`),
+  ]);
+}
+
+/**
+ * Builds, configures and starts weather-api from an environment object
+ * (`HOST`, `PORT` (0 = ephemeral), `AUTH_ISSUER` or `COGNITO_REGION` +
+ * `COGNITO_USER_POOL_ID`, `AUTH_JWKS_URI`, `AUTH_CLIENT_IDS`, `LOG_LEVEL`).
+ * Throws before listening when the configuration is invalid.
+ *
+ * @example
+ * ```ts
+ * const api = await startWeatherApi({ PORT: '0', AUTH_ISSUER: emulator.issuer });
+ * await fetch(`${api.url}/health`);
+ * await api.close();
+ * ```
+ */
+export async function startWeatherApi(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WeatherApiHandle> {
+  const config = loadWeatherApiConfig(env);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: logLevels(env.LOG_LEVEL),
+  });
+  if (config.usesDevIssuer) {
+    new Logger('WeatherApi').warn(
+      `No AUTH_ISSUER / COGNITO_* set: trusting the local emulator (${config.auth.issuer}); dev only`,
+    );
+  }
+  app.useBodyParser('json', { limit: '16kb' });
+  app.useGlobalFilters(new BodyParserErrorFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) =>
+        new BadRequestException({
+          error: 'invalid_request',
+          error_description: 'the request body is invalid',
+          fields: flatten(errors),
+        }),
+    }),
+  );
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return { app, url: `http://${host}:${port}`, close: () => app.close() };
+}

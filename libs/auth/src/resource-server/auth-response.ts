@@ -1,0 +1,89 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import {
+  InsufficientScopeError,
+  JwksUnavailableError,
+  type ResourceServerError,
+} from './resource-server.errors.js';
+
+/** A quoted-string (RFC 7230 §3.2.6) with `"` and `\` escaped and controls dropped. */
+function quoted(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `"${value.replace(/[\x00-\x1f\x7f]/g, '').replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** The RFC 6750 answer to a resource-server error. */
+export interface AuthErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: string; error_description: string; scope?: string };
+}
+
+/** Maps a library error to its status, `WWW-Authenticate` and JSON body; never echoes the token. */
+export function authErrorResponse(err: ResourceServerError, realm: string): AuthErrorResponse {
+  const description = err.message;
+  const challenge = (attrs: [string, string][]) =>
+    ['Bearer realm=' + quoted(realm), ...attrs.map(([k, v]) => `${k}=${quoted(v)}`)].join(', ');
+  switch (err.code) {
+    case 'no_token':
+      return {
+        status: HttpStatus.UNAUTHORIZED,
+        headers: { 'WWW-Authenticate': challenge([]) },
+        body: { error: 'unauthorized', error_description: description },
+      };
+    case 'invalid_request':
+      return {
+        status: HttpStatus.BAD_REQUEST,
+        headers: {
+          'WWW-Authenticate': challenge([
+            ['error', 'invalid_request'],
+            ['error_description', description],
+          ]),
+        },
+        body: { error: 'invalid_request', error_description: description },
+      };
+    case 'insufficient_scope': {
+      const scope = err instanceof InsufficientScopeError ? err.requiredScopes.join(' ') : '';
+      return {
+        status: HttpStatus.FORBIDDEN,
+        headers: {
+          'WWW-Authenticate': challenge([
+            ['error', 'insufficient_scope'],
+            ['error_description', description],
+            ['scope', scope],
+          ]),
+        },
+        body: { error: 'insufficient_scope', error_description: description, scope },
+      };
+    }
+    case 'jwks_unavailable':
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        headers: {
+          'Retry-After': String(err instanceof JwksUnavailableError ? err.retryAfterSeconds : 1),
+        },
+        body: { error: 'temporarily_unavailable', error_description: description },
+      };
+    default:
+      return {
+        status: HttpStatus.UNAUTHORIZED,
+        headers: {
+          'WWW-Authenticate': challenge([
+            ['error', 'invalid_token'],
+            ['error_description', description],
+          ]),
+        },
+        body: { error: 'invalid_token', error_description: description },
+      };
+  }
+}
+
+/** Sets the headers on the response and returns the exception Nest answers with. */
+export function toHttpException(
+  err: ResourceServerError,
+  realm: string,
+  res: { setHeader(name: string, value: string): unknown },
+): HttpException {
+  const { status, headers, body } = authErrorResponse(err, realm);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  return new HttpException(body, status, { cause: err });
+}

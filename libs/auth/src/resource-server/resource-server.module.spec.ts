@@ -1,0 +1,264 @@
+import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { SignJWT, base64url } from 'jose';
+import request from 'supertest';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { Principal } from './principal.js';
+import { Public } from './public.decorator.js';
+import { ResourceServerModule } from './resource-server.module.js';
+import type { ResourceServerModuleOptions } from './resource-server.options.js';
+import { Scopes } from './scopes.decorator.js';
+import { makeKey, TestIssuer } from './test-issuer.fixture-spec.js';
+
+@Controller()
+class DemoController {
+  @Scopes('weather-api/forecast.read')
+  @Get('read')
+  read(@Principal() p: Principal) {
+    return p;
+  }
+  @Scopes('weather-api/forecast.read', 'weather-api/forecast.write')
+  @Get('write')
+  write() {
+    return {};
+  }
+  @Get('any')
+  any(@Principal() p: Principal) {
+    return { clientId: p.clientId };
+  }
+  @Public()
+  @Get('open')
+  open() {
+    return { ok: true };
+  }
+}
+
+async function boot(options: ResourceServerModuleOptions): Promise<INestApplication> {
+  const ref = await Test.createTestingModule({
+    imports: [
+      MetricsModule.forRoot({ collectDefaultMetrics: false }),
+      ResourceServerModule.forRoot({ realm: 'weather-api', ...options }),
+    ],
+    controllers: [DemoController],
+  }).compile();
+  const app = ref.createNestApplication({ logger: false });
+  await app.init();
+  return app;
+}
+
+const challenge = (error: string) =>
+  new RegExp(`^Bearer realm="weather-api", error="${error}", error_description="[^"]+"$`);
+
+describe('ResourceServerModule', () => {
+  let iss: TestIssuer;
+  let app: INestApplication;
+  const get = (path: string, auth?: string) => {
+    const r = request(app.getHttpServer()).get(path);
+    return auth === undefined ? r : r.set('Authorization', auth);
+  };
+
+  beforeAll(async () => {
+    iss = await TestIssuer.start();
+    app = await boot({ issuer: iss.issuer, jwksPenaltyWindowMs: 60_000 });
+  });
+  afterAll(async () => {
+    await app.close();
+    await iss.close();
+  });
+
+  it('lets a valid token with the scope in and hands the principal to the handler', async () => {
+    const res = await get('/read', `Bearer ${await iss.token()}`).expect(200);
+    expect(res.body).toMatchObject({
+      clientId: 'weather-caller',
+      subject: 'weather-caller',
+      scopes: ['weather-api/forecast.read'],
+      tokenUse: 'access',
+    });
+  });
+
+  it('serves @Public routes without a token', async () => {
+    await get('/open').expect(200, { ok: true });
+  });
+
+  it('answers no token with 401 and a challenge without error attribute', async () => {
+    const res = await get('/read').expect(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="weather-api"');
+    expect(res.body.error).toBe('unauthorized');
+  });
+
+  it('treats another scheme as no token', async () => {
+    const res = await get('/read', 'Basic d2VhdGhlcjpzZWNyZXQ=').expect(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="weather-api"');
+  });
+
+  it.each([
+    ['Bearer', 'empty credentials'],
+    ['Bearer a b', 'two tokens'],
+    ['Bearer a,b', 'a comma'],
+    ['Bearer tok"en', 'a quote'],
+  ])('answers %j (%s) with 400 invalid_request', async (header) => {
+    const res = await get('/read', header).expect(400);
+    expect(res.headers['www-authenticate']).toMatch(challenge('invalid_request'));
+    expect(res.body.error).toBe('invalid_request');
+  });
+
+  it('answers two Authorization headers with 400 invalid_request', async () => {
+    const token = await iss.token();
+    const res = await request(app.getHttpServer())
+      .get('/read')
+      .set('Authorization', [`Bearer ${token}`, `Bearer ${token}`] as unknown as string)
+      .expect(400);
+    expect(res.body.error_description).toMatch(/more than one/);
+  });
+
+  const invalid = async (token: string, description: RegExp) => {
+    const res = await get('/read', `Bearer ${token}`).expect(401);
+    expect(res.headers['www-authenticate']).toMatch(challenge('invalid_token'));
+    expect(res.body.error).toBe('invalid_token');
+    expect(res.body.error_description).toMatch(description);
+    expect(JSON.stringify(res.headers) + res.text).not.toContain(token);
+  };
+
+  it('rejects garbage as malformed', () => invalid('not-a-jwt', /malformed/));
+
+  it('rejects alg none and HS256 keyed with the public key without fetching', async () => {
+    const before = iss.fetches;
+    const claims = base64url.encode(JSON.stringify({ iss: iss.issuer, exp: 4e9 }));
+    const none = `${base64url.encode('{"alg":"none","kid":"key-1"}')}.${claims}.`;
+    await invalid(none, /algorithm/);
+    const hs = await new SignJWT({ iss: iss.issuer, token_use: 'access' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
+      .sign(new TextEncoder().encode(iss.key.publicPem));
+    await invalid(hs, /algorithm/);
+    expect(iss.fetches).toBe(before);
+  });
+
+  it('rejects a signature by another key under a known kid', async () => {
+    const other = await makeKey('key-1');
+    await invalid(await iss.token({}, { key: other }), /signature/);
+  });
+
+  it('rejects a tampered payload', async () => {
+    const [h, , s] = (await iss.token()).split('.');
+    const forged = base64url.encode(
+      JSON.stringify({ iss: iss.issuer, token_use: 'access', client_id: 'x', sub: 'x', exp: 4e9 }),
+    );
+    await invalid(`${h}.${forged}.${s}`, /signature/);
+  });
+
+  it('rejects expired, not-yet-valid, wrong issuer and ID tokens, each with its reason', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await invalid(await iss.token({ exp: now - 60 }), /expired/);
+    await invalid(await iss.token({ nbf: now + 600 }), /not yet valid/);
+    await invalid(await iss.token({ iss: 'https://evil.example/pool' }), /issuer/);
+    await invalid(
+      await iss.token({ token_use: 'id', aud: 'weather-caller' }),
+      /not an access token/,
+    );
+  });
+
+  it('accepts a token within the clock tolerance', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await get('/read', `Bearer ${await iss.token({ exp: now - 2 })}`).expect(200);
+  });
+
+  it('ignores jku, x5u and jwk header parameters', async () => {
+    const evil = await makeKey('evil');
+    const before = iss.fetches;
+    const token = await iss.token(
+      {},
+      {
+        key: evil,
+        kid: 'key-1',
+        header: { jku: 'http://127.0.0.1:1/jwks', x5u: 'http://127.0.0.1:1/x', jwk: evil.jwk },
+      },
+    );
+    await invalid(token, /signature/);
+    expect(iss.fetches).toBe(before);
+  });
+
+  it('answers a missing scope with 403 insufficient_scope naming the required scopes', async () => {
+    const res = await get('/write', `Bearer ${await iss.token()}`).expect(403);
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="weather-api", error="insufficient_scope", error_description="the token lacks a required scope", scope="weather-api/forecast.read weather-api/forecast.write"',
+    );
+  });
+
+  it('costs one key-set fetch for a flood of unknown kids within the penalty window', async () => {
+    const before = iss.fetches;
+    const tokens = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => iss.token({}, { kid: `random-${i}` })),
+    );
+    for (const t of tokens) await invalid(t, /signing key is unknown/);
+    expect(iss.fetches - before).toBeLessThanOrEqual(1);
+  });
+
+  it('counts decisions and fetches on the app registry', async () => {
+    const res = await get('/metrics').expect(200);
+    expect(res.text).toMatch(/auth_decisions_total\{outcome="allowed",reason="ok"\} [1-9]/);
+    expect(res.text).toMatch(/auth_decisions_total\{outcome="denied",reason="expired"\} 1/);
+    expect(res.text).toMatch(/auth_jwks_fetches_total\{outcome="success"\} [1-9]/);
+  });
+});
+
+describe('ResourceServerModule with an allow-list, rotation and outages', () => {
+  it('refuses clients outside the allow-list', async () => {
+    const iss = await TestIssuer.start();
+    const app = await boot({ issuer: iss.issuer, clientIds: ['weather-admin'] });
+    const res = await request(app.getHttpServer())
+      .get('/any')
+      .set('Authorization', `Bearer ${await iss.token()}`)
+      .expect(401);
+    expect(res.body.error_description).toMatch(/client is not allowed/);
+    await request(app.getHttpServer())
+      .get('/any')
+      .set('Authorization', `Bearer ${await iss.token({ client_id: 'weather-admin' })}`)
+      .expect(200);
+    await app.close();
+    await iss.close();
+  });
+
+  it('answers 503 with Retry-After while the key set is down, then recovers by itself', async () => {
+    const iss = await TestIssuer.start();
+    const app = await boot({ issuer: iss.issuer, jwksFailureCooldownMs: 0 });
+    const token = await iss.token();
+    iss.down = true;
+    const res = await request(app.getHttpServer())
+      .get('/read')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(503);
+    expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(res.body.error).toBe('temporarily_unavailable');
+    iss.down = false;
+    await request(app.getHttpServer())
+      .get('/read')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200);
+    await app.close();
+    await iss.close();
+  });
+
+  it('accepts tokens of a rotated-in key without restart, and old ones while published', async () => {
+    const iss = await TestIssuer.start();
+    const app = await boot({ issuer: iss.issuer, jwksPenaltyWindowMs: 0 });
+    const oldToken = await iss.token();
+    const server = app.getHttpServer();
+    await request(server).get('/read').set('Authorization', `Bearer ${oldToken}`).expect(200);
+    const next = await makeKey('key-2');
+    iss.published = [iss.key, next];
+    const newToken = await iss.token({}, { key: next });
+    await request(server).get('/read').set('Authorization', `Bearer ${newToken}`).expect(200);
+    await request(server).get('/read').set('Authorization', `Bearer ${oldToken}`).expect(200);
+    await app.close();
+    await iss.close();
+  });
+
+  it('fails fast on options without an issuer', () => {
+    return expect(
+      Test.createTestingModule({
+        imports: [ResourceServerModule.forRoot({ region: 'eu-west-1' })],
+      }).compile(),
+    ).rejects.toThrow(/userPoolId is missing/);
+  });
+});

@@ -1,0 +1,76 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwksKeyStore } from './jwks-key-store.js';
+import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import {
+  RESOLVED_RESOURCE_SERVER_OPTIONS,
+  RESOURCE_SERVER_ASYNC_OPTIONS_TYPE,
+  RESOURCE_SERVER_MODULE_OPTIONS,
+  RESOURCE_SERVER_OPTIONS_TYPE,
+  ResourceServerConfigurableModule,
+} from './resource-server.module-definition.js';
+import { ResourceServerMetrics } from './resource-server.metrics.js';
+import {
+  resolveResourceServerOptions,
+  type ResolvedResourceServerOptions,
+  type ResourceServerModuleOptions,
+} from './resource-server.options.js';
+import { ScopesGuard } from './scopes.guard.js';
+
+/**
+ * Makes an app a resource server for one token issuer (a Cognito user pool or
+ * the local emulator): `JwtStrategy`, and `JwtAuthGuard` + `ScopesGuard`
+ * registered as global guards (deny by default; `globalGuards: false` to bind
+ * them yourself). Counters go to the app's prom-client `Registry` when
+ * `MetricsModule` is imported.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [
+ *     ResourceServerModule.forRoot({ region: 'eu-west-1', userPoolId: 'eu-west-1_AbC123',
+ *       clientIds: ['weather-caller'], realm: 'weather-api' }),
+ *   ],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  providers: [
+    {
+      provide: RESOLVED_RESOURCE_SERVER_OPTIONS,
+      inject: [RESOURCE_SERVER_MODULE_OPTIONS],
+      useFactory: (options: ResourceServerModuleOptions) => resolveResourceServerOptions(options),
+    },
+    ResourceServerMetrics,
+    {
+      provide: JwksKeyStore,
+      inject: [RESOLVED_RESOURCE_SERVER_OPTIONS, ResourceServerMetrics],
+      useFactory: (options: ResolvedResourceServerOptions, metrics: ResourceServerMetrics) =>
+        new JwksKeyStore(options, (outcome) => metrics.jwksFetch(outcome)),
+    },
+    JwtStrategy,
+    JwtAuthGuard,
+    ScopesGuard,
+  ],
+  exports: [JwtStrategy, JwtAuthGuard, ScopesGuard, JwksKeyStore],
+})
+export class ResourceServerModule extends ResourceServerConfigurableModule {
+  static override forRoot(options: typeof RESOURCE_SERVER_OPTIONS_TYPE): DynamicModule {
+    return withGlobalGuards(super.forRoot(options), options.globalGuards ?? true);
+  }
+
+  static override forRootAsync(options: typeof RESOURCE_SERVER_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withGlobalGuards(super.forRootAsync(options), options.globalGuards ?? true);
+  }
+}
+
+function withGlobalGuards(definition: DynamicModule, enabled: boolean): DynamicModule {
+  if (!enabled) return definition;
+  const guards: Provider[] = [
+    { provide: APP_GUARD, useExisting: JwtAuthGuard },
+    { provide: APP_GUARD, useExisting: ScopesGuard },
+  ];
+  return { ...definition, providers: [...(definition.providers ?? []), ...guards] };
+}

@@ -1,0 +1,113 @@
+import { cognitoIssuer } from '../cognito/cognito-urls.js';
+
+/** Options of {@link ResourceServerModule}. Give `issuer`, or `region` + `userPoolId` for Cognito. */
+export interface ResourceServerModuleOptions {
+  /** Expected `iss`, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123`. */
+  issuer?: string;
+  /** AWS region of the user pool (with `userPoolId`, derives Cognito's issuer). */
+  region?: string;
+  /** Cognito user pool id (with `region`). */
+  userPoolId?: string;
+  /** Key set URL. Default `{issuer}/.well-known/jwks.json`. */
+  jwksUri?: string;
+  /** Allow-list of `client_id`s. Unset or empty: any client of the issuer. */
+  clientIds?: readonly string[];
+  /** Expected `token_use`. Default `'access'`. */
+  tokenUse?: 'access' | 'id';
+  /** Leeway for `exp`/`nbf`, in seconds. Default 5. */
+  clockToleranceSeconds?: number;
+  /** The `realm` of `WWW-Authenticate`. Default `'api'`. */
+  realm?: string;
+  /** How long a fetched key set is trusted before it is refreshed, in ms. Default 10 minutes. */
+  jwksCacheMaxAgeMs?: number;
+  /** Key-set request timeout, in ms. Default 5,000. */
+  jwksTimeoutMs?: number;
+  /** After a fetch, an unknown `kid` causes no further fetch for this long, in ms. Default 10,000. */
+  jwksPenaltyWindowMs?: number;
+  /** After a failed fetch, the next attempt waits this long, in ms (the `Retry-After` of the 503). Default 1,000. */
+  jwksFailureCooldownMs?: number;
+  /** Size of the verified-token cache (entries). `0` disables it. Default 10,000. */
+  verifiedTokenCacheSize?: number;
+}
+
+/** Options with every default applied. */
+export interface ResolvedResourceServerOptions {
+  issuer: string;
+  jwksUri: string;
+  clientIds: ReadonlySet<string> | undefined;
+  tokenUse: 'access' | 'id';
+  clockToleranceSeconds: number;
+  realm: string;
+  jwksCacheMaxAgeMs: number;
+  jwksTimeoutMs: number;
+  jwksPenaltyWindowMs: number;
+  jwksFailureCooldownMs: number;
+  verifiedTokenCacheSize: number;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v < 0) {
+    throw new TypeError(`ResourceServerModule: ${name} must be a non-negative number`);
+  }
+  return v;
+}
+
+/** Validates options and applies defaults; throws a `TypeError` naming the bad option. */
+export function resolveResourceServerOptions(
+  options: ResourceServerModuleOptions,
+): ResolvedResourceServerOptions {
+  let issuer = options.issuer;
+  if (!issuer) {
+    if (!options.region || !options.userPoolId) {
+      throw new TypeError(
+        'ResourceServerModule: set `issuer`, or both `region` and `userPoolId`' +
+          (options.region
+            ? ' (userPoolId is missing)'
+            : options.userPoolId
+              ? ' (region is missing)'
+              : ''),
+      );
+    }
+    issuer = cognitoIssuer(options.region, options.userPoolId);
+  }
+  let issuerUrl: URL;
+  try {
+    issuerUrl = new URL(issuer);
+  } catch (cause) {
+    throw new TypeError(`ResourceServerModule: issuer "${issuer}" is not a URL`, { cause });
+  }
+  if (issuerUrl.protocol !== 'https:' && issuerUrl.protocol !== 'http:') {
+    throw new TypeError(`ResourceServerModule: issuer "${issuer}" must be an http(s) URL`);
+  }
+  const jwksUri = options.jwksUri ?? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
+  try {
+    new URL(jwksUri);
+  } catch (cause) {
+    throw new TypeError(`ResourceServerModule: jwksUri "${jwksUri}" is not a URL`, { cause });
+  }
+  const tokenUse = options.tokenUse ?? 'access';
+  if (tokenUse !== 'access' && tokenUse !== 'id') {
+    throw new TypeError(`ResourceServerModule: tokenUse must be 'access' or 'id'`);
+  }
+  const clientIds = options.clientIds?.filter((c) => c.length > 0);
+  return {
+    issuer,
+    jwksUri,
+    clientIds: clientIds && clientIds.length > 0 ? new Set(clientIds) : undefined,
+    tokenUse,
+    clockToleranceSeconds: nonNegative('clockToleranceSeconds', options.clockToleranceSeconds, 5),
+    realm: options.realm ?? 'api',
+    jwksCacheMaxAgeMs: nonNegative('jwksCacheMaxAgeMs', options.jwksCacheMaxAgeMs, 600_000),
+    jwksTimeoutMs: nonNegative('jwksTimeoutMs', options.jwksTimeoutMs, 5_000) || 5_000,
+    jwksPenaltyWindowMs: nonNegative('jwksPenaltyWindowMs', options.jwksPenaltyWindowMs, 10_000),
+    jwksFailureCooldownMs: nonNegative(
+      'jwksFailureCooldownMs',
+      options.jwksFailureCooldownMs,
+      1_000,
+    ),
+    verifiedTokenCacheSize: Math.floor(
+      nonNegative('verifiedTokenCacheSize', options.verifiedTokenCacheSize, 10_000),
+    ),
+  };
+}

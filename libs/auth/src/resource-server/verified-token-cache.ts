@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import type { Principal } from './principal.js';
+
+interface Entry {
+  principal: Principal;
+  /** Last instant (ms) the token is valid: `exp` plus the clock tolerance. */
+  validUntil: number;
+  kid: string;
+}
+
+/**
+ * A bounded LRU of tokens that passed full verification, keyed by the SHA-256
+ * of the raw token (the token itself is not kept). A hit still checks expiry
+ * and that the signing key is still published; everything else a token is
+ * checked for cannot change for a given token and configuration.
+ */
+export class VerifiedTokenCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  static keyOf(token: string): string {
+    return createHash('sha256').update(token).digest('base64');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The principal of a cached token still valid now and whose `kid` passes `isPublished`. */
+  get(key: string, isPublished: (kid: string) => boolean): Principal | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (this.now() >= entry.validUntil || !isPublished(entry.kid)) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.principal;
+  }
+
+  set(key: string, principal: Principal, validUntil: number, kid: string): void {
+    if (this.maxEntries <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, { principal, validUntil, kid });
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+}
