@@ -37,7 +37,14 @@ function loadPrettifier(): Prettifier | undefined {
     const { prettyFactory } = require('pino-pretty') as {
       prettyFactory: (options: object) => Prettifier;
     };
-    return prettyFactory({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+    return prettyFactory({
+      translateTime: 'SYS:HH:MM:ss.l',
+      singleLine: true,
+      ignore: 'pid,hostname,service,context,req,res,responseTime',
+      messageFormat:
+        '{if context}[{context}] {end}{msg}' +
+        '{if req} {req.method} {req.url} -> {res.statusCode} in {responseTime} ms{end}',
+    });
   } catch {
     return undefined;
   }
