@@ -20,15 +20,17 @@ function isBodyParserError(err: unknown): err is BodyParserError {
 @Catch()
 export class BodyParserErrorFilter extends BaseExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
-    if (!(exception instanceof HttpException) && isBodyParserError(exception)) {
+    // Nest's Express adapter wraps body-parser errors in an HttpException (cause: the original).
+    const raw = exception instanceof HttpException ? exception.cause : exception;
+    if (isBodyParserError(raw)) {
       const res = host.switchToHttp().getResponse<Response>();
-      const status = exception.status >= 400 && exception.status < 500 ? exception.status : 400;
+      const status = raw.status >= 400 && raw.status < 500 ? raw.status : 400;
       res.status(status).json({
         error: status === 413 ? 'payload_too_large' : 'invalid_request',
         error_description:
-          exception.type === 'entity.parse.failed'
+          raw.type === 'entity.parse.failed'
             ? 'the request body is not valid JSON'
-            : exception.type === 'entity.too.large'
+            : raw.type === 'entity.too.large'
               ? 'the request body is too large'
               : 'the request body could not be read',
       });

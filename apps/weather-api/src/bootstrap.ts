@@ -63,7 +63,7 @@ export async function startWeatherApi(
     );
   }
   app.useBodyParser('json', { limit: '16kb' });
-  app.useGlobalFilters(new BodyParserErrorFilter());
+  app.useGlobalFilters(new BodyParserErrorFilter(app.getHttpAdapter()));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,0 +1,406 @@
+import { createPublicKey } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { base64url, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { startEmulator, type StartedEmulator } from '../../cognito-emulator/src/bootstrap.js';
+import { startWeatherApi, type WeatherApiHandle } from '../src/bootstrap.js';
+
+const DEV_SECRETS: Record<string, string> = {
+  'weather-caller': 'weather-caller-dev-secret',
+  'weather-admin': 'weather-admin-dev-secret',
+};
+
+let emulator: StartedEmulator;
+let api: WeatherApiHandle;
+let callerToken: string;
+let adminToken: string;
+
+async function clientToken(clientId: string): Promise<string> {
+  const res = await fetch(emulator.tokenUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${DEV_SECRETS[clientId]}`).toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials',
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+async function userTokens(): Promise<{ AccessToken: string; IdToken: string }> {
+  const res = await fetch(`${emulator.url}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+    },
+    body: JSON.stringify({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: 'weather-web',
+      AuthParameters: { USERNAME: 'alice', PASSWORD: 'Alice-dev-password-1' },
+    }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { AuthenticationResult: { AccessToken: string; IdToken: string } })
+    .AuthenticationResult;
+}
+
+async function jwksFetchesAtEmulator(): Promise<number> {
+  const text = await (await fetch(`${emulator.url}/metrics`)).text();
+  const m = /^cognito_emulator_jwks_requests_total(?:\{[^}]*\})? (\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+function call(base: string, path: string, auth?: string, init: RequestInit = {}) {
+  return fetch(`${base}${path}`, {
+    ...init,
+    headers: { ...(auth === undefined ? {} : { authorization: auth }), ...init.headers },
+  });
+}
+
+async function publishedJwks(): Promise<JWK[]> {
+  const res = await fetch(`${emulator.issuer}/.well-known/jwks.json`);
+  return ((await res.json()) as { keys: JWK[] }).keys;
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ PORT: '0', COGNITO_EMULATOR_ADMIN: 'true' });
+  api = await startWeatherApi({ PORT: '0', AUTH_ISSUER: emulator.issuer, LOG_LEVEL: 'error' });
+  [callerToken, adminToken] = await Promise.all([
+    clientToken('weather-caller'),
+    clientToken('weather-admin'),
+  ]);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await emulator?.close();
+});
+
+describe('weather-api with emulator tokens', () => {
+  it('serves five days of forecast to a reader, and /health without a token', async () => {
+    const res = await call(api.url, '/weatherforecast', `Bearer ${callerToken}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>[];
+    expect(body.length).toBeGreaterThanOrEqual(5);
+    for (const day of body.slice(0, 5)) {
+      expect(Object.keys(day).sort()).toEqual(['date', 'summary', 'temperatureC', 'temperatureF']);
+    }
+    expect((await call(api.url, '/health')).status).toBe(200);
+  });
+
+  it('refuses a reader on POST with 403 insufficient_scope', async () => {
+    const res = await call(api.url, '/weatherforecast', `Bearer ${callerToken}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ date: '2030-01-01', temperatureC: 10 }),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toContain(
+      'error="insufficient_scope", error_description="the token lacks a required scope", scope="weather-api/forecast.write"',
+    );
+  });
+
+  it('stores a writer observation, validates the body and answers bad JSON as JSON 4xx', async () => {
+    const post = (body: string) =>
+      call(api.url, '/weatherforecast', `Bearer ${adminToken}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    const created = await post(
+      JSON.stringify({ date: '2030-01-02', temperatureC: 20, summary: 'Warm' }),
+    );
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({
+      date: '2030-01-02',
+      temperatureC: 20,
+      temperatureF: 68,
+      summary: 'Warm',
+    });
+    const list = (await (
+      await call(api.url, '/weatherforecast', `Bearer ${adminToken}`)
+    ).json()) as {
+      date: string;
+    }[];
+    expect(list.some((d) => d.date === '2030-01-02')).toBe(true);
+
+    const bad = await post(JSON.stringify({ date: 'tomorrow', temperatureC: 1000, extra: 1 }));
+    expect(bad.status).toBe(400);
+    const badBody = (await bad.json()) as { error: string; fields: { field: string }[] };
+    expect(badBody.error).toBe('invalid_request');
+    expect(badBody.fields.map((f) => f.field).sort()).toEqual(['date', 'extra', 'temperatureC']);
+
+    const malformed = await post('{"date": ');
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: string }).error).toBe('invalid_request');
+
+    const huge = await post(
+      JSON.stringify({ date: '2030-01-01', temperatureC: 1, summary: 'x'.repeat(32_000) }),
+    );
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: string }).error).toBe('payload_too_large');
+  });
+
+  it('accepts a user access token on /whoami only, and refuses the ID token', async () => {
+    const { AccessToken, IdToken } = await userTokens();
+    const who = await call(api.url, '/whoami', `Bearer ${AccessToken}`);
+    expect(who.status).toBe(200);
+    expect(await who.json()).toMatchObject({
+      clientId: 'weather-web',
+      username: 'alice',
+      tokenUse: 'access',
+    });
+    expect((await call(api.url, '/weatherforecast', `Bearer ${AccessToken}`)).status).toBe(403);
+    const id = await call(api.url, '/whoami', `Bearer ${IdToken}`);
+    expect(id.status).toBe(401);
+    expect(id.headers.get('www-authenticate')).toContain(
+      'error_description="the token is not an access token"',
+    );
+  });
+
+  it('answers each bad credential with its status and challenge, fetching no key set for them', async () => {
+    await call(api.url, '/whoami', `Bearer ${callerToken}`);
+    const [jwk] = await publishedJwks();
+    const fetchesBefore = await jwksFetchesAtEmulator();
+    const [h, p, s] = callerToken.split('.');
+    const stranger = await generateKeyPair('RS256');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+    const pem = createPublicKey({ key: jwk as never, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'pem',
+    });
+    const cases: [string | undefined, number, string][] = [
+      [undefined, 401, 'Bearer realm="weather-api"'],
+      ['Bearer', 400, 'error="invalid_request"'],
+      ['Basic d2VhdGhlcjpzZWNyZXQ=', 401, 'Bearer realm="weather-api"'],
+      ['Bearer abc.def', 401, 'the token is malformed'],
+      [
+        `Bearer ${base64url.encode(JSON.stringify({ alg: 'none', kid: jwk.kid }))}.${p}.`,
+        401,
+        'algorithm',
+      ],
+      [
+        `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: jwk.kid }).sign(new TextEncoder().encode(pem.toString()))}`,
+        401,
+        'algorithm',
+      ],
+      [
+        `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: jwk.kid, jku: 'http://127.0.0.1:9/x', jwk: await exportJWK(stranger.publicKey) }).sign(stranger.privateKey)}`,
+        401,
+        'signature is invalid',
+      ],
+      [
+        `Bearer ${h}.${base64url.encode(JSON.stringify({ ...claims, scope: 'weather-api/forecast.write' }))}.${s}`,
+        401,
+        'signature is invalid',
+      ],
+    ];
+    for (const [auth, status, fragment] of cases) {
+      const res = await call(api.url, '/weatherforecast', auth);
+      expect([auth?.slice(0, 20), res.status]).toEqual([auth?.slice(0, 20), status]);
+      expect(res.headers.get('www-authenticate')).toContain(fragment);
+      const text = await res.text();
+      if (auth && auth.length > 12) expect(text).not.toContain(auth.slice(7));
+    }
+    expect(await jwksFetchesAtEmulator()).toBe(fetchesBefore);
+  });
+
+  it('answers a 64 KiB Authorization header with a 4xx', async () => {
+    const { port } = new URL(api.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/weatherforecast',
+          headers: { authorization: `Bearer ${'a'.repeat(65_536)}` },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(status).toBeLessThan(500);
+  });
+
+  it('costs the emulator at most one key-set fetch per penalty window for 1,000 random kids', async () => {
+    const stranger = await generateKeyPair('RS256');
+    const now = Math.floor(Date.now() / 1000);
+    const tokens = await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        new SignJWT({
+          iss: emulator.issuer,
+          token_use: 'access',
+          client_id: 'x',
+          sub: 'x',
+          exp: now + 600,
+        })
+          .setProtectedHeader({ alg: 'RS256', kid: crypto.randomUUID() })
+          .sign(stranger.privateKey),
+      ),
+    );
+    const before = await jwksFetchesAtEmulator();
+    const started = Date.now();
+    const statuses: number[] = [];
+    for (let i = 0; i < tokens.length; i += 50) {
+      const batch = await Promise.all(
+        tokens.slice(i, i + 50).map((t) => call(api.url, '/whoami', `Bearer ${t}`)),
+      );
+      for (const r of batch) {
+        statuses.push(r.status);
+        await r.arrayBuffer();
+      }
+    }
+    const windows = Math.floor((Date.now() - started) / 10_000) + 1;
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    expect((await jwksFetchesAtEmulator()) - before).toBeLessThanOrEqual(windows);
+  });
+
+  it('never answers 5xx nor accepts random or mutated Authorization headers (10,000 runs)', async () => {
+    const valid = callerToken;
+    const same = (t: string) => {
+      const a = t.split('.');
+      const b = valid.split('.');
+      return (
+        a.length === 3 &&
+        a[0] === b[0] &&
+        a[1] === b[1] &&
+        Buffer.from(a[2], 'base64url').equals(Buffer.from(b[2], 'base64url'))
+      );
+    };
+    const headerChars = fc.string({
+      unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      maxLength: 200,
+    });
+    const mutated = fc
+      .tuple(
+        fc.nat(valid.length - 1),
+        fc.constantFrom('flip', 'cut', 'insert', 'swap'),
+        fc.string({ minLength: 1, maxLength: 4 }),
+      )
+      .map(([i, op, s]) => {
+        if (op === 'cut') return valid.slice(0, i);
+        if (op === 'insert') return valid.slice(0, i) + s + valid.slice(i);
+        if (op === 'swap') return valid.split('.').reverse().join('.');
+        const c = valid[i] === 'A' ? 'B' : 'A';
+        return valid.slice(0, i) + c + valid.slice(i + 1);
+      })
+      .filter((t) => !same(t))
+      .map((t) => `Bearer ${t}`);
+    const header = fc.oneof(
+      headerChars,
+      headerChars.map((s) => `Bearer ${s}`),
+      mutated,
+      fc
+        .tuple(fc.constantFrom('Bearer', 'bearer', 'Basic', 'JWT', 'Bearer,'), headerChars)
+        .map(([a, b]) => `${a} ${b}`),
+    );
+    // 200 runs of 50 concurrent requests: 10,000 headers, and fast-check still shrinks a failure.
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(header, { minLength: 50, maxLength: 50 }), async (auths) => {
+        const statuses = await Promise.all(
+          auths.map(async (auth) => {
+            const res = await call(
+              api.url,
+              '/weatherforecast',
+              auth.trim() === '' ? undefined : auth,
+            );
+            await res.arrayBuffer();
+            return res.status;
+          }),
+        );
+        sent += auths.length;
+        return statuses.every((status) => status >= 400 && status < 500);
+      }),
+      { numRuns: 200 },
+    );
+    expect(sent).toBeGreaterThanOrEqual(10_000);
+  });
+});
+
+describe('weather-api against a changing issuer', () => {
+  it('refuses clients outside AUTH_CLIENT_IDS', async () => {
+    const strict = await startWeatherApi({
+      PORT: '0',
+      AUTH_ISSUER: emulator.issuer,
+      AUTH_CLIENT_IDS: 'weather-admin',
+      LOG_LEVEL: 'error',
+    });
+    const res = await call(strict.url, '/weatherforecast', `Bearer ${callerToken}`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('the token client is not allowed');
+    expect((await call(strict.url, '/weatherforecast', `Bearer ${adminToken}`)).status).toBe(200);
+    await strict.close();
+  });
+
+  it('accepts tokens of a rotated key without restart, and old tokens while their key is published', async () => {
+    const rotating = await startWeatherApi({
+      PORT: '0',
+      AUTH_ISSUER: emulator.issuer,
+      AUTH_JWKS_PENALTY_SECONDS: '0',
+      LOG_LEVEL: 'error',
+    });
+    const old = await clientToken('weather-caller');
+    expect((await call(rotating.url, '/weatherforecast', `Bearer ${old}`)).status).toBe(200);
+    const rotated = await fetch(`${emulator.url}/_emulator/rotate-keys`, { method: 'POST' });
+    expect(rotated.status).toBe(200);
+    const fresh = await clientToken('weather-caller');
+    expect(fresh.split('.')[0]).not.toBe(old.split('.')[0]);
+    expect((await call(rotating.url, '/weatherforecast', `Bearer ${fresh}`)).status).toBe(200);
+    expect((await call(rotating.url, '/weatherforecast', `Bearer ${old}`)).status).toBe(200);
+    await rotating.close();
+  });
+
+  it('answers 503 with Retry-After while the key set is down and recovers by itself', async () => {
+    let down = true;
+    const jwksUrl = `${emulator.issuer}/.well-known/jwks.json`;
+    const proxy: Server = createServer((req, res) => {
+      if (down) {
+        req.socket.destroy();
+        return;
+      }
+      void fetch(jwksUrl).then(async (r) => {
+        res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as AddressInfo;
+    const guarded = await startWeatherApi({
+      PORT: '0',
+      AUTH_ISSUER: emulator.issuer,
+      AUTH_JWKS_URI: `http://127.0.0.1:${port}/jwks.json`,
+      AUTH_JWKS_FAILURE_COOLDOWN_SECONDS: '0.2',
+      LOG_LEVEL: 'fatal',
+    });
+    const token = await clientToken('weather-caller');
+    const outage = await call(guarded.url, '/weatherforecast', `Bearer ${token}`);
+    expect(outage.status).toBe(503);
+    expect(outage.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(((await outage.json()) as { error: string }).error).toBe('temporarily_unavailable');
+    down = false;
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await call(guarded.url, '/weatherforecast', `Bearer ${token}`)).status;
+    }
+    expect(status).toBe(200);
+    await guarded.close();
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy.close(r));
+  });
+
+  it('fails fast naming the bad variable', async () => {
+    await expect(startWeatherApi({ PORT: 'x' })).rejects.toThrow(/PORT/);
+    await expect(startWeatherApi({ COGNITO_REGION: 'eu-west-1' })).rejects.toThrow(
+      /COGNITO_USER_POOL_ID/,
+    );
+  });
+});
