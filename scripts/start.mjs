@@ -9,12 +9,15 @@
 // Each service keeps its own environment (PORT is set per child: 4000 / 3000 / 3001);
 // NODE_ENV defaults to development (readable logs).
 //
-// Internal mode, used by the children's commands: `node scripts/start.mjs --wait-for URL`
-// exits 0 once URL answers its readiness probe, 1 after WAIT_TIMEOUT_MS.
+// Internal mode, used by the children's commands:
+//   node scripts/start.mjs --wait-for URL --then dist/apps/<app>/.../main.js
+// loads the app's dependencies while URL is not yet ready (start-up is mostly module
+// loading, so this overlaps it with the previous service's), then runs the app in this
+// process; exits 1 when URL is not ready within WAIT_TIMEOUT_MS.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WAIT_TIMEOUT_MS = 60_000;
@@ -111,8 +114,8 @@ async function firstCall(caller) {
 }
 
 async function main() {
-  const startedAt = Date.now();
   buildIfStale();
+  const startedAt = Date.now();
   const { concurrently } = await import('concurrently');
   const self = JSON.stringify(fileURLToPath(import.meta.url));
   const commands = SERVICES.map((service, index) => {
@@ -122,7 +125,9 @@ async function main() {
       name: service.name,
       prefixColor: service.color,
       // The wait is part of the command, so concurrently owns (and stops) it as well.
-      command: previous ? `node ${self} --wait-for ${baseUrl(previous)} && ${run}` : run,
+      command: previous
+        ? `node ${self} --wait-for ${baseUrl(previous)} --then ${entryPoint(service.app)}`
+        : run,
       env: {
         PORT: String(service.port),
         NODE_ENV: process.env.NODE_ENV ?? 'development',
@@ -150,7 +155,7 @@ async function main() {
   void waitReady(baseUrl(caller)).then(async (ready) => {
     if (stopping) return;
     if (!ready) return say(`caller not ready after ${WAIT_TIMEOUT_MS / 1000} s`);
-    say(`fleet ready in ${Date.now() - startedAt} ms`);
+    say(`fleet ready ${Date.now() - startedAt} ms after the first start`);
     await firstCall(caller);
   });
 
@@ -167,10 +172,36 @@ async function main() {
   }
 }
 
+/** Bare specifiers (packages) the built app imports, to load ahead of running it. */
+function packagesImportedBy(entry) {
+  const appDir = join(root, 'dist', 'apps', entry.split(/[\\/]/)[2]);
+  const specifiers = new Set();
+  for (const file of readdirSync(appDir, { recursive: true, withFileTypes: true })) {
+    if (!file.isFile() || !file.name.endsWith('.js')) continue;
+    const code = readFileSync(join(file.parentPath ?? file.path, file.name), 'utf8');
+    for (const [, spec] of code.matchAll(/\bfrom\s*['"]([^'".][^'"]*)['"]/g)) specifiers.add(spec);
+  }
+  return [...specifiers];
+}
+
+async function waitThenRun(url, entry) {
+  // One after another: a CommonJS package require()-ing an ES module that a parallel
+  // import() is still loading fails in Node 20.
+  const warm = (async () => {
+    for (const spec of packagesImportedBy(entry)) await import(spec).catch(() => undefined);
+  })();
+  if (!(await waitReady(url))) {
+    console.error(`${url} not ready after ${WAIT_TIMEOUT_MS / 1000} s`);
+    process.exit(1);
+  }
+  await warm;
+  await import(pathToFileURL(join(root, entry)).href);
+}
+
 const waitIndex = process.argv.indexOf('--wait-for');
 if (waitIndex !== -1) {
-  const url = process.argv[waitIndex + 1];
-  process.exit((await waitReady(url)) ? 0 : 1);
+  const thenIndex = process.argv.indexOf('--then');
+  await waitThenRun(process.argv[waitIndex + 1], process.argv[thenIndex + 1]);
 } else {
   await main();
 }
