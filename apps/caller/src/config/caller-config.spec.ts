@@ -1,0 +1,57 @@
+import { CallerConfigError, loadCallerConfig } from './caller-config.js';
+
+describe('loadCallerConfig', () => {
+  it('targets the local emulator demo pool when nothing is configured', () => {
+    const config = loadCallerConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3001,
+      weatherApiUrl: 'http://127.0.0.1:3000',
+      tokenUrl: 'http://127.0.0.1:4000/oauth2/token',
+      read: {
+        clientId: 'weather-caller',
+        scopes: ['weather-api/forecast.read'],
+        authMethod: 'client_secret_basic',
+      },
+      write: { clientId: 'weather-admin', scopes: ['weather-api/forecast.write'] },
+    });
+  });
+
+  it('derives the Cognito token URL from COGNITO_DOMAIN and COGNITO_REGION', () => {
+    const config = loadCallerConfig({
+      COGNITO_DOMAIN: 'my-fleet',
+      COGNITO_REGION: 'eu-west-1',
+      OAUTH_CLIENT_ID: 'abc',
+      OAUTH_CLIENT_SECRET: 'xyz',
+      OAUTH_AUTH_METHOD: 'client_secret_post',
+    });
+    expect(config.tokenUrl).toBe('https://my-fleet.auth.eu-west-1.amazoncognito.com/oauth2/token');
+    expect(config.read).toEqual({
+      clientId: 'abc',
+      clientSecret: 'xyz',
+      scopes: [],
+      authMethod: 'client_secret_post',
+    });
+    // no separate write client: the read client's credentials, every allowed scope
+    expect(config.write).toMatchObject({ clientId: 'abc', scopes: [] });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ WEATHER_API_URL: 'ftp://x' }, /WEATHER_API_URL/],
+    [{ OAUTH_TOKEN_URL: 'https://idp/oauth2/token' }, /OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET/],
+    [{ OAUTH_CLIENT_ID: 'abc' }, /OAUTH_CLIENT_SECRET is required/],
+    [{ OAUTH_AUTH_METHOD: 'private_key_jwt' }, /OAUTH_AUTH_METHOD/],
+    [{ COGNITO_DOMAIN: 'my-fleet' }, /COGNITO_DOMAIN\/COGNITO_REGION/],
+    [{ OAUTH_SCOPES: 'a  b' }, /OAUTH_SCOPES/],
+  ])('fails fast on %o, naming the variable', (env, message) => {
+    expect(() => loadCallerConfig(env)).toThrow(CallerConfigError);
+    expect(() => loadCallerConfig(env)).toThrow(message);
+  });
+
+  it('never puts a secret value in the error', () => {
+    expect(() => loadCallerConfig({ OAUTH_CLIENT_SECRET: 'sekrit-value' })).toThrow(
+      /^(?!.*sekrit-value).*OAUTH_CLIENT_ID is required/,
+    );
+  });
+});
