@@ -168,6 +168,12 @@ export class TokenProvider {
     return (await this.fetchShared()).accessToken;
   }
 
+  /** True when a valid token is cached: no request, no metrics (for readiness probes). */
+  async hasValidToken(): Promise<boolean> {
+    const cached = await this.cache.get(this.key);
+    return cached !== undefined && this.clock.now() < cached.expiresAt;
+  }
+
   /** Stops waits and requests in flight (called when the module is destroyed). */
   close() {
     this.abort.abort();
