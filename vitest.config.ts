@@ -25,6 +25,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['apps/*/test/**/*.e2e-spec.ts', 'test/**/*.e2e-spec.ts'],
+          // The cross-service e2e runs dist/: build first when it is missing or stale.
+          globalSetup: ['test/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

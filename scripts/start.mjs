@@ -14,86 +14,26 @@
 // loads the app's dependencies while URL is not yet ready (start-up is mostly module
 // loading, so this overlaps it with the previous service's), then runs the app in this
 // process; exits 1 when URL is not ready within WAIT_TIMEOUT_MS.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  buildIfStale,
+  entryPoint,
+  root,
+  SERVICES,
+  waitReady as waitUntilReady,
+} from './lib/fleet.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WAIT_TIMEOUT_MS = 60_000;
-const POLL_MS = 100;
 
-const SERVICES = [
-  { name: 'emulator', app: 'cognito-emulator', port: 4000, color: 'magenta' },
-  { name: 'weather-api', app: 'weather-api', port: 3000, color: 'blue' },
-  { name: 'caller', app: 'caller', port: 3001, color: 'green' },
-];
-
-const entryPoint = (app) => join('dist', 'apps', app, 'apps', app, 'src', 'main.js');
 const baseUrl = (service) => `http://127.0.0.1:${service.port}`;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const waitReady = (url) => waitUntilReady(url, { timeoutMs: WAIT_TIMEOUT_MS });
 
 function say(message) {
   const prefix =
     process.stdout.isTTY && !process.env.NO_COLOR ? '\x1b[1m[start]\x1b[22m' : '[start]';
   console.log(`${prefix} ${message}`);
-}
-
-/**
- * 'ready' when /health/ready answers 200; where a service has no readiness probe (404),
- * /health answering 200, or, with neither wired, the service answering HTTP at all.
- */
-async function probe(url) {
-  for (const path of ['/health/ready', '/health']) {
-    try {
-      const res = await fetch(url + path, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.ok) return 'ready';
-      if (res.status !== 404) return 'not-ready';
-    } catch {
-      return 'down';
-    }
-  }
-  return 'ready';
-}
-
-async function waitReady(url, timeoutMs = WAIT_TIMEOUT_MS) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if ((await probe(url)) === 'ready') return true;
-    await sleep(POLL_MS);
-  }
-  return false;
-}
-
-function newestSource(dir) {
-  let newest = 0;
-  if (!existsSync(dir)) return newest;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.spec.ts')) continue;
-    const path = join(entry.parentPath ?? entry.path, entry.name);
-    if (!relative(dir, path).split(/[\\/]/).includes('src')) continue;
-    newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIfStale() {
-  const stamp = join(root, 'dist', '.start-build-stamp');
-  const entries = SERVICES.map((s) => join(root, entryPoint(s.app)));
-  const missing = entries.filter((path) => !existsSync(path));
-  const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')));
-  // tsc leaves unchanged outputs alone, so a successful build also leaves a stamp.
-  const oldestEntry = missing.length ? 0 : Math.min(...entries.map((p) => statSync(p).mtimeMs));
-  const builtAt = Math.max(oldestEntry, existsSync(stamp) ? statSync(stamp).mtimeMs : 0);
-  if (missing.length === 0 && builtAt >= sources) return;
-  say(missing.length ? 'dist/ is missing entry points: building' : 'sources changed: building');
-  const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) {
-    say('build failed');
-    process.exit(result.status ?? 1);
-  }
-  writeFileSync(stamp, `${new Date().toISOString()}\n`);
 }
 
 async function firstCall(caller) {
@@ -114,7 +54,7 @@ async function firstCall(caller) {
 }
 
 async function main() {
-  buildIfStale();
+  if (!buildIfStale({ say })) process.exit(1);
   const startedAt = Date.now();
   const { concurrently } = await import('concurrently');
   const self = JSON.stringify(fileURLToPath(import.meta.url));

@@ -1,0 +1,40 @@
+// Types for fleet.mjs, so the TypeScript e2e (test/) can reuse it.
+import type { ChildProcess } from 'node:child_process';
+
+export interface Service {
+  name: string;
+  app: 'cognito-emulator' | 'weather-api' | 'caller';
+  port: number;
+  color: string;
+}
+
+export interface Launched {
+  child: ChildProcess;
+  pid: number | undefined;
+  output: string;
+  exited: boolean;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export const root: string;
+export const SERVICES: Service[];
+export function entryPoint(app: string): string;
+export function sleep(ms: number): Promise<void>;
+export function probe(url: string): Promise<'ready' | 'not-ready' | 'down'>;
+export function waitReady(
+  url: string,
+  options?: { timeoutMs?: number; pollMs?: number; alive?: () => boolean },
+): Promise<boolean>;
+export function buildNeeded(): 'missing' | 'stale' | undefined;
+export function buildIfStale(options?: {
+  say?: (message: string) => void;
+  stdio?: 'inherit' | 'pipe' | 'ignore';
+}): boolean;
+export function freePort(): Promise<number>;
+export function launch(
+  args: string[],
+  options?: { env?: Record<string, string>; onOutput?: (chunk: string) => void },
+): Launched;
+export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void;
+export function rssMiB(pid: number | undefined): Promise<number | undefined>;

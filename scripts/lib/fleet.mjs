@@ -1,0 +1,178 @@
+// Shared by scripts/start.mjs, scripts/demo.mjs, bench/fleet.mjs and the cross-service e2e
+// (test/): where the built entry points are, when dist/ is stale, readiness probes, free
+// ports, and starting/stopping a service as its own process group.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root. */
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The fleet in readiness order, with the ports `npm start` uses. */
+export const SERVICES = [
+  { name: 'emulator', app: 'cognito-emulator', port: 4000, color: 'magenta' },
+  { name: 'weather-api', app: 'weather-api', port: 3000, color: 'blue' },
+  { name: 'caller', app: 'caller', port: 3001, color: 'green' },
+];
+
+/** The built entry point of an app, relative to the root (as npm start and the Dockerfile run it). */
+export const entryPoint = (app) => join('dist', 'apps', app, 'apps', app, 'src', 'main.js');
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * 'ready' when /health/ready answers 200; where a service has no readiness probe (404),
+ * /health answering 200, or, with neither wired, the service answering HTTP at all.
+ * 'not-ready' for any other answer, 'down' when nothing answers.
+ */
+export async function probe(url) {
+  for (const path of ['/health/ready', '/health']) {
+    try {
+      const res = await fetch(url + path, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.ok) return 'ready';
+      if (res.status !== 404) return 'not-ready';
+    } catch {
+      return 'down';
+    }
+  }
+  return 'ready';
+}
+
+/** Polls `probe(url)` until ready (true) or the timeout (false); `alive()` false stops early. */
+export async function waitReady(url, { timeoutMs = 60_000, pollMs = 100, alive } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await probe(url)) === 'ready') return true;
+    if (alive && !alive()) return false;
+    await sleep(pollMs);
+  }
+  return false;
+}
+
+function newestSource(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.spec.ts')) continue;
+    const path = join(entry.parentPath ?? entry.path, entry.name);
+    if (!relative(dir, path).split(/[\\/]/).includes('src')) continue;
+    newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+const STAMP = join(root, 'dist', '.start-build-stamp');
+
+/** Why dist/ needs a build ('missing' | 'stale'), or undefined when it is current. */
+export function buildNeeded() {
+  const entries = SERVICES.map((s) => join(root, entryPoint(s.app)));
+  if (entries.some((path) => !existsSync(path))) return 'missing';
+  const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')));
+  // tsc leaves unchanged outputs alone, so a successful build also leaves a stamp.
+  const oldestEntry = Math.min(...entries.map((p) => statSync(p).mtimeMs));
+  const builtAt = Math.max(oldestEntry, existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0);
+  return builtAt >= sources ? undefined : 'stale';
+}
+
+/**
+ * Runs `npm run build` when an entry point is missing or older than the sources.
+ * Returns true when dist/ is current afterwards; `say` narrates, `stdio` goes to the build.
+ */
+export function buildIfStale({ say = console.log, stdio = 'inherit' } = {}) {
+  const reason = buildNeeded();
+  if (!reason) return true;
+  say(
+    reason === 'missing' ? 'dist/ is missing entry points: building' : 'sources changed: building',
+  );
+  const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio });
+  if (result.status !== 0) {
+    say('build failed');
+    return false;
+  }
+  writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+  return true;
+}
+
+/** A TCP port free on 127.0.0.1 right now (listen on 0, read it, close). */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts `node <args>` in the root as its own process group (so stopping it reaches any
+ * child), with `env` added to this process's environment. Output is kept (last 256 KiB)
+ * and, with `onOutput`, passed on as it arrives.
+ */
+export function launch(args, { env = {}, onOutput } = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const handle = {
+    child,
+    pid: child.pid,
+    output: '',
+    exited: false,
+    exit: new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        handle.exited = true;
+        resolve({ code, signal });
+      });
+      child.once('error', (error) => {
+        handle.exited = true;
+        handle.output += `\n${String(error)}\n`;
+        resolve({ code: null, signal: null });
+      });
+    }),
+    /** SIGTERM to the group; SIGKILL after `graceMs`. Resolves once the leader has exited. */
+    async stop(graceMs = 5000) {
+      if (handle.exited) return;
+      killGroup(child.pid, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
+      await handle.exit;
+      clearTimeout(timer);
+    },
+  };
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      handle.output = (handle.output + chunk).slice(-256 * 1024);
+      onOutput?.(chunk);
+    });
+  }
+  return handle;
+}
+
+/** Signals a whole process group; quiet when it is already gone. */
+export function killGroup(pid, signal) {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+/** Resident memory of a process in MiB, from /proc/<pid>/status (Linux); undefined elsewhere. */
+export async function rssMiB(pid) {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
