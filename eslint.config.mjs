@@ -27,6 +27,21 @@ export default tseslint.config(
     },
   },
   {
+    // @app/auth is the only way into the library: no deep imports across the boundary.
+    files: ['apps/**/*.ts', 'test/**/*.ts', 'bench/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@app/auth/*'], message: 'Import from @app/auth only.' },
+            { group: ['**/libs/auth/**'], message: 'Import from @app/auth only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts', 'bench/**'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
