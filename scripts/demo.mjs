@@ -1,0 +1,362 @@
+#!/usr/bin/env node
+// `npm run demo`: the M2M story, narrated, one step at a time. Uses the fleet `npm start`
+// runs when all three answer on 4000 / 3000 / 3001; otherwise builds if needed and starts
+// its own three on free ports (and always stops what it started). Each step prints what
+// it expected and what it saw; the exit code is 0 only when every step behaved.
+// Client secrets are the emulator's DEV-ONLY demo ones and are never printed.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  buildIfStale,
+  entryPoint,
+  freePort,
+  killGroup,
+  launch,
+  probe,
+  root,
+  SERVICES,
+  waitReady,
+} from './lib/fleet.mjs';
+
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+const bold = (t) => paint(1, t);
+const dim = (t) => paint(2, t);
+const green = (t) => paint(32, t);
+const red = (t) => paint(31, t);
+
+const pool = JSON.parse(readFileSync(join(root, 'apps/cognito-emulator/pool.json'), 'utf8'));
+const client = (id) => {
+  const found = pool.clients.find((c) => c.clientId === id);
+  return { id, secret: found?.clientSecret ?? '' };
+};
+const READER = client('weather-caller');
+const ADMIN = client('weather-admin');
+const READ_SCOPE = 'weather-api/forecast.read';
+const WRITE_SCOPE = 'weather-api/forecast.write';
+
+const started = [];
+const results = [];
+let stepNo = 0;
+
+function stopStarted() {
+  for (const p of started) if (!p.exited) killGroup(p.pid, 'SIGTERM');
+}
+process.once('exit', () => {
+  for (const p of started) if (!p.exited) killGroup(p.pid, 'SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    console.log(`\n${signal}: stopping`);
+    stopStarted();
+    process.exit(130);
+  });
+}
+
+const indent = (text, pad = '   ') =>
+  text
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
+
+function step(title) {
+  stepNo += 1;
+  console.log(`\n${bold(`━━ ${stepNo}. ${title}`)}`);
+}
+
+function check(what, expected, seen, ok) {
+  results.push({ step: stepNo, what, ok });
+  console.log(`   expected: ${expected}`);
+  console.log(`   seen:     ${seen}`);
+  console.log(`   ${ok ? green('✔') : red('✘')} ${what}`);
+}
+
+/** A token shown the way it may be: truncated. */
+const shortToken = (t) => (t ? `${t.slice(0, 24)}…${t.slice(-6)} (${t.length} chars)` : '(none)');
+
+function decode(token) {
+  const [header, claims] = token
+    .split('.')
+    .slice(0, 2)
+    .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString('utf8')));
+  return { header, claims };
+}
+
+/** Pretty JSON with Unix times annotated as dates, the way jwt.io shows them. */
+function prettyClaims(claims) {
+  return JSON.stringify(claims, null, 2)
+    .split('\n')
+    .map((line) => {
+      const m = /^\s*"(iat|exp|auth_time|nbf)": (\d+),?$/.exec(line);
+      return m ? `${line}  ${dim(`// ${new Date(Number(m[2]) * 1000).toISOString()}`)}` : line;
+    })
+    .join('\n');
+}
+
+async function tokenRequest(tokenUrl, who, style, scope) {
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (scope) form.set('scope', scope);
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+  if (style === 'basic') {
+    headers.Authorization = `Basic ${Buffer.from(`${who.id}:${who.secret}`).toString('base64')}`;
+    console.log(dim(`   POST ${tokenUrl}`));
+    console.log(dim(`   Authorization: Basic base64(${who.id}:<secret>)`));
+    console.log(dim(`   ${form}`));
+  } else {
+    console.log(dim(`   POST ${tokenUrl}`));
+    console.log(dim(`   ${form}&client_id=${who.id}&client_secret=<secret>`));
+    form.set('client_id', who.id);
+    form.set('client_secret', who.secret);
+  }
+  const res = await fetch(tokenUrl, { method: 'POST', headers, body: form });
+  const body = await res.json().catch(() => ({}));
+  return { res, body };
+}
+
+async function tokenCounts(emulatorUrl) {
+  const text = await (await fetch(`${emulatorUrl}/metrics`)).text();
+  const lines = text
+    .split('\n')
+    .filter((l) => l.startsWith('cognito_emulator_token_requests_total{'));
+  const counts = {};
+  for (const line of lines) {
+    const id = /client_id="([^"]*)"/.exec(line)?.[1];
+    if (line.includes('outcome="success"')) {
+      counts[id] = (counts[id] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return { lines, counts };
+}
+
+/** The fleet `npm start` runs, when all three answer on their default ports. */
+async function findRunning() {
+  const urls = SERVICES.map((s) => `http://127.0.0.1:${s.port}`);
+  const states = await Promise.all(urls.map((u) => probe(u)));
+  if (states.every((s) => s === 'down')) return undefined;
+  if (states.every((s) => s === 'ready')) {
+    const discovery = await fetch(`${urls[0]}/local_weather/.well-known/openid-configuration`)
+      .then((r) => (r.ok ? r.json() : undefined))
+      .catch(() => undefined);
+    if (discovery?.token_endpoint) {
+      return { emulator: urls[0], api: urls[1], caller: urls[2], issuer: discovery.issuer };
+    }
+  }
+  console.log(
+    dim('Something answers on 4000/3000/3001 but is not the whole demo fleet: starting my own.'),
+  );
+  return undefined;
+}
+
+async function startOwn() {
+  if (!buildIfStale({ say: (m) => console.log(dim(m)) })) process.exit(1);
+  const [emulatorPort, apiPort, callerPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const emulator = `http://127.0.0.1:${emulatorPort}`;
+  const issuer = `${emulator}/local_weather`;
+  const plan = [
+    { app: 'cognito-emulator', url: emulator, env: { PORT: String(emulatorPort) } },
+    {
+      app: 'weather-api',
+      url: `http://127.0.0.1:${apiPort}`,
+      env: { PORT: String(apiPort), AUTH_ISSUER: issuer },
+    },
+    {
+      app: 'caller',
+      url: `http://127.0.0.1:${callerPort}`,
+      env: {
+        PORT: String(callerPort),
+        WEATHER_API_URL: `http://127.0.0.1:${apiPort}`,
+        OAUTH_TOKEN_URL: `${emulator}/oauth2/token`,
+        OAUTH_CLIENT_ID: READER.id,
+        OAUTH_CLIENT_SECRET: READER.secret,
+        OAUTH_SCOPES: READ_SCOPE,
+        OAUTH_WRITE_CLIENT_ID: ADMIN.id,
+        OAUTH_WRITE_CLIENT_SECRET: ADMIN.secret,
+        OAUTH_WRITE_SCOPES: `${READ_SCOPE} ${WRITE_SCOPE}`,
+      },
+    },
+  ];
+  const t0 = Date.now();
+  for (const s of plan) {
+    const proc = launch([entryPoint(s.app)], {
+      env: { HOST: '127.0.0.1', NODE_ENV: 'production', ...s.env },
+    });
+    started.push(proc);
+    if (!(await waitReady(s.url, { timeoutMs: 30_000, alive: () => !proc.exited }))) {
+      console.error(red(`${s.app} did not become ready; its output:`));
+      console.error(proc.output.slice(-4000));
+      stopStarted();
+      process.exit(1);
+    }
+  }
+  console.log(dim(`Started the three from dist/ on free ports in ${Date.now() - t0} ms.`));
+  return { emulator, api: plan[1].url, caller: plan[2].url, issuer };
+}
+
+async function main() {
+  console.log(bold('Machine-to-machine OAuth 2.0 (client credentials), Cognito-style, offline'));
+  console.log(dim('The client secrets are the emulator demo pool’s DEV-ONLY ones; never printed.'));
+  const found = await findRunning();
+  const fleet = found ?? (await startOwn());
+  if (found) console.log(dim('Using the fleet already running on 4000 / 3000 / 3001.'));
+  const tokenUrl = `${fleet.emulator}/oauth2/token`;
+  console.log(dim(`emulator ${fleet.emulator}  weather-api ${fleet.api}  caller ${fleet.caller}`));
+  const before = await tokenCounts(fleet.emulator);
+
+  step(`Token for "${READER.id}" with client_secret_basic`);
+  const basic = await tokenRequest(tokenUrl, READER, 'basic', READ_SCOPE);
+  const readToken = basic.body.access_token;
+  check(
+    'the token endpoint issued a Bearer token (no-store)',
+    '200, token_type Bearer, Cache-Control: no-store',
+    `${basic.res.status}, token_type ${basic.body.token_type}, expires_in ${basic.body.expires_in}, Cache-Control: ${basic.res.headers.get('cache-control')}`,
+    basic.res.status === 200 &&
+      basic.body.token_type === 'Bearer' &&
+      typeof readToken === 'string' &&
+      basic.res.headers.get('cache-control') === 'no-store',
+  );
+  if (typeof readToken === 'string') {
+    const { header, claims } = decode(readToken);
+    console.log(`   access_token: ${shortToken(readToken)}`);
+    console.log(dim('   HEADER: ALGORITHM & TOKEN TYPE'));
+    console.log(indent(JSON.stringify(header, null, 2)));
+    console.log(dim('   PAYLOAD: DATA'));
+    console.log(indent(prettyClaims(claims)));
+    check(
+      'an RS256 Cognito-style access token',
+      `alg RS256, token_use access, client_id ${READER.id}, scope ${READ_SCOPE}, iss ${fleet.issuer}`,
+      `alg ${header.alg}, token_use ${claims.token_use}, client_id ${claims.client_id}, scope ${claims.scope}, iss ${claims.iss}`,
+      header.alg === 'RS256' &&
+        claims.token_use === 'access' &&
+        claims.client_id === READER.id &&
+        claims.scope === READ_SCOPE &&
+        claims.iss === fleet.issuer,
+    );
+  }
+
+  step(`Token for "${READER.id}" with client_secret_post (no scope: all it is allowed)`);
+  const post = await tokenRequest(tokenUrl, READER, 'post');
+  const postClaims =
+    typeof post.body.access_token === 'string' ? decode(post.body.access_token).claims : {};
+  console.log(`   access_token: ${shortToken(post.body.access_token)}`);
+  check(
+    'the same client, the other way to authenticate',
+    `200, client_id ${READER.id}, scope ${READ_SCOPE}`,
+    `${post.res.status}, client_id ${postClaims.client_id}, scope ${postClaims.scope}`,
+    post.res.status === 200 &&
+      postClaims.client_id === READER.id &&
+      postClaims.scope === READ_SCOPE,
+  );
+
+  step('weather-api without a token');
+  console.log(dim(`   GET ${fleet.api}/weatherforecast`));
+  const none = await fetch(`${fleet.api}/weatherforecast`);
+  await none.arrayBuffer();
+  const challenge = none.headers.get('www-authenticate') ?? '(none)';
+  check(
+    'denied, with a Bearer challenge and no error (RFC 6750 §3.1)',
+    '401, WWW-Authenticate: Bearer realm="..."',
+    `${none.status}, WWW-Authenticate: ${challenge}`,
+    none.status === 401 && /^Bearer realm="/.test(challenge) && !challenge.includes('error='),
+  );
+
+  step('weather-api with the read token');
+  console.log(
+    dim(`   GET ${fleet.api}/weatherforecast  Authorization: Bearer ${shortToken(readToken)}`),
+  );
+  const ok = await fetch(`${fleet.api}/weatherforecast`, {
+    headers: { Authorization: `Bearer ${readToken}` },
+  });
+  const days = await ok.json().catch(() => undefined);
+  if (Array.isArray(days)) {
+    for (const d of days.slice(0, 5)) {
+      console.log(`   ${d.date}  ${String(d.temperatureC).padStart(4)} °C  ${d.summary ?? ''}`);
+    }
+  }
+  check(
+    'the forecast',
+    '200 and a list of days',
+    `${ok.status} and ${Array.isArray(days) ? `${days.length} days` : 'no list'}`,
+    ok.status === 200 && Array.isArray(days) && days.length > 0,
+  );
+
+  const observation = { date: '2030-06-01', temperatureC: 21, summary: 'Mild' };
+  const write = (token) =>
+    fetch(`${fleet.api}/weatherforecast`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(observation),
+    });
+
+  step('weather-api: write with the read-only token');
+  console.log(dim(`   POST ${fleet.api}/weatherforecast ${JSON.stringify(observation)}`));
+  const denied = await write(readToken);
+  const deniedBody = await denied.json().catch(() => ({}));
+  const deniedChallenge = denied.headers.get('www-authenticate') ?? '(none)';
+  check(
+    'forbidden: the token lacks forecast.write',
+    `403, WWW-Authenticate: Bearer ... error="insufficient_scope", scope="${WRITE_SCOPE}"`,
+    `${denied.status}, WWW-Authenticate: ${deniedChallenge}, body ${JSON.stringify(deniedBody)}`,
+    denied.status === 403 &&
+      deniedChallenge.includes('error="insufficient_scope"') &&
+      deniedChallenge.includes(WRITE_SCOPE),
+  );
+
+  step(`weather-api: write with the admin client "${ADMIN.id}"`);
+  const admin = await tokenRequest(tokenUrl, ADMIN, 'basic', `${READ_SCOPE} ${WRITE_SCOPE}`);
+  const adminToken = admin.body.access_token;
+  console.log(
+    `   access_token: ${shortToken(adminToken)}  scope: ${typeof adminToken === 'string' ? decode(adminToken).claims.scope : '-'}`,
+  );
+  const created = await write(adminToken);
+  const createdBody = await created.json().catch(() => ({}));
+  check(
+    'created',
+    `201 and the stored observation`,
+    `${created.status} ${JSON.stringify(createdBody)}`,
+    admin.res.status === 200 && created.status === 201 && createdBody.date === observation.date,
+  );
+
+  step('The caller service: GET /forecast (it gets, caches and attaches its own token)');
+  console.log(dim(`   GET ${fleet.caller}/forecast`));
+  const viaCaller = await fetch(`${fleet.caller}/forecast`);
+  const callerDays = await viaCaller.json().catch(() => undefined);
+  check(
+    'the forecast, through the caller',
+    '200 and a list of days',
+    `${viaCaller.status} and ${Array.isArray(callerDays) ? `${callerDays.length} days` : JSON.stringify(callerDays)}`,
+    viaCaller.status === 200 && Array.isArray(callerDays),
+  );
+
+  step('What the emulator counted (GET /metrics)');
+  const after = await tokenCounts(fleet.emulator);
+  for (const line of after.lines) console.log(`   ${line}`);
+  const delta = (id) => (after.counts[id] ?? 0) - (before.counts[id] ?? 0);
+  // 2 by this demo; the caller's first token too, unless it already had one cached.
+  const readerDelta = delta(READER.id);
+  check(
+    'token requests during this demo',
+    `${READER.id}: 2 (demo) + 0 or 1 (caller, unless cached); ${ADMIN.id}: 1`,
+    `${READER.id}: ${readerDelta}; ${ADMIN.id}: ${delta(ADMIN.id)}`,
+    (readerDelta === 2 || readerDelta === 3) && delta(ADMIN.id) === 1,
+  );
+
+  const failed = results.filter((r) => !r.ok);
+  console.log(
+    `\n${failed.length === 0 ? green(`✔ all ${results.length} checks behaved`) : red(`✘ ${failed.length} of ${results.length} checks did not: ${failed.map((f) => `step ${f.step} (${f.what})`).join(', ')}`)}`,
+  );
+  return failed.length === 0 ? 0 : 1;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  console.error(red(`demo failed: ${error instanceof Error ? error.message : String(error)}`));
+} finally {
+  await Promise.all(started.map((p) => p.stop(5000)));
+}
+process.exit(code);
