@@ -1,13 +1,39 @@
-import { M2MClientModule, MetricsModule, type TokenClock } from '@app/auth';
-import { type DynamicModule, Module } from '@nestjs/common';
+import {
+  HealthModule,
+  InjectM2MHttpService,
+  LoggingModule,
+  type LoggingModuleOptions,
+  M2MClientModule,
+  MetricsModule,
+  RequestIdContext,
+  type TokenClock,
+  TokenProviderReadinessIndicator,
+} from '@app/auth';
+import { HttpService } from '@nestjs/axios';
+import { type DynamicModule, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import type { CallerConfig, CallerClientConfig } from './config/caller-config.js';
 import { HealthController } from './health.controller.js';
 import { READ_CLIENT, WRITE_CLIENT, WeatherClient } from './weather/weather.client.js';
 import { WeatherController } from './weather/weather.controller.js';
 
-/** What tests may replace: the token provider's clock. */
+/** What tests may replace: the token provider's clock, and where logs go. */
 export interface CallerOverrides {
   clock?: TokenClock;
+  logging?: Omit<LoggingModuleOptions, 'service'>;
+}
+
+/** Every call to weather-api carries the incoming request's `x-request-id`. */
+@Injectable()
+class ForwardRequestIds implements OnModuleInit {
+  constructor(
+    private readonly ids: RequestIdContext,
+    @InjectM2MHttpService(READ_CLIENT) private readonly read: HttpService,
+    @InjectM2MHttpService(WRITE_CLIENT) private readonly write: HttpService,
+  ) {}
+
+  onModuleInit() {
+    for (const http of [this.read, this.write]) this.ids.propagateTo(http.axiosRef);
+  }
 }
 
 @Module({})
@@ -27,15 +53,20 @@ export class AppModule {
         requestTimeoutMs: config.weatherApiTimeoutMs,
         clock: overrides.clock,
       });
+    const clients = [client(READ_CLIENT, config.read), client(WRITE_CLIENT, config.write)];
     return {
       module: AppModule,
       imports: [
+        LoggingModule.forRoot({ service: 'caller', ...overrides.logging }),
         MetricsModule.forRoot({ defaultLabels: { service: 'caller' } }),
-        client(READ_CLIENT, config.read),
-        client(WRITE_CLIENT, config.write),
+        ...clients,
+        HealthModule.forRoot({
+          readiness: [TokenProviderReadinessIndicator(READ_CLIENT, WRITE_CLIENT)],
+          imports: clients,
+        }),
       ],
       controllers: [WeatherController, HealthController],
-      providers: [WeatherClient],
+      providers: [WeatherClient, ForwardRequestIds],
     };
   }
 }

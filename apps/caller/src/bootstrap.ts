@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { parseLogLevel, useStructuredLogger } from '@app/auth';
 import {
   BadRequestException,
   type INestApplication,
@@ -9,6 +10,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import type { DestinationStream } from 'pino';
 import { AppModule, type CallerOverrides } from './app.module.js';
 import { loadCallerConfig } from './config/caller-config.js';
 import { CallerExceptionFilter } from './http/caller-exception.filter.js';
@@ -24,8 +26,11 @@ export interface StartedCaller {
   close(): Promise<void>;
 }
 
-/** Test hooks: the token clock and the app's logger. */
-export interface StartCallerOptions extends CallerOverrides {
+/** Test hooks: the token clock, where log lines go, or a Nest logger instead of pino's. */
+export interface StartCallerOptions extends Omit<CallerOverrides, 'logging'> {
+  /** Where log lines go instead of standard output. */
+  logDestination?: DestinationStream;
+  /** Nest's logs (`new Logger(...)`, process-wide) go here instead of through pino. */
   logger?: LoggerService | false;
 }
 
@@ -59,10 +64,17 @@ export async function startCaller(
   options: StartCallerOptions = {},
 ): Promise<StartedCaller> {
   const config = loadCallerConfig(env);
+  const logging = {
+    level: parseLogLevel(env.LOG_LEVEL),
+    pretty: env.NODE_ENV === 'development',
+    destination: options.logDestination,
+  };
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config, { clock: options.clock }),
-    { bodyParser: false, ...(options.logger !== undefined && { logger: options.logger }) },
+    AppModule.forRoot(config, { clock: options.clock, logging }),
+    { bodyParser: false, bufferLogs: true },
   );
+  useStructuredLogger(app);
+  if (options.logger !== undefined) app.useLogger(options.logger);
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.use(bodyErrors);

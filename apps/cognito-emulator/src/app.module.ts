@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { MetricsModule } from '@app/auth';
+import { HealthModule, LoggingModule, type LoggingModuleOptions, MetricsModule } from '@app/auth';
 import { AdminController } from './admin/admin.controller.js';
 import type { EmulatorConfig } from './config/emulator-config.js';
 import { EMULATOR_CONFIG, POOL } from './emulator.tokens.js';
+import { KeysAndPoolIndicator } from './health/keys-and-pool.indicator.js';
 import { InitiateAuthController } from './idp/initiate-auth.controller.js';
 import { InitiateAuthService } from './idp/initiate-auth.service.js';
 import { KeyStore } from './keys/key-store.js';
@@ -20,6 +21,27 @@ export interface EmulatorModuleInput {
   pool: Pool;
   keys: KeyStore;
   runtime: EmulatorRuntime;
+  /** How the emulator logs (from the environment, or a test's capture). */
+  logging?: Omit<LoggingModuleOptions, 'service'>;
+}
+
+/** The loaded pool and keys, for the controllers and the readiness probe. */
+@Module({})
+class EmulatorStateModule {
+  static forRoot(input: EmulatorModuleInput): DynamicModule {
+    const providers = [
+      { provide: EMULATOR_CONFIG, useValue: input.config },
+      { provide: POOL, useValue: input.pool },
+      { provide: KeyStore, useValue: input.keys },
+      { provide: EmulatorRuntime, useValue: input.runtime },
+    ];
+    return {
+      module: EmulatorStateModule,
+      global: true,
+      providers,
+      exports: providers.map((p) => p.provide),
+    };
+  }
 }
 
 @Module({})
@@ -29,10 +51,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        LoggingModule.forRoot({ service: 'cognito-emulator', ...input.logging }),
         MetricsModule.forRoot({
           defaultLabels: { service: 'cognito-emulator' },
           collectDefaultMetrics: true,
         }),
+        EmulatorStateModule.forRoot(input),
+        HealthModule.forRoot({ readiness: [KeysAndPoolIndicator] }),
       ],
       controllers: [
         TokenController,
@@ -42,10 +67,6 @@ export class AppModule {
         InitiateAuthController,
       ],
       providers: [
-        { provide: EMULATOR_CONFIG, useValue: input.config },
-        { provide: POOL, useValue: input.pool },
-        { provide: KeyStore, useValue: input.keys },
-        { provide: EmulatorRuntime, useValue: input.runtime },
         { provide: TokenSigner, useFactory: () => new TokenSigner(input.keys) },
         {
           provide: TokenService,

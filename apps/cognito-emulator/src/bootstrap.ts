@@ -1,10 +1,13 @@
 import type { AddressInfo } from 'node:net';
+import { parseLogLevel, useStructuredLogger } from '@app/auth';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { loadEmulatorConfig } from './config/emulator-config.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
+import { parseCorsOrigins, tokenEndpointCors } from './http/token-cors.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadPool, maxValiditySeconds } from './pool/pool.loader.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
@@ -22,6 +25,12 @@ export interface StartedEmulator {
   /** `{ISSUER_BASE or url}/oauth2/token`. */
   tokenUrl: string;
   close(): Promise<void>;
+}
+
+/** Test hooks. */
+export interface StartEmulatorOptions {
+  /** Where log lines go instead of standard output (tests collect them). */
+  logDestination?: DestinationStream;
 }
 
 function urlHost(host: string): string {
@@ -42,9 +51,16 @@ function urlHost(host: string): string {
  */
 export async function startEmulator(
   env: NodeJS.ProcessEnv = process.env,
+  options: StartEmulatorOptions = {},
 ): Promise<StartedEmulator> {
   const logger = new Logger('CognitoEmulator');
   const config = loadEmulatorConfig(env);
+  const corsOrigins = parseCorsOrigins(env.COGNITO_EMULATOR_CORS_ORIGINS);
+  const logging = {
+    level: parseLogLevel(env.LOG_LEVEL),
+    pretty: env.NODE_ENV === 'development',
+    destination: options.logDestination,
+  };
   const pool = await loadPool(config.poolFile);
   const keys = await KeyStore.open({
     file: config.keysFile,
@@ -53,10 +69,12 @@ export async function startEmulator(
   const runtime = new EmulatorRuntime(pool.userPoolId);
 
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, pool, keys, runtime }),
-    { bodyParser: false },
+    AppModule.forRoot({ config, pool, keys, runtime, logging }),
+    { bodyParser: false, bufferLogs: true },
   );
+  useStructuredLogger(app);
   app.disable('x-powered-by');
+  app.use(tokenEndpointCors(corsOrigins));
   app.set('etag', false);
   app.useBodyParser('raw', { type: () => true, limit: BODY_LIMIT_BYTES });
   app.useGlobalFilters(new EmulatorExceptionFilter());

@@ -1,13 +1,9 @@
-import {
-  BadRequestException,
-  type INestApplication,
-  Logger,
-  type LogLevel,
-  ValidationPipe,
-} from '@nestjs/common';
+import { parseLogLevel, useStructuredLogger } from '@app/auth';
+import { BadRequestException, type INestApplication, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ValidationError } from 'class-validator';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { loadWeatherApiConfig } from './config.js';
 import { BodyParserErrorFilter } from './body-parser-error.filter.js';
@@ -20,11 +16,10 @@ export interface WeatherApiHandle {
   close(): Promise<void>;
 }
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-function logLevels(level: string | undefined): LogLevel[] {
-  const index = LEVELS.indexOf((level ?? 'log') as LogLevel);
-  return LEVELS.slice(0, index === -1 ? 4 : index + 1);
+/** Test hooks. */
+export interface StartWeatherApiOptions {
+  /** Where log lines go instead of standard output (tests collect them). */
+  logDestination?: DestinationStream;
 }
 
 function flatten(errors: ValidationError[], prefix = ''): { field: string; errors: string[] }[] {
@@ -39,24 +34,31 @@ function flatten(errors: ValidationError[], prefix = ''): { field: string; error
 /**
  * Builds, configures and starts weather-api from an environment object
  * (`HOST`, `PORT` (0 = ephemeral), `AUTH_ISSUER` or `COGNITO_REGION` +
- * `COGNITO_USER_POOL_ID`, `AUTH_JWKS_URI`, `AUTH_CLIENT_IDS`, `LOG_LEVEL`).
+ * `COGNITO_USER_POOL_ID`, `AUTH_JWKS_URI`, `AUTH_CLIENT_IDS`, `LOG_LEVEL`, `NODE_ENV`).
  * Throws before listening when the configuration is invalid.
  *
  * @example
  * ```ts
  * const api = await startWeatherApi({ PORT: '0', AUTH_ISSUER: emulator.issuer });
- * await fetch(`${api.url}/health`);
+ * await fetch(`${api.url}/health/ready`);
  * await api.close();
  * ```
  */
 export async function startWeatherApi(
   env: NodeJS.ProcessEnv = process.env,
+  options: StartWeatherApiOptions = {},
 ): Promise<WeatherApiHandle> {
   const config = loadWeatherApiConfig(env);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const logging = {
+    level: parseLogLevel(env.LOG_LEVEL),
+    pretty: env.NODE_ENV === 'development',
+    destination: options.logDestination,
+  };
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logging), {
     bodyParser: false,
-    logger: logLevels(env.LOG_LEVEL),
+    bufferLogs: true,
   });
+  useStructuredLogger(app);
   if (config.usesDevIssuer) {
     new Logger('WeatherApi').warn(
       `No AUTH_ISSUER / COGNITO_* set: trusting the local emulator (${config.auth.issuer}); dev only`,

@@ -48,7 +48,7 @@ export { JwtStrategy } from './resource-server/jwt.strategy.js';
 export { JwtAuthGuard } from './resource-server/jwt-auth.guard.js';
 export { ScopesGuard } from './resource-server/scopes.guard.js';
 export { Scopes } from './resource-server/scopes.decorator.js';
-export { Principal } from './resource-server/principal.js';
+export { Principal } from './resource-server/principal.decorator.js';
 export { JwksKeyStore } from './resource-server/jwks-key-store.js';
 export {
   ResourceServerError,
@@ -67,3 +67,7 @@ export {
   InsufficientScopeError,
   JwksUnavailableError,
 } from './resource-server/resource-server.errors.js';
+export { parseLogLevel } from './observability/logging.module.js';
+export { JwksReadinessIndicator } from './observability/jwks-readiness.indicator.js';
+export { TokenProviderReadinessIndicator } from './observability/token-provider-readiness.indicator.js';
+export { ResourceServerConfigError } from './resource-server/resource-server.errors.js';

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
-import { Logger, LoggerModule } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import pino, { type DestinationStream, type LevelWithSilent } from 'pino';
-import type { Options } from 'pino-http';
+import { type HttpLogger, type Options, pinoHttp } from 'pino-http';
 import { REDACT_PATHS, REDACTED, scrubbingDestination } from './redaction.js';
 import { REQUEST_ID_HEADER, RequestIdContext, requestIdFrom } from './request-id.js';
+import { requestLogStorage } from './request-log-context.js';
 
 /** Options of {@link LoggingModule.forRoot}. */
 export interface LoggingModuleOptions {
@@ -76,17 +77,70 @@ function pinoHttpOptions(options: LoggingModuleOptions): Options<Req, ServerResp
   };
 }
 
+const HTTP_LOGGER = Symbol('HTTP_LOGGER');
+
+const LEVELS: readonly LevelWithSilent[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+// Nest's level names, so a LOG_LEVEL written for Nest's console logger keeps working.
+const NEST_LEVELS: Record<string, LevelWithSilent> = { log: 'info', verbose: 'trace' };
+
 /**
- * Structured logs through nestjs-pino: JSON lines (or pino-pretty when `pretty`), a
- * `service` field and a request id (`reqId`) on every line, the id taken from a safe
- * incoming `x-request-id` or generated and echoed in the response header, one line per
- * request except `/health*` and `/metrics`. Credentials never reach the output:
+ * The pino level for a `LOG_LEVEL`-style value (pino's names, or Nest's `log` / `verbose`);
+ * `undefined` or empty gives `'info'`. Throws naming `name` when the value is unknown, so
+ * an app fails at start-up instead of logging at a level nobody chose.
+ *
+ * @example
+ * ```ts
+ * LoggingModule.forRoot({ service: 'weather-api', level: parseLogLevel(env.LOG_LEVEL) });
+ * ```
+ */
+export function parseLogLevel(value: string | undefined, name = 'LOG_LEVEL'): LevelWithSilent {
+  const v = value?.trim().toLowerCase();
+  if (!v) return 'info';
+  const level = NEST_LEVELS[v] ?? LEVELS.find((l) => l === v);
+  if (!level) {
+    throw new TypeError(
+      `${name} must be one of ${LEVELS.join(', ')} (or log, verbose); got "${value}"`,
+    );
+  }
+  return level;
+}
+
+/**
+ * nestjs-pino's `PinoLogger`, bound to one app: inside a request it writes through that
+ * request's logger (which carries `reqId`), elsewhere through the app's own root logger,
+ * not nestjs-pino's process-wide one.
+ */
+class AppPinoLogger extends PinoLogger {
+  constructor(private readonly appRoot: pino.Logger) {
+    super({ pinoHttp: { logger: appRoot } });
+  }
+
+  override get logger(): pino.Logger {
+    return requestLogStorage.getStore()?.logger ?? this.appRoot;
+  }
+}
+
+/**
+ * Structured logs through nestjs-pino's `Logger`: JSON lines (or pino-pretty when
+ * `pretty`), a `service` field and a request id (`reqId`) on every line, the id taken from
+ * a safe incoming `x-request-id` or generated and echoed in the response header, one line
+ * per request except `/health*` and `/metrics`. Credentials never reach the output:
  * `Authorization`/`Cookie` headers and `client_secret`/`access_token`/`password` fields
  * are redacted, and every line is scrubbed of token-shaped strings (JWTs, `Bearer x`,
  * `Basic x`). Also provides {@link RequestIdContext} to forward the id downstream.
  *
- * nestjs-pino keeps one root logger per process: when several apps share a process
- * (in-process tests), the first `forRoot` configures them all.
+ * Each `forRoot` builds its own pino-http instance (nestjs-pino's `LoggerModule` keeps one
+ * per process), so apps sharing a process keep their own `service`, level and destination
+ * for every line of their requests. Nest's static logger stays process-wide: lines logged
+ * outside any request go to the app that called {@link useStructuredLogger} last.
  *
  * @example
  * ```ts
@@ -105,31 +159,45 @@ function pinoHttpOptions(options: LoggingModuleOptions): Options<Req, ServerResp
 @Module({})
 export class LoggingModule {
   static forRoot(options: LoggingModuleOptions): DynamicModule {
+    const http = pinoHttp(pinoHttpOptions(options), destinationFor(options));
     return {
       module: LoggingModule,
       global: true,
-      imports: [
-        LoggerModule.forRoot({
-          pinoHttp: [pinoHttpOptions(options), destinationFor(options)],
-        }),
+      providers: [
+        { provide: HTTP_LOGGER, useValue: http },
+        { provide: PinoLogger, useFactory: () => new AppPinoLogger(http.logger) },
+        {
+          provide: Logger,
+          useFactory: (pinoLogger: PinoLogger) => new Logger(pinoLogger, {}),
+          inject: [PinoLogger],
+        },
+        RequestIdContext,
       ],
-      providers: [RequestIdContext],
-      exports: [RequestIdContext],
+      exports: [PinoLogger, Logger, RequestIdContext, HTTP_LOGGER],
     };
   }
 }
 
 /**
- * Routes Nest's own logs (`new Logger(Context.name)` everywhere) through the module's
- * pino logger. Create the app with `bufferLogs: true` so start-up lines wait for it
- * instead of going to the console logger; this call flushes them.
+ * Turns on the module's logging for `app`: one request-logging middleware first in line
+ * (so body-parser errors are logged with their request id too), and Nest's own logs
+ * (`new Logger(Context.name)` everywhere) through the module's pino logger. Call it right
+ * after creating the app with `bufferLogs: true` (start-up lines wait for it; this call
+ * flushes them) and before any body parser.
  *
  * @example
  * ```ts
- * const app = await NestFactory.create(AppModule.forRoot(env), { bufferLogs: true });
+ * const app = await NestFactory.create(AppModule.forRoot(env), { bufferLogs: true, bodyParser: false });
  * useStructuredLogger(app);
+ * app.useBodyParser('json', { limit: '16kb' });
  * ```
  */
 export function useStructuredLogger(app: INestApplication): void {
+  const http = app.get<HttpLogger<Req, ServerResponse>>(HTTP_LOGGER);
+  app.use((req: Req, res: ServerResponse, next: () => void) => {
+    http(req, res);
+    // genReqId above always returns a string.
+    requestLogStorage.run({ logger: req.log, id: req.id as string }, next);
+  });
   app.useLogger(app.get(Logger));
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import type { AxiosInstance } from 'axios';
-import { PinoLogger } from 'nestjs-pino';
+import { requestLogStorage } from './request-log-context.js';
 
 /** The header carrying the request id in, out, and on to downstream calls. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -49,9 +49,9 @@ export function propagateRequestId(
 }
 
 /**
- * The id of the request being handled, read from the logging context nestjs-pino keeps
- * per request (AsyncLocalStorage), so it is available in any service without passing the
- * request around. Provided by `LoggingModule`.
+ * The id of the request being handled, read from the logging context `LoggingModule`
+ * keeps per request (AsyncLocalStorage), so it is available in any service without
+ * passing the request around. Provided by `LoggingModule`.
  *
  * @example
  * ```ts
@@ -64,12 +64,9 @@ export function propagateRequestId(
  */
 @Injectable()
 export class RequestIdContext {
-  constructor(private readonly pino: PinoLogger) {}
-
   /** The current request's id, or `undefined` outside a request. */
   currentId(): string | undefined {
-    const bindings = this.pino.logger.bindings() as { reqId?: unknown };
-    return typeof bindings.reqId === 'string' ? bindings.reqId : undefined;
+    return requestLogStorage.getStore()?.id;
   }
 
   /** Forwards the current request's id on every call made through `axios`. */

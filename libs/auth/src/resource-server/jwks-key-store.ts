@@ -7,6 +7,7 @@ import { JwksUnavailableError, UnknownKeyError } from './resource-server.errors.
 export interface JwksKeyStoreOptions {
   jwksUri: string;
   jwksCacheMaxAgeMs: number;
+  jwksMaxStaleMs: number;
   jwksTimeoutMs: number;
   jwksPenaltyWindowMs: number;
   jwksFailureCooldownMs: number;
@@ -15,28 +16,54 @@ export interface JwksKeyStoreOptions {
 /** Receives each fetch's outcome (metrics). */
 export type JwksFetchListener = (outcome: 'success' | 'failure') => void;
 
+/** Why a fetch started: the penalty window only follows fetches for an unknown `kid`. */
+type FetchReason = 'routine' | 'unknown_kid' | 'probe';
+
 /**
  * The issuer's RSA signing keys by `kid`, fetched with jwks-rsa's client.
  *
  * - One fetch at a time (concurrent callers share it).
- * - A known `kid` in a fresh set costs nothing; a stale set is refreshed, and
- *   if that fails the stale keys keep serving.
- * - An unknown `kid` triggers a refetch only when the penalty window since the
- *   last fetch has passed, so a flood of random kids costs the issuer at most
- *   one fetch per window.
+ * - A known `kid` in a fresh set costs nothing. A set older than
+ *   `jwksCacheMaxAgeMs` is refreshed; if that fails its keys keep serving for
+ *   at most `jwksMaxStaleMs` more, then callers get `JwksUnavailableError`.
+ * - An unknown `kid` triggers one refetch, unless a fetch that began after the
+ *   request arrived already answered it. The penalty window starts when such
+ *   an unknown-`kid` refetch completes (never after routine or initial
+ *   fetches, so tokens of a freshly rotated key are accepted at once); within
+ *   it, unknown kids cause no fetch, so a flood of random kids costs the
+ *   issuer at most one fetch per window.
  * - After a failed fetch, the next one waits for the failure cooldown; callers
  *   that need a key meanwhile get `JwksUnavailableError` with a retry delay.
+ *
+ * @example
+ * ```ts
+ * const store = new JwksKeyStore({
+ *   jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json',
+ *   jwksCacheMaxAgeMs: 600_000, jwksMaxStaleMs: 3_600_000, jwksTimeoutMs: 5_000,
+ *   jwksPenaltyWindowMs: 10_000, jwksFailureCooldownMs: 1_000,
+ * });
+ * const key = await store.getKey(decodeProtectedHeader(token).kid as string);
+ * ```
  */
 export class JwksKeyStore {
   private readonly logger = new Logger(JwksKeyStore.name);
   private readonly client: JwksClient;
   private keys: Map<string, KeyObject> | undefined;
+  /** When the current key set was fetched (ms since epoch). */
   private fetchedAt = 0;
-  /** No fetch for an unknown kid before this time (ms since epoch). */
-  private nextFetchAt = 0;
+  /** When the latest fetch, successful or not, completed. */
+  private lastAttemptAt = 0;
+  /** No fetch for an unknown kid before this time (the penalty window). */
+  private penaltyUntil = 0;
+  /** No fetch at all before this time after a failure (the failure cooldown). */
+  private cooldownUntil = 0;
   private lastFetchFailed = false;
   private lastFailure: unknown;
   private inFlight: Promise<void> | undefined;
+  /** Fetches started so far; a fetch numbered above a request's arrival count began after it. */
+  private started = 0;
+  /** Number of the latest completed fetch. */
+  private completed = 0;
 
   constructor(
     private readonly options: JwksKeyStoreOptions,
@@ -60,42 +87,73 @@ export class JwksKeyStore {
     );
   }
 
+  /**
+   * Readiness: true when a usable key set is loaded and the latest fetch succeeded. Fetches
+   * first when none is loaded yet, or when the penalty window has passed since the latest
+   * fetch (the failure cooldown after a failed one), so probes notice an unreachable issuer,
+   * and its return, within one window while costing it at most one fetch per window.
+   */
+  async isReady(): Promise<boolean> {
+    const now = this.now();
+    const due = this.lastFetchFailed
+      ? now >= this.cooldownUntil
+      : !this.keys || now >= this.lastAttemptAt + this.options.jwksPenaltyWindowMs;
+    if (this.inFlight || due) await this.fetchShared('probe');
+    return this.usableKeys() !== undefined && !this.lastFetchFailed;
+  }
+
   /** The public key for `kid`; throws `UnknownKeyError` or `JwksUnavailableError`. */
   async getKey(kid: string): Promise<KeyObject> {
-    if (this.keys && this.now() - this.fetchedAt >= this.options.jwksCacheMaxAgeMs) {
-      await this.refresh(false);
+    const arrival = this.started;
+    if (!this.keys || this.now() - this.fetchedAt >= this.options.jwksCacheMaxAgeMs) {
+      if (this.inFlight || !this.coolingDown()) await this.fetchShared('routine');
     }
-    const known = this.keys?.get(kid);
-    if (known) return known;
-    if (this.inFlight || this.now() >= this.nextFetchAt) {
-      await this.refresh(true);
-      const key = this.keys?.get(kid);
+    for (;;) {
+      const key = this.usableKeys()?.get(kid);
       if (key) return key;
+      // A fetch that began after this request arrived has answered: no second one.
+      if (this.completed > arrival) break;
+      if (this.inFlight) {
+        await this.inFlight;
+        continue;
+      }
+      if (this.coolingDown() || this.now() < this.penaltyUntil) break;
+      await this.fetchShared('unknown_kid');
     }
-    if (this.lastFetchFailed) throw this.unavailable();
+    if (this.lastFetchFailed || !this.usableKeys()) throw this.unavailable();
     throw new UnknownKeyError('the token signing key is unknown');
   }
 
+  /** The key set, unless it is older than its max age plus the allowed staleness. */
+  private usableKeys(): Map<string, KeyObject> | undefined {
+    const maxAge = this.options.jwksCacheMaxAgeMs + this.options.jwksMaxStaleMs;
+    return this.keys && this.now() - this.fetchedAt < maxAge ? this.keys : undefined;
+  }
+
+  private coolingDown(): boolean {
+    return this.lastFetchFailed && this.now() < this.cooldownUntil;
+  }
+
   private unavailable(): JwksUnavailableError {
-    const seconds = Math.max(1, Math.ceil((this.nextFetchAt - this.now()) / 1000));
+    const seconds = Math.max(1, Math.ceil((this.cooldownUntil - this.now()) / 1000));
     return new JwksUnavailableError('the issuer key set is unavailable', seconds, {
       cause: this.lastFailure,
     });
   }
 
-  /** Refetches (shared by concurrent callers); `gated` honours the penalty window / cooldown. */
-  private async refresh(gated: boolean): Promise<void> {
+  /** Joins the fetch in flight, or starts one. */
+  private fetchShared(reason: FetchReason): Promise<void> {
     if (!this.inFlight) {
-      if (gated && this.now() < this.nextFetchAt) return;
-      if (!gated && this.lastFetchFailed && this.now() < this.nextFetchAt) return;
-      this.inFlight = this.fetch().finally(() => {
+      const number = ++this.started;
+      this.inFlight = this.fetch(reason).finally(() => {
+        this.completed = number;
         this.inFlight = undefined;
       });
     }
-    await this.inFlight;
+    return this.inFlight;
   }
 
-  private async fetch(): Promise<void> {
+  private async fetch(reason: FetchReason): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const signingKeys = await Promise.race([
@@ -116,15 +174,18 @@ export class JwksKeyStore {
       }
       if (keys.size === 0) throw new Error('the key set holds no RS256 signing key');
       this.keys = keys;
-      this.fetchedAt = this.now();
-      this.nextFetchAt = this.fetchedAt + this.options.jwksPenaltyWindowMs;
+      this.fetchedAt = this.lastAttemptAt = this.now();
+      if (reason === 'unknown_kid') {
+        this.penaltyUntil = this.fetchedAt + this.options.jwksPenaltyWindowMs;
+      }
       this.lastFetchFailed = false;
       this.lastFailure = undefined;
       this.onFetch('success');
     } catch (err) {
       this.lastFetchFailed = true;
       this.lastFailure = err;
-      this.nextFetchAt = this.now() + this.options.jwksFailureCooldownMs;
+      this.lastAttemptAt = this.now();
+      this.cooldownUntil = this.lastAttemptAt + this.options.jwksFailureCooldownMs;
       this.onFetch('failure');
       this.logger.warn(
         `Key set fetch failed (${err instanceof Error ? err.message : String(err)}); ` +

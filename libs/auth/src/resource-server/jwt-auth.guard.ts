@@ -1,12 +1,11 @@
 import { type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { decodeJwt } from 'jose';
 import { toHttpException } from './auth-response.js';
 import { extractBearerToken, requestTokens } from './bearer-token.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import { JwtStrategy } from './jwt.strategy.js';
-import type { Principal } from './principal.js';
+import type { Principal } from './principal.decorator.js';
 import { Public } from './public.decorator.js';
 import {
   ResourceServerError,
@@ -55,12 +54,29 @@ export function toResourceServerError(err: unknown): ResourceServerError {
 }
 
 const SAFE_ID = /^[\w.-]{1,128}$/;
+/** Payload segments longer than this (base64url chars) are not decoded for the log. */
+const MAX_LOGGED_PAYLOAD = 8192;
 
 /**
  * Global guard: every route needs a valid bearer token unless it is
  * `@Public()`. Answers failures per RFC 6750 (see `authErrorResponse`) and
  * keeps a bounded cache of verified tokens (expiry and key publication are
- * re-checked on every hit).
+ * re-checked on every hit). On success `req.user` is the frozen {@link Principal}.
+ *
+ * `ResourceServerModule.forRoot()` registers it globally; with `globalGuards: false`
+ * bind it yourself, before `ScopesGuard`.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [ResourceServerModule.forRoot({ issuer, globalGuards: false })],
+ *   providers: [
+ *     { provide: APP_GUARD, useExisting: JwtAuthGuard },
+ *     { provide: APP_GUARD, useExisting: ScopesGuard },
+ *   ],
+ * })
+ * export class AppModule {}
+ * ```
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard() {
@@ -108,9 +124,12 @@ export class JwtAuthGuard extends AuthGuard() {
     } catch (thrown) {
       const err = toResourceServerError(thrown);
       this.metrics.decision(err.code);
-      this.logger.debug(
-        `Denied: ${err.code}${token ? ` client=${this.unverifiedClientId(token)}` : ''}`,
-      );
+      // One line per denial, at info: the reason code and the (unverified) client id, never the token.
+      this.logger.log({
+        msg: `auth denied: ${err.code}`,
+        reason: err.code,
+        client_id: token ? this.unverifiedClientId(token) : '-',
+      });
       throw toHttpException(err, this.settings.realm, http.getResponse());
     } finally {
       requestTokens.delete(req);
@@ -122,10 +141,19 @@ export class JwtAuthGuard extends AuthGuard() {
     return user as TUser;
   }
 
+  /**
+   * The `client_id` (or `aud`) of a denied token, for the log line only: never trusted, never
+   * verified. Decodes the payload segment once, and not at all when it is implausibly large.
+   */
   private unverifiedClientId(token: string): string {
+    const start = token.indexOf('.') + 1;
+    const end = token.indexOf('.', start);
+    if (start === 0 || end < 0 || end - start > MAX_LOGGED_PAYLOAD) return '-';
     try {
-      const claims = decodeJwt(token);
-      const id = claims.client_id ?? claims.aud;
+      const claims = JSON.parse(
+        Buffer.from(token.slice(start, end), 'base64url').toString(),
+      ) as Record<string, unknown> | null;
+      const id = claims?.client_id ?? claims?.aud;
       return typeof id === 'string' && SAFE_ID.test(id) ? id : '-';
     } catch {
       return '-';

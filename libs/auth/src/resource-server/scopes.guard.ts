@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { toHttpException } from './auth-response.js';
-import type { Principal } from './principal.js';
+import type { Principal } from './principal.decorator.js';
 import { Public } from './public.decorator.js';
 import { InsufficientScopeError, TokenMissingError } from './resource-server.errors.js';
 import { ResourceServerMetrics } from './resource-server.metrics.js';
@@ -19,6 +19,17 @@ import { RequiredScopes } from './scopes.decorator.js';
  * Global guard, after `JwtAuthGuard`: the principal must hold every scope of
  * the route's `@Scopes()` (handler over controller), else 403
  * `insufficient_scope` with the required `scope`. Counts the allowed decisions.
+ *
+ * @example
+ * ```ts
+ * // Registered by ResourceServerModule.forRoot(); routes then declare what they need:
+ * @Controller('weatherforecast')
+ * export class WeatherForecastController {
+ *   @Scopes('weather-api/forecast.write')
+ *   @Post()
+ *   create(@Body() observation: ObservationDto) { ... } // 403 insufficient_scope without it
+ * }
+ * ```
  */
 @Injectable()
 export class ScopesGuard implements CanActivate {
@@ -48,7 +59,11 @@ export class ScopesGuard implements CanActivate {
     const missing = required.filter((scope) => !principal.scopes.includes(scope));
     if (missing.length > 0) {
       this.metrics.decision('insufficient_scope');
-      this.logger.debug(`Denied: insufficient_scope client=${principal.clientId}`);
+      this.logger.log({
+        msg: 'auth denied: insufficient_scope',
+        reason: 'insufficient_scope',
+        client_id: principal.clientId,
+      });
       throw toHttpException(
         new InsufficientScopeError('the token lacks a required scope', required),
         this.options.realm,
