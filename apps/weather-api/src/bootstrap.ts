@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { loadWeatherApiConfig } from './config.js';
 import { BodyParserErrorFilter } from './body-parser-error.filter.js';
+import { docsTokenUrl, setupApiDocs } from './docs/openapi.js';
 
 /** A running weather-api. */
 export interface WeatherApiHandle {
@@ -34,7 +35,8 @@ function flatten(errors: ValidationError[], prefix = ''): { field: string; error
 /**
  * Builds, configures and starts weather-api from an environment object
  * (`HOST`, `PORT` (0 = ephemeral), `AUTH_ISSUER` or `COGNITO_REGION` +
- * `COGNITO_USER_POOL_ID`, `AUTH_JWKS_URI`, `AUTH_CLIENT_IDS`, `LOG_LEVEL`, `NODE_ENV`).
+ * `COGNITO_USER_POOL_ID`, `AUTH_JWKS_URI`, `AUTH_CLIENT_IDS`, `LOG_LEVEL`, `NODE_ENV`, and for
+ * the docs page at `/docs` `AUTH_TOKEN_URL` or `COGNITO_DOMAIN`).
  * Throws before listening when the configuration is invalid.
  *
  * @example
@@ -49,6 +51,7 @@ export async function startWeatherApi(
   options: StartWeatherApiOptions = {},
 ): Promise<WeatherApiHandle> {
   const config = loadWeatherApiConfig(env);
+  const tokenUrl = docsTokenUrl(env, config.auth.issuer);
   const logging = {
     level: parseLogLevel(env.LOG_LEVEL),
     pretty: env.NODE_ENV === 'development',
@@ -79,6 +82,7 @@ export async function startWeatherApi(
         }),
     }),
   );
+  setupApiDocs(app, tokenUrl);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
