@@ -1,17 +1,19 @@
 // GET /weatherforecast guarded (a valid emulator token, every check on) vs. the same
 // controller mounted without guards, measured in one run.
 //
-//   npm run build && node bench/weather-api.mjs [seconds=10] [connections=16] [rounds=3]
+//   npm run build && node bench/weather-api.mjs [seconds=5] [connections=16] [rounds=5]
 //
 // Three processes besides this one: the emulator (dist main.js), the real weather-api
 // (dist main.js, pointed at the emulator) and an unguarded twin (this file in --serve
 // mode: the dist WeatherForecastController and service in a bare Nest module, no
 // ResourceServerModule). Both APIs get the same body parser and pipes. Rounds alternate
-// (guarded, unguarded, ...) after a warm-up and the medians are compared.
-// Goal: guarded / unguarded >= 0.85.
+// (guarded, unguarded, ...) after a warm-up; the result is the median of the per-round
+// ratios (each pair ran back to back, so drifting machine load cancels out), with the
+// median rates and p99s beside it. The load comes from wrk when installed, else
+// autocannon (see load.mjs); any non-2xx answer or socket error fails the run.
+// Goal (issue 3): guarded / unguarded >= 0.85.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -37,25 +39,16 @@ if (process.argv[2] === '--serve') {
   await app.listen(Number(process.argv[3]), '127.0.0.1');
   console.log('listening');
 } else {
-  const { default: autocannon } = await import('autocannon');
-  const seconds = Number(process.argv[2] ?? 10);
+  const { freePort, load, loadTool, median, ms } = await import('./load.mjs');
+  const seconds = Number(process.argv[2] ?? 5);
   const connections = Number(process.argv[3] ?? 16);
-  const rounds = Number(process.argv[4] ?? 3);
+  const rounds = Number(process.argv[4] ?? 5);
   for (const app of ['cognito-emulator', 'weather-api']) {
     if (!existsSync(`${dist(app)}main.js`)) {
       console.error(`${dist(app)}main.js not found: run "npm run build" first`);
       process.exit(1);
     }
   }
-
-  const freePort = () =>
-    new Promise((resolve, reject) => {
-      const srv = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = srv.address();
-        srv.close(() => resolve(port));
-      });
-      srv.on('error', reject);
-    });
 
   const children = [];
   const start = (args, env, ready) =>
@@ -125,33 +118,41 @@ if (process.argv[2] === '--serve') {
     const check = await fetch(guardedUrl, { headers: { authorization: `Bearer ${token}` } });
     if (check.status !== 200) throw new Error(`guarded GET answered ${check.status}`);
 
-    const run = (url, headers, duration) =>
-      autocannon({ url, connections, duration, headers, pipelining: 1 });
-    const guarded = () => run(guardedUrl, { authorization: `Bearer ${token}` }, seconds);
-    const unguarded = () => run(`http://127.0.0.1:${twinPort}/weatherforecast`, {}, seconds);
+    const run = async (url, headers, duration) => {
+      const r = await load({ url, headers, connections, seconds: duration });
+      if (r.bad) throw new Error(`${url}: ${r.bad} failed requests (non-2xx or socket errors)`);
+      return r;
+    };
+    const unguardedUrl = `http://127.0.0.1:${twinPort}/weatherforecast`;
+    const guarded = () => run(guardedUrl, { Authorization: `Bearer ${token}` }, seconds);
+    const unguarded = () => run(unguardedUrl, {}, seconds);
 
-    await run(guardedUrl, { authorization: `Bearer ${token}` }, 2);
-    await run(`http://127.0.0.1:${twinPort}/weatherforecast`, {}, 2);
+    await run(guardedUrl, { Authorization: `Bearer ${token}` }, 2);
+    await run(unguardedUrl, {}, 2);
 
+    console.log(
+      `GET /weatherforecast: ${connections} connections, ${seconds}s x ${rounds} rounds, load by ${loadTool}`,
+    );
     const g = [];
     const u = [];
+    const ratios = [];
     for (let i = 0; i < rounds; i++) {
-      const a = await guarded();
-      const b = await unguarded();
-      if (a.non2xx || b.non2xx) throw new Error(`non-2xx answers: ${a.non2xx} / ${b.non2xx}`);
-      g.push(a);
-      u.push(b);
+      g.push(await guarded());
+      u.push(await unguarded());
+      ratios.push(g[i].rps / u[i].rps);
       console.log(
-        `round ${i + 1}: guarded ${a.requests.average.toFixed(0)} rps (p99 ${a.latency.p99} ms), ` +
-          `unguarded ${b.requests.average.toFixed(0)} rps (p99 ${b.latency.p99} ms)`,
+        `  round ${i + 1}: guarded ${g[i].rps.toFixed(0)} req/s (p99 ${ms(g[i].p99)}), ` +
+          `unguarded ${u[i].rps.toFixed(0)} req/s (p99 ${ms(u[i].p99)}), ratio ${ratios[i].toFixed(3)}`,
       );
     }
-    const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-    const gr = median(g.map((r) => r.requests.average));
-    const ur = median(u.map((r) => r.requests.average));
-    console.log(`guarded:   ${gr.toFixed(0)} rps, p99 ${median(g.map((r) => r.latency.p99))} ms`);
-    console.log(`unguarded: ${ur.toFixed(0)} rps, p99 ${median(u.map((r) => r.latency.p99))} ms`);
-    console.log(`ratio guarded/unguarded: ${(gr / ur).toFixed(3)} (goal >= 0.85)`);
+    const line = (name, runs) =>
+      `  ${name} ${median(runs.map((r) => r.rps)).toFixed(0)} req/s, p99 ${ms(median(runs.map((r) => r.p99)))} (medians)`;
+    console.log(line('guarded:  ', g));
+    console.log(line('unguarded:', u));
+    const ratio = median(ratios);
+    console.log(
+      `  ratio guarded/unguarded: ${ratio.toFixed(3)} (median of rounds; goal >= 0.85) ${ratio >= 0.85 ? 'OK' : 'BELOW GOAL'}`,
+    );
   } finally {
     for (const child of children) {
       child.removeAllListeners('exit');

@@ -1,0 +1,111 @@
+// Shared helpers of the benchmarks: an HTTP load generator, free ports, medians.
+//
+// The load generator runs on the same cores as the servers it measures, so every CPU
+// cycle it spends is taken from them. wrk (C, epoll) costs a fraction of what autocannon
+// (JavaScript) does per request, so `load()` uses wrk when it is installed (Debian:
+// `apt-get install wrk`) and autocannon otherwise; BENCH_LOAD=autocannon forces the
+// latter. Every bench prints which one it used: ratios are comparable only between runs
+// made with the same generator.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function hasWrk() {
+  if (process.env.BENCH_LOAD === 'autocannon') return false;
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (err) {
+    // wrk --version exits 1 after printing its banner; only a missing binary is fatal.
+    return err.code !== 'ENOENT';
+  }
+}
+
+/** `wrk` or `autocannon`: the load generator `load()` uses in this process. */
+export const loadTool = hasWrk() ? 'wrk' : 'autocannon';
+
+const luaString = (s) => JSON.stringify(String(s));
+
+/**
+ * Drives `url` with `connections` keep-alive connections for `seconds` and returns
+ * `{ requests, rps, p50, p99 (ms), bad (non-2xx + socket errors) }`.
+ */
+export async function load({ url, method = 'GET', headers = {}, body, connections, seconds }) {
+  return loadTool === 'wrk'
+    ? wrk({ url, method, headers, body, connections, seconds })
+    : autocannonLoad({ url, method, headers, body, connections, seconds });
+}
+
+async function wrk({ url, method, headers, body, connections, seconds }) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
+  const script = join(dir, 'request.lua');
+  const lines = [`wrk.method = ${luaString(method)}`];
+  if (body !== undefined) lines.push(`wrk.body = ${luaString(body)}`);
+  for (const [name, value] of Object.entries(headers)) {
+    lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
+  }
+  // One JSON line at the end; no per-response Lua callback (it would slow wrk down).
+  lines.push(
+    'done = function(s, latency)',
+    '  io.write(string.format(\'\\nBENCH {"requests":%d,"duration_us":%d,"status":%d,' +
+      '"connect":%d,"read":%d,"write":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\\n\',',
+    '    s.requests, s.duration, s.errors.status, s.errors.connect, s.errors.read,',
+    '    s.errors.write, s.errors.timeout, latency:percentile(50), latency:percentile(99)))',
+    'end',
+  );
+  writeFileSync(script, `${lines.join('\n')}\n`);
+  try {
+    const stdout = await new Promise((resolve, reject) => {
+      execFile(
+        'wrk',
+        ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, url],
+        (err, out, errOut) =>
+          err ? reject(new Error(`wrk: ${err.message}\n${errOut}`)) : resolve(out),
+      );
+    });
+    const line = stdout.split('\n').find((l) => l.startsWith('BENCH '));
+    if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
+    const r = JSON.parse(line.slice('BENCH '.length));
+    const bad = r.status + r.connect + r.read + r.write + r.timeout;
+    return {
+      requests: r.requests,
+      rps: r.requests / (r.duration_us / 1e6),
+      p50: r.p50_us / 1000,
+      p99: r.p99_us / 1000,
+      bad,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function autocannonLoad({ url, method, headers, body, connections, seconds }) {
+  const { default: autocannon } = await import('autocannon');
+  const r = await autocannon({ url, method, headers, body, connections, duration: seconds });
+  return {
+    requests: r['2xx'],
+    rps: r['2xx'] / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    bad: r.non2xx + r.errors + r.timeouts,
+  };
+}
+
+/** A free loopback port (bound then released). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** The median (upper median for an even count). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Formats milliseconds for the bench output. */
+export const ms = (x) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
