@@ -24,6 +24,7 @@ const schema = z.object({
   AUTH_CLIENT_IDS: z.string().optional(),
   AUTH_CLOCK_TOLERANCE_SECONDS: optionalNumber('AUTH_CLOCK_TOLERANCE_SECONDS'),
   AUTH_JWKS_CACHE_MAX_AGE_SECONDS: optionalNumber('AUTH_JWKS_CACHE_MAX_AGE_SECONDS'),
+  AUTH_JWKS_MAX_STALE_SECONDS: optionalNumber('AUTH_JWKS_MAX_STALE_SECONDS'),
   AUTH_JWKS_PENALTY_SECONDS: optionalNumber('AUTH_JWKS_PENALTY_SECONDS'),
   AUTH_JWKS_FAILURE_COOLDOWN_SECONDS: optionalNumber('AUTH_JWKS_FAILURE_COOLDOWN_SECONDS'),
 });
@@ -40,6 +41,7 @@ export interface WeatherApiConfig {
     clientIds?: string[];
     clockToleranceSeconds?: number;
     jwksCacheMaxAgeMs?: number;
+    jwksMaxStaleMs?: number;
     jwksPenaltyWindowMs?: number;
     jwksFailureCooldownMs?: number;
   };
@@ -54,7 +56,11 @@ export class WeatherApiConfigError extends Error {
 
 const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
 
-/** Reads and validates weather-api's environment (empty values count as unset). */
+/**
+ * Reads and validates weather-api's environment (empty values count as unset). With no
+ * issuer configured it trusts the local emulator's demo pool, except with
+ * `NODE_ENV=production`, where it fails naming `AUTH_ISSUER`.
+ */
 export function loadWeatherApiConfig(env: NodeJS.ProcessEnv): WeatherApiConfig {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
@@ -67,7 +73,7 @@ export function loadWeatherApiConfig(env: NodeJS.ProcessEnv): WeatherApiConfig {
     });
   }
   const e = parsed.data;
-  if (!e.AUTH_ISSUER && (e.COGNITO_REGION || e.COGNITO_USER_POOL_ID)) {
+  if (!e.AUTH_ISSUER && !e.COGNITO_REGION !== !e.COGNITO_USER_POOL_ID) {
     const missing = e.COGNITO_REGION ? 'COGNITO_USER_POOL_ID' : 'COGNITO_REGION';
     throw new WeatherApiConfigError(
       `Invalid weather-api configuration: ${missing} is required with ${
@@ -76,6 +82,13 @@ export function loadWeatherApiConfig(env: NodeJS.ProcessEnv): WeatherApiConfig {
     );
   }
   const usesDevIssuer = !e.AUTH_ISSUER && !e.COGNITO_REGION;
+  if (usesDevIssuer && present.NODE_ENV === 'production') {
+    // The local emulator default is for laptops; a production process must name its issuer.
+    throw new WeatherApiConfigError(
+      'Invalid weather-api configuration: AUTH_ISSUER (or COGNITO_REGION + COGNITO_USER_POOL_ID) ' +
+        'is required when NODE_ENV=production',
+    );
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -90,6 +103,7 @@ export function loadWeatherApiConfig(env: NodeJS.ProcessEnv): WeatherApiConfig {
         .filter((c) => c.length > 0),
       clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
       jwksCacheMaxAgeMs: ms(e.AUTH_JWKS_CACHE_MAX_AGE_SECONDS),
+      jwksMaxStaleMs: ms(e.AUTH_JWKS_MAX_STALE_SECONDS),
       jwksPenaltyWindowMs: ms(e.AUTH_JWKS_PENALTY_SECONDS),
       jwksFailureCooldownMs: ms(e.AUTH_JWKS_FAILURE_COOLDOWN_SECONDS),
     },

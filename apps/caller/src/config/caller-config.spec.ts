@@ -40,7 +40,24 @@ describe('loadCallerConfig', () => {
     [{ PORT: 'eighty' }, /PORT/],
     [{ WEATHER_API_URL: 'ftp://x' }, /WEATHER_API_URL/],
     [{ OAUTH_TOKEN_URL: 'https://idp/oauth2/token' }, /OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET/],
-    [{ OAUTH_CLIENT_ID: 'abc' }, /OAUTH_CLIENT_SECRET is required/],
+    [
+      { OAUTH_TOKEN_URL: 'https://idp/oauth2/token', OAUTH_CLIENT_ID: 'abc' },
+      /OAUTH_CLIENT_SECRET is required/,
+    ],
+    [
+      { OAUTH_CLIENT_ID: 'abc', OAUTH_CLIENT_SECRET: 'xyz' },
+      /OAUTH_TOKEN_URL .*required when OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET are set/,
+    ],
+    [{ OAUTH_CLIENT_ID: 'abc' }, /OAUTH_TOKEN_URL/],
+    [
+      { OAUTH_WRITE_CLIENT_SECRET: 'xyz' },
+      /OAUTH_TOKEN_URL .*when OAUTH_WRITE_CLIENT_SECRET is set/,
+    ],
+    [
+      { COGNITO_REGION: 'eu-west-1', OAUTH_CLIENT_ID: 'a', OAUTH_CLIENT_SECRET: 'b' },
+      /OAUTH_TOKEN_URL/,
+    ],
+    [{ NODE_ENV: 'production' }, /OAUTH_TOKEN_URL .*required when NODE_ENV=production/],
     [{ OAUTH_AUTH_METHOD: 'private_key_jwt' }, /OAUTH_AUTH_METHOD/],
     [{ COGNITO_DOMAIN: 'my-fleet' }, /COGNITO_DOMAIN\/COGNITO_REGION/],
     [{ OAUTH_SCOPES: 'a  b' }, /OAUTH_SCOPES/],
@@ -50,8 +67,25 @@ describe('loadCallerConfig', () => {
   });
 
   it('never puts a secret value in the error', () => {
+    expect(() =>
+      loadCallerConfig({
+        OAUTH_TOKEN_URL: 'https://idp/oauth2/token',
+        OAUTH_CLIENT_SECRET: 'sekrit-value',
+      }),
+    ).toThrow(/^(?!.*sekrit-value).*OAUTH_CLIENT_ID is required/);
     expect(() => loadCallerConfig({ OAUTH_CLIENT_SECRET: 'sekrit-value' })).toThrow(
-      /^(?!.*sekrit-value).*OAUTH_CLIENT_ID is required/,
+      /^(?!.*sekrit-value).*OAUTH_TOKEN_URL/,
     );
+  });
+
+  it('runs in production when the token endpoint and clients are configured', () => {
+    const config = loadCallerConfig({
+      NODE_ENV: 'production',
+      OAUTH_TOKEN_URL: 'https://idp.example/oauth2/token',
+      OAUTH_CLIENT_ID: 'abc',
+      OAUTH_CLIENT_SECRET: 'xyz',
+    });
+    expect(config.tokenUrl).toBe('https://idp.example/oauth2/token');
+    expect(config.read.clientId).toBe('abc');
   });
 });

@@ -107,7 +107,8 @@ const splitScopes = (value: string | undefined) => (value ? value.split(' ') : [
 /**
  * Reads the caller's settings from `env` (never `process.env` directly), failing fast
  * with a message that names the bad variable. With no token endpoint configured it
- * targets the local emulator's demo pool with its dev-only credentials.
+ * targets the local emulator's demo pool with its dev-only credentials, unless client
+ * credentials are configured or `NODE_ENV=production`: then it fails naming `OAUTH_TOKEN_URL`.
  */
 export function loadCallerConfig(env: NodeJS.ProcessEnv): CallerConfig {
   const parsed = EnvSchema.safeParse(env);
@@ -126,6 +127,28 @@ export function loadCallerConfig(env: NodeJS.ProcessEnv): CallerConfig {
       tokenUrl = cognitoTokenUrl(e.COGNITO_DOMAIN, e.COGNITO_REGION);
     } catch (error) {
       fail(`COGNITO_DOMAIN/COGNITO_REGION: ${(error as Error).message}`);
+    }
+  }
+  if (!tokenUrl) {
+    // The demo default sends the demo credentials to a local emulator. Never send configured
+    // (possibly real) credentials there, and never fall back to it in production.
+    const configured = [
+      'OAUTH_CLIENT_ID',
+      'OAUTH_CLIENT_SECRET',
+      'OAUTH_WRITE_CLIENT_ID',
+      'OAUTH_WRITE_CLIENT_SECRET',
+    ].filter((name) => e[name as keyof typeof e] !== undefined);
+    if (configured.length > 0) {
+      fail(
+        `OAUTH_TOKEN_URL (or COGNITO_DOMAIN + COGNITO_REGION) is required when ${configured.join(', ')} ${
+          configured.length === 1 ? 'is' : 'are'
+        } set`,
+      );
+    }
+    if (env.NODE_ENV?.trim() === 'production') {
+      fail(
+        'OAUTH_TOKEN_URL (or COGNITO_DOMAIN + COGNITO_REGION) is required when NODE_ENV=production',
+      );
     }
   }
   const demo = !tokenUrl;

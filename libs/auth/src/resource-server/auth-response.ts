@@ -18,7 +18,22 @@ export interface AuthErrorResponse {
   body: { error: string; error_description: string; scope?: string };
 }
 
-/** Maps a library error to its status, `WWW-Authenticate` and JSON body; never echoes the token. */
+/**
+ * Maps a library error to its status, `WWW-Authenticate` and JSON body; never echoes the token.
+ *
+ * - No credentials (`no_token`): 401 with `WWW-Authenticate: Bearer realm="..."` and NO
+ *   `error` attribute (RFC 6750 §3.1). The JSON body still carries a machine-readable
+ *   `{"error":"unauthorized","error_description":"..."}`; `unauthorized` is this library's
+ *   code, not an RFC 6750 one, and appears only in the body.
+ * - `invalid_request`: 400; `insufficient_scope`: 403 with `scope`; `jwks_unavailable`: 503
+ *   with `Retry-After` and no challenge; every other failure: 401 `invalid_token`.
+ *
+ * @example
+ * ```ts
+ * const { status, headers, body } = authErrorResponse(new TokenExpiredError('the token has expired'), 'api');
+ * // 401, { 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="the token has expired"' }
+ * ```
+ */
 export function authErrorResponse(err: ResourceServerError, realm: string): AuthErrorResponse {
   const description = err.message;
   const challenge = (attrs: [string, string][]) =>

@@ -5,7 +5,8 @@ import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { requestTokens } from './bearer-token.js';
 import { JwksKeyStore } from './jwks-key-store.js';
-import type { Principal } from './principal.js';
+import type { Principal } from './principal.decorator.js';
+import { freezePrincipal } from './verified-token-cache.js';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from './resource-server.module-definition.js';
 import type { ResolvedResourceServerOptions } from './resource-server.options.js';
 import {
@@ -26,6 +27,17 @@ let instances = 0;
  *
  * Each instance registers with passport under its own name (`strategyName`),
  * so several apps with different issuers can share a process.
+ *
+ * @example
+ * ```ts
+ * // Provided by ResourceServerModule; a custom guard can authenticate with it:
+ * @Injectable()
+ * export class MyGuard extends AuthGuard() {
+ *   constructor(strategy: JwtStrategy) {
+ *     super({ defaultStrategy: strategy.strategyName, session: false });
+ *   }
+ * }
+ * ```
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements OnModuleDestroy {
@@ -101,13 +113,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements On
       throw new TokenMalformedError('the token scope claim is not a string');
     }
     const username = payload.username ?? payload['cognito:username'];
-    return {
+    return freezePrincipal({
       clientId,
       subject: payload.sub,
       scopes: scope ? scope.split(' ').filter((s) => s.length > 0) : [],
       tokenUse,
       ...(typeof username === 'string' ? { username } : {}),
       claims: payload,
-    };
+    });
   }
 }

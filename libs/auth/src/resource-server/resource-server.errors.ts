@@ -113,3 +113,22 @@ export class JwksUnavailableError extends ResourceServerError {
     super(message, options);
   }
 }
+
+/**
+ * `ResourceServerModule` options are invalid (no issuer, a bad URL, a negative duration, ...).
+ * Thrown at start-up, before the app listens; the message names the option.
+ *
+ * @example
+ * ```ts
+ * try { resolveOptions(); } catch (err) {
+ *   if (err instanceof ResourceServerConfigError) console.error(err.code, err.message);
+ * }
+ * ```
+ */
+export class ResourceServerConfigError extends Error {
+  readonly code = 'invalid_options';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ResourceServerConfigError';
+  }
+}

@@ -3,7 +3,8 @@ import { Test } from '@nestjs/testing';
 import { SignJWT, base64url } from 'jose';
 import request from 'supertest';
 import { MetricsModule } from '../metrics/metrics.module.js';
-import { Principal } from './principal.js';
+import { Principal } from './principal.decorator.js';
+import { ResourceServerConfigError } from './resource-server.errors.js';
 import { Public } from './public.decorator.js';
 import { ResourceServerModule } from './resource-server.module.js';
 import type { ResourceServerModuleOptions } from './resource-server.options.js';
@@ -25,6 +26,31 @@ class DemoController {
   @Get('any')
   any(@Principal() p: Principal) {
     return { clientId: p.clientId };
+  }
+  @Get('mutate')
+  mutate(@Principal() p: Principal) {
+    const attempt = (change: () => void) => {
+      try {
+        change();
+        return 'changed';
+      } catch {
+        return 'refused';
+      }
+    };
+    return {
+      claim: attempt(() => {
+        (p.claims as Record<string, unknown>).scope = 'weather-api/forecast.write';
+      }),
+      nested: attempt(() => {
+        (p.claims['cognito:groups'] as string[]).push('admins');
+      }),
+      scopes: attempt(() => {
+        (p.scopes as string[]).push('weather-api/forecast.write');
+      }),
+      clientId: attempt(() => {
+        (p as { clientId: string }).clientId = 'weather-admin';
+      }),
+    };
   }
   @Public()
   @Get('open')
@@ -162,19 +188,38 @@ describe('ResourceServerModule', () => {
     await get('/read', `Bearer ${await iss.token({ exp: now - 2 })}`).expect(200);
   });
 
-  it('ignores jku, x5u and jwk header parameters', async () => {
-    const evil = await makeKey('evil');
+  it('ignores jku, x5u and jwk header parameters (never fetched, never trusted)', async () => {
+    const evil = await makeKey('key-1');
+    const jku = iss.host('/attacker/jwks.json', [evil]);
+    const x5u = iss.host('/attacker/x5u', [evil]);
     const before = iss.fetches;
-    const token = await iss.token(
-      {},
-      {
-        key: evil,
-        kid: 'key-1',
-        header: { jku: 'http://127.0.0.1:1/jwks', x5u: 'http://127.0.0.1:1/x', jwk: evil.jwk },
-      },
-    );
+    const token = await iss.token({}, { key: evil, header: { jku, x5u, jwk: evil.jwk } });
     await invalid(token, /signature/);
+    expect([iss.hits('/attacker/jwks.json'), iss.hits('/attacker/x5u')]).toEqual([0, 0]);
     expect(iss.fetches).toBe(before);
+    // The hosted set really serves the attacker's key: the test could see a fetch.
+    const served = (await (await fetch(jku)).json()) as { keys: { n: string }[] };
+    expect(served.keys[0].n).toBe(evil.jwk.n);
+  });
+
+  it('hands out a deeply frozen principal, so no request changes what the next one sees', async () => {
+    const token = await iss.token({ 'cognito:groups': ['readers'] });
+    for (let i = 0; i < 2; i++) {
+      const res = await get('/mutate', `Bearer ${token}`).expect(200);
+      expect(res.body).toEqual({
+        claim: 'refused',
+        nested: 'refused',
+        scopes: 'refused',
+        clientId: 'refused',
+      });
+    }
+    const after = await get('/read', `Bearer ${token}`).expect(200);
+    expect(after.body).toMatchObject({
+      clientId: 'weather-caller',
+      scopes: ['weather-api/forecast.read'],
+      claims: { scope: 'weather-api/forecast.read', 'cognito:groups': ['readers'] },
+    });
+    await get('/write', `Bearer ${token}`).expect(403);
   });
 
   it('answers a missing scope with 403 insufficient_scope naming the required scopes', async () => {
@@ -239,9 +284,9 @@ describe('ResourceServerModule with an allow-list, rotation and outages', () => 
     await iss.close();
   });
 
-  it('accepts tokens of a rotated-in key without restart, and old ones while published', async () => {
+  it('accepts tokens of a rotated-in key at once (default penalty window), and old ones while published', async () => {
     const iss = await TestIssuer.start();
-    const app = await boot({ issuer: iss.issuer, jwksPenaltyWindowMs: 0 });
+    const app = await boot({ issuer: iss.issuer });
     const oldToken = await iss.token();
     const server = app.getHttpServer();
     await request(server).get('/read').set('Authorization', `Bearer ${oldToken}`).expect(200);
@@ -254,11 +299,25 @@ describe('ResourceServerModule with an allow-list, rotation and outages', () => 
     await iss.close();
   });
 
-  it('fails fast on options without an issuer', () => {
-    return expect(
-      Test.createTestingModule({
-        imports: [ResourceServerModule.forRoot({ region: 'eu-west-1' })],
-      }).compile(),
-    ).rejects.toThrow(/userPoolId is missing/);
-  });
+  it.each([
+    [{ region: 'eu-west-1' }, /userPoolId is missing/],
+    [{ issuer: 'not a url' }, /issuer "not a url" is not a URL/],
+    [{ region: 'moon', userPoolId: 'x' }, /region/],
+    [{ issuer: 'https://idp.example/pool', jwksMaxStaleMs: -1 }, /jwksMaxStaleMs/],
+  ] as [ResourceServerModuleOptions, RegExp][])(
+    'fails fast on bad options (%o) with ResourceServerConfigError invalid_options',
+    async (options, message) => {
+      const failure = await Test.createTestingModule({
+        imports: [ResourceServerModule.forRoot(options)],
+      })
+        .compile()
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(failure).toBeInstanceOf(ResourceServerConfigError);
+      expect(failure).toMatchObject({ code: 'invalid_options' });
+      expect((failure as Error).message).toMatch(message);
+    },
+  );
 });

@@ -1,4 +1,5 @@
 import { cognitoIssuer } from '../cognito/cognito-urls.js';
+import { ResourceServerConfigError } from './resource-server.errors.js';
 
 /** Options of {@link ResourceServerModule}. Give `issuer`, or `region` + `userPoolId` for Cognito. */
 export interface ResourceServerModuleOptions {
@@ -20,9 +21,19 @@ export interface ResourceServerModuleOptions {
   realm?: string;
   /** How long a fetched key set is trusted before it is refreshed, in ms. Default 10 minutes. */
   jwksCacheMaxAgeMs?: number;
+  /**
+   * How long a key set past `jwksCacheMaxAgeMs` keeps serving while every refresh fails, in ms.
+   * After that, requests get 503 until the issuer answers again. Default 1 hour: long enough
+   * to ride out an issuer outage, short enough that a key removed at the issuer (a revoked or
+   * leaked key) stops being trusted within the hour even if its removal was never fetched.
+   */
+  jwksMaxStaleMs?: number;
   /** Key-set request timeout, in ms. Default 5,000. */
   jwksTimeoutMs?: number;
-  /** After a fetch, an unknown `kid` causes no further fetch for this long, in ms. Default 10,000. */
+  /**
+   * After a refetch caused by an unknown `kid`, further unknown kids cause no fetch for this
+   * long, in ms (routine fetches do not start it). Default 10,000.
+   */
   jwksPenaltyWindowMs?: number;
   /** After a failed fetch, the next attempt waits this long, in ms (the `Retry-After` of the 503). Default 1,000. */
   jwksFailureCooldownMs?: number;
@@ -39,6 +50,7 @@ export interface ResolvedResourceServerOptions {
   clockToleranceSeconds: number;
   realm: string;
   jwksCacheMaxAgeMs: number;
+  jwksMaxStaleMs: number;
   jwksTimeoutMs: number;
   jwksPenaltyWindowMs: number;
   jwksFailureCooldownMs: number;
@@ -48,19 +60,21 @@ export interface ResolvedResourceServerOptions {
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v < 0) {
-    throw new TypeError(`ResourceServerModule: ${name} must be a non-negative number`);
+    throw new ResourceServerConfigError(
+      `ResourceServerModule: ${name} must be a non-negative number`,
+    );
   }
   return v;
 }
 
-/** Validates options and applies defaults; throws a `TypeError` naming the bad option. */
+/** Validates options and applies defaults; throws a `ResourceServerConfigError` naming the bad option. */
 export function resolveResourceServerOptions(
   options: ResourceServerModuleOptions,
 ): ResolvedResourceServerOptions {
   let issuer = options.issuer;
   if (!issuer) {
     if (!options.region || !options.userPoolId) {
-      throw new TypeError(
+      throw new ResourceServerConfigError(
         'ResourceServerModule: set `issuer`, or both `region` and `userPoolId`' +
           (options.region
             ? ' (userPoolId is missing)'
@@ -69,26 +83,39 @@ export function resolveResourceServerOptions(
               : ''),
       );
     }
-    issuer = cognitoIssuer(options.region, options.userPoolId);
+    try {
+      issuer = cognitoIssuer(options.region, options.userPoolId);
+    } catch (cause) {
+      throw new ResourceServerConfigError(
+        `ResourceServerModule: ${cause instanceof Error ? cause.message : 'bad region or userPoolId'}`,
+        { cause },
+      );
+    }
   }
   let issuerUrl: URL;
   try {
     issuerUrl = new URL(issuer);
   } catch (cause) {
-    throw new TypeError(`ResourceServerModule: issuer "${issuer}" is not a URL`, { cause });
+    throw new ResourceServerConfigError(`ResourceServerModule: issuer "${issuer}" is not a URL`, {
+      cause,
+    });
   }
   if (issuerUrl.protocol !== 'https:' && issuerUrl.protocol !== 'http:') {
-    throw new TypeError(`ResourceServerModule: issuer "${issuer}" must be an http(s) URL`);
+    throw new ResourceServerConfigError(
+      `ResourceServerModule: issuer "${issuer}" must be an http(s) URL`,
+    );
   }
   const jwksUri = options.jwksUri ?? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
   try {
     new URL(jwksUri);
   } catch (cause) {
-    throw new TypeError(`ResourceServerModule: jwksUri "${jwksUri}" is not a URL`, { cause });
+    throw new ResourceServerConfigError(`ResourceServerModule: jwksUri "${jwksUri}" is not a URL`, {
+      cause,
+    });
   }
   const tokenUse = options.tokenUse ?? 'access';
   if (tokenUse !== 'access' && tokenUse !== 'id') {
-    throw new TypeError(`ResourceServerModule: tokenUse must be 'access' or 'id'`);
+    throw new ResourceServerConfigError(`ResourceServerModule: tokenUse must be 'access' or 'id'`);
   }
   const clientIds = options.clientIds?.filter((c) => c.length > 0);
   return {
@@ -99,6 +126,7 @@ export function resolveResourceServerOptions(
     clockToleranceSeconds: nonNegative('clockToleranceSeconds', options.clockToleranceSeconds, 5),
     realm: options.realm ?? 'api',
     jwksCacheMaxAgeMs: nonNegative('jwksCacheMaxAgeMs', options.jwksCacheMaxAgeMs, 600_000),
+    jwksMaxStaleMs: nonNegative('jwksMaxStaleMs', options.jwksMaxStaleMs, 3_600_000),
     jwksTimeoutMs: nonNegative('jwksTimeoutMs', options.jwksTimeoutMs, 5_000) || 5_000,
     jwksPenaltyWindowMs: nonNegative('jwksPenaltyWindowMs', options.jwksPenaltyWindowMs, 10_000),
     jwksFailureCooldownMs: nonNegative(

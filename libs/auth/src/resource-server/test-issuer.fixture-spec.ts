@@ -28,6 +28,8 @@ export class TestIssuer {
   /** When true, the JWKS endpoint answers 503. */
   down = false;
   published: TestKey[];
+  /** Other key sets served on this issuer's host (an attacker's), by path, with their hit counts. */
+  private readonly hosted = new Map<string, { keys: TestKey[]; hits: number }>();
 
   private constructor(
     private readonly server: Server,
@@ -43,6 +45,14 @@ export class TestIssuer {
     const holder: { self?: TestIssuer } = {};
     const server = createServer((req, res) => {
       const self = holder.self;
+      const hosted = self?.hosted.get(req.url ?? '');
+      if (hosted) {
+        hosted.hits++;
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ keys: hosted.keys.map((k) => k.jwk) }));
+        return;
+      }
       if (req.url !== `/${poolId}/.well-known/jwks.json` || !self) {
         res.writeHead(404).end();
         return;
@@ -61,6 +71,17 @@ export class TestIssuer {
     const issuer = `http://127.0.0.1:${port}/${poolId}`;
     holder.self = new TestIssuer(server, issuer, `${issuer}/.well-known/jwks.json`, key);
     return holder.self;
+  }
+
+  /** Serves `keys` as a JWKS at `path` on this host (counting requests); returns its URL. */
+  host(path: string, keys: TestKey[]): string {
+    this.hosted.set(path, { keys, hits: 0 });
+    return `${new URL(this.issuer).origin}${path}`;
+  }
+
+  /** Requests served at a path given to `host()`. */
+  hits(path: string): number {
+    return this.hosted.get(path)?.hits ?? 0;
   }
 
   /** An access token like Cognito's client-credentials ones; override claims/header freely. */

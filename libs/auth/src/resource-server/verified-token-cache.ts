@@ -1,5 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { Principal } from './principal.js';
+import type { Principal } from './principal.decorator.js';
+
+/** Freezes `value` and everything reachable from it (claims are plain JSON: no cycles). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+/**
+ * Makes a principal immutable, its `claims` and `scopes` included, so that one request
+ * cannot change what a later request with the same (cached) token sees.
+ */
+export function freezePrincipal(principal: Principal): Readonly<Principal> {
+  return deepFreeze(principal);
+}
 
 interface Entry {
   principal: Principal;
@@ -12,7 +29,8 @@ interface Entry {
  * A bounded LRU of tokens that passed full verification, keyed by the SHA-256
  * of the raw token (the token itself is not kept). A hit still checks expiry
  * and that the signing key is still published; everything else a token is
- * checked for cannot change for a given token and configuration.
+ * checked for cannot change for a given token and configuration. Cached
+ * principals are deeply frozen ({@link freezePrincipal}): every hit shares one object.
  */
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, Entry>();
@@ -46,7 +64,7 @@ export class VerifiedTokenCache {
   set(key: string, principal: Principal, validUntil: number, kid: string): void {
     if (this.maxEntries <= 0) return;
     this.entries.delete(key);
-    this.entries.set(key, { principal, validUntil, kid });
+    this.entries.set(key, { principal: freezePrincipal(principal), validUntil, kid });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;

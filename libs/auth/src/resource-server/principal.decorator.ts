@@ -1,13 +1,17 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 
-/** Who called: built from a verified Cognito token by `JwtStrategy.validate()`. */
+/**
+ * Who called: built from a verified Cognito token by `JwtStrategy.validate()`. Deeply frozen:
+ * the verified-token cache hands the same object to every request with that token, so no
+ * request can change what the next one sees.
+ */
 export interface Principal {
   /** `client_id` (access token) or `aud` (ID token): the app client. */
   clientId: string;
   /** `sub`: the client id for machine tokens, the user's id for user tokens. */
   subject: string;
   /** `scope`, split on spaces. */
-  scopes: string[];
+  scopes: readonly string[];
   /** `token_use`. */
   tokenUse: 'access' | 'id';
   /** `username` (or `cognito:username`) for user tokens. */
