@@ -39,7 +39,9 @@ afterAll(async () => {
 
 describe('weather-api OpenAPI document', () => {
   it('validates against the OpenAPI 3 schema', async () => {
-    const result = await new Validator().validate(doc as unknown as object);
+    const result = await new Validator().validate(
+      doc as unknown as Parameters<Validator['validate']>[0],
+    );
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(doc.openapi).toMatch(/^3\./);
