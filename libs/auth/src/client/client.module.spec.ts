@@ -1,6 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { AxiosError } from 'axios';
+import { AxiosError, type InternalAxiosRequestConfig } from 'axios';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -93,6 +93,22 @@ describe('M2MClientModule', () => {
     expect(metrics).toMatch(
       /m2m_downstream_request_duration_seconds_count\{client_id="reader",method="GET",status_class="2xx"\} 2/,
     );
+  });
+
+  it('attaches a cached token synchronously: the adapter runs before request() returns', async () => {
+    const axios = http('read').axiosRef;
+    const seen: (string | undefined)[] = [];
+    const adapter = (config: InternalAxiosRequestConfig) => {
+      seen.push(config.headers.get('Authorization') as string | undefined);
+      return Promise.resolve({ data: {}, status: 200, statusText: 'OK', headers: {}, config });
+    };
+    const cold = axios.request({ url: '/cold', adapter });
+    expect(seen).toEqual([]); // no token yet: it waits for one
+    await cold;
+    const warm = axios.request({ url: '/warm', adapter });
+    expect(seen).toEqual(['Bearer tok-reader-1', 'Bearer tok-reader-1']);
+    await warm;
+    expect(issued).toEqual(['tok-reader-1']);
   });
 
   it('answers a 401 with one new token and one retry', async () => {

@@ -24,6 +24,12 @@ export interface CachedToken {
  */
 export interface TokenCacheStore {
   get(key: string): Promise<CachedToken | undefined>;
+  /**
+   * Optional synchronous read, for stores that hold entries in this process. When present,
+   * a cached token is attached to an outgoing call without a promise hop; remote stores
+   * (Redis, ...) leave it out and are read through `get`.
+   */
+  peek?(key: string): CachedToken | undefined;
   /** `ttlMs`: how long the entry is worth keeping (until the token expires). */
   set(key: string, token: CachedToken, ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;
@@ -42,6 +48,10 @@ export class MemoryTokenCacheStore implements TokenCacheStore {
 
   get(key: string): Promise<CachedToken | undefined> {
     return Promise.resolve(this.entries.get(key));
+  }
+
+  peek(key: string): CachedToken | undefined {
+    return this.entries.get(key);
   }
 
   set(key: string, token: CachedToken): Promise<void> {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { TokenEndpointError, TokenEndpointUnavailableError } from './client.errors.js';
+import type { CachedToken } from './token-cache.store.js';
 import { TokenProvider, type TokenProviderOptions } from './token-provider.js';
 
 const SECRET = 'unit-test-secret-value';
@@ -335,6 +336,38 @@ describe('TokenProvider', () => {
     await provider({ cache }).getToken();
     expect(await provider({ cache, scopes: ['api/a', 'api/b'] }).getToken()).toBe('tok-1');
     expect(await provider({ cache, scopes: ['api/a'] }).getToken()).toBe('tok-2');
+  });
+
+  it('peekToken answers synchronously from the in-process cache and never asks itself', async () => {
+    const p = provider();
+    expect(p.peekToken()).toBeUndefined();
+    expect(endpoint.seen).toHaveLength(0);
+    await p.getToken();
+    expect(p.peekToken()).toBe('tok-1');
+    expect(await metric('m2m_token_cache_total')).toContain(
+      'm2m_token_cache_total{client_id="svc",result="hit"} 1',
+    );
+    clock.t += 2_701_000; // past 75%: the peek starts the background refresh
+    expect(p.peekToken()).toBe('tok-1');
+    await vi.waitFor(() => expect(p.peekToken()).toBe('tok-2'));
+    clock.t += 3_600_000; // expired
+    expect(p.peekToken()).toBeUndefined();
+    expect(endpoint.seen).toHaveLength(2);
+  });
+
+  it('reads a store without a synchronous peek through get, and peekToken defers to it', async () => {
+    const entries = new Map<string, CachedToken>();
+    const remote = {
+      get: (key: string) => Promise.resolve(entries.get(key)),
+      set: (key: string, token: CachedToken) => Promise.resolve(void entries.set(key, token)),
+      delete: (key: string) => Promise.resolve(void entries.delete(key)),
+    };
+    const p = provider({ cache: remote });
+    expect(await p.getToken()).toBe('tok-1');
+    expect(await p.getToken()).toBe('tok-1');
+    expect(p.peekToken()).toBeUndefined();
+    expect(entries.size).toBe(1);
+    expect(endpoint.seen).toHaveLength(1);
   });
 
   it('fails fast on bad options, naming the option', () => {

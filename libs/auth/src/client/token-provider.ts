@@ -116,11 +116,15 @@ export class TokenProvider {
   private inflight: Promise<CachedToken> | undefined;
   private backgroundNotBefore = 0;
   private failing: string | undefined;
+  private readonly hitLabels: { client_id: string; result: 'hit' };
+  private readonly missLabels: { client_id: string; result: 'miss' };
 
   constructor(options: TokenProviderOptions, deps: TokenProviderDeps = {}) {
     const retry = validate(options);
     const scopes = [...new Set(options.scopes ?? [])].sort();
     this.clientId = options.clientId;
+    this.hitLabels = { client_id: options.clientId, result: 'hit' };
+    this.missLabels = { client_id: options.clientId, result: 'miss' };
     this.key = tokenCacheKey(options.tokenUrl, options.clientId, scopes);
     this.cache = options.cache ?? new MemoryTokenCacheStore();
     this.clock = options.clock ?? { now: () => Date.now() };
@@ -155,17 +159,30 @@ export class TokenProvider {
    */
   async getToken(options: { forceRefresh?: boolean; rejectedToken?: string } = {}) {
     if (options.forceRefresh) return this.forceRefresh(options.rejectedToken);
-    const cached = await this.cache.get(this.key);
-    const now = this.clock.now();
-    if (cached && now < cached.expiresAt) {
-      this.metrics.tokenCache?.inc({ client_id: this.clientId, result: 'hit' });
-      if (now >= cached.refreshAt && now >= this.backgroundNotBefore && !this.inflight) {
-        this.refreshInBackground();
-      }
-      return cached.accessToken;
-    }
-    this.metrics.tokenCache?.inc({ client_id: this.clientId, result: 'miss' });
+    const cached = this.cache.peek ? this.cache.peek(this.key) : await this.cache.get(this.key);
+    const token = this.serveCached(cached);
+    if (token !== undefined) return token;
+    this.metrics.tokenCache?.inc(this.missLabels);
     return (await this.fetchShared()).accessToken;
+  }
+
+  /**
+   * The cached token when the store can be read synchronously and holds a valid one, else
+   * `undefined` (then call {@link getToken}). Counts a cache hit and starts the background
+   * refresh exactly as `getToken` does; never sends a request itself.
+   */
+  peekToken(): string | undefined {
+    return this.cache.peek ? this.serveCached(this.cache.peek(this.key)) : undefined;
+  }
+
+  private serveCached(cached: CachedToken | undefined): string | undefined {
+    const now = this.clock.now();
+    if (!cached || now >= cached.expiresAt) return undefined;
+    this.metrics.tokenCache?.inc(this.hitLabels);
+    if (now >= cached.refreshAt && now >= this.backgroundNotBefore && !this.inflight) {
+      this.refreshInBackground();
+    }
+    return cached.accessToken;
   }
 
   /** True when a valid token is cached: no request, no metrics (for readiness probes). */
