@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort, load as drive, loadTool, median, ms } from './load.mjs';
+import { freePort, load as drive, loadTool, median, ms, withCpu } from './load.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (app) => `${root}dist/apps/${app}/apps/${app}/src/main.js`;
@@ -79,8 +79,8 @@ function startCallerProcess(mode, env) {
   });
 }
 
-async function load(url, seconds, connections) {
-  const r = await drive({ url: `${url}/forecast`, connections, seconds });
+async function load(url, seconds, connections, pid) {
+  const r = await withCpu(pid, () => drive({ url: `${url}/forecast`, connections, seconds }));
   if (r.bad) throw new Error(`${url}/forecast: ${r.bad} failed requests`);
   return r;
 }
@@ -143,8 +143,8 @@ async function main() {
     const b = [];
     const ratios = [];
     for (let round = 0; round < rounds; round++) {
-      a.push(await load(m2m.url, seconds, connections));
-      b.push(await load(fixed.url, seconds, connections));
+      a.push(await load(m2m.url, seconds, connections, m2m.child.pid));
+      b.push(await load(fixed.url, seconds, connections, fixed.child.pid));
       ratios.push(a[round].rps / b[round].rps);
       console.log(
         `  round ${round + 1}: interceptor ${a[round].rps.toFixed(0)} req/s (p99 ${ms(a[round].p99)}), ` +
@@ -153,12 +153,16 @@ async function main() {
     }
     const tokens = await tokenRequests(emulatorUrl, 'weather-caller');
     const ratio = median(ratios);
+    const cpu = (runs) => median(runs.map((r) => r.cpuMsPerRequest ?? NaN)).toFixed(3);
     const line = (name, runs) =>
       `  ${name} ${median(runs.map((r) => r.rps)).toFixed(0)} req/s, p99 ${ms(median(runs.map((r) => r.p99)))} (medians)`;
     console.log(line('interceptor (warm cache):', a));
     console.log(line('fixed Authorization:     ', b));
     console.log(
       `  ratio interceptor/fixed: ${ratio.toFixed(3)} (median of rounds; goal >= 0.95) ${ratio >= 0.95 ? 'OK' : 'BELOW GOAL'}`,
+    );
+    console.log(
+      `  caller CPU per request (diagnostic, insensitive to other load): interceptor ${cpu(a)} ms, fixed ${cpu(b)} ms`,
     );
     console.log(
       `  token requests for weather-caller at the emulator: ${tokens} for 2 caller processes ` +

@@ -7,7 +7,7 @@
 // latter. Every bench prints which one it used: ratios are comparable only between runs
 // made with the same generator.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,3 +109,33 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 /** Formats milliseconds for the bench output. */
 export const ms = (x) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+
+let clockTicks;
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined
+ * elsewhere. CPU per request is far less sensitive to other load on the machine than
+ * requests per second, so the benches print it beside the rates as a diagnostic.
+ */
+export function cpuSeconds(pid) {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is the state (field 3 of stat(5)); utime and stime are fields 14 and 15.
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `fn` and adds `cpuMsPerRequest` (CPU of process `pid` per request) to its result. */
+export async function withCpu(pid, fn) {
+  const before = cpuSeconds(pid);
+  const result = await fn();
+  const after = cpuSeconds(pid);
+  const cpuMsPerRequest =
+    before === undefined || after === undefined || !result.requests
+      ? undefined
+      : ((after - before) * 1000) / result.requests;
+  return { ...result, cpuMsPerRequest };
+}

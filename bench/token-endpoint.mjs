@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair, SignJWT } from 'jose';
-import { freePort, load, loadTool, median, ms } from './load.mjs';
+import { freePort, load, loadTool, median, ms, withCpu } from './load.mjs';
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 16);
@@ -95,11 +95,14 @@ async function bareSigner() {
       }
     };
     const start = performance.now();
+    const cpu = process.cpuUsage();
     await Promise.all(Array.from({ length: connections }, worker));
     const elapsed = (performance.now() - start) / 1000;
+    const { user, system } = process.cpuUsage(cpu);
     latencies.sort((a, b) => a - b);
     return {
       rps: latencies.length / elapsed,
+      cpuMsPerRequest: (user + system) / 1000 / latencies.length,
       p50: latencies[Math.floor(latencies.length * 0.5)],
       p99: latencies[Math.floor(latencies.length * 0.99)],
     };
@@ -125,7 +128,7 @@ try {
     `token endpoint vs bare jose SignJWT: ${connections} concurrent, ${seconds}s x ${rounds} rounds, load by ${loadTool}`,
   );
   for (let i = 0; i < rounds; i++) {
-    const e = await load({ url, ...request, connections, seconds });
+    const e = await withCpu(child.pid, () => load({ url, ...request, connections, seconds }));
     if (e.bad) throw new Error(`${e.bad} failed requests (non-2xx or socket errors)`);
     const b = await sign(seconds * 1000);
     endpoint.push(e);
@@ -143,6 +146,11 @@ const line = (name, runs) =>
   `${name} ${median(runs.map((r) => r.rps)).toFixed(0)} tokens/s, p50 ${ms(median(runs.map((r) => r.p50)))}, p99 ${ms(median(runs.map((r) => r.p99)))} (medians)`;
 console.log(line('token endpoint:   ', endpoint));
 console.log(line('bare jose SignJWT:', bare));
+const cpu = (runs) => median(runs.map((r) => r.cpuMsPerRequest ?? NaN));
+console.log(
+  `CPU per token (diagnostic, insensitive to other load): endpoint process ${cpu(endpoint).toFixed(3)} ms, ` +
+    `bare signing ${cpu(bare).toFixed(3)} ms, bare / endpoint ${(cpu(bare) / cpu(endpoint)).toFixed(2)}`,
+);
 const ratio = median(endpoint.map((r, i) => r.rps / bare[i].rps));
 console.log(
   `ratio endpoint / bare: ${ratio.toFixed(2)} (median of rounds; goal >= 0.70) ${ratio >= 0.7 ? 'OK' : 'BELOW GOAL'}`,

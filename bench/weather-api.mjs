@@ -39,7 +39,7 @@ if (process.argv[2] === '--serve') {
   await app.listen(Number(process.argv[3]), '127.0.0.1');
   console.log('listening');
 } else {
-  const { freePort, load, loadTool, median, ms } = await import('./load.mjs');
+  const { freePort, load, loadTool, median, ms, withCpu } = await import('./load.mjs');
   const seconds = Number(process.argv[2] ?? 5);
   const connections = Number(process.argv[3] ?? 16);
   const rounds = Number(process.argv[4] ?? 5);
@@ -99,6 +99,7 @@ if (process.argv[2] === '--serve') {
       /./,
     );
     start([fileURLToPath(import.meta.url), '--serve', String(twinPort)], {}, /listening/);
+    const [, apiChild, twinChild] = children;
     await Promise.all([
       waitFor(`http://127.0.0.1:${apiPort}/health`),
       waitFor(`http://127.0.0.1:${twinPort}/weatherforecast`),
@@ -118,14 +119,15 @@ if (process.argv[2] === '--serve') {
     const check = await fetch(guardedUrl, { headers: { authorization: `Bearer ${token}` } });
     if (check.status !== 200) throw new Error(`guarded GET answered ${check.status}`);
 
-    const run = async (url, headers, duration) => {
-      const r = await load({ url, headers, connections, seconds: duration });
+    const run = async (url, headers, duration, pid) => {
+      const r = await withCpu(pid, () => load({ url, headers, connections, seconds: duration }));
       if (r.bad) throw new Error(`${url}: ${r.bad} failed requests (non-2xx or socket errors)`);
       return r;
     };
     const unguardedUrl = `http://127.0.0.1:${twinPort}/weatherforecast`;
-    const guarded = () => run(guardedUrl, { Authorization: `Bearer ${token}` }, seconds);
-    const unguarded = () => run(unguardedUrl, {}, seconds);
+    const guarded = () =>
+      run(guardedUrl, { Authorization: `Bearer ${token}` }, seconds, apiChild.pid);
+    const unguarded = () => run(unguardedUrl, {}, seconds, twinChild.pid);
 
     await run(guardedUrl, { Authorization: `Bearer ${token}` }, 2);
     await run(unguardedUrl, {}, 2);
@@ -150,6 +152,10 @@ if (process.argv[2] === '--serve') {
     console.log(line('guarded:  ', g));
     console.log(line('unguarded:', u));
     const ratio = median(ratios);
+    const cpu = (runs) => median(runs.map((r) => r.cpuMsPerRequest ?? NaN)).toFixed(3);
+    console.log(
+      `  API CPU per request (diagnostic, insensitive to other load): guarded ${cpu(g)} ms, unguarded ${cpu(u)} ms`,
+    );
     console.log(
       `  ratio guarded/unguarded: ${ratio.toFixed(3)} (median of rounds; goal >= 0.85) ${ratio >= 0.85 ? 'OK' : 'BELOW GOAL'}`,
     );
