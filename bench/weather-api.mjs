@@ -5,8 +5,9 @@
 //
 // Three processes besides this one: the emulator (dist main.js), the real weather-api
 // (dist main.js, pointed at the emulator) and an unguarded twin (this file in --serve
-// mode: the dist WeatherForecastController and service in a bare Nest module, no
-// ResourceServerModule). Both APIs get the same body parser and pipes. Rounds alternate
+// mode: the same dist AppModule and global setup with JwtAuthGuard and ScopesGuard
+// overridden to let every request through). Both log at LOG_LEVEL=error, so request logging
+// costs both sides alike and the ratio is the guards' cost alone. Rounds alternate
 // (guarded, unguarded, ...) after a warm-up; the result is the median of the per-round
 // ratios (each pair ran back to back, so drifting machine load cancels out), with the
 // median rates and p99s beside it. The load comes from wrk when installed, else
@@ -20,23 +21,34 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (app) => `${root}dist/apps/${app}/apps/${app}/src/`;
 
 if (process.argv[2] === '--serve') {
-  // The unguarded twin.
+  // The unguarded twin: weather-api's own AppModule (logging, request ids, metrics, health,
+  // docs, the resource-server module and its strategy) with the two global guards replaced
+  // by ones that let everything through, and bootstrap's global setup (structured logger,
+  // body parser, validation pipe). So the only difference measured is the guards' work.
   await import('reflect-metadata');
-  const { Module, ValidationPipe } = await import('@nestjs/common');
-  const { NestFactory } = await import('@nestjs/core');
+  const { ValidationPipe } = await import('@nestjs/common');
+  const { Test } = await import('@nestjs/testing');
   const base = pathToFileURL(dist('weather-api')).href;
-  const { WeatherForecastController } = await import(
-    `${base}weather/weather-forecast.controller.js`
-  );
-  const { WeatherForecastService } = await import(`${base}weather/weather-forecast.service.js`);
-  class UnguardedModule {}
-  Module({ controllers: [WeatherForecastController], providers: [WeatherForecastService] })(
-    UnguardedModule,
-  );
-  const app = await NestFactory.create(UnguardedModule, { bodyParser: false, logger: ['error'] });
+  const { AppModule } = await import(`${base}app.module.js`);
+  const { loadWeatherApiConfig } = await import(`${base}config.js`);
+  const auth = await import(`${base}../../../libs/auth/src/index.js`);
+  const config = loadWeatherApiConfig({ ...process.env, HOST: '127.0.0.1', PORT: process.argv[3] });
+  const letThrough = { canActivate: () => true };
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config, { level: auth.parseLogLevel(process.env.LOG_LEVEL) })],
+  })
+    .overrideProvider(auth.JwtAuthGuard)
+    .useValue(letThrough)
+    .overrideProvider(auth.ScopesGuard)
+    .useValue(letThrough)
+    .compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
+  auth.useStructuredLogger(app);
   app.useBodyParser('json', { limit: '16kb' });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
-  await app.listen(Number(process.argv[3]), '127.0.0.1');
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+  );
+  await app.listen(config.port, '127.0.0.1');
   console.log('listening');
 } else {
   const { freePort, load, loadTool, median, ms, withCpu } = await import('./load.mjs');
@@ -98,7 +110,11 @@ if (process.argv[2] === '--serve') {
       },
       /./,
     );
-    start([fileURLToPath(import.meta.url), '--serve', String(twinPort)], {}, /listening/);
+    start(
+      [fileURLToPath(import.meta.url), '--serve', String(twinPort)],
+      { AUTH_ISSUER: `http://127.0.0.1:${emuPort}/local_weather`, LOG_LEVEL: 'error' },
+      /listening/,
+    );
     const [, apiChild, twinChild] = children;
     await Promise.all([
       waitFor(`http://127.0.0.1:${apiPort}/health`),
