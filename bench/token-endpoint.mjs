@@ -15,7 +15,8 @@
 // with autocannon (JavaScript) the generator takes a large share of the CPU the endpoint
 // needs, which bare signing never pays. So the load comes from wrk (C) when installed,
 // autocannon otherwise (see load.mjs); the output names the generator. Every response is
-// checked: any non-2xx or socket error fails the run.
+// checked: any non-2xx or socket error fails the run. The emulator inherits LOG_LEVEL
+// (default info: one request log line per token), and the output names the level.
 // Goal (issue 2): endpoint / bare >= 0.70.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -125,7 +126,8 @@ try {
   await load({ url, ...request, connections, seconds: 2 });
   await sign(1000);
   console.log(
-    `token endpoint vs bare jose SignJWT: ${connections} concurrent, ${seconds}s x ${rounds} rounds, load by ${loadTool}`,
+    `token endpoint vs bare jose SignJWT: ${connections} concurrent, ${seconds}s x ${rounds} rounds, ` +
+      `load by ${loadTool}, emulator LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info (default)'}`,
   );
   for (let i = 0; i < rounds; i++) {
     const e = await withCpu(child.pid, () => load({ url, ...request, connections, seconds }));
