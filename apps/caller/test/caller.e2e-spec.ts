@@ -26,8 +26,13 @@ beforeAll(async () => {
   api = await startWeatherApi({ PORT: '0', AUTH_ISSUER: emulator.issuer });
 });
 
+// Each test closes its callers: providers with the same credentials share one token per
+// process, and the token goes away with the last of them, so every test starts cold.
+afterEach(async () => {
+  await Promise.all(callers.splice(0).map((c) => c.close()));
+});
+
 afterAll(async () => {
-  await Promise.all(callers.map((c) => c.close()));
   await api.close();
   await emulator.close();
   expect(tokensSeen.size).toBeGreaterThan(0);
@@ -42,6 +47,7 @@ async function boot(clock?: { now(): number }) {
   const caller = await startCaller(
     {
       PORT: '0',
+      LOG_LEVEL: 'warn',
       WEATHER_API_URL: api.url,
       OAUTH_TOKEN_URL: emulator.tokenUrl,
       OAUTH_CLIENT_ID: 'weather-caller',
@@ -91,6 +97,20 @@ describe('caller with the emulator and weather-api', () => {
     await remember(caller);
   });
 
+  it('two callers in one process with the same credentials share one token request', async () => {
+    const [a, b] = [await boot(), await boot()];
+    const before = await reads();
+    const statuses = await Promise.all(
+      Array.from(
+        { length: 100 },
+        async (_, i) => (await fetch(`${(i % 2 ? a : b).url}/forecast`)).status,
+      ),
+    );
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect((await reads()) - before).toBe(1);
+    await remember(a);
+  });
+
   it('expiry costs exactly one more token request', async () => {
     const clock = movableClock();
     const caller = await boot(clock);
@@ -127,6 +147,7 @@ describe('caller with the emulator and weather-api', () => {
     const caller = await startCaller(
       {
         PORT: '0',
+        LOG_LEVEL: 'warn',
         WEATHER_API_URL: api.url,
         OAUTH_TOKEN_URL: emulator.tokenUrl,
         OAUTH_CLIENT_ID: 'weather-caller',

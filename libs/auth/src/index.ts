@@ -71,3 +71,4 @@ export { parseLogLevel } from './observability/logging.module.js';
 export { JwksReadinessIndicator } from './observability/jwks-readiness.indicator.js';
 export { TokenProviderReadinessIndicator } from './observability/token-provider-readiness.indicator.js';
 export { ResourceServerConfigError } from './resource-server/resource-server.errors.js';
+export { M2MClientConfigError } from './client/client.errors.js';

@@ -20,8 +20,9 @@ export class TokenEndpointError extends Error {
     readonly clientId: string,
     /** HTTP status of the token endpoint's answer. */
     readonly status: number,
-    /** The endpoint's `error_description`, if any. */
+    /** The endpoint's `error_description`, if any, as printable ASCII of at most 200 characters. */
     readonly description?: string,
+    /** `cause`: what the endpoint answered (`{ status, error, error_description }`), nothing sent. */
     options?: { cause?: unknown },
   ) {
     super(
@@ -57,5 +58,32 @@ export class TokenEndpointUnavailableError extends Error {
       `Token endpoint unavailable for client "${clientId}" after ${attempts} attempt(s)`,
       options,
     );
+  }
+}
+
+/**
+ * An M2M client or token provider was given options it cannot work with (a relative token
+ * URL, no secret, a refresh fraction outside (0, 1], ...). Thrown at construction, so a
+ * misconfigured app fails at start-up. `code` is always `invalid_options`; `option` names
+ * the offending option. The message never contains an option's value.
+ *
+ * @example
+ * ```ts
+ * try { new TokenProvider(options); } catch (e) {
+ *   if (e instanceof M2MClientConfigError) console.error(`fix ${e.option}`);
+ * }
+ * ```
+ */
+export class M2MClientConfigError extends Error {
+  override readonly name = 'M2MClientConfigError';
+  readonly code = 'invalid_options';
+
+  constructor(
+    /** The option at fault, e.g. `tokenUrl` or `retry.maxAttempts`. */
+    readonly option: string,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`M2M client option "${option}" ${why}`, options);
   }
 }

@@ -3,7 +3,12 @@ import type { TokenProviderOptions } from './token-provider.js';
 
 /** Options of one M2M client: its credentials, token handling and downstream API. */
 export interface M2MClientModuleOptions extends TokenProviderOptions {
-  /** The downstream API's base URL, e.g. `http://weather-api:3000`. */
+  /**
+   * The downstream API's base URL, e.g. `http://weather-api:3000`. The token is attached
+   * only to requests whose resolved origin (scheme, host, port) is this URL's: a call to an
+   * absolute URL elsewhere goes out without it. Without a `baseURL`, every request carries
+   * the token, so set it.
+   */
   baseURL?: string;
   /** Timeout of each downstream request. Default 10,000 ms. */
   requestTimeoutMs?: number;

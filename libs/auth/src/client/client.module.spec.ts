@@ -4,6 +4,7 @@ import { AxiosError, type InternalAxiosRequestConfig } from 'axios';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { Registry } from 'prom-client';
 import { firstValueFrom } from 'rxjs';
 import { MetricsModule } from '../metrics/metrics.module.js';
@@ -38,6 +39,7 @@ beforeAll(async () => {
     });
   });
   api = await serve((req, res) => {
+    if (req.url === '/drop') return void req.socket.destroy();
     const auth = req.headers.authorization ?? '';
     downstream.push(auth);
     const status = answer(auth, downstream.length);
@@ -149,5 +151,45 @@ describe('M2MClientModule', () => {
     );
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(issued).toEqual(['tok-reader-1', 'tok-reader-2']);
+  });
+
+  it('lets no error leave with the token: inspected deeply or serialised', async () => {
+    const errors: unknown[] = [];
+    answer = (_, n) => (n <= 2 ? 401 : 500);
+    errors.push(await firstValueFrom(http('read').get('/401')).catch((e: unknown) => e));
+    errors.push(await firstValueFrom(http('read').get('/500')).catch((e: unknown) => e));
+    errors.push(await firstValueFrom(http('read').get('/drop')).catch((e: unknown) => e));
+    expect(issued).toHaveLength(2);
+    expect(errors.map((e) => (e as AxiosError).response?.status)).toEqual([401, 500, undefined]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(AxiosError);
+      const text = inspect(error, { depth: 10 }) + JSON.stringify(error);
+      for (const token of issued) expect(text).not.toContain(token);
+      expect(text).not.toContain('s1');
+    }
+  });
+
+  it('sends the token only to the origin of baseURL', async () => {
+    const seen: (string | undefined)[] = [];
+    const other = await serve((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(req.url === '/401' ? 401 : 200, { 'Content-Type': 'application/json' });
+      res.end('{}');
+    });
+    try {
+      await firstValueFrom(http('read').get(`${other.url}/x`));
+      await firstValueFrom(http('read').get('/x', { baseURL: other.url }));
+      const denied = await firstValueFrom(http('read').get(`${other.url}/401`)).catch(
+        (e: unknown) => e,
+      );
+      expect((denied as AxiosError).response?.status).toBe(401);
+      expect(seen).toEqual([undefined, undefined, undefined]);
+      expect(issued).toEqual([]); // nothing went to the API, so no token was needed
+      await firstValueFrom(http('read').get(`${api.url}/absolute-same-origin`));
+      await firstValueFrom(http('read').get('/relative'));
+      expect(downstream).toEqual(['Bearer tok-reader-1', 'Bearer tok-reader-1']);
+    } finally {
+      other.server.close();
+    }
   });
 });

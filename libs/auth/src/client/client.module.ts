@@ -37,7 +37,7 @@ function clientParts(definition: DynamicModule, name: string): DynamicModule {
         const axios = http.axiosRef;
         if (options.baseURL) axios.defaults.baseURL = options.baseURL;
         axios.defaults.timeout = options.requestTimeoutMs ?? 10_000;
-        attachM2MInterceptors(axios, provider, m2mClientMetrics(registry));
+        attachM2MInterceptors(axios, provider, m2mClientMetrics(registry), options.baseURL);
         return http;
       },
       inject: [HttpService, TokenProvider, M2M_CLIENT_OPTIONS, optionalRegistry],

@@ -1,4 +1,9 @@
-import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import {
+  type AxiosError,
+  type AxiosInstance,
+  type InternalAxiosRequestConfig,
+  isAxiosError,
+} from 'axios';
 import type { M2MClientMetrics } from './client.metrics.js';
 import type { TokenProvider } from './token-provider.js';
 
@@ -7,33 +12,74 @@ const RETRIED = '__m2mRetried';
 const TOKEN = '__m2mToken';
 const STARTED = '__m2mStarted';
 const FAST = '__m2mFastToken';
+const SKIP = '__m2mSkip';
+// As axios decides "absolute": a scheme, or a protocol-relative `//host`.
+const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
 type M2MConfig = InternalAxiosRequestConfig & {
   [RETRIED]?: boolean;
   [TOKEN]?: string;
   [STARTED]?: number;
   [FAST]?: string;
+  [SKIP]?: boolean;
 };
 
 function statusClass(status: number | undefined) {
   return status === undefined ? 'error' : `${Math.floor(status / 100)}xx`;
 }
 
-function redact(error: AxiosError) {
-  const headers = error.config?.headers;
-  if (headers?.has?.('Authorization')) headers.set('Authorization', '[REDACTED]');
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Attaches `Authorization: Bearer <token>` to every request of `instance`, and on a 401
- * gets a new token and retries the request once (never on 403, never twice).
+ * Takes the token out of an error before it leaves the client: the config's header and
+ * our own keys, and the Node request objects (`error.request`, `response.request`) whose
+ * raw header text still holds it. Status, response headers and body stay.
+ */
+function sanitize(error: AxiosError) {
+  const config = error.config as M2MConfig | undefined;
+  if (config) {
+    const headers = config.headers;
+    if (headers?.has?.('Authorization')) headers.set('Authorization', '[REDACTED]');
+    delete config[TOKEN];
+    delete config[FAST];
+  }
+  error.request = undefined;
+  if (error.response) {
+    error.response.request = undefined;
+    if (config) error.response.config = config;
+  }
+}
+
+/**
+ * Attaches `Authorization: Bearer <token>` to the requests of `instance` that go to the
+ * origin of `baseURL` (all requests when there is no `baseURL`), and on a 401 to such a
+ * request gets a new token and retries it once (never on 403, never twice). Errors leave
+ * without the token.
  */
 export function attachM2MInterceptors(
   instance: AxiosInstance,
   provider: TokenProvider,
   metrics: M2MClientMetrics,
+  baseURL?: string,
 ) {
   const clientId = provider.clientId;
+  const origin = baseURL === undefined ? undefined : originOf(baseURL);
+  // Where the request resolves to, as axios resolves it: an absolute URL as is, a relative
+  // one against the request's baseURL. The common case (relative URL, the default baseURL)
+  // costs a regex test and a string comparison.
+  const elsewhere = (config: M2MConfig): boolean => {
+    if (baseURL === undefined) return false;
+    const url = config.url ?? '';
+    if (ABSOLUTE.test(url)) return originOf(url) !== origin;
+    const base = config.baseURL;
+    return base !== baseURL && (base === undefined || originOf(base) !== origin);
+  };
   const observe = (config: M2MConfig | undefined, status: number | undefined) => {
     const started = config?.[STARTED];
     if (!metrics.downstreamDuration || started === undefined) return;
@@ -63,13 +109,14 @@ export function attachM2MInterceptors(
     undefined,
     {
       synchronous: true,
-      runWhen: (config: M2MConfig) => (config[FAST] = provider.peekToken()) !== undefined,
+      runWhen: (config: M2MConfig) =>
+        !(config[SKIP] = elsewhere(config)) && (config[FAST] = provider.peekToken()) !== undefined,
     },
   );
   instance.interceptors.request.use(
     async (config: M2MConfig) => attach(config, await provider.getToken()),
     undefined,
-    { runWhen: (config: M2MConfig) => config[FAST] === undefined },
+    { runWhen: (config: M2MConfig) => !config[SKIP] && config[FAST] === undefined },
   );
 
   instance.interceptors.response.use(
@@ -77,15 +124,21 @@ export function attachM2MInterceptors(
       observe(response.config as M2MConfig, response.status);
       return response;
     },
-    async (error: AxiosError) => {
+    async (error: unknown) => {
+      // A request interceptor's failure (no token to be had) passes through here too.
+      if (!isAxiosError(error)) throw error;
       const config = error.config as M2MConfig | undefined;
       observe(config, error.response?.status);
-      if (error.response?.status === 401 && config && !config[RETRIED]) {
+      if (error.response?.status === 401 && config?.[TOKEN] !== undefined && !config[RETRIED]) {
         config[RETRIED] = true;
-        await provider.getToken({ forceRefresh: true, rejectedToken: config[TOKEN] });
+        try {
+          await provider.getToken({ forceRefresh: true, rejectedToken: config[TOKEN] });
+        } finally {
+          sanitize(error);
+        }
         return instance.request(config);
       }
-      redact(error);
+      sanitize(error);
       throw error;
     },
   );

@@ -3,6 +3,20 @@ import { fullJitterDelay, parseRetryAfter, type RetryOptions } from './backoff.j
 import { TokenEndpointError, TokenEndpointUnavailableError } from './client.errors.js';
 import type { M2MClientMetrics } from './client.metrics.js';
 
+/**
+ * How the client authenticates at the token endpoint.
+ *
+ * - `client_secret_basic` (default): `Authorization: Basic base64(client_id:client_secret)`,
+ *   the id and secret joined as they are, NOT form-urlencoded first. That is what Amazon
+ *   Cognito documents (`Base64Encode(client_id:client_secret)`) and accepts; other clients
+ *   report Cognito refusing form-urlencoded credentials. RFC 6749 §2.3.1 asks for
+ *   form-urlencoding first; for the ids and secrets Cognito generates (letters and digits)
+ *   both forms are the same bytes. The local emulator does not decode either, so client and
+ *   emulator agree on every id and secret. An id containing `:` cannot be sent this way.
+ * - `client_secret_post`: `client_id` and `client_secret` in the form body (form encoding
+ *   applies as for every body field). Use it for a non-Cognito server that decodes Basic
+ *   credentials and a secret with characters other than letters and digits.
+ */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
 export interface TokenEndpointSettings {
@@ -31,8 +45,15 @@ type Attempt =
   | { kind: 'fatal'; error: Error }
   | { kind: 'retry'; cause: Error; retryAfterMs?: number };
 
-// RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.
-const formEncode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
+/** The issuer's free text as printable ASCII, at most 200 characters (no log injection). */
+export function printableDescription(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const clean = value
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .trim()
+    .slice(0, 200);
+  return clean === '' ? undefined : clean;
+}
 
 /** A cause that carries what went wrong and nothing of the request (no secret, no header). */
 function plainCause(message: string, code?: string): Error {
@@ -95,10 +116,8 @@ export class TokenEndpointClient {
       body.set('client_id', clientId);
       body.set('client_secret', clientSecret);
     } else {
-      const basic = Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString(
-        'base64',
-      );
-      headers.Authorization = `Basic ${basic}`;
+      // As Cognito expects: not form-urlencoded (see ClientAuthMethod).
+      headers.Authorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
     }
     if (scopes.length > 0) body.set('scope', scopes.join(' '));
 
@@ -155,21 +174,26 @@ export class TokenEndpointClient {
       this.count('invalid_response');
       return {
         kind: 'fatal',
-        error: new TokenEndpointError('invalid_token_response', clientId, status),
+        error: new TokenEndpointError('invalid_token_response', clientId, status, undefined, {
+          cause: { status, error: 'invalid_token_response' },
+        }),
       };
     }
     if (typeof json.error === 'string' && /^[\x20-\x7e]{1,64}$/.test(json.error)) {
       this.count('oauth_error');
-      const description =
-        typeof json.error_description === 'string'
-          ? json.error_description.slice(0, 200)
-          : undefined;
+      const description = printableDescription(json.error_description);
+      const cause = { status, error: json.error, error_description: description };
       return {
         kind: 'fatal',
-        error: new TokenEndpointError(json.error, clientId, status, description),
+        error: new TokenEndpointError(json.error, clientId, status, description, { cause }),
       };
     }
     this.count('invalid_response');
-    return { kind: 'fatal', error: new TokenEndpointError('unexpected_status', clientId, status) };
+    return {
+      kind: 'fatal',
+      error: new TokenEndpointError('unexpected_status', clientId, status, undefined, {
+        cause: { status, error: 'unexpected_status' },
+      }),
+    };
   }
 }

@@ -2,7 +2,12 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { TokenEndpointError, TokenEndpointUnavailableError } from './client.errors.js';
+import { inspect } from 'node:util';
+import {
+  M2MClientConfigError,
+  TokenEndpointError,
+  TokenEndpointUnavailableError,
+} from './client.errors.js';
 import type { CachedToken } from './token-cache.store.js';
 import { TokenProvider, type TokenProviderOptions } from './token-provider.js';
 
@@ -371,8 +376,135 @@ describe('TokenProvider', () => {
   });
 
   it('fails fast on bad options, naming the option', () => {
+    expect(() => provider({ tokenUrl: 'not a url' })).toThrow(M2MClientConfigError);
+    expect(() => provider({ clientSecret: '' })).toThrow(
+      expect.objectContaining({ code: 'invalid_options', option: 'clientSecret' }),
+    );
+    expect(() => provider({ errorCacheMs: -1 })).toThrow(/"errorCacheMs"/);
+    expect(() => provider({ clientId: 'a:b' })).toThrow(/"clientId"/);
     expect(() => provider({ tokenUrl: 'not a url' })).toThrow(/"tokenUrl"/);
     expect(() => provider({ clientSecret: '' })).toThrow(/"clientSecret"/);
     expect(() => provider({ refreshAhead: 1.5 })).toThrow(/"refreshAhead"/);
+  });
+
+  it('shares one request and one token between providers with the same URL, client, secret and scopes', async () => {
+    const a = provider();
+    const b = provider({ scopes: ['api/a', 'api/b'] });
+    const tokens = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).getToken()),
+    );
+    expect(new Set(tokens)).toEqual(new Set(['tok-1']));
+    expect(endpoint.seen).toHaveLength(1);
+    // Another secret is another credential: its own request, never the other's token.
+    const other = provider({ clientSecret: 'another-secret-value' });
+    expect(await other.getToken()).toBe('tok-2');
+    expect(endpoint.seen).toHaveLength(2);
+    for (const p of [a, b, other]) p.close();
+    // The last provider of a key closed: its token is gone with it.
+    const fresh = provider();
+    expect(await fresh.getToken()).toBe('tok-3');
+    fresh.close();
+  });
+
+  it('remembers an OAuth error: 10 calls, forced refreshes included, cost one request', async () => {
+    endpoint.respond = (res) => endpoint.json(res, 400, { error: 'invalid_client' });
+    const p = provider();
+    for (let i = 0; i < 10; i++) {
+      await expect(p.getToken({ forceRefresh: i % 2 === 1 })).rejects.toMatchObject({
+        code: 'invalid_client',
+      });
+    }
+    expect(endpoint.seen).toHaveLength(1);
+    endpoint.respond = (res) => endpoint.ok(res);
+    clock.t += 29_999;
+    await expect(p.getToken()).rejects.toBeInstanceOf(TokenEndpointError);
+    clock.t += 1;
+    expect(await p.getToken()).toBe('tok-1');
+    expect(endpoint.seen).toHaveLength(2);
+    expect(logs.filter((l) => l.level === 'error')).toHaveLength(1);
+    p.close();
+  });
+
+  it('asks again on every call when errorCacheMs is 0, and never caches unavailability', async () => {
+    endpoint.respond = (res) => endpoint.json(res, 400, { error: 'invalid_scope' });
+    const p = provider({ errorCacheMs: 0 });
+    await expect(p.getToken()).rejects.toBeInstanceOf(TokenEndpointError);
+    await expect(p.getToken()).rejects.toBeInstanceOf(TokenEndpointError);
+    expect(endpoint.seen).toHaveLength(2);
+    p.close();
+    endpoint.respond = (res) => endpoint.json(res, 503, {});
+    const q = provider({ clientId: 'svc2', retry: { maxAttempts: 1 } });
+    await expect(q.getToken()).rejects.toBeInstanceOf(TokenEndpointUnavailableError);
+    await expect(q.getToken()).rejects.toBeInstanceOf(TokenEndpointUnavailableError);
+    expect(endpoint.seen).toHaveLength(4);
+    q.close();
+  });
+
+  it('treats a throwing cache store as a miss, serves its own last token, and logs once', async () => {
+    const broken = {
+      get: () => Promise.reject(new Error('store down')),
+      peek: () => {
+        throw new Error('store down');
+      },
+      set: () => Promise.reject(new Error('store down')),
+      delete: () => Promise.resolve(),
+    };
+    const p = provider({ cache: broken });
+    expect(await p.getToken()).toBe('tok-1');
+    for (let i = 0; i < 5; i++) expect(await p.getToken()).toBe('tok-1');
+    expect(p.peekToken()).toBe('tok-1');
+    expect(await p.hasValidToken()).toBe(true);
+    expect(endpoint.seen).toHaveLength(1);
+    const warnings = logs.filter((l) => l.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].message).toContain('store failed');
+    expect(warnings[0].message).not.toContain(SECRET);
+    p.close();
+  });
+
+  it("keeps the issuer's error_description to printable ASCII and 200 characters", async () => {
+    const description = `bad\r\n[error] forged line\u001b[31m\u0000${'x'.repeat(400)}`;
+    endpoint.respond = (res) =>
+      endpoint.json(res, 400, { error: 'invalid_client', error_description: description });
+    const error = (await provider()
+      .getToken()
+      .catch((e: unknown) => e)) as TokenEndpointError;
+    expect(error.description).toMatch(/^[\x20-\x7e]{1,200}$/);
+    expect(error.description).toContain('bad [error] forged line');
+    expect(error.message).toMatch(/^[\x20-\x7e]+$/);
+    expect(logs.every((l) => /^[\x20-\x7e]+$/.test(l.message))).toBe(true);
+    expect(error.cause).toEqual({
+      status: 400,
+      error: 'invalid_client',
+      error_description: error.description,
+    });
+  });
+
+  it('keeps the secret out of every error, however deeply inspected', async () => {
+    endpoint.respond = (res) => endpoint.json(res, 401, { error: 'invalid_client' });
+    const refused = await provider()
+      .getToken()
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TokenEndpointError);
+    await endpoint.stop();
+    const down = await provider({ clientId: 'svc3', retry: { maxAttempts: 2 } })
+      .getToken()
+      .catch((e: unknown) => e);
+    expect(down).toBeInstanceOf(TokenEndpointUnavailableError);
+    await endpoint.start(); // afterEach stops it
+    for (const error of [refused, down]) {
+      const text = inspect(error, { depth: 10, showHidden: true }) + JSON.stringify(error);
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain(Buffer.from(`svc:${SECRET}`).toString('base64'));
+    }
+  });
+
+  it('sends Basic credentials as Cognito expects: id and secret joined, not form-urlencoded', async () => {
+    const p = provider({ clientId: 'svc+one', clientSecret: 'p+q%2Fr s:t' });
+    await p.getToken();
+    expect(endpoint.seen[0].headers.authorization).toBe(
+      `Basic ${Buffer.from('svc+one:p+q%2Fr s:t').toString('base64')}`,
+    );
+    p.close();
   });
 });

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { DEFAULT_RETRY, type RetryOptions } from './backoff.js';
-import { TokenEndpointError } from './client.errors.js';
+import { M2MClientConfigError, TokenEndpointError } from './client.errors.js';
 import { m2mClientMetrics, type M2MClientMetrics } from './client.metrics.js';
 import {
   type CachedToken,
@@ -38,8 +39,21 @@ export interface TokenProviderOptions {
   refreshAhead?: number;
   /** A token is treated as expired this long before its `expires_in`. Default 5,000 ms. */
   expirySkewMs?: number;
-  /** Default: a {@link MemoryTokenCacheStore} of this provider. */
+  /**
+   * Default: one {@link MemoryTokenCacheStore} shared by every provider of this process, so
+   * two registrations with the same token URL, client, secret and scopes share one token
+   * (an entry is dropped when the last provider using it is closed). A store that throws is
+   * treated as a miss (reads) or skipped (writes), logged once; the provider then keeps
+   * serving the last token it fetched itself.
+   */
   cache?: TokenCacheStore;
+  /**
+   * How long an OAuth error of the token endpoint (`TokenEndpointError`: `invalid_client`,
+   * `invalid_scope`, ...) is remembered: meanwhile `getToken` rethrows it without a request,
+   * `forceRefresh` included (a wrong or rotated secret must not cost a request per incoming
+   * call). A valid cached token keeps serving. Default 30,000 ms; 0 turns it off.
+   */
+  errorCacheMs?: number;
   /** Default: `Date.now`. */
   clock?: TokenClock;
 }
@@ -66,7 +80,7 @@ const realSleep = (ms: number, signal: AbortSignal) =>
 
 function validate(options: TokenProviderOptions) {
   const fail = (name: string, why: string) => {
-    throw new TypeError(`M2M client option "${name}" ${why}`);
+    throw new M2MClientConfigError(name, why);
   };
   let url: URL | undefined;
   try {
@@ -83,10 +97,39 @@ function validate(options: TokenProviderOptions) {
   const method = options.authMethod ?? 'client_secret_basic';
   if (method !== 'client_secret_basic' && method !== 'client_secret_post')
     fail('authMethod', 'must be client_secret_basic or client_secret_post');
+  if (method === 'client_secret_basic' && options.clientId?.includes(':'))
+    fail('clientId', 'cannot contain ":" with client_secret_basic; use client_secret_post');
+  const errorCacheMs = options.errorCacheMs ?? 30_000;
+  if (!(Number.isFinite(errorCacheMs) && errorCacheMs >= 0))
+    fail('errorCacheMs', 'must be a number >= 0');
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   if (!(Number.isInteger(retry.maxAttempts) && retry.maxAttempts >= 1))
     fail('retry.maxAttempts', 'must be an integer >= 1');
   return retry;
+}
+
+/** The default store, shared process-wide (see `TokenProviderOptions.cache`). */
+const sharedStore = new MemoryTokenCacheStore();
+/**
+ * Per shared key: how many open providers use it, the request in flight, the OAuth error
+ * being remembered, and the last token fetched (served when the store fails to read).
+ */
+interface SharedSlot {
+  refs: number;
+  inflight?: Promise<CachedToken>;
+  negative?: { error: TokenEndpointError; until: number };
+  own?: CachedToken;
+}
+const shared = new Map<string, SharedSlot>();
+
+/**
+ * The key under which providers share a token and a request in this process: the public
+ * cache key plus a digest of the secret, so a provider with a wrong secret never gets the
+ * token (or the error) of one with the right secret. Stays in memory; custom stores get
+ * the public {@link tokenCacheKey}.
+ */
+function processKey(key: string, secret: string) {
+  return `${key}|${createHash('sha256').update(secret).digest('base64url').slice(0, 22)}`;
 }
 
 /**
@@ -105,7 +148,12 @@ function validate(options: TokenProviderOptions) {
 export class TokenProvider {
   readonly clientId: string;
   private readonly key: string;
+  private readonly sharedKey: string;
+  private readonly slot: SharedSlot;
   private readonly cache: TokenCacheStore;
+  private readonly errorCacheMs: number;
+  private storeFailureLogged = false;
+  private closed = false;
   private readonly clock: TokenClock;
   private readonly endpoint: TokenEndpointClient;
   private readonly metrics: M2MClientMetrics;
@@ -113,7 +161,6 @@ export class TokenProvider {
   private readonly refreshAhead: number;
   private readonly skewMs: number;
   private readonly abort = new AbortController();
-  private inflight: Promise<CachedToken> | undefined;
   private backgroundNotBefore = 0;
   private failing: string | undefined;
   private readonly hitLabels: { client_id: string; result: 'hit' };
@@ -125,8 +172,15 @@ export class TokenProvider {
     this.clientId = options.clientId;
     this.hitLabels = { client_id: options.clientId, result: 'hit' };
     this.missLabels = { client_id: options.clientId, result: 'miss' };
-    this.key = tokenCacheKey(options.tokenUrl, options.clientId, scopes);
-    this.cache = options.cache ?? new MemoryTokenCacheStore();
+    const publicKey = tokenCacheKey(options.tokenUrl, options.clientId, scopes);
+    this.sharedKey = processKey(publicKey, options.clientSecret);
+    this.key = options.cache ? publicKey : this.sharedKey;
+    this.cache = options.cache ?? sharedStore;
+    this.errorCacheMs = options.errorCacheMs ?? 30_000;
+    let slot = shared.get(this.sharedKey);
+    if (!slot) shared.set(this.sharedKey, (slot = { refs: 0 }));
+    slot.refs += 1;
+    this.slot = slot;
     this.clock = options.clock ?? { now: () => Date.now() };
     this.refreshAhead = options.refreshAhead ?? 0.75;
     this.skewMs = options.expirySkewMs ?? 5_000;
@@ -159,7 +213,7 @@ export class TokenProvider {
    */
   async getToken(options: { forceRefresh?: boolean; rejectedToken?: string } = {}) {
     if (options.forceRefresh) return this.forceRefresh(options.rejectedToken);
-    const cached = this.cache.peek ? this.cache.peek(this.key) : await this.cache.get(this.key);
+    const cached = this.cache.peek ? this.peekStore() : await this.readStore();
     const token = this.serveCached(cached);
     if (token !== undefined) return token;
     this.metrics.tokenCache?.inc(this.missLabels);
@@ -172,14 +226,51 @@ export class TokenProvider {
    * refresh exactly as `getToken` does; never sends a request itself.
    */
   peekToken(): string | undefined {
-    return this.cache.peek ? this.serveCached(this.cache.peek(this.key)) : undefined;
+    return this.cache.peek ? this.serveCached(this.peekStore()) : undefined;
+  }
+
+  private peekStore(): CachedToken | undefined {
+    try {
+      return this.cache.peek!(this.key);
+    } catch (error) {
+      this.storeFailed('read', error);
+      return this.slot.own;
+    }
+  }
+
+  private async readStore(): Promise<CachedToken | undefined> {
+    try {
+      return await this.cache.get(this.key);
+    } catch (error) {
+      this.storeFailed('read', error);
+      return this.slot.own;
+    }
+  }
+
+  private async writeStore(entry: CachedToken, ttlMs: number) {
+    try {
+      await this.cache.set(this.key, entry, ttlMs);
+    } catch (error) {
+      this.storeFailed('write', error);
+    }
+  }
+
+  /** Once per provider: a broken store must not flood the log. */
+  private storeFailed(what: string, error: unknown) {
+    if (this.storeFailureLogged) return;
+    this.storeFailureLogged = true;
+    const name = error instanceof Error ? error.name : typeof error;
+    this.logger.warn(
+      `Token cache store failed to ${what} for client "${this.clientId}" (${name}); ` +
+        'using the token fetched last in this process (logged once)',
+    );
   }
 
   private serveCached(cached: CachedToken | undefined): string | undefined {
     const now = this.clock.now();
     if (!cached || now >= cached.expiresAt) return undefined;
     this.metrics.tokenCache?.inc(this.hitLabels);
-    if (now >= cached.refreshAt && now >= this.backgroundNotBefore && !this.inflight) {
+    if (now >= cached.refreshAt && now >= this.backgroundNotBefore && !this.slot.inflight) {
       this.refreshInBackground();
     }
     return cached.accessToken;
@@ -187,19 +278,26 @@ export class TokenProvider {
 
   /** True when a valid token is cached: no request, no metrics (for readiness probes). */
   async hasValidToken(): Promise<boolean> {
-    const cached = await this.cache.get(this.key);
+    const cached = await this.readStore();
     return cached !== undefined && this.clock.now() < cached.expiresAt;
   }
 
   /** Stops waits and requests in flight (called when the module is destroyed). */
   close() {
+    if (this.closed) return;
+    this.closed = true;
     this.abort.abort();
+    this.slot.refs -= 1;
+    if (this.slot.refs === 0 && shared.get(this.sharedKey) === this.slot) {
+      shared.delete(this.sharedKey);
+      if (this.cache === sharedStore) void sharedStore.delete(this.key);
+    }
   }
 
   private async forceRefresh(rejectedToken?: string) {
-    if (this.inflight) return (await this.inflight).accessToken;
+    if (this.slot.inflight) return (await this.slot.inflight).accessToken;
     if (rejectedToken !== undefined) {
-      const cached = await this.cache.get(this.key);
+      const cached = await this.readStore();
       if (cached && cached.accessToken !== rejectedToken && this.clock.now() < cached.expiresAt) {
         return cached.accessToken;
       }
@@ -208,10 +306,13 @@ export class TokenProvider {
   }
 
   private fetchShared(): Promise<CachedToken> {
-    this.inflight ??= this.fetchAndStore().finally(() => {
-      this.inflight = undefined;
+    const negative = this.slot.negative;
+    if (negative && this.clock.now() < negative.until) return Promise.reject(negative.error);
+    const slot = this.slot;
+    slot.inflight ??= this.fetchAndStore().finally(() => {
+      slot.inflight = undefined;
     });
-    return this.inflight;
+    return slot.inflight;
   }
 
   private async fetchAndStore(): Promise<CachedToken> {
@@ -220,10 +321,13 @@ export class TokenProvider {
       response = await this.endpoint.requestToken(this.abort.signal);
     } catch (error) {
       this.reportFailure(error);
-      // Background refreshes pause for a while instead of asking again on every call.
-      // Set before the in-flight promise settles, so no caller slips in between.
-      const cached = await this.cache.get(this.key).catch(() => undefined);
       const now = this.clock.now();
+      // Remembered before the in-flight promise settles, so no caller slips in between.
+      if (error instanceof TokenEndpointError && this.errorCacheMs > 0) {
+        this.slot.negative = { error, until: now + this.errorCacheMs };
+      }
+      // Background refreshes pause for a while instead of asking again on every call.
+      const cached = await this.readStore();
       const left = cached ? cached.expiresAt - now : 0;
       this.backgroundNotBefore = now + Math.min(30_000, Math.max(1_000, left / 4));
       throw error;
@@ -235,7 +339,9 @@ export class TokenProvider {
       expiresAt: now + Math.max(lifetimeMs - this.skewMs, lifetimeMs / 2),
       refreshAt: now + lifetimeMs * this.refreshAhead,
     };
-    await this.cache.set(this.key, entry, entry.expiresAt - now);
+    this.slot.own = entry;
+    this.slot.negative = undefined;
+    await this.writeStore(entry, entry.expiresAt - now);
     if (this.failing) {
       this.logger.log(`Token endpoint serves client "${this.clientId}" again`);
       this.failing = undefined;
