@@ -5,6 +5,7 @@ import {
   movableClock,
   READ_SECRET,
   ScriptedApi,
+  TcpProxy,
   tokenRequests,
   WRITE_SECRET,
 } from './fleet.js';
@@ -18,7 +19,7 @@ let caller: StartedCaller | undefined;
 const logs = new CapturingLogger();
 
 beforeAll(async () => {
-  emulator = await startEmulator({ PORT: '0' });
+  emulator = await startEmulator({ PORT: '0', LOG_LEVEL: 'warn' });
   api = await new ScriptedApi().start();
 });
 
@@ -42,6 +43,7 @@ async function boot(env: NodeJS.ProcessEnv = {}, clock?: { now(): number }) {
   caller = await startCaller(
     {
       PORT: '0',
+      LOG_LEVEL: 'warn',
       WEATHER_API_URL: api.url,
       OAUTH_TOKEN_URL: emulator.tokenUrl,
       OAUTH_CLIENT_ID: 'weather-caller',
@@ -135,30 +137,35 @@ describe('caller resilience (scripted weather-api)', () => {
     expect(api.tokens.length - seen).toBe(1);
   });
 
-  it('a wrong secret costs exactly one token request and a 502 naming invalid_client', async () => {
+  it('a wrong secret costs exactly one token request and a 502 naming invalid_client, for 10 calls', async () => {
     await boot({ OAUTH_CLIENT_SECRET: 'not-the-secret' });
     const before = await tokenRequests(emulator.url, 'weather-caller');
-    const res = await get('/forecast');
-    expect(res.status).toBe(502);
-    const body = await res.json();
-    expect(body).toMatchObject({
-      error: 'bad_gateway',
-      dependency: 'token-endpoint',
-      dependency_error: 'invalid_client',
-    });
-    expect(JSON.stringify(body)).not.toContain('not-the-secret');
+    for (let i = 0; i < 10; i++) {
+      const res = await get('/forecast');
+      expect(res.status).toBe(502);
+      const body = await res.json();
+      expect(body).toMatchObject({
+        error: 'bad_gateway',
+        dependency: 'token-endpoint',
+        dependency_error: 'invalid_client',
+      });
+      expect(JSON.stringify(body)).not.toContain('not-the-secret');
+    }
     expect(await tokenRequests(emulator.url, 'weather-caller')).toBe(before + 1);
     expect(logs.text).not.toContain('not-the-secret');
   });
 
   it('serves while the issuer is down and the token valid; 503 past expiry; recovers when it returns', async () => {
-    const own = await startEmulator({ PORT: '0' });
-    const port = new URL(own.url).port;
+    // The issuer behind a proxy: "down" is the proxy resetting connections, so neither the
+    // emulator nor the proxy has to bind a port again.
+    const own = await startEmulator({ PORT: '0', LOG_LEVEL: 'warn' });
+    const proxy = await new TcpProxy(own.url).start();
     const clock = movableClock();
-    await boot({ OAUTH_TOKEN_URL: own.tokenUrl }, clock);
+    await boot({ OAUTH_TOKEN_URL: `${proxy.url}/oauth2/token` }, clock);
     api.answer = (_t, _n, res) => api.json(res, 200, []);
     expect((await get('/forecast')).status).toBe(200);
-    await own.close();
+    expect(await tokenRequests(own.url, 'weather-caller')).toBe(1);
+    proxy.setDown(true);
 
     clock.advance(3_000_000); // past refresh-ahead (2,700 s), before expiry (3,600 s)
     for (let i = 0; i < 20; i++) expect((await get('/forecast')).status).toBe(200);
@@ -174,12 +181,13 @@ describe('caller resilience (scripted weather-api)', () => {
       dependency: 'token-endpoint',
     });
 
-    const back = await startEmulator({ PORT: port });
+    proxy.setDown(false);
     try {
       expect((await get('/forecast')).status).toBe(200);
-      expect(await tokenRequests(back.url, 'weather-caller')).toBe(1);
+      expect(await tokenRequests(own.url, 'weather-caller')).toBe(2);
     } finally {
-      await back.close();
+      await proxy.stop();
+      await own.close();
     }
   });
 

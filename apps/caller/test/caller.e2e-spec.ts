@@ -22,8 +22,8 @@ const callers: StartedCaller[] = [];
 const tokensSeen = new Set<string>();
 
 beforeAll(async () => {
-  emulator = await startEmulator({ PORT: '0' });
-  api = await startWeatherApi({ PORT: '0', AUTH_ISSUER: emulator.issuer });
+  emulator = await startEmulator({ PORT: '0', LOG_LEVEL: 'warn' });
+  api = await startWeatherApi({ PORT: '0', LOG_LEVEL: 'warn', AUTH_ISSUER: emulator.issuer });
 });
 
 // Each test closes its callers: providers with the same credentials share one token per

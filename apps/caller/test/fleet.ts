@@ -1,7 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  type AddressInfo,
+  createConnection,
+  createServer as createTcpServer,
+  type Socket,
+} from 'node:net';
 
 export const READ_SECRET = 'weather-caller-dev-secret';
 export const WRITE_SECRET = 'weather-admin-dev-secret';
@@ -86,4 +91,50 @@ export function movableClock() {
     now: () => Date.now() + offset,
     advance: (ms: number) => void (offset += ms),
   };
+}
+
+/**
+ * A TCP proxy on an ephemeral port in front of `target` (`http://host:port`), so a test can
+ * take a dependency "down" and bring it "back" while both keep their ports: down, the proxy
+ * cuts open connections and resets new ones at once (a network error for the client).
+ */
+export class TcpProxy {
+  url = '';
+  down = false;
+  private readonly sockets = new Set<Socket>();
+  private readonly server = createTcpServer((client) => {
+    if (this.down) return void client.resetAndDestroy();
+    const { hostname, port } = new URL(this.target);
+    const upstream = createConnection({ host: hostname, port: Number(port) });
+    for (const s of [client, upstream]) {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+
+  constructor(private readonly target: string) {}
+
+  async start() {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** Down: open connections cut, new ones reset. */
+  setDown(down: boolean) {
+    this.down = down;
+    if (down) for (const s of this.sockets) s.destroy();
+  }
+
+  async stop() {
+    this.setDown(true);
+    this.server.close();
+    await once(this.server, 'close');
+  }
 }

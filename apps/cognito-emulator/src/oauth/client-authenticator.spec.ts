@@ -46,6 +46,13 @@ describe('client authentication', () => {
     ).toBe('svc');
   });
 
+  it('takes Basic credentials as they are, without form-urldecoding (as Cognito)', () => {
+    expect(parseBasic(`Basic ${b64('a+b%2Fc:p+q%25 r')}`)).toEqual({
+      id: 'a+b%2Fc',
+      secret: 'p+q%25 r',
+    });
+  });
+
   it.each([['Basic'], ['Basic a'], [`Basic ${b64(':secret')}`], ['Digest abc']])(
     'calls %j malformed (invalid_request)',
     (header) => {

@@ -24,7 +24,12 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 // A well-formed secret to compare against for unknown clients, so they cost the same.
 const DUMMY_SECRET = 'x'.repeat(52);
 
-/** Splits `Basic base64(id:secret)`; a malformed header is `invalid_request`. */
+/**
+ * Splits `Basic base64(id:secret)`; a malformed header is `invalid_request`. The id and
+ * secret are taken as they are, NOT form-urldecoded: Cognito documents
+ * `Base64Encode(client_id:client_secret)` and refuses the RFC 6749 §2.3.1 encoded form,
+ * and the M2M client in `@app/auth` sends them the same way.
+ */
 export function parseBasic(header: string): { id: string; secret: string } {
   const match = /^Basic[ ]+(\S+)[ ]*$/i.exec(header);
   if (!match) {
