@@ -6,7 +6,8 @@
 //
 // Method. The emulator, weather-api and each caller run as their own processes from dist/
 // on free loopback ports. Both callers are the real app (startCaller); the fixed one has
-// its axios interceptors cleared and the token it fetched once set as a default header.
+// the M2M interceptors removed (the app's x-request-id forwarding stays) and the token it
+// fetched once set as a default header.
 // After a warm-up of both, rounds alternate (interceptor, fixed, ...) for `seconds` each;
 // the result is the median of the per-round ratios (each round's pair ran back to back,
 // so drifting machine load cancels out), with the median rates and p99s beside it. The
@@ -37,9 +38,24 @@ async function serveCaller(mode) {
   if (mode === 'fixed') {
     const http = caller.app.get(auth.getM2MHttpServiceToken('weather-read'));
     const token = await caller.app.get(auth.getTokenProviderToken('weather-read')).getToken();
-    http.axiosRef.interceptors.request.clear();
-    http.axiosRef.interceptors.response.clear();
+    // Remove only the M2M interceptors (the token ones are those with a runWhen; the
+    // response ones are all M2M). The app's others (x-request-id forwarding) stay on both
+    // sides, so the ratio measures the token interceptors alone.
+    const { request, response } = http.axiosRef.interceptors;
+    let ejected = 0;
+    request.handlers.forEach((h, id) => {
+      if (typeof h?.runWhen === 'function') {
+        request.eject(id);
+        ejected++;
+      }
+    });
+    if (ejected === 0) throw new Error('no M2M request interceptor found to remove');
+    response.clear();
     http.axiosRef.defaults.headers.common.Authorization = `Bearer ${token}`;
+    console.error(
+      `fixed caller: ${ejected} M2M request interceptors removed, ` +
+        `${request.handlers.filter(Boolean).length} other(s) kept`,
+    );
   }
   process.send({ url: caller.url });
 }
