@@ -149,10 +149,47 @@ describe('LoggingModule', () => {
     }
     const completed = parsed().filter((l) => l.msg === 'request completed');
     expect(completed).toHaveLength(2);
-    expect(completed[0]).toMatchObject({
+  });
+
+  it('logs one line per request with method, path, address, status, duration and id only', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/oauth2/token?client_secret=in-the-query&code=42')
+      .set('Authorization', `Bearer ${jwt}`)
+      .set('Cookie', 'session=s3cr3t-cookie-value')
+      .set('x-request-id', 'fields-1')
+      .type('form')
+      .send({ grant_type: 'client_credentials' })
+      .expect(200);
+    const completed = parsed().filter((l) => l.msg === 'request completed');
+    expect(completed).toHaveLength(1);
+    const [line] = completed;
+    expect(Object.keys(line).sort()).toEqual(
+      ['level', 'time', 'service', 'reqId', 'req', 'res', 'responseTime', 'msg'].sort(),
+    );
+    expect(line).toMatchObject({
+      level: 30,
       service: 'logging-spec',
-      req: { headers: { authorization: '[Redacted]', cookie: '[Redacted]' } },
+      reqId: res.headers['x-request-id'],
+      req: { method: 'POST', url: '/oauth2/token' },
+      res: { statusCode: 200 },
     });
+    expect(res.headers['x-request-id']).toBe('fields-1');
+    expect(Object.keys(line.req as object).sort()).toEqual(['method', 'remoteAddress', 'url']);
+    expect((line.req as { remoteAddress: string }).remoteAddress).toMatch(/127\.0\.0\.1/);
+    expect(Object.keys(line.res as object)).toEqual(['statusCode']);
+    expect(line.responseTime).toEqual(expect.any(Number));
+    const text = JSON.stringify(line);
+    for (const absent of ['headers', 'authorization', 'cookie', 'in-the-query', 'code=42']) {
+      expect(text.toLowerCase()).not.toContain(absent);
+    }
+  });
+
+  it('logs a 5xx request line at error level', async () => {
+    await request(app.getHttpServer()).get('/fail').expect(500);
+    const completed = parsed().filter((l) => l.msg === 'request errored');
+    expect(completed.map((l) => [l.level, (l.res as { statusCode: number }).statusCode])).toEqual([
+      [50, 500],
+    ]);
   });
 
   it('puts the request id on every line of a request and echoes it', async () => {

@@ -3,10 +3,9 @@ import { createRequire } from 'node:module';
 import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import pino, { type DestinationStream, type LevelWithSilent } from 'pino';
-import { type HttpLogger, type Options, pinoHttp } from 'pino-http';
 import { REDACT_PATHS, REDACTED, scrubbingDestination } from './redaction.js';
 import { REQUEST_ID_HEADER, RequestIdContext, requestIdFrom } from './request-id.js';
-import { requestLogStorage } from './request-log-context.js';
+import { RequestLogStore, requestLogStorage } from './request-log-context.js';
 
 /** Options of {@link LoggingModule.forRoot}. */
 export interface LoggingModuleOptions {
@@ -60,24 +59,64 @@ function destinationFor(options: LoggingModuleOptions): DestinationStream {
   return scrubbingDestination(formatted);
 }
 
-function pinoHttpOptions(options: LoggingModuleOptions): Options<Req, ServerResponse> {
+/**
+ * The app's loggers over one destination: `root` (every line but the request lines, with
+ * pino's field redaction) and `requests` (the request lines: fields we chose, none secret,
+ * so no redaction pass; gated by `root`'s level, so changing it governs both).
+ */
+interface AppLoggers {
+  root: pino.Logger;
+  requests: pino.Logger;
+}
+
+function appLoggers(options: LoggingModuleOptions): AppLoggers {
+  const destination = destinationFor(options);
+  const base = { service: options.service };
   return {
-    level: options.level ?? 'info',
-    base: { service: options.service },
-    redact: { paths: [...REDACT_PATHS], censor: REDACTED },
-    // App lines carry only `reqId`; the one "request completed" line carries `req` and `res`.
-    quietReqLogger: true,
-    genReqId: (req, res) => {
-      const id = requestIdFrom(req.headers);
-      res.setHeader(REQUEST_ID_HEADER, id);
-      return id;
-    },
-    autoLogging: { ignore: isQuietPath },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    root: pino(
+      {
+        level: options.level ?? 'info',
+        base,
+        redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+      },
+      destination,
+    ),
+    requests: pino({ level: 'trace', base }, destination),
   };
 }
 
-const HTTP_LOGGER = Symbol('HTTP_LOGGER');
+/**
+ * One line per request when it ends: method, path (never the query string, which may carry
+ * credentials), remote address, status and duration. No headers: nothing to redact, and
+ * serialising them was most of the cost of a request's log line. 5xx at error (`request
+ * errored`), else info.
+ */
+function logRequestEnd(
+  { root, requests }: AppLoggers,
+  req: Req,
+  res: ServerResponse,
+  id: string,
+  startedAt: number,
+): void {
+  const failed = res.statusCode >= 500;
+  const level = failed ? 'error' : 'info';
+  if (!root.isLevelEnabled(level)) return;
+  requests[level](
+    {
+      reqId: id,
+      req: {
+        method: req.method,
+        url: (req.originalUrl ?? req.url ?? '').split('?', 1)[0],
+        remoteAddress: req.socket?.remoteAddress,
+      },
+      res: { statusCode: res.statusCode },
+      responseTime: Math.round(performance.now() - startedAt),
+    },
+    !res.writableFinished ? 'request aborted' : failed ? 'request errored' : 'request completed',
+  );
+}
+
+const APP_LOGGERS = Symbol('APP_LOGGERS');
 
 const LEVELS: readonly LevelWithSilent[] = [
   'fatal',
@@ -132,12 +171,14 @@ class AppPinoLogger extends PinoLogger {
  * Structured logs through nestjs-pino's `Logger`: JSON lines (or pino-pretty when
  * `pretty`), a `service` field and a request id (`reqId`) on every line, the id taken from
  * a safe incoming `x-request-id` or generated and echoed in the response header, one line
- * per request except `/health*` and `/metrics`. Credentials never reach the output:
- * `Authorization`/`Cookie` headers and `client_secret`/`access_token`/`password` fields
- * are redacted, and every line is scrubbed of token-shaped strings (JWTs, `Bearer x`,
- * `Basic x`). Also provides {@link RequestIdContext} to forward the id downstream.
+ * per request except `/health*` and `/metrics` (`req.method`, `req.url` without the query
+ * string, `req.remoteAddress`, `res.statusCode`, `responseTime` in ms; never headers).
+ * Credentials never reach the output: `client_secret`/`access_token`/`password` fields and
+ * `req.headers.authorization`/`cookie` are redacted, and every line is scrubbed of
+ * token-shaped strings (JWTs, `Bearer x`, `Basic x`). Also provides
+ * {@link RequestIdContext} to forward the id downstream.
  *
- * Each `forRoot` builds its own pino-http instance (nestjs-pino's `LoggerModule` keeps one
+ * Each `forRoot` builds its own root pino logger (nestjs-pino's `LoggerModule` keeps one
  * per process), so apps sharing a process keep their own `service`, level and destination
  * for every line of their requests. Nest's static logger stays process-wide: lines logged
  * outside any request go to the app that called {@link useStructuredLogger} last.
@@ -159,13 +200,13 @@ class AppPinoLogger extends PinoLogger {
 @Module({})
 export class LoggingModule {
   static forRoot(options: LoggingModuleOptions): DynamicModule {
-    const http = pinoHttp(pinoHttpOptions(options), destinationFor(options));
+    const loggers = appLoggers(options);
     return {
       module: LoggingModule,
       global: true,
       providers: [
-        { provide: HTTP_LOGGER, useValue: http },
-        { provide: PinoLogger, useFactory: () => new AppPinoLogger(http.logger) },
+        { provide: APP_LOGGERS, useValue: loggers },
+        { provide: PinoLogger, useFactory: () => new AppPinoLogger(loggers.root) },
         {
           provide: Logger,
           useFactory: (pinoLogger: PinoLogger) => new Logger(pinoLogger, {}),
@@ -173,7 +214,7 @@ export class LoggingModule {
         },
         RequestIdContext,
       ],
-      exports: [PinoLogger, Logger, RequestIdContext, HTTP_LOGGER],
+      exports: [PinoLogger, Logger, RequestIdContext, APP_LOGGERS],
     };
   }
 }
@@ -193,11 +234,15 @@ export class LoggingModule {
  * ```
  */
 export function useStructuredLogger(app: INestApplication): void {
-  const http = app.get<HttpLogger<Req, ServerResponse>>(HTTP_LOGGER);
+  const loggers = app.get<AppLoggers>(APP_LOGGERS);
   app.use((req: Req, res: ServerResponse, next: () => void) => {
-    http(req, res);
-    // genReqId above always returns a string.
-    requestLogStorage.run({ logger: req.log, id: req.id as string }, next);
+    const id = requestIdFrom(req.headers);
+    res.setHeader(REQUEST_ID_HEADER, id);
+    if (!isQuietPath(req)) {
+      const startedAt = performance.now();
+      res.once('close', () => logRequestEnd(loggers, req, res, id, startedAt));
+    }
+    requestLogStorage.run(new RequestLogStore(loggers.root, id), next);
   });
   app.useLogger(app.get(Logger));
 }

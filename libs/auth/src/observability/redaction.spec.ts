@@ -29,4 +29,17 @@ describe('scrubSecrets', () => {
       'grant_type=client_credentials&client_secret=[Redacted]&scope=s',
     );
   });
+
+  it('matches markers in any case and leaves lines without any untouched', () => {
+    expect(scrubSecrets('BEARER abcdefgh123')).toBe('BEARER [Redacted]');
+    expect(scrubSecrets('{"Client_Secret":"x","PASSWORD":"y"}')).toBe(
+      '{"Client_Secret":"[Redacted]","PASSWORD":"[Redacted]"}',
+    );
+    const basic = Buffer.from('a:b-secret').toString('base64');
+    expect(scrubSecrets(`BASIC\t${basic}`)).toBe('BASIC [Redacted]');
+    expect(scrubSecrets('REFRESH_TOKEN=abc&x=1')).toBe('REFRESH_TOKEN=[Redacted]&x=1');
+    const plain =
+      '{"msg":"request completed","req":{"url":"/oauth2/token"},"res":{"statusCode":200}}';
+    expect(scrubSecrets(plain)).toBe(plain);
+  });
 });

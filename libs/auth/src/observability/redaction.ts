@@ -33,6 +33,10 @@ const SECRET_KEYS = 'client_secret|access_token|refresh_token|id_token|password'
 const JSON_SECRET = new RegExp(`"(${SECRET_KEYS})"\\s*:\\s*"(?:[^"\\\\]|\\\\.)*"`, 'gi');
 const FORM_SECRET = new RegExp(`\\b(${SECRET_KEYS})=[^&\\s"]+`, 'gi');
 
+// Every pattern above needs one of these (case-insensitively): a line without any cannot
+// change, so it skips the five replacements. Most lines (request completions) have none.
+const MAY_HOLD_SECRET = /eyJ|earer\s|asic\s|_secret|_token|password/i;
+
 /**
  * Replaces every token-shaped string in `text` (JWT-like values, `Bearer <x>`,
  * `Basic <base64 id:secret>`, and `client_secret` / `access_token` / `password` values
@@ -45,6 +49,7 @@ const FORM_SECRET = new RegExp(`\\b(${SECRET_KEYS})=[^&\\s"]+`, 'gi');
  * ```
  */
 export function scrubSecrets(text: string): string {
+  if (!MAY_HOLD_SECRET.test(text)) return text;
   return text
     .replace(JWT_LIKE, REDACTED)
     .replace(BEARER, `$1 ${REDACTED}`)

@@ -39,13 +39,18 @@ export function propagateRequestId(
   axios: AxiosInstance,
   currentId: () => string | undefined,
 ): number {
-  return axios.interceptors.request.use((config) => {
-    const id = currentId();
-    if (id !== undefined && !config.headers.has(REQUEST_ID_HEADER)) {
-      config.headers.set(REQUEST_ID_HEADER, id);
-    }
-    return config;
-  });
+  // Synchronous: no promise hop per call (it does no I/O).
+  return axios.interceptors.request.use(
+    (config) => {
+      const id = currentId();
+      if (id !== undefined && !config.headers.has(REQUEST_ID_HEADER)) {
+        config.headers.set(REQUEST_ID_HEADER, id);
+      }
+      return config;
+    },
+    undefined,
+    { synchronous: true },
+  );
 }
 
 /**

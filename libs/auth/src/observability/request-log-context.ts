@@ -1,10 +1,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 
-/** What a request carries through its async work: its logger (with `reqId`) and its id. */
-export interface RequestLogStore {
-  logger: Logger;
-  id: string;
+/**
+ * What a request carries through its async work: its id, and a logger with `reqId` bound,
+ * built on first use (most requests log nothing but their closing line, which does not
+ * need it).
+ */
+export class RequestLogStore {
+  private child?: Logger;
+
+  constructor(
+    private readonly root: Logger,
+    readonly id: string,
+  ) {}
+
+  get logger(): Logger {
+    return (this.child ??= this.root.child({ reqId: this.id }));
+  }
 }
 
 /**
