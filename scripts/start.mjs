@@ -1,25 +1,29 @@
 #!/usr/bin/env node
 // `npm start`: the whole fleet on this machine, offline.
 //   1. builds when an entry point under dist/ is missing or older than the sources;
-//   2. starts the emulator, then weather-api once the emulator is ready, then the caller
-//      once weather-api is ready (concurrently runs them, with [name] prefixes);
+//   2. starts the emulator, weather-api and caller together (concurrently runs them, with
+//      [name] prefixes); weather-api and the caller load their code at once but start
+//      serving once the emulator is ready (their readiness depends on it: the key set, a
+//      token), side by side; then waits for each to be ready in order;
 //   3. once the caller is ready, calls its GET /forecast once and logs the outcome;
 //   4. Ctrl-C / SIGTERM stops all three; if one dies, the others are stopped and the exit
 //      code is non-zero.
 // Each service keeps its own environment (PORT is set per child: 4000 / 3000 / 3001);
-// NODE_ENV defaults to development (readable logs).
+// NODE_ENV defaults to development (readable logs), NODE_OPTIONS to FLEET_NODE_OPTIONS (a
+// heap cap that keeps each service's RSS under 150 MiB under load). The emulator keeps its keys in
+// dist/cognito-emulator.dev.keys.json unless COGNITO_EMULATOR_KEYS_FILE names a file.
 //
 // Internal mode, used by the children's commands:
 //   node scripts/start.mjs --wait-for URL --then dist/apps/<app>/.../main.js
-// loads the app's dependencies while URL is not yet ready (start-up is mostly module
-// loading, so this overlaps it with the previous service's), then runs the app in this
-// process; exits 1 when URL is not ready within WAIT_TIMEOUT_MS.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// loads the app's code (its bootstrap.js) while URL is not yet ready, then runs the app
+// in this process; exits 1 when URL is not ready within WAIT_TIMEOUT_MS.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   buildIfStale,
   entryPoint,
+  FLEET_NODE_OPTIONS,
   root,
   SERVICES,
   waitReady as waitUntilReady,
@@ -28,7 +32,7 @@ import {
 const WAIT_TIMEOUT_MS = 60_000;
 
 const baseUrl = (service) => `http://127.0.0.1:${service.port}`;
-const waitReady = (url) => waitUntilReady(url, { timeoutMs: WAIT_TIMEOUT_MS });
+const waitReady = (url) => waitUntilReady(url, { timeoutMs: WAIT_TIMEOUT_MS, pollMs: 20 });
 
 function say(message) {
   const prefix =
@@ -53,24 +57,37 @@ async function firstCall(caller) {
   }
 }
 
+/**
+ * The emulator's keys kept in a git-ignored file under dist/ (unless the environment names
+ * one): a restarted fleet skips generating an RSA key and earlier tokens stay valid.
+ * DEV-ONLY keys.
+ */
+function emulatorKeys() {
+  if (process.env.COGNITO_EMULATOR_KEYS_FILE) return {};
+  return { COGNITO_EMULATOR_KEYS_FILE: join(root, 'dist', 'cognito-emulator.dev.keys.json') };
+}
+
 async function main() {
   if (!buildIfStale({ say })) process.exit(1);
   const startedAt = Date.now();
   const { concurrently } = await import('concurrently');
   const self = JSON.stringify(fileURLToPath(import.meta.url));
-  const commands = SERVICES.map((service, index) => {
-    const run = `node ${entryPoint(service.app)}`;
-    const previous = SERVICES[index - 1];
+  const byName = new Map(SERVICES.map((service) => [service.name, service]));
+  const commands = SERVICES.map((service) => {
+    const after = service.after && byName.get(service.after);
     return {
       name: service.name,
       prefixColor: service.color,
-      // The wait is part of the command, so concurrently owns (and stops) it as well.
-      command: previous
-        ? `node ${self} --wait-for ${baseUrl(previous)} --then ${entryPoint(service.app)}`
-        : run,
+      // Every process starts now and loads its code; the wait for `after` is part of the
+      // command, so concurrently owns (and stops) it as well.
+      command: after
+        ? `node ${self} --wait-for ${baseUrl(after)} --then ${entryPoint(service.app)}`
+        : `node ${entryPoint(service.app)}`,
       env: {
         PORT: String(service.port),
         NODE_ENV: process.env.NODE_ENV ?? 'development',
+        NODE_OPTIONS: process.env.NODE_OPTIONS ?? FLEET_NODE_OPTIONS,
+        ...(service.app === 'cognito-emulator' ? emulatorKeys() : {}),
       },
     };
   });
@@ -91,13 +108,15 @@ async function main() {
     killTimeout: 5_000,
   });
 
-  const caller = SERVICES[SERVICES.length - 1];
-  void waitReady(baseUrl(caller)).then(async (ready) => {
-    if (stopping) return;
-    if (!ready) return say(`caller not ready after ${WAIT_TIMEOUT_MS / 1000} s`);
-    say(`fleet ready ${Date.now() - startedAt} ms after the first start`);
-    await firstCall(caller);
-  });
+  void (async () => {
+    for (const service of SERVICES) {
+      const ready = await waitReady(baseUrl(service));
+      if (stopping) return;
+      if (!ready) return say(`${service.name} not ready after ${WAIT_TIMEOUT_MS / 1000} s`);
+      say(`${service.name} ready ${Date.now() - startedAt} ms after the start`);
+    }
+    await firstCall(SERVICES[SERVICES.length - 1]);
+  })();
 
   try {
     await result;
@@ -112,8 +131,13 @@ async function main() {
   }
 }
 
-/** Bare specifiers (packages) the built app imports, to load ahead of running it. */
-function packagesImportedBy(entry) {
+/**
+ * What to load ahead of running `entry`: its `bootstrap.js` beside it (the app's whole module
+ * graph, with no side effect: main.js is what starts the app), else the packages it imports.
+ */
+function preloadsOf(entry) {
+  const bootstrap = join(root, dirname(entry), 'bootstrap.js');
+  if (existsSync(bootstrap)) return [pathToFileURL(bootstrap).href];
   const appDir = join(root, 'dist', 'apps', entry.split(/[\\/]/)[2]);
   const specifiers = new Set();
   for (const file of readdirSync(appDir, { recursive: true, withFileTypes: true })) {
@@ -128,7 +152,7 @@ async function waitThenRun(url, entry) {
   // One after another: a CommonJS package require()-ing an ES module that a parallel
   // import() is still loading fails in Node 20.
   const warm = (async () => {
-    for (const spec of packagesImportedBy(entry)) await import(spec).catch(() => undefined);
+    for (const spec of preloadsOf(entry)) await import(spec).catch(() => undefined);
   })();
   if (!(await waitReady(url))) {
     console.error(`${url} not ready after ${WAIT_TIMEOUT_MS / 1000} s`);

@@ -6,6 +6,8 @@ export interface Service {
   app: 'cognito-emulator' | 'weather-api' | 'caller';
   port: number;
   color: string;
+  /** The `name` of the service whose readiness this one's start waits for. */
+  after?: string;
 }
 
 export interface Launched {
@@ -19,6 +21,7 @@ export interface Launched {
 
 export const root: string;
 export const SERVICES: Service[];
+export const FLEET_NODE_OPTIONS: string;
 export function entryPoint(app: string): string;
 export function sleep(ms: number): Promise<void>;
 export function probe(url: string): Promise<'ready' | 'not-ready' | 'down'>;
