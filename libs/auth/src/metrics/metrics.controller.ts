@@ -1,7 +1,11 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import type { Response } from 'express';
 import { Registry } from 'prom-client';
 import { Public } from '../resource-server/public.decorator.js';
+
+/** What Express's `Response` and Fastify's `FastifyReply` both offer. */
+interface Reply {
+  type(contentType: string): { send(body: string): unknown };
+}
 
 @Public()
 @Controller()
@@ -10,7 +14,7 @@ export class MetricsController {
 
   @Get('metrics')
   @Header('Cache-Control', 'no-store')
-  async scrape(@Res() res: Response): Promise<void> {
+  async scrape(@Res() res: Reply): Promise<void> {
     res.type(this.registry.contentType).send(await this.registry.metrics());
   }
 }

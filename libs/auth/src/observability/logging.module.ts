@@ -221,7 +221,8 @@ export class LoggingModule {
 
 /**
  * Turns on the module's logging for `app`: one request-logging middleware first in line
- * (so body-parser errors are logged with their request id too), and Nest's own logs
+ * (so body-parser errors are logged with their request id too; `onRequest`/`preValidation`
+ * hooks instead when the app runs on `@nestjs/platform-fastify`), and Nest's own logs
  * (`new Logger(Context.name)` everywhere) through the module's pino logger. Call it right
  * after creating the app with `bufferLogs: true` (start-up lines wait for it; this call
  * flushes them) and before any body parser.
@@ -235,14 +236,58 @@ export class LoggingModule {
  */
 export function useStructuredLogger(app: INestApplication): void {
   const loggers = app.get<AppLoggers>(APP_LOGGERS);
-  app.use((req: Req, res: ServerResponse, next: () => void) => {
+  // Sets the id header, arms the request line, and returns the request's log context.
+  const begin = (req: Req, res: ServerResponse): RequestLogStore => {
     const id = requestIdFrom(req.headers);
     res.setHeader(REQUEST_ID_HEADER, id);
     if (!isQuietPath(req)) {
       const startedAt = performance.now();
       res.once('close', () => logRequestEnd(loggers, req, res, id, startedAt));
     }
-    requestLogStorage.run(new RequestLogStore(loggers.root, id), next);
-  });
+    return new RequestLogStore(loggers.root, id);
+  };
+  const adapter = app.getHttpAdapter();
+  if (adapter.getType() === 'fastify') {
+    useOnFastify(adapter.getInstance() as FastifyHooks, begin);
+  } else {
+    app.use((req: Req, res: ServerResponse, next: () => void) => {
+      requestLogStorage.run(begin(req, res), next);
+    });
+  }
   app.useLogger(app.get(Logger));
+}
+
+/** The part of a Fastify instance used here (structural: `@app/auth` does not need fastify). */
+interface FastifyHooks {
+  addHook(
+    name: 'onRequest' | 'preValidation',
+    hook: (
+      request: { raw: Req },
+      reply: { raw: ServerResponse },
+      done: (err?: Error) => void,
+    ) => void,
+  ): unknown;
+}
+
+/**
+ * The same on Fastify, as hooks rather than middleware (no @fastify/middie pass per
+ * request). The context is entered in `onRequest` and again in `preValidation`: Fastify
+ * runs validation, the handler and the rest after the body's last `data` event, in the
+ * socket's async context rather than the hook's, so the store would be lost there.
+ */
+function useOnFastify(
+  fastify: FastifyHooks,
+  begin: (req: Req, res: ServerResponse) => RequestLogStore,
+): void {
+  const stores = new WeakMap<Req, RequestLogStore>();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const store = begin(request.raw, reply.raw);
+    stores.set(request.raw, store);
+    requestLogStorage.run(store, done);
+  });
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const store = stores.get(request.raw);
+    if (store) requestLogStorage.run(store, done);
+    else done();
+  });
 }
