@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { parseLogLevel, useStructuredLogger } from '@app/auth';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { loadEmulatorConfig } from './config/emulator-config.js';
@@ -31,6 +31,18 @@ export interface StartedEmulator {
 export interface StartEmulatorOptions {
   /** Where log lines go instead of standard output (tests collect them). */
   logDestination?: DestinationStream;
+}
+
+/** The methods of each path the emulator serves, for 405 and `Allow`. */
+function allowedMethods(poolId: string, admin: boolean): Map<string, string[]> {
+  const allowed = new Map<string, string[]>([
+    ['/', ['POST']],
+    ['/oauth2/token', ['POST']],
+    [`/${poolId}/.well-known/jwks.json`, ['GET', 'HEAD']],
+    [`/${poolId}/.well-known/openid-configuration`, ['GET', 'HEAD']],
+  ]);
+  if (admin) allowed.set('/_emulator/rotate-keys', ['POST']);
+  return allowed;
 }
 
 function urlHost(host: string): string {
@@ -68,16 +80,20 @@ export async function startEmulator(
   });
   const runtime = new EmulatorRuntime(pool.userPoolId);
 
-  const app = await NestFactory.create<NestExpressApplication>(
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, pool, keys, runtime, logging }),
+    adapter,
     { bodyParser: false, bufferLogs: true },
   );
   useStructuredLogger(app);
-  app.disable('x-powered-by');
-  app.use(tokenEndpointCors(corsOrigins));
-  app.set('etag', false);
-  app.useBodyParser('raw', { type: () => true, limit: BODY_LIMIT_BYTES });
-  app.useGlobalFilters(new EmulatorExceptionFilter());
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
+  // Every body as raw bytes, whatever its type: the controllers check the media type and
+  // parse it themselves (a repeated form parameter must stay visible: invalid_request).
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.useGlobalFilters(new EmulatorExceptionFilter(allowedMethods(pool.userPoolId, config.admin)));
   app.enableShutdownHooks();
 
   // Known up front unless PORT=0, so no request can ever see an empty issuer.

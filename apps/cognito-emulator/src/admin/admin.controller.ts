@@ -1,6 +1,4 @@
-import { All, Controller, HttpCode, Inject, Logger, Post, Req } from '@nestjs/common';
-import type { Request } from 'express';
-import { MethodNotAllowedError } from '../http/method-not-allowed.error.js';
+import { Controller, HttpCode, Inject, Logger, Post } from '@nestjs/common';
 import { KeyStore } from '../keys/key-store.js';
 
 /** Test and demo hooks; only mounted when COGNITO_EMULATOR_ADMIN=true. */
@@ -16,10 +14,5 @@ export class AdminController {
     const result = await this.keys.rotate();
     this.logger.log(`rotated signing key: now ${result.kid}`);
     return result;
-  }
-
-  @All('rotate-keys')
-  other(@Req() req: Request): never {
-    throw new MethodNotAllowedError(req.method, ['POST']);
   }
 }

@@ -5,16 +5,17 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  NotFoundException,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { CognitoIdpError } from '../idp/cognito-idp.error.js';
 import { OAuthError } from '../oauth/oauth.error.js';
 import { MethodNotAllowedError } from './method-not-allowed.error.js';
+import { pathOf } from './token-cors.js';
 
 type Dialect = 'oauth' | 'idp' | 'plain';
 
-function dialectOf(req: Request): Dialect {
-  const path = req.path;
+function dialectOf(path: string): Dialect {
   if (path === '/oauth2/token') return 'oauth';
   if (path === '/') return 'idp';
   return 'plain';
@@ -25,17 +26,28 @@ function dialectOf(req: Request): Dialect {
  * `{"error","error_description"}` on /oauth2/token, Cognito `{"__type","message"}`
  * on `POST /`, `{"statusCode","error","message"}` elsewhere. Body-parser errors
  * (413 and friends) included; nothing from the request body is logged.
+ *
+ * A known path asked with another method gets 405 with `Allow` (`allowed`: path to
+ * methods): Fastify routes by method too, so such a request reaches Nest's not-found
+ * handler, and this turns its 404 into the 405.
  */
 @Catch()
 export class EmulatorExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(EmulatorExceptionFilter.name);
 
+  constructor(private readonly allowed: ReadonlyMap<string, readonly string[]> = new Map()) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
-    if (res.headersSent) return;
-    const dialect = dialectOf(req);
+    if (res.sent) return;
+    const path = pathOf(req.url);
+    const dialect = dialectOf(path);
+    const allow = this.allowed.get(path);
+    if (exception instanceof NotFoundException && allow && !allow.includes(req.method)) {
+      exception = new MethodNotAllowedError(req.method, allow);
+    }
 
     if (exception instanceof OAuthError) {
       this.send(
@@ -47,14 +59,14 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof CognitoIdpError) {
-      res
+      void res
         .status(400)
         .type('application/x-amz-json-1.1')
         .send(JSON.stringify({ __type: exception.type, message: exception.message }));
       return;
     }
     if (exception instanceof MethodNotAllowedError) {
-      res.setHeader('Allow', exception.allow.join(', '));
+      res.header('Allow', exception.allow.join(', '));
       this.render(res, dialect, 405, exception.message);
       return;
     }
@@ -70,7 +82,7 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
       return;
     }
     this.logger.error(
-      `unhandled error on ${req.method} ${req.path}`,
+      `unhandled error on ${req.method} ${path}`,
       exception instanceof Error ? exception.stack : String(exception),
     );
     this.render(res, dialect, 500, 'internal error');
@@ -82,7 +94,7 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     } else if (dialect === 'idp') {
       const type =
         status === 413 || status === 400 ? 'SerializationException' : 'InvalidParameterException';
-      res
+      void res
         .status(status)
         .type('application/x-amz-json-1.1')
         .send(JSON.stringify({ __type: type, message }));
@@ -94,9 +106,9 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
 
   private send(res: Response, status: number, body: object, noStore: boolean): void {
     if (noStore) {
-      res.setHeader('Cache-Control', 'no-store');
-      res.setHeader('Pragma', 'no-cache');
+      res.header('Cache-Control', 'no-store');
+      res.header('Pragma', 'no-cache');
     }
-    res.status(status).json(body);
+    void res.status(status).send(body);
   }
 }

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { EmulatorConfigError } from '../config/emulator-config.js';
 
 /** Where a browser may call the token endpoint from by default: weather-api's /docs page. */
@@ -44,15 +44,17 @@ export function parseCorsOrigins(value: string | undefined): ReadonlySet<string>
  * origin is still answered, without CORS headers, so the browser withholds the answer.
  */
 export function tokenEndpointCors(origins: ReadonlySet<string>) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (req.path !== '/oauth2/token') return next();
+  // A Fastify `onRequest` hook: it answers preflights before routing (no OPTIONS route).
+  return (req: FastifyRequest, res: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (pathOf(req.url) !== '/oauth2/token') return done();
     const origin = req.headers.origin;
-    res.vary('Origin');
+    const vary = res.getHeader('vary');
+    res.header('Vary', vary ? `${String(vary)}, Origin` : 'Origin');
     const allowed = typeof origin === 'string' && origins.has(origin);
-    if (allowed) res.setHeader('Access-Control-Allow-Origin', origin);
+    if (allowed) res.header('Access-Control-Allow-Origin', origin);
     const preflight =
       req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
-    if (!preflight) return next();
+    if (!preflight) return done();
     const requested = String(req.headers['access-control-request-headers'] ?? '')
       .split(',')
       .map((h) => h.trim().toLowerCase())
@@ -60,7 +62,7 @@ export function tokenEndpointCors(origins: ReadonlySet<string>) {
     const method = String(req.headers['access-control-request-method']).toUpperCase();
     if (!allowed || method !== 'POST' || requested.some((h) => !ALLOWED_HEADERS.has(h))) {
       res.removeHeader('Access-Control-Allow-Origin');
-      res.status(403).json({
+      void res.status(403).send({
         error: 'cors_origin_not_allowed',
         error_description: allowed
           ? 'only POST with Authorization, Content-Type, Accept and X-Requested-With is allowed'
@@ -68,9 +70,15 @@ export function tokenEndpointCors(origins: ReadonlySet<string>) {
       });
       return;
     }
-    res.setHeader('Access-Control-Allow-Methods', 'POST');
-    res.setHeader('Access-Control-Allow-Headers', [...ALLOWED_HEADERS].join(', '));
-    res.setHeader('Access-Control-Max-Age', '600');
-    res.status(204).end();
+    res.header('Access-Control-Allow-Methods', 'POST');
+    res.header('Access-Control-Allow-Headers', [...ALLOWED_HEADERS].join(', '));
+    res.header('Access-Control-Max-Age', '600');
+    void res.status(204).send();
   };
+}
+
+/** A request URL's path, without the query string. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
 }

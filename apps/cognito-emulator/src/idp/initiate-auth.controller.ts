@@ -1,6 +1,5 @@
-import { All, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { MethodNotAllowedError } from '../http/method-not-allowed.error.js';
+import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CognitoIdpError } from './cognito-idp.error.js';
 import { InitiateAuthService } from './initiate-auth.service.js';
 
@@ -14,7 +13,7 @@ export class InitiateAuthController {
 
   @Post()
   @HttpCode(200)
-  async dispatch(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async dispatch(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     const target = req.headers['x-amz-target'];
     if (target !== `${TARGET_PREFIX}InitiateAuth`) {
       throw new CognitoIdpError(
@@ -35,11 +34,6 @@ export class InitiateAuthController {
       });
     }
     const result = await this.service.initiateAuth(input);
-    res.status(200).type(AMZ_JSON).send(JSON.stringify(result));
-  }
-
-  @All()
-  other(@Req() req: Request): never {
-    throw new MethodNotAllowedError(req.method, ['POST']);
+    void res.status(200).type(AMZ_JSON).send(JSON.stringify(result));
   }
 }

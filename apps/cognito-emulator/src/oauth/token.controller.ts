@@ -1,6 +1,5 @@
-import { All, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { MethodNotAllowedError } from '../http/method-not-allowed.error.js';
+import { Controller, Header, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { EmulatorMetrics } from '../metrics/emulator-metrics.js';
 import { OAuthError } from './oauth.error.js';
 import { parseTokenForm } from './token-request.js';
@@ -15,12 +14,10 @@ export class TokenController {
 
   @Post()
   @HttpCode(200)
-  async token(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<TokenResponse> {
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
+  // On success; the exception filter sets them on errors.
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  async token(@Req() req: FastifyRequest): Promise<TokenResponse> {
     let form: Map<string, string> | undefined;
     try {
       form = parseTokenForm(req.headers['content-type'], req.body);
@@ -37,10 +34,5 @@ export class TokenController {
       }
       throw err;
     }
-  }
-
-  @All()
-  other(@Req() req: Request): never {
-    throw new MethodNotAllowedError(req.method, ['POST']);
   }
 }

@@ -1,17 +1,6 @@
-import {
-  All,
-  Controller,
-  Get,
-  Header,
-  Inject,
-  NotFoundException,
-  Param,
-  Req,
-} from '@nestjs/common';
-import type { Request } from 'express';
+import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { POOL } from '../emulator.tokens.js';
-import { MethodNotAllowedError } from '../http/method-not-allowed.error.js';
 import { KeyStore } from '../keys/key-store.js';
 import { EmulatorMetrics } from '../metrics/emulator-metrics.js';
 import type { Pool } from '../pool/pool.schema.js';
@@ -58,12 +47,6 @@ export class WellKnownController {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
     };
-  }
-
-  @All(['jwks.json', 'openid-configuration'])
-  other(@Param('poolId') poolId: string, @Req() req: Request): never {
-    this.checkPool(poolId);
-    throw new MethodNotAllowedError(req.method, ['GET', 'HEAD']);
   }
 
   private checkPool(poolId: string): void {
