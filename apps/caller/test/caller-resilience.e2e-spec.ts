@@ -1,6 +1,7 @@
 import { startEmulator } from '../../cognito-emulator/src/bootstrap.js';
 import { startCaller, type StartedCaller } from '../src/bootstrap.js';
 import {
+  demoCallerEnv,
   CapturingLogger,
   movableClock,
   READ_SECRET,
@@ -42,16 +43,7 @@ afterAll(async () => {
 async function boot(env: NodeJS.ProcessEnv = {}, clock?: { now(): number }) {
   caller = await startCaller(
     {
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      WEATHER_API_URL: api.url,
-      OAUTH_TOKEN_URL: emulator.tokenUrl,
-      OAUTH_CLIENT_ID: 'weather-caller',
-      OAUTH_CLIENT_SECRET: READ_SECRET,
-      OAUTH_SCOPES: 'weather-api/forecast.read',
-      OAUTH_WRITE_CLIENT_ID: 'weather-admin',
-      OAUTH_WRITE_CLIENT_SECRET: WRITE_SECRET,
-      OAUTH_WRITE_SCOPES: 'weather-api/forecast.write',
+      ...demoCallerEnv(api.url, emulator.tokenUrl),
       OAUTH_RETRY_MAX_ATTEMPTS: '2',
       ...env,
     },

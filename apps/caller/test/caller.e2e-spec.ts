@@ -4,6 +4,7 @@ import { startWeatherApi } from '../../weather-api/src/bootstrap.js';
 import { startCaller, type StartedCaller } from '../src/bootstrap.js';
 import { READ_CLIENT, WRITE_CLIENT } from '../src/weather/weather.client.js';
 import {
+  demoCallerEnv,
   CapturingLogger,
   movableClock,
   READ_SECRET,
@@ -44,21 +45,10 @@ afterAll(async () => {
 });
 
 async function boot(clock?: { now(): number }) {
-  const caller = await startCaller(
-    {
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      WEATHER_API_URL: api.url,
-      OAUTH_TOKEN_URL: emulator.tokenUrl,
-      OAUTH_CLIENT_ID: 'weather-caller',
-      OAUTH_CLIENT_SECRET: READ_SECRET,
-      OAUTH_SCOPES: 'weather-api/forecast.read',
-      OAUTH_WRITE_CLIENT_ID: 'weather-admin',
-      OAUTH_WRITE_CLIENT_SECRET: WRITE_SECRET,
-      OAUTH_WRITE_SCOPES: 'weather-api/forecast.write',
-    },
-    { logger: logs, clock },
-  );
+  const caller = await startCaller(demoCallerEnv(api.url, emulator.tokenUrl), {
+    logger: logs,
+    clock,
+  });
   callers.push(caller);
   return caller;
 }

@@ -12,6 +12,22 @@ export const READ_SECRET = 'weather-caller-dev-secret';
 export const WRITE_SECRET = 'weather-admin-dev-secret';
 
 /** Token requests the emulator has counted for `clientId`, over every outcome. */
+/** The caller's env for the demo pool's two clients against a given weather-api and issuer. */
+export function demoCallerEnv(weatherApiUrl: string, tokenUrl: string): NodeJS.ProcessEnv {
+  return {
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    WEATHER_API_URL: weatherApiUrl,
+    OAUTH_TOKEN_URL: tokenUrl,
+    OAUTH_CLIENT_ID: 'weather-caller',
+    OAUTH_CLIENT_SECRET: READ_SECRET,
+    OAUTH_SCOPES: 'weather-api/forecast.read',
+    OAUTH_WRITE_CLIENT_ID: 'weather-admin',
+    OAUTH_WRITE_CLIENT_SECRET: WRITE_SECRET,
+    OAUTH_WRITE_SCOPES: 'weather-api/forecast.write',
+  };
+}
+
 export async function tokenRequests(emulatorUrl: string, clientId: string): Promise<number> {
   const text = await (await fetch(`${emulatorUrl}/metrics`)).text();
   let total = 0;
