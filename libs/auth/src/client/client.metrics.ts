@@ -1,14 +1,11 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { getOrCreate } from '../metrics/get-or-create.js';
 
 /** The client's series, shared by every client registered on one app's registry. */
 export interface M2MClientMetrics {
   tokenRequests?: Counter<'client_id' | 'outcome'>;
   tokenCache?: Counter<'client_id' | 'result'>;
   downstreamDuration?: Histogram<'client_id' | 'method' | 'status_class'>;
-}
-
-function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
 export function m2mClientMetrics(registry: Registry | undefined | null): M2MClientMetrics {

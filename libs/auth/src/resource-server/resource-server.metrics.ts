@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
+import { getOrCreate } from '../metrics/get-or-create.js';
 import type { AuthFailureCode } from './resource-server.errors.js';
 
 /** `outcome` label of `auth_decisions_total`. */
@@ -13,22 +14,28 @@ export class ResourceServerMetrics {
 
   constructor(@Optional() registry?: Registry) {
     if (!registry) return;
-    this.decisions =
-      (registry.getSingleMetric('auth_decisions_total') as Counter<'outcome' | 'reason'>) ??
-      new Counter({
-        name: 'auth_decisions_total',
-        help: 'Resource-server authentication and authorisation decisions, by outcome and reason',
-        labelNames: ['outcome', 'reason'],
-        registers: [registry],
-      });
-    this.fetches =
-      (registry.getSingleMetric('auth_jwks_fetches_total') as Counter<'outcome'>) ??
-      new Counter({
-        name: 'auth_jwks_fetches_total',
-        help: 'Fetches of the issuer key set (JWKS), by outcome',
-        labelNames: ['outcome'],
-        registers: [registry],
-      });
+    this.decisions = getOrCreate(
+      registry,
+      'auth_decisions_total',
+      () =>
+        new Counter<'outcome' | 'reason'>({
+          name: 'auth_decisions_total',
+          help: 'Resource-server authentication and authorisation decisions, by outcome and reason',
+          labelNames: ['outcome', 'reason'],
+          registers: [registry],
+        }),
+    );
+    this.fetches = getOrCreate(
+      registry,
+      'auth_jwks_fetches_total',
+      () =>
+        new Counter<'outcome'>({
+          name: 'auth_jwks_fetches_total',
+          help: 'Fetches of the issuer key set (JWKS), by outcome',
+          labelNames: ['outcome'],
+          registers: [registry],
+        }),
+    );
   }
 
   decision(reason: AuthFailureCode | 'ok'): void {
