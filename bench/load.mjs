@@ -8,7 +8,6 @@
 // made with the same generator.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -93,16 +92,8 @@ async function autocannonLoad({ url, method, headers, body, connections, seconds
   };
 }
 
-/** A free loopback port (bound then released). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+/** A free loopback port (bound then released): the fleet scripts' own. */
+export { freePort } from '../scripts/lib/fleet.mjs';
 
 /** The median (upper median for an even count). */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,6 +1,6 @@
-// Shared by scripts/start.mjs, scripts/demo.mjs, bench/fleet.mjs and the cross-service e2e
-// (test/): where the built entry points are, when dist/ is stale, readiness probes, free
-// ports, and starting/stopping a service as its own process group.
+// Shared by scripts/start.mjs, scripts/demo.mjs, bench/ (fleet.mjs, load.mjs) and the
+// cross-service e2e (test/): where the built entry points are, when dist/ is stale,
+// readiness probes, free ports, and starting/stopping a service as its own process group.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
