@@ -13,12 +13,9 @@ import { getM2MHttpServiceToken, getTokenProviderToken } from './client.tokens.j
 import { attachM2MInterceptors } from './m2m-http.interceptors.js';
 import { TokenProvider } from './token-provider.js';
 
-const M2M_CLIENT_NAME = 'M2M_CLIENT_NAME';
-
 function clientParts(definition: DynamicModule, name: string): DynamicModule {
   const optionalRegistry = { token: Registry, optional: true };
   const providers: Provider[] = [
-    { provide: M2M_CLIENT_NAME, useValue: name },
     {
       provide: TokenProvider,
       useFactory: (options: M2MClientModuleOptions, registry?: Registry) =>
@@ -46,13 +43,7 @@ function clientParts(definition: DynamicModule, name: string): DynamicModule {
   return {
     ...definition,
     // Its own HttpModule, so its own axios instance: the interceptors stay on this client.
-    imports: [
-      ...(definition.imports ?? []),
-      HttpModule.registerAsync({
-        useFactory: () => ({ maxRedirects: 0 }),
-        extraProviders: [{ provide: M2M_CLIENT_NAME, useValue: name }],
-      }),
-    ],
+    imports: [...(definition.imports ?? []), HttpModule.register({ maxRedirects: 0 })],
     providers: [...(definition.providers ?? []), ...providers],
     exports: [getTokenProviderToken(name), getM2MHttpServiceToken(name)],
   };
