@@ -1,5 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import { parseLogLevel, useStructuredLogger } from '@app/auth';
+import { listeningUrl, parseLogLevel, useStructuredLogger } from '@app/auth';
 import {
   BadRequestException,
   type INestApplication,
@@ -96,9 +95,7 @@ export async function startCaller(
   app.useGlobalFilters(new CallerExceptionFilter());
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  const url = listeningUrl(app, config.host);
   new Logger('Caller').log(
     `listening on ${url}; weather-api ${config.weatherApiUrl}; token endpoint ${config.tokenUrl}; clients ${config.read.clientId}, ${config.write.clientId}`,
   );

@@ -1,5 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import { parseLogLevel, useStructuredLogger } from '@app/auth';
+import { httpUrl, listeningUrl, parseLogLevel, useStructuredLogger } from '@app/auth';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -43,10 +42,6 @@ function allowedMethods(poolId: string, admin: boolean): Map<string, string[]> {
   ]);
   if (admin) allowed.set('/_emulator/rotate-keys', ['POST']);
   return allowed;
-}
-
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 /**
@@ -98,11 +93,10 @@ export async function startEmulator(
 
   // Known up front unless PORT=0, so no request can ever see an empty issuer.
   if (config.issuerBase || config.port !== 0) {
-    runtime.setBase(config.issuerBase ?? `http://${urlHost(config.host)}:${config.port}`);
+    runtime.setBase(config.issuerBase ?? httpUrl(config.host, config.port));
   }
   await app.listen(config.port, config.host);
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  const url = `http://${urlHost(config.host)}:${port}`;
+  const url = listeningUrl(app, config.host);
   runtime.setBase(config.issuerBase ?? url);
   logger.log(
     `user pool ${pool.userPoolId} listening on ${url}; issuer ${runtime.issuer}; token endpoint ${runtime.tokenUrl}`,

@@ -1,4 +1,4 @@
-import { parseLogLevel, useStructuredLogger } from '@app/auth';
+import { listeningUrl, parseLogLevel, useStructuredLogger } from '@app/auth';
 import { BadRequestException, type INestApplication, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -85,8 +85,5 @@ export async function startWeatherApi(
   setupApiDocs(app, tokenUrl);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
-  const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { app, url: `http://${host}:${port}`, close: () => app.close() };
+  return { app, url: listeningUrl(app, config.host), close: () => app.close() };
 }

@@ -80,6 +80,7 @@ export {
   REQUEST_ID_HEADER,
 } from './observability/request-id.js';
 export { scrubSecrets } from './observability/redaction.js';
+export { httpUrl, listeningUrl } from './observability/listening-url.js';
 export { HealthModule, type HealthModuleOptions } from './observability/health.module.js';
 export type { ReadinessIndicator } from './observability/readiness-indicator.js';
 export { JwksReadinessIndicator } from './observability/jwks-readiness.indicator.js';
