@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { HealthModule, LoggingModule, type LoggingModuleOptions, MetricsModule } from '@app/auth';
 import { AdminController } from './admin/admin.controller.js';
 import type { EmulatorConfig } from './config/emulator-config.js';
-import { EMULATOR_CONFIG, POOL } from './emulator.tokens.js';
+import { POOL } from './emulator.tokens.js';
 import { KeysAndPoolIndicator } from './health/keys-and-pool.indicator.js';
 import { InitiateAuthController } from './idp/initiate-auth.controller.js';
 import { InitiateAuthService } from './idp/initiate-auth.service.js';
@@ -30,7 +30,6 @@ export interface EmulatorModuleInput {
 class EmulatorStateModule {
   static forRoot(input: EmulatorModuleInput): DynamicModule {
     const providers = [
-      { provide: EMULATOR_CONFIG, useValue: input.config },
       { provide: POOL, useValue: input.pool },
       { provide: KeyStore, useValue: input.keys },
       { provide: EmulatorRuntime, useValue: input.runtime },
@@ -63,7 +62,6 @@ export class AppModule {
         TokenController,
         WellKnownController,
         ...(input.config.admin ? [AdminController] : []),
-        // Last: it owns "/" for every method.
         InitiateAuthController,
       ],
       providers: [

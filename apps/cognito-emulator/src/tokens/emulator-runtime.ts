@@ -10,10 +10,6 @@ export class EmulatorRuntime {
     this.base = base.replace(/\/+$/, '');
   }
 
-  get baseUrl(): string {
-    return this.base;
-  }
-
   get issuer(): string {
     return `${this.base}/${this.userPoolId}`;
   }
