@@ -78,6 +78,7 @@ const realSleep = (ms: number, signal: AbortSignal) =>
     }
   });
 
+/** Checks the options and returns the defaulted values the provider uses. */
 function validate(options: TokenProviderOptions) {
   const fail = (name: string, why: string) => {
     throw new M2MClientConfigError(name, why);
@@ -105,7 +106,7 @@ function validate(options: TokenProviderOptions) {
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   if (!(Number.isInteger(retry.maxAttempts) && retry.maxAttempts >= 1))
     fail('retry.maxAttempts', 'must be an integer >= 1');
-  return retry;
+  return { refreshAhead: ahead, authMethod: method, errorCacheMs, retry };
 }
 
 /** The default store, shared process-wide (see `TokenProviderOptions.cache`). */
@@ -167,7 +168,7 @@ export class TokenProvider {
   private readonly missLabels: { client_id: string; result: 'miss' };
 
   constructor(options: TokenProviderOptions, deps: TokenProviderDeps = {}) {
-    const retry = validate(options);
+    const { refreshAhead, authMethod, errorCacheMs, retry } = validate(options);
     const scopes = [...new Set(options.scopes ?? [])].sort();
     this.clientId = options.clientId;
     this.hitLabels = { client_id: options.clientId, result: 'hit' };
@@ -176,13 +177,13 @@ export class TokenProvider {
     this.sharedKey = processKey(publicKey, options.clientSecret);
     this.key = options.cache ? publicKey : this.sharedKey;
     this.cache = options.cache ?? sharedStore;
-    this.errorCacheMs = options.errorCacheMs ?? 30_000;
+    this.errorCacheMs = errorCacheMs;
     let slot = shared.get(this.sharedKey);
     if (!slot) shared.set(this.sharedKey, (slot = { refs: 0 }));
     slot.refs += 1;
     this.slot = slot;
     this.clock = options.clock ?? { now: () => Date.now() };
-    this.refreshAhead = options.refreshAhead ?? 0.75;
+    this.refreshAhead = refreshAhead;
     this.skewMs = options.expirySkewMs ?? 5_000;
     this.metrics = m2mClientMetrics(deps.registry);
     this.logger = deps.logger ?? new Logger(TokenProvider.name);
@@ -197,7 +198,7 @@ export class TokenProvider {
         clientId: options.clientId,
         clientSecret: options.clientSecret,
         scopes,
-        authMethod: options.authMethod ?? 'client_secret_basic',
+        authMethod,
         timeoutMs: options.tokenTimeoutMs ?? 5_000,
         retry,
       },
