@@ -15,14 +15,20 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
+/** Compares a presented secret with an expected one's SHA-256 digest, in constant time. */
+function matchesDigest(presented: string, expectedDigest: Buffer): boolean {
+  return timingSafeEqual(digest(presented), expectedDigest);
+}
+
 /** Compares secrets in constant time (SHA-256 digests, so lengths never leak). */
 export function secretsEqual(presented: string, expected: string): boolean {
-  return timingSafeEqual(digest(presented), digest(expected));
+  return matchesDigest(presented, digest(expected));
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 // A well-formed secret to compare against for unknown clients, so they cost the same.
 const DUMMY_SECRET = 'x'.repeat(52);
+const DUMMY_DIGEST = digest(DUMMY_SECRET);
 
 /**
  * Splits `Basic base64(id:secret)`; a malformed header is `invalid_request`. The id and
@@ -56,9 +62,16 @@ export function parseBasic(header: string): { id: string; secret: string } {
  */
 export class ClientAuthenticator {
   private readonly clients: Map<string, PoolClient>;
+  /** SHA-256 of each confidential client's secret, computed once (not per request). */
+  private readonly secretDigests: Map<string, Buffer>;
 
   constructor(pool: Pool) {
     this.clients = new Map(pool.clients.map((c) => [c.clientId, c]));
+    this.secretDigests = new Map(
+      pool.clients.flatMap((c) =>
+        c.clientSecret === null ? [] : [[c.clientId, digest(c.clientSecret)] as const],
+      ),
+    );
   }
 
   authenticate(presented: ClientCredentialsPresented): PoolClient {
@@ -86,8 +99,9 @@ export class ClientAuthenticator {
       throw new OAuthError('invalid_client', 'client authentication is required');
     }
     const client = this.clients.get(id);
-    const expected = client?.clientSecret ?? DUMMY_SECRET;
-    const matches = secret !== undefined && secretsEqual(secret, expected);
+    // Unknown and public clients are compared against the dummy digest: same cost.
+    const expected = this.secretDigests.get(id) ?? DUMMY_DIGEST;
+    const matches = secret !== undefined && matchesDigest(secret, expected);
     if (!client) throw new OAuthError('invalid_client', 'client authentication failed');
     if (client.clientSecret === null) {
       if (secret !== undefined) {
