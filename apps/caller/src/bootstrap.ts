@@ -1,4 +1,4 @@
-import { listeningUrl, parseLogLevel, useStructuredLogger } from '@app/auth';
+import { listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
 import {
   BadRequestException,
   type INestApplication,
@@ -63,11 +63,7 @@ export async function startCaller(
   options: StartCallerOptions = {},
 ): Promise<StartedCaller> {
   const config = loadCallerConfig(env);
-  const logging = {
-    level: parseLogLevel(env.LOG_LEVEL),
-    pretty: env.NODE_ENV === 'development',
-    destination: options.logDestination,
-  };
+  const logging = loggingOptionsFromEnv(env, options.logDestination);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, { clock: options.clock, logging }),
     { bodyParser: false, bufferLogs: true },

@@ -1,4 +1,4 @@
-import { httpUrl, listeningUrl, parseLogLevel, useStructuredLogger } from '@app/auth';
+import { httpUrl, listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -63,11 +63,7 @@ export async function startEmulator(
   const logger = new Logger('CognitoEmulator');
   const config = loadEmulatorConfig(env);
   const corsOrigins = parseCorsOrigins(env.COGNITO_EMULATOR_CORS_ORIGINS);
-  const logging = {
-    level: parseLogLevel(env.LOG_LEVEL),
-    pretty: env.NODE_ENV === 'development',
-    destination: options.logDestination,
-  };
+  const logging = loggingOptionsFromEnv(env, options.logDestination);
   const pool = await loadPool(config.poolFile);
   const keys = await KeyStore.open({
     file: config.keysFile,

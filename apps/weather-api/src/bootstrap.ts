@@ -1,4 +1,4 @@
-import { listeningUrl, parseLogLevel, useStructuredLogger } from '@app/auth';
+import { listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
 import { BadRequestException, type INestApplication, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -52,11 +52,7 @@ export async function startWeatherApi(
 ): Promise<WeatherApiHandle> {
   const config = loadWeatherApiConfig(env);
   const tokenUrl = docsTokenUrl(env, config.auth.issuer);
-  const logging = {
-    level: parseLogLevel(env.LOG_LEVEL),
-    pretty: env.NODE_ENV === 'development',
-    destination: options.logDestination,
-  };
+  const logging = loggingOptionsFromEnv(env, options.logDestination);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logging), {
     bodyParser: false,
     bufferLogs: true,

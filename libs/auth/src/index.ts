@@ -71,6 +71,7 @@ export {
   LoggingModule,
   useStructuredLogger,
   parseLogLevel,
+  loggingOptionsFromEnv,
   type LoggingModuleOptions,
 } from './observability/logging.module.js';
 export {

@@ -153,6 +153,27 @@ export function parseLogLevel(value: string | undefined, name = 'LOG_LEVEL'): Le
 }
 
 /**
+ * The {@link LoggingModuleOptions} an app takes from its environment: `level` from
+ * `LOG_LEVEL` (see {@link parseLogLevel}), `pretty` when `NODE_ENV` is `development`, and
+ * `destination` as given (tests pass a collecting stream). The app adds its `service`.
+ *
+ * @example
+ * ```ts
+ * LoggingModule.forRoot({ service: 'weather-api', ...loggingOptionsFromEnv(process.env) });
+ * ```
+ */
+export function loggingOptionsFromEnv(
+  env: NodeJS.ProcessEnv,
+  destination?: DestinationStream,
+): Omit<LoggingModuleOptions, 'service'> {
+  return {
+    level: parseLogLevel(env.LOG_LEVEL),
+    pretty: env.NODE_ENV === 'development',
+    destination,
+  };
+}
+
+/**
  * nestjs-pino's `PinoLogger`, bound to one app: inside a request it writes through that
  * request's logger (which carries `reqId`), elsewhere through the app's own root logger,
  * not nestjs-pino's process-wide one.
