@@ -1,7 +1,6 @@
 import { HttpModule, HttpService } from '@nestjs/axios';
 import { type DynamicModule, Module, type OnModuleDestroy, type Provider } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { m2mClientMetrics } from './client.metrics.js';
 import {
   M2M_CLIENT_ASYNC_OPTIONS_TYPE,
   M2M_CLIENT_OPTIONS,
@@ -25,19 +24,14 @@ function clientParts(definition: DynamicModule, name: string): DynamicModule {
     { provide: getTokenProviderToken(name), useExisting: TokenProvider },
     {
       provide: getM2MHttpServiceToken(name),
-      useFactory: (
-        http: HttpService,
-        provider: TokenProvider,
-        options: M2MClientModuleOptions,
-        registry?: Registry,
-      ) => {
+      useFactory: (http: HttpService, provider: TokenProvider, options: M2MClientModuleOptions) => {
         const axios = http.axiosRef;
         if (options.baseURL) axios.defaults.baseURL = options.baseURL;
         axios.defaults.timeout = options.requestTimeoutMs ?? 10_000;
-        attachM2MInterceptors(axios, provider, m2mClientMetrics(registry), options.baseURL);
+        attachM2MInterceptors(axios, provider, provider.metrics, options.baseURL);
         return http;
       },
-      inject: [HttpService, TokenProvider, M2M_CLIENT_OPTIONS, optionalRegistry],
+      inject: [HttpService, TokenProvider, M2M_CLIENT_OPTIONS],
     },
   ];
   return {

@@ -157,7 +157,12 @@ export class TokenProvider {
   private closed = false;
   private readonly clock: TokenClock;
   private readonly endpoint: TokenEndpointClient;
-  private readonly metrics: M2MClientMetrics;
+  /**
+   * The metrics of this client (from `deps.registry`), shared with the HTTP interceptors so
+   * they are looked up once per client.
+   * @internal
+   */
+  readonly metrics: M2MClientMetrics;
   private readonly logger: Pick<Logger, 'warn' | 'log' | 'error'>;
   private readonly refreshAhead: number;
   private readonly skewMs: number;
