@@ -66,12 +66,32 @@ function plainCause(message: string, code?: string): Error {
  */
 export class TokenEndpointClient {
   private readonly http: AxiosInstance = axios.create({ maxRedirects: 0 });
+  /** The form body and headers of every attempt: the settings do not change. */
+  private readonly body: string;
+  private readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     private readonly settings: TokenEndpointSettings,
     private readonly runtime: Runtime,
     private readonly metrics: M2MClientMetrics,
-  ) {}
+  ) {
+    const { clientId, clientSecret, scopes, authMethod } = settings;
+    const body = new URLSearchParams({ grant_type: 'client_credentials' });
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+    };
+    if (authMethod === 'client_secret_post') {
+      body.set('client_id', clientId);
+      body.set('client_secret', clientSecret);
+    } else {
+      // As Cognito expects: not form-urlencoded (see ClientAuthMethod).
+      headers.Authorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
+    }
+    if (scopes.length > 0) body.set('scope', scopes.join(' '));
+    this.body = body.toString();
+    this.headers = headers;
+  }
 
   async requestToken(signal: AbortSignal): Promise<TokenResponse> {
     const { retry, clientId } = this.settings;
@@ -106,27 +126,13 @@ export class TokenEndpointClient {
   }
 
   private async attempt(timeout: number, signal: AbortSignal): Promise<Attempt> {
-    const { tokenUrl, clientId, clientSecret, scopes, authMethod } = this.settings;
-    const body = new URLSearchParams({ grant_type: 'client_credentials' });
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Accept: 'application/json',
-    };
-    if (authMethod === 'client_secret_post') {
-      body.set('client_id', clientId);
-      body.set('client_secret', clientSecret);
-    } else {
-      // As Cognito expects: not form-urlencoded (see ClientAuthMethod).
-      headers.Authorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
-    }
-    if (scopes.length > 0) body.set('scope', scopes.join(' '));
-
+    const { tokenUrl, clientId } = this.settings;
     let status: number;
     let data: unknown;
     let retryAfter: unknown;
     try {
-      const res = await this.http.post<unknown>(tokenUrl, body.toString(), {
-        headers,
+      const res = await this.http.post<unknown>(tokenUrl, this.body, {
+        headers: this.headers,
         timeout,
         signal,
         validateStatus: () => true,
@@ -171,13 +177,7 @@ export class TokenEndpointClient {
         this.count('success');
         return { kind: 'ok', token: { accessToken: token, expiresInSeconds: expiresIn } };
       }
-      this.count('invalid_response');
-      return {
-        kind: 'fatal',
-        error: new TokenEndpointError('invalid_token_response', clientId, status, undefined, {
-          cause: { status, error: 'invalid_token_response' },
-        }),
-      };
+      return this.invalidResponse('invalid_token_response', status);
     }
     if (typeof json.error === 'string' && /^[\x20-\x7e]{1,64}$/.test(json.error)) {
       this.count('oauth_error');
@@ -188,11 +188,19 @@ export class TokenEndpointClient {
         error: new TokenEndpointError(json.error, clientId, status, description, { cause }),
       };
     }
+    return this.invalidResponse('unexpected_status', status);
+  }
+
+  /** A 2xx without a usable token, or a status that is neither success nor an OAuth error. */
+  private invalidResponse(
+    error: 'invalid_token_response' | 'unexpected_status',
+    status: number,
+  ): Attempt {
     this.count('invalid_response');
     return {
       kind: 'fatal',
-      error: new TokenEndpointError('unexpected_status', clientId, status, undefined, {
-        cause: { status, error: 'unexpected_status' },
+      error: new TokenEndpointError(error, this.settings.clientId, status, undefined, {
+        cause: { status, error },
       }),
     };
   }
