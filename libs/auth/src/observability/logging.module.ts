@@ -21,9 +21,13 @@ export interface LoggingModuleOptions {
 
 type Req = IncomingMessage & { originalUrl?: string };
 
+/** The request's path: its URL without the query string (which may carry credentials). */
+function requestPath(req: Req): string {
+  return (req.originalUrl ?? req.url ?? '').split('?', 1)[0];
+}
+
 /** Probes and scrapes are polled every few seconds; logging each would drown real traffic. */
-function isQuietPath(req: Req): boolean {
-  const path = (req.originalUrl ?? req.url ?? '').split('?')[0];
+function isQuietPath(path: string): boolean {
   return path === '/metrics' || path === '/health' || path.startsWith('/health/');
 }
 
@@ -94,6 +98,7 @@ function appLoggers(options: LoggingModuleOptions): AppLoggers {
 function logRequestEnd(
   { root, requests }: AppLoggers,
   req: Req,
+  path: string,
   res: ServerResponse,
   id: string,
   startedAt: number,
@@ -106,7 +111,7 @@ function logRequestEnd(
       reqId: id,
       req: {
         method: req.method,
-        url: (req.originalUrl ?? req.url ?? '').split('?', 1)[0],
+        url: path,
         remoteAddress: req.socket?.remoteAddress,
       },
       res: { statusCode: res.statusCode },
@@ -261,9 +266,10 @@ export function useStructuredLogger(app: INestApplication): void {
   const begin = (req: Req, res: ServerResponse): RequestLogStore => {
     const id = requestIdFrom(req.headers);
     res.setHeader(REQUEST_ID_HEADER, id);
-    if (!isQuietPath(req)) {
+    const path = requestPath(req);
+    if (!isQuietPath(path)) {
       const startedAt = performance.now();
-      res.once('close', () => logRequestEnd(loggers, req, res, id, startedAt));
+      res.once('close', () => logRequestEnd(loggers, req, path, res, id, startedAt));
     }
     return new RequestLogStore(loggers.root, id);
   };
