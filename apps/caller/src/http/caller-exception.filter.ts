@@ -105,27 +105,20 @@ export class CallerExceptionFilter implements ExceptionFilter {
         bearerErrorOf(response.headers['www-authenticate']) ??
         bodyErrorOf(response.data) ??
         `http_${status}`;
-      if (status === 503) {
-        const retryAfter = Number(response.headers['retry-after']);
-        return {
-          status: 503,
-          retryAfter: Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : 5,
-          body: {
-            error: 'service_unavailable',
-            dependency: DEPENDENCY,
-            dependency_status: status,
-            dependency_error: dependencyError,
-          },
-        };
-      }
+      // A 503 passes on (503 + Retry-After); anything else is the dependency's fault (502).
+      const unavailable = status === 503;
+      const retryAfter = Number(response.headers['retry-after']);
       return {
-        status: 502,
+        status: unavailable ? 503 : 502,
+        ...(unavailable && {
+          retryAfter: Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : 5,
+        }),
         body: {
-          error: 'bad_gateway',
+          error: unavailable ? 'service_unavailable' : 'bad_gateway',
           dependency: DEPENDENCY,
           dependency_status: status,
           dependency_error: dependencyError,
-          error_description: `${DEPENDENCY} answered ${status}`,
+          ...(!unavailable && { error_description: `${DEPENDENCY} answered ${status}` }),
         },
       };
     }
