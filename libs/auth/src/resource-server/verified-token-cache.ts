@@ -64,6 +64,9 @@ export class VerifiedTokenCache {
   set(key: string, principal: Principal, validUntil: number, kid: string): void {
     if (this.maxEntries <= 0) return;
     this.entries.delete(key);
+    // JwtStrategy already froze it (then this is one isFrozen check), but a subclass of the
+    // exported JwtStrategy or JwtAuthGuard (validate / handleRequest) may hand over its own
+    // object, and every hit shares the cached one: so freeze here regardless.
     this.entries.set(key, { principal: freezePrincipal(principal), validUntil, kid });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
