@@ -1,16 +1,13 @@
 import {
   HealthModule,
-  InjectM2MHttpService,
   LoggingModule,
   type LoggingModuleOptions,
   M2MClientModule,
   MetricsModule,
-  RequestIdContext,
   type TokenClock,
   TokenProviderReadinessIndicator,
 } from '@app/auth';
-import { HttpService } from '@nestjs/axios';
-import { type DynamicModule, Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import type { CallerConfig, CallerClientConfig } from './config/caller-config.js';
 import { HealthController } from './health.controller.js';
 import { READ_CLIENT, WRITE_CLIENT, WeatherClient } from './weather/weather.client.js';
@@ -22,20 +19,6 @@ export interface CallerOverrides {
   logging?: Omit<LoggingModuleOptions, 'service'>;
 }
 
-/** Every call to weather-api carries the incoming request's `x-request-id`. */
-@Injectable()
-class ForwardRequestIds implements OnModuleInit {
-  constructor(
-    private readonly ids: RequestIdContext,
-    @InjectM2MHttpService(READ_CLIENT) private readonly read: HttpService,
-    @InjectM2MHttpService(WRITE_CLIENT) private readonly write: HttpService,
-  ) {}
-
-  onModuleInit() {
-    for (const http of [this.read, this.write]) this.ids.propagateTo(http.axiosRef);
-  }
-}
-
 @Module({})
 export class AppModule {
   static forRoot(config: CallerConfig, overrides: CallerOverrides = {}): DynamicModule {
@@ -43,10 +26,7 @@ export class AppModule {
       M2MClientModule.register({
         name,
         tokenUrl: config.tokenUrl,
-        clientId: c.clientId,
-        clientSecret: c.clientSecret,
-        scopes: c.scopes,
-        authMethod: c.authMethod,
+        ...c,
         tokenTimeoutMs: config.tokenTimeoutMs,
         retry: config.retry,
         baseURL: config.weatherApiUrl,
@@ -66,7 +46,7 @@ export class AppModule {
         }),
       ],
       controllers: [WeatherController, HealthController],
-      providers: [WeatherClient, ForwardRequestIds],
+      providers: [WeatherClient],
     };
   }
 }
