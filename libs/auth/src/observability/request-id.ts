@@ -7,8 +7,12 @@ import { requestLogStorage } from './request-log-context.js';
 /** The header carrying the request id in, out, and on to downstream calls. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-// Short, printable, no separators that could forge log fields or headers.
-const SAFE_REQUEST_ID = /^[\w.-]{1,128}$/;
+/**
+ * An id safe to echo in a log line or header: short, printable, no separators that could
+ * forge log fields or headers. Used for request ids here and client ids in the JWT guard's
+ * log; internal to the library (not exported from its index).
+ */
+export const SAFE_ID = /^[\w.-]{1,128}$/;
 
 /**
  * The id of an incoming request: the caller's `x-request-id` when it is safe to echo
@@ -22,7 +26,7 @@ const SAFE_REQUEST_ID = /^[\w.-]{1,128}$/;
  */
 export function requestIdFrom(headers: IncomingHttpHeaders): string {
   const incoming = headers[REQUEST_ID_HEADER];
-  return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  return typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { SAFE_ID } from '../observability/request-id.js';
 import { toHttpException } from './auth-response.js';
 import { extractBearerToken, requestTokens } from './bearer-token.js';
 import { JwksKeyStore } from './jwks-key-store.js';
@@ -53,7 +54,6 @@ export function toResourceServerError(err: unknown): ResourceServerError {
   return new TokenMalformedError('the token is malformed', { cause: err });
 }
 
-const SAFE_ID = /^[\w.-]{1,128}$/;
 /** Payload segments longer than this (base64url chars) are not decoded for the log. */
 const MAX_LOGGED_PAYLOAD = 8192;
 
