@@ -1,7 +1,7 @@
 # One image recipe for every service of the fleet; pick the service with --build-arg APP=...
 #   docker build --build-arg APP=weather-api -t nest-m2m-cognito/weather-api .
 # APP: cognito-emulator | weather-api | caller
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
