@@ -4,7 +4,7 @@ import { parseTokenForm } from './token-request.js';
 import { parsePool } from '../pool/pool.loader.js';
 
 const pool = parsePool({
-  userPoolId: 'local_test',
+  userPoolId: 'eu-west-1_Test',
   resourceServers: [{ identifier: 'api', name: 'API', scopes: [{ name: 'read' }] }],
   clients: [
     {

@@ -23,7 +23,7 @@ function errorOf(fn: () => unknown): PoolFileError {
 describe('pool file', () => {
   it('ships the demo pool the fleet defaults rely on', async () => {
     const pool = await loadPool(shipped.pathname);
-    expect(pool.userPoolId).toBe('local_weather');
+    expect(pool.userPoolId).toBe('us-east-1_Weather01');
     expect(pool.resourceServers[0].scopes.map((s) => s.name)).toEqual([
       'forecast.read',
       'forecast.write',
@@ -48,6 +48,26 @@ describe('pool file', () => {
     Object.assign(doc.clients[1], { accessTokenValiditySeconds: validity });
     expect(errorOf(() => parsePool(doc)).message).toContain(message);
   });
+
+  it.each(['local_weather', 'us-east-1-Weather01', 'us-east-1_', 'US-EAST-1_abc', 'us-east-1_a-b'])(
+    'refuses the pool id %j, saying what a Cognito pool id looks like',
+    async (id) => {
+      const doc = await demo();
+      doc.userPoolId = id;
+      expect(errorOf(() => parsePool(doc)).message).toContain(
+        'userPoolId: must be a Cognito user pool id, "<region>_<letters and digits>"',
+      );
+    },
+  );
+
+  it.each(['eu-west-1_AbCdEf123', 'ap-southeast-2_x1', 'us-gov-west-1_Z'])(
+    'accepts the pool id %j',
+    async (id) => {
+      const doc = await demo();
+      doc.userPoolId = id;
+      expect(parsePool(doc).userPoolId).toBe(id);
+    },
+  );
 
   it('accepts the bounds 300 and 86400', async () => {
     const doc = await demo();

@@ -4,6 +4,9 @@ const VALIDITY = 'must be between 300 and 86400';
 // RFC 6749 scope-token characters, without "/" (it separates server and scope).
 const SCOPE_NAME = /^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+$/;
 const IDENTIFIER = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+// Cognito's shape, which aws-jwt-verify's CognitoJwtVerifier also checks: an AWS region
+// ("us-east-1", "ap-southeast-2", "us-gov-west-1"), "_", then letters and digits.
+const USER_POOL_ID = /^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/;
 
 const ResourceServerSchema = z.strictObject({
   identifier: z.string().regex(IDENTIFIER, 'must be a non-empty string without spaces'),
@@ -56,7 +59,12 @@ const UserSchema = z.strictObject({
 export const PoolSchema = z
   .strictObject({
     _comment: z.string().optional(),
-    userPoolId: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like "<region or name>_<id>"'),
+    userPoolId: z
+      .string()
+      .regex(
+        USER_POOL_ID,
+        'must be a Cognito user pool id, "<region>_<letters and digits>" such as "us-east-1_Weather01"',
+      ),
     resourceServers: z.array(ResourceServerSchema).default([]),
     clients: z.array(ClientSchema),
     users: z.array(UserSchema).default([]),
