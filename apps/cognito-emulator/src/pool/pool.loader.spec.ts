@@ -2,7 +2,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from './pool.schema.js';
-import { loadPool, maxValiditySeconds, parsePool, PoolFileError } from './pool.loader.js';
+import { loadPool, parsePool, PoolFileError } from './pool.loader.js';
+import { PoolStore } from './pool-store.js';
 
 const shipped = new URL('../../pool.json', import.meta.url);
 
@@ -33,9 +34,12 @@ describe('pool file', () => {
     expect(byId['weather-caller'].allowedOAuthScopes).toEqual(['weather-api/forecast.read']);
     expect(byId['weather-admin'].allowedOAuthScopes).toHaveLength(2);
     expect(byId['weather-web'].clientSecret).toBeNull();
-    expect(byId['weather-web'].explicitAuthFlows).toEqual(['ALLOW_USER_PASSWORD_AUTH']);
+    expect(byId['weather-web'].explicitAuthFlows).toEqual([
+      'ALLOW_USER_PASSWORD_AUTH',
+      'ALLOW_REFRESH_TOKEN_AUTH',
+    ]);
     expect(pool.users[0].username).toBe('alice');
-    expect(maxValiditySeconds(pool)).toBe(3600);
+    expect(new PoolStore(pool).maxTokenValiditySeconds()).toBe(3600);
   });
 
   it.each([
@@ -73,7 +77,7 @@ describe('pool file', () => {
     const doc = await demo();
     doc.clients[0].accessTokenValiditySeconds = 300;
     doc.clients[1].accessTokenValiditySeconds = 86400;
-    expect(maxValiditySeconds(parsePool(doc))).toBe(86400);
+    expect(new PoolStore(parsePool(doc)).maxTokenValiditySeconds()).toBe(86400);
   });
 
   it('names a scope no resource server declares', async () => {
