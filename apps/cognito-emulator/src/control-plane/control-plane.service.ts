@@ -28,7 +28,8 @@ const SCOPE_NAME = {
   pattern: /^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+$/,
   patternText: '[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+',
 };
-const CLIENT_ID = { min: 1, max: 128, pattern: /^[\w+]+$/, patternText: '[\\w+]+' };
+// Cognito's is [\w+]+; "-" and "." too, for the pool file's readable client ids.
+const CLIENT_ID = { min: 1, max: 128, pattern: /^[\w.+-]+$/, patternText: '[\\w.+-]+' };
 const UNITS = ['seconds', 'minutes', 'hours', 'days'] as const;
 const AUTH_FLOWS = [
   'ALLOW_ADMIN_USER_PASSWORD_AUTH',
