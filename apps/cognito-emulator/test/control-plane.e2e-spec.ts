@@ -519,7 +519,7 @@ describe('the control plane through the AWS SDK v3', () => {
       ],
       [
         'ListResourceServers without MaxResults',
-        () => cognito.send(new ListResourceServersCommand({ UserPoolId: POOL_ID } as never)),
+        () => cognito.send(new ListResourceServersCommand({ UserPoolId: POOL_ID })),
         'InvalidParameterException',
       ],
       [

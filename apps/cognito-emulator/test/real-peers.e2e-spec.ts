@@ -8,6 +8,20 @@ import * as openid from 'openid-client';
 import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
 import { CALLER, decode, READ, tempDir, writePool } from './helpers.js';
 
+/** A token for the demo read client, by client_secret_post. */
+async function postToken(tokenUrl: string): Promise<string> {
+  const res = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: CALLER.id,
+      client_secret: CALLER.secret,
+    }),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 // An id and secret whose RFC 6749 §2.3.1 form-encoding differs from the raw bytes.
 const ODD = { id: 'svc+one.two', secret: 'p+q%2Fr s:t%%' };
 
@@ -86,16 +100,8 @@ describe('aws-jwt-verify', () => {
         audience: null,
         jwksUri: `${emu.issuer}/.well-known/jwks.json`,
       });
-      const res = await fetch(emu.tokenUrl, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: CALLER.id,
-          client_secret: CALLER.secret,
-        }),
-      });
-      const { access_token } = (await res.json()) as { access_token: string };
+      const access_token = await postToken(emu.tokenUrl);
+
       await expect(verifier.verify(access_token)).resolves.toMatchObject({
         client_id: CALLER.id,
         token_use: 'access',
@@ -132,16 +138,8 @@ describe('aws-jwt-verify', () => {
         await fetch(`${emu.url}/us-east-1_Weather01/.well-known/jwks.json`)
       ).json();
       verifier.cacheJwks(jwks as Parameters<typeof verifier.cacheJwks>[0]);
-      const res = await fetch(`${emu.url}/oauth2/token`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: CALLER.id,
-          client_secret: CALLER.secret,
-        }),
-      });
-      const { access_token } = (await res.json()) as { access_token: string };
+      const access_token = await postToken(`${emu.url}/oauth2/token`);
+
       await expect(verifier.verify(access_token)).resolves.toMatchObject({
         iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Weather01',
       });

@@ -2,6 +2,18 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
 import { basic, FORM, writePool } from './helpers.js';
 
+/** An InitiateAuth answer: a result, or an error's `__type` and `message`. */
+interface IdpAnswer {
+  AuthenticationResult: {
+    AccessToken: string;
+    IdToken: string;
+    RefreshToken?: string;
+    ExpiresIn: number;
+  };
+  __type?: string;
+  message?: string;
+}
+
 const TARGET = 'AWSCognitoIdentityProviderService.InitiateAuth';
 const ALICE = { USERNAME: 'alice', PASSWORD: 'Alice-dev-password-1' };
 
@@ -11,7 +23,7 @@ async function initiateAuth(emu: StartedEmulator, body: Record<string, unknown>)
     headers: { 'X-Amz-Target': TARGET, 'Content-Type': 'application/x-amz-json-1.1' },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as IdpAnswer };
 }
 
 const password = (emu: StartedEmulator, params: Record<string, string>, clientId = 'weather-web') =>
@@ -45,7 +57,8 @@ describe('the user flow: sign-in, refresh, userInfo, revoke', () => {
   it('InitiateAuth → RefreshToken → REFRESH_TOKEN_AUTH → revoke → refresh refused', async () => {
     const signIn = await password(emu, ALICE);
     expect(signIn.status).toBe(200);
-    const { AccessToken, IdToken, RefreshToken } = signIn.body.AuthenticationResult;
+    const { AccessToken, IdToken } = signIn.body.AuthenticationResult;
+    const RefreshToken = signIn.body.AuthenticationResult.RefreshToken!;
     expect(RefreshToken).toEqual(expect.any(String));
 
     // Access and ID tokens are signed with different keys, both in the JWKS.
@@ -71,7 +84,7 @@ describe('the user flow: sign-in, refresh, userInfo, revoke', () => {
       ExpiresIn: 3600,
     });
     expect(refreshed.body.AuthenticationResult.RefreshToken).toBeUndefined();
-    const refreshedAccess = refreshed.body.AuthenticationResult.AccessToken as string;
+    const refreshedAccess = refreshed.body.AuthenticationResult.AccessToken;
 
     // Access and ID tokens cannot be revoked; the refresh token can (public client: its id).
     const wrongType = await revoke(emu, { token: AccessToken, client_id: 'weather-web' });
@@ -126,7 +139,7 @@ describe('the user flow: sign-in, refresh, userInfo, revoke', () => {
     const other = await password(emu, ALICE);
     const theirs = await revoke(
       emu,
-      { token: other.body.AuthenticationResult.RefreshToken as string },
+      { token: other.body.AuthenticationResult.RefreshToken! },
       basic('weather-caller', 'weather-caller-dev-secret'),
     );
     expect(theirs.status).toBe(400);
