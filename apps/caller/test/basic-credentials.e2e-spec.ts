@@ -12,7 +12,7 @@ type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 let emulator: Emulator;
 
 beforeAll(async () => {
-  const demo = new URL('../../cognito-emulator/pool.json', import.meta.url);
+  const demo = new URL('../../../libs/fleet-auth/pool.json', import.meta.url);
   const pool = JSON.parse(await readFile(demo, 'utf8')) as { clients: object[] };
   pool.clients.push({
     clientId: ID,

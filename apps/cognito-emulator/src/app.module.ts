@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { HealthModule, LoggingModule, type LoggingModuleOptions, MetricsModule } from '@app/auth';
+import type { Pool } from '@app/fleet-auth';
 import { AdminController } from './admin/admin.controller.js';
 import type { EmulatorConfig } from './config/emulator-config.js';
 import { POOL } from './emulator.tokens.js';
@@ -10,7 +11,6 @@ import { KeyStore } from './keys/key-store.js';
 import { EmulatorMetrics } from './metrics/emulator-metrics.js';
 import { TokenController } from './oauth/token.controller.js';
 import { TokenService } from './oauth/token.service.js';
-import type { Pool } from './pool/pool.schema.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 import { TokenSigner } from './tokens/token-signer.js';
 import { WellKnownController } from './well-known/well-known.controller.js';

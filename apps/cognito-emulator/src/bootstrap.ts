@@ -1,4 +1,5 @@
 import { httpUrl, listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
+import { loadPool, maxValiditySeconds } from '@app/fleet-auth';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,7 +9,6 @@ import { loadEmulatorConfig } from './config/emulator-config.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
 import { parseCorsOrigins, tokenEndpointCors } from './http/token-cors.js';
 import { KeyStore } from './keys/key-store.js';
-import { loadPool, maxValiditySeconds } from './pool/pool.loader.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 
 /** Largest accepted request body; larger ones get 413. */
@@ -64,7 +64,7 @@ export async function startEmulator(
   const config = loadEmulatorConfig(env);
   const corsOrigins = parseCorsOrigins(env.COGNITO_EMULATOR_CORS_ORIGINS);
   const logging = loggingOptionsFromEnv(env, options.logDestination);
-  const pool = await loadPool(config.poolFile);
+  const pool = await loadPool(config.poolFile, 'COGNITO_EMULATOR_POOL_FILE');
   const keys = await KeyStore.open({
     file: config.keysFile,
     retentionSeconds: maxValiditySeconds(pool),

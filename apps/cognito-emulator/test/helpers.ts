@@ -1,10 +1,10 @@
+import type { Pool } from '@app/fleet-auth';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { Pool } from '../src/pool/pool.schema.js';
 
-export const DEMO_POOL = new URL('../pool.json', import.meta.url).pathname;
+export const DEMO_POOL = new URL('../../../libs/fleet-auth/pool.json', import.meta.url).pathname;
 export const CALLER = { id: 'weather-caller', secret: 'weather-caller-dev-secret' };
 export const ADMIN = { id: 'weather-admin', secret: 'weather-admin-dev-secret' };
 export const READ = 'weather-api/forecast.read';

@@ -1,9 +1,9 @@
 import type { ReadinessIndicator } from '@app/auth';
+import type { Pool } from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { POOL } from '../emulator.tokens.js';
 import { KeyStore } from '../keys/key-store.js';
-import type { Pool } from '../pool/pool.schema.js';
 
 /** Ready once the signing keys and the user pool are loaded (both happen before listening). */
 @Injectable()

@@ -1,5 +1,5 @@
+import type { Pool, PoolClient, PoolUser } from '@app/fleet-auth';
 import { createHmac } from 'node:crypto';
-import type { Pool, PoolClient, PoolUser } from '../pool/pool.schema.js';
 import { secretsEqual } from '../oauth/client-authenticator.js';
 import type { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 import { userTokensClaims, type TokenSigner } from '../tokens/token-signer.js';

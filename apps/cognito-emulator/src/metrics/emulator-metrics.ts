@@ -1,7 +1,7 @@
+import type { Pool } from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { POOL } from '../emulator.tokens.js';
-import type { Pool } from '../pool/pool.schema.js';
 
 const GRANT_TYPES = new Set([
   'client_credentials',

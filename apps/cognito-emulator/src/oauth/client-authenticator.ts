@@ -1,5 +1,5 @@
+import type { Pool, PoolClient } from '@app/fleet-auth';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Pool, PoolClient } from '../pool/pool.schema.js';
 import { OAuthError } from './oauth.error.js';
 
 export interface ClientCredentialsPresented {

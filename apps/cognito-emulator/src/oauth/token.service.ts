@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '../pool/pool.schema.js';
+import type { Pool, PoolClient } from '@app/fleet-auth';
 import type { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 import { clientCredentialsClaims, type TokenSigner } from '../tokens/token-signer.js';
 import { ClientAuthenticator } from './client-authenticator.js';

@@ -1,9 +1,9 @@
+import type { Pool } from '@app/fleet-auth';
 import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { POOL } from '../emulator.tokens.js';
 import { KeyStore } from '../keys/key-store.js';
 import { EmulatorMetrics } from '../metrics/emulator-metrics.js';
-import type { Pool } from '../pool/pool.schema.js';
 import { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 
 @Controller(':poolId/.well-known')

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Pool } from './pool.schema.js';
 import { loadPool, maxValiditySeconds, parsePool, PoolFileError } from './pool.loader.js';
 
-const shipped = new URL('../../pool.json', import.meta.url);
+const shipped = new URL('../pool.json', import.meta.url);
 
 async function demo(): Promise<Pool> {
   return JSON.parse(await readFile(shipped, 'utf8')) as Pool;
@@ -84,7 +84,7 @@ describe('pool file', () => {
     const dir = await mkdtemp(join(tmpdir(), 'pool-'));
     const bad = join(dir, 'bad.json');
     await writeFile(bad, '{ not json');
-    await expect(loadPool(bad)).rejects.toThrow(
+    await expect(loadPool(bad, 'COGNITO_EMULATOR_POOL_FILE')).rejects.toThrow(
       /COGNITO_EMULATOR_POOL_FILE: .*bad\.json is not valid JSON/,
     );
     await expect(loadPool(join(dir, 'missing.json'))).rejects.toMatchObject({
