@@ -67,7 +67,7 @@ const request = {
 
 async function bareSigner() {
   const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048 });
-  const iss = 'http://127.0.0.1:4000/local_weather';
+  const iss = 'http://127.0.0.1:4000/us-east-1_Weather01';
   const sign = () => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({

@@ -6,7 +6,7 @@ import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
 import { basic, CALLER, decode, DEMO_POOL, tempDir } from './helpers.js';
 
 const ISSUER_BASE = 'http://cognito.test:4000';
-const ISSUER = `${ISSUER_BASE}/local_weather`;
+const ISSUER = `${ISSUER_BASE}/us-east-1_Weather01`;
 
 async function token(emu: StartedEmulator): Promise<string> {
   const res = await request(emu.url)
@@ -19,12 +19,12 @@ async function token(emu: StartedEmulator): Promise<string> {
 }
 
 async function kids(emu: StartedEmulator): Promise<string[]> {
-  const res = await request(emu.url).get('/local_weather/.well-known/jwks.json').expect(200);
+  const res = await request(emu.url).get('/us-east-1_Weather01/.well-known/jwks.json').expect(200);
   return (res.body.keys as { kid: string }[]).map((k) => k.kid);
 }
 
 function verify(emu: StartedEmulator, jwt: string) {
-  const jwks = createRemoteJWKSet(new URL(`${emu.url}/local_weather/.well-known/jwks.json`));
+  const jwks = createRemoteJWKSet(new URL(`${emu.url}/us-east-1_Weather01/.well-known/jwks.json`));
   return jwtVerify(jwt, jwks, { issuer: ISSUER, algorithms: ['RS256'] });
 }
 

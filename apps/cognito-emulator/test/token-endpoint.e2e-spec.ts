@@ -94,7 +94,7 @@ describe('POST /oauth2/token (client credentials)', () => {
 
   it('serves discovery naming the issuer, JWKS and token endpoint', async () => {
     const res = await request(emu.url)
-      .get('/local_weather/.well-known/openid-configuration')
+      .get('/us-east-1_Weather01/.well-known/openid-configuration')
       .expect(200);
     expect(res.body).toMatchObject({
       issuer: emu.issuer,
@@ -104,7 +104,7 @@ describe('POST /oauth2/token (client credentials)', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     });
     expect(res.body.scopes_supported).toEqual(expect.arrayContaining([READ, WRITE]));
-    expect(emu.issuer).toBe(`${emu.url}/local_weather`);
+    expect(emu.issuer).toBe(`${emu.url}/us-east-1_Weather01`);
     expect(emu.tokenUrl).toBe(`${emu.url}/oauth2/token`);
   });
 
@@ -307,7 +307,7 @@ describe('POST /oauth2/token (client credentials)', () => {
   );
 
   it('answers wrong methods and unknown pools on the well-known documents with JSON', async () => {
-    const post405 = await request(emu.url).post('/local_weather/.well-known/jwks.json').expect(405);
+    const post405 = await request(emu.url).post('/us-east-1_Weather01/.well-known/jwks.json').expect(405);
     expect(post405.headers['allow']).toBe('GET, HEAD');
     const missing = await request(emu.url).get('/other_pool/.well-known/jwks.json').expect(404);
     expect(missing.body).toMatchObject({ statusCode: 404 });
@@ -351,9 +351,9 @@ describe('token endpoint metrics and per-client validity', () => {
       await post()
         .set('Authorization', basic(CALLER.id, CALLER.secret))
         .send({ grant_type: 'magic' });
-      await request(emu.url).get('/local_weather/.well-known/jwks.json').expect(200);
-      await request(emu.url).get('/local_weather/.well-known/jwks.json').expect(200);
-      await request(emu.url).get('/local_weather/.well-known/jwks.json').expect(200);
+      await request(emu.url).get('/us-east-1_Weather01/.well-known/jwks.json').expect(200);
+      await request(emu.url).get('/us-east-1_Weather01/.well-known/jwks.json').expect(200);
+      await request(emu.url).get('/us-east-1_Weather01/.well-known/jwks.json').expect(200);
 
       const { text } = await request(emu.url).get('/metrics').expect(200);
       const line = (labels: string) =>
@@ -402,14 +402,14 @@ describe('start-up validation', () => {
       COGNITO_EMULATOR_ISSUER_BASE: 'http://cognito:4000/',
     });
     try {
-      expect(emu.issuer).toBe('http://cognito:4000/local_weather');
+      expect(emu.issuer).toBe('http://cognito:4000/us-east-1_Weather01');
       const res = await request(emu.url)
         .post('/oauth2/token')
         .type('form')
         .set('Authorization', basic(CALLER.id, CALLER.secret))
         .send({ grant_type: 'client_credentials' })
         .expect(200);
-      expect(decode(res.body.access_token).claims.iss).toBe('http://cognito:4000/local_weather');
+      expect(decode(res.body.access_token).claims.iss).toBe('http://cognito:4000/us-east-1_Weather01');
     } finally {
       await emu.close();
     }

@@ -303,7 +303,7 @@ describe('weather-api with emulator tokens', () => {
     ['nbf in the future', { nbf: 600 }, 'the token is not yet valid'],
     [
       'from another issuer',
-      { iss: 'https://evil.example/local_weather' },
+      { iss: 'https://evil.example/us-east-1_Weather01' },
       'the token issuer is not trusted',
     ],
   ] as [string, Record<string, unknown>, string][])(

@@ -23,7 +23,7 @@ function errorOf(fn: () => unknown): PoolFileError {
 describe('pool file', () => {
   it('ships the demo pool the fleet defaults rely on', async () => {
     const pool = await loadPool(shipped.pathname);
-    expect(pool.userPoolId).toBe('local_weather');
+    expect(pool.userPoolId).toBe('us-east-1_Weather01');
     expect(pool.resourceServers[0].scopes.map((s) => s.name)).toEqual([
       'forecast.read',
       'forecast.write',

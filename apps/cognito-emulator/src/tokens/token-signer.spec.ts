@@ -7,7 +7,7 @@ import {
   userTokensClaims,
 } from './token-signer.js';
 
-const issuer = 'http://127.0.0.1:4000/local_weather';
+const issuer = 'http://127.0.0.1:4000/us-east-1_Weather01';
 
 describe('client-credentials claims', () => {
   it('are exactly the Cognito set, with exp - iat = validity and no aud', () => {
@@ -54,7 +54,7 @@ describe('user tokens claims', () => {
     const { access, id } = userTokensClaims({
       issuer,
       clientId: 'weather-web',
-      userPoolId: 'local_weather',
+      userPoolId: 'us-east-1_Weather01',
       username: 'alice',
       email: 'alice@example.com',
       validitySeconds: 3600,
@@ -74,8 +74,8 @@ describe('user tokens claims', () => {
       'cognito:username': 'alice',
       sub: access.sub,
     });
-    expect(access.sub).toBe(stableUserSub('local_weather', 'alice'));
-    expect(stableUserSub('local_weather', 'bob')).not.toBe(access.sub);
+    expect(access.sub).toBe(stableUserSub('us-east-1_Weather01', 'alice'));
+    expect(stableUserSub('us-east-1_Weather01', 'bob')).not.toBe(access.sub);
   });
 });
 
