@@ -19,7 +19,6 @@ beforeAll(async () => {
     clientSecret: SECRET,
     allowedOAuthFlows: ['client_credentials'],
     allowedOAuthScopes: ['weather-api/forecast.read'],
-    accessTokenValiditySeconds: 3600,
   });
   const file = join(await mkdtemp(join(tmpdir(), 'caller-basic-')), 'pool.json');
   await writeFile(file, JSON.stringify(pool));

@@ -1,4 +1,4 @@
-import type { Pool } from '@app/fleet-auth';
+import type { PoolDocument } from '@app/fleet-auth';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +27,8 @@ export async function tempDir(): Promise<string> {
 }
 
 /** Writes a copy of the demo pool, changed by `edit`, and returns its path. */
-export async function writePool(edit: (pool: Pool) => void): Promise<string> {
-  const pool = JSON.parse(await readFile(DEMO_POOL, 'utf8')) as Pool;
+export async function writePool(edit: (pool: PoolDocument) => void): Promise<string> {
+  const pool = JSON.parse(await readFile(DEMO_POOL, 'utf8')) as PoolDocument;
   edit(pool);
   const file = join(await tempDir(), 'pool.json');
   await writeFile(file, JSON.stringify(pool));

@@ -307,7 +307,9 @@ describe('POST /oauth2/token (client credentials)', () => {
   );
 
   it('answers wrong methods and unknown pools on the well-known documents with JSON', async () => {
-    const post405 = await request(emu.url).post('/us-east-1_Weather01/.well-known/jwks.json').expect(405);
+    const post405 = await request(emu.url)
+      .post('/us-east-1_Weather01/.well-known/jwks.json')
+      .expect(405);
     expect(post405.headers['allow']).toBe('GET, HEAD');
     const missing = await request(emu.url).get('/other_pool/.well-known/jwks.json').expect(404);
     expect(missing.body).toMatchObject({ statusCode: 404 });
@@ -322,7 +324,7 @@ describe('POST /oauth2/token (client credentials)', () => {
 describe('token endpoint metrics and per-client validity', () => {
   it('counts requests by known client, grant type and outcome; exp - iat follows the client', async () => {
     const pool = await writePool((p) => {
-      p.clients[0].accessTokenValiditySeconds = 900;
+      p.clients[0].accessTokenValidity = 15; // minutes, the demo pool's unit
     });
     const emu = await startEmulator({ PORT: '0', COGNITO_EMULATOR_POOL_FILE: pool });
     try {
@@ -384,10 +386,10 @@ describe('token endpoint metrics and per-client validity', () => {
 describe('start-up validation', () => {
   it('refuses a bad pool file, naming the field', async () => {
     const pool = await writePool((p) => {
-      p.clients[1].accessTokenValiditySeconds = 60;
+      p.clients[1].accessTokenValidity = 4; // minutes
     });
     await expect(startEmulator({ PORT: '0', COGNITO_EMULATOR_POOL_FILE: pool })).rejects.toThrow(
-      'clients[1].accessTokenValiditySeconds: must be between 300 and 86400',
+      'clients[1].accessTokenValidity: must be between 5 minutes and 1 day',
     );
   });
 
@@ -409,7 +411,9 @@ describe('start-up validation', () => {
         .set('Authorization', basic(CALLER.id, CALLER.secret))
         .send({ grant_type: 'client_credentials' })
         .expect(200);
-      expect(decode(res.body.access_token).claims.iss).toBe('http://cognito:4000/us-east-1_Weather01');
+      expect(decode(res.body.access_token).claims.iss).toBe(
+        'http://cognito:4000/us-east-1_Weather01',
+      );
     } finally {
       await emu.close();
     }

@@ -1,13 +1,17 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Pool } from './pool.schema.js';
+import type { PoolDocument } from './pool.schema.js';
 import { loadPool, maxValiditySeconds, parsePool, PoolFileError } from './pool.loader.js';
 
 const shipped = new URL('../pool.json', import.meta.url);
 
-async function demo(): Promise<Pool> {
-  return JSON.parse(await readFile(shipped, 'utf8')) as Pool;
+type ClientDocument = PoolDocument['clients'][number];
+
+async function demo(): Promise<PoolDocument & { clients: ClientDocument[] }> {
+  return JSON.parse(await readFile(shipped, 'utf8')) as PoolDocument & {
+    clients: ClientDocument[];
+  };
 }
 
 function errorOf(fn: () => unknown): PoolFileError {
@@ -38,27 +42,118 @@ describe('pool file', () => {
     expect(maxValiditySeconds(pool)).toBe(3600);
   });
 
-  it.each([
-    [299, 'clients[1].accessTokenValiditySeconds: must be between 300 and 86400'],
-    [86401, 'clients[1].accessTokenValiditySeconds: must be between 300 and 86400'],
-    [600.5, 'clients[1].accessTokenValiditySeconds: must be between 300 and 86400'],
-    ['3600', 'clients[1].accessTokenValiditySeconds: must be between 300 and 86400'],
-  ])('rejects a validity of %j, naming the field', async (validity, message) => {
-    const doc = await demo();
-    Object.assign(doc.clients[1], { accessTokenValiditySeconds: validity });
-    expect(errorOf(() => parsePool(doc)).message).toContain(message);
+  it('ships the settings the CDK stack provisions, with the services that use them', async () => {
+    const pool = await loadPool(shipped.pathname);
+    expect(pool.userPool).toEqual({
+      userPoolName: 'weather-fleet',
+      allowAdminCreateUserOnly: true,
+      deletionProtection: 'ACTIVE',
+      removalPolicy: 'retain',
+    });
+    expect(pool.domain).toEqual({ domainPrefix: 'weather-fleet-example' });
+    expect(pool.clients[0]).toMatchObject({
+      accessTokenValidity: 60,
+      idTokenValidity: 60,
+      refreshTokenValidity: 30,
+      tokenValidityUnits: { accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' },
+      enableTokenRevocation: true,
+      preventUserExistenceErrors: 'ENABLED',
+      accessTokenValiditySeconds: 3600,
+    });
+    expect(pool.services).toEqual({
+      'weather-api': { resourceServers: ['weather-api'], clients: {} },
+      caller: {
+        resourceServers: [],
+        clients: { OAUTH: 'weather-caller', OAUTH_WRITE: 'weather-admin' },
+      },
+    });
   });
 
-  it('accepts the bounds 300 and 86400', async () => {
+  it("applies Cognito's defaults: 1 hour access and ID tokens, 30 days refresh, revocation on", () => {
+    const pool = parsePool({
+      userPoolId: 'eu-west-1_Min1',
+      clients: [{ clientId: 'bare', clientSecret: null }],
+    });
+    expect(pool.clients[0]).toMatchObject({
+      accessTokenValidity: 1,
+      idTokenValidity: 1,
+      refreshTokenValidity: 30,
+      tokenValidityUnits: { accessToken: 'hours', idToken: 'hours', refreshToken: 'days' },
+      enableTokenRevocation: true,
+      preventUserExistenceErrors: 'ENABLED',
+      accessTokenValiditySeconds: 3600,
+    });
+    expect(pool.userPool).toEqual({
+      allowAdminCreateUserOnly: true,
+      deletionProtection: 'ACTIVE',
+      removalPolicy: 'retain',
+    });
+    expect(pool.domain).toBeUndefined();
+  });
+
+  it.each([
+    [299, 'seconds', 'clients[1].accessTokenValidity: must be between 5 minutes and 1 day'],
+    [4, 'minutes', 'clients[1].accessTokenValidity: must be between 5 minutes and 1 day'],
+    [25, 'hours', 'clients[1].accessTokenValidity: must be between 5 minutes and 1 day'],
+    [2, 'days', 'clients[1].accessTokenValidity: must be between 5 minutes and 1 day'],
+    [10.5, 'minutes', 'clients[1].accessTokenValidity: must be a positive whole number'],
+    ['60', 'minutes', 'clients[1].accessTokenValidity: must be a positive whole number'],
+  ])(
+    'rejects an access-token validity of %j %s, naming the field',
+    async (value, unit, message) => {
+      const doc = await demo();
+      Object.assign(doc.clients[1], {
+        accessTokenValidity: value,
+        tokenValidityUnits: { accessToken: unit },
+      });
+      expect(errorOf(() => parsePool(doc)).message).toContain(message);
+    },
+  );
+
+  it('accepts the bounds 300 seconds and 1 day, in any unit, and derives seconds', async () => {
     const doc = await demo();
-    doc.clients[0].accessTokenValiditySeconds = 300;
-    doc.clients[1].accessTokenValiditySeconds = 86400;
-    expect(maxValiditySeconds(parsePool(doc))).toBe(86400);
+    Object.assign(doc.clients[0], {
+      accessTokenValidity: 300,
+      tokenValidityUnits: { ...doc.clients[0].tokenValidityUnits, accessToken: 'seconds' },
+    });
+    Object.assign(doc.clients[1], {
+      accessTokenValidity: 1,
+      tokenValidityUnits: { ...doc.clients[1].tokenValidityUnits, accessToken: 'days' },
+    });
+    const pool = parsePool(doc);
+    expect(pool.clients[0].accessTokenValiditySeconds).toBe(300);
+    expect(maxValiditySeconds(pool)).toBe(86400);
+  });
+
+  it("keeps ID and refresh validity in Cognito's bounds", async () => {
+    const doc = await demo();
+    Object.assign(doc.clients[0], {
+      refreshTokenValidity: 30,
+      tokenValidityUnits: { refreshToken: 'minutes' },
+    });
+    Object.assign(doc.clients[1], { refreshTokenValidity: 3651 });
+    Object.assign(doc.clients[2], {
+      idTokenValidity: 2,
+      refreshTokenValidity: 1,
+      tokenValidityUnits: { idToken: 'hours', refreshToken: 'hours' },
+    });
+    const { message } = errorOf(() => parsePool(doc));
+    expect(message).toContain('clients[0].refreshTokenValidity: must be between 60 minutes');
+    expect(message).toContain('clients[1].refreshTokenValidity: must be between 60 minutes');
+    expect(message).toContain('clients[2].idTokenValidity: must not exceed refreshTokenValidity');
+  });
+
+  it("says which unit it read: an omitted unit is Cognito's default, hours", async () => {
+    const doc = await demo();
+    doc.clients[0].tokenValidityUnits = { accessToken: 'minutes' };
+    expect(errorOf(() => parsePool(doc)).message).toContain(
+      'clients[0].idTokenValidity: must be between 5 minutes and 1 day (is 60 hours)',
+    );
   });
 
   it('names a scope no resource server declares', async () => {
     const doc = await demo();
-    doc.clients[0].allowedOAuthScopes.push('weather-api/forecast.delete');
+    doc.clients[0].allowedOAuthScopes?.push('weather-api/forecast.delete');
     expect(errorOf(() => parsePool(doc)).message).toContain(
       'clients[0].allowedOAuthScopes[1]: unknown scope "weather-api/forecast.delete"',
     );
@@ -76,8 +171,97 @@ describe('pool file', () => {
 
   it('rejects unknown keys (a typo must not silently fall back to a default)', async () => {
     const doc = await demo();
-    Object.assign(doc.clients[0], { accessTokenValidity: 600 });
-    expect(errorOf(() => parsePool(doc)).message).toMatch(/clients\[0\].*accessTokenValidity/);
+    Object.assign(doc.clients[0], { accessTokenValiditySeconds: 600 });
+    expect(errorOf(() => parsePool(doc)).message).toMatch(
+      /clients\[0\].*accessTokenValiditySeconds/,
+    );
+  });
+
+  it.each([
+    [{ domainPrefix: 'Weather' }, 'domain.domainPrefix: must be 1-63 lower-case letters'],
+    [{ domainPrefix: 'my-cognito-fleet' }, 'domain.domainPrefix: must not contain "aws"'],
+    [{}, 'domain: set exactly one of domainPrefix or customDomain'],
+    [
+      {
+        domainPrefix: 'fleet',
+        customDomain: {
+          domainName: 'auth.example.com',
+          certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123',
+        },
+      },
+      'domain: set exactly one of domainPrefix or customDomain',
+    ],
+    [
+      {
+        customDomain: {
+          domainName: 'auth.example.com',
+          certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123',
+        },
+      },
+      'domain.customDomain.certificateArn: must be an ACM certificate ARN in us-east-1',
+    ],
+  ])('refuses the domain %j, naming the field', async (domain, message) => {
+    const doc = await demo();
+    doc.domain = domain;
+    expect(errorOf(() => parsePool(doc)).message).toContain(message);
+  });
+
+  it('accepts a custom domain with a us-east-1 certificate', async () => {
+    const doc = await demo();
+    const customDomain = {
+      domainName: 'auth.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123',
+    };
+    doc.domain = { customDomain };
+    expect(parsePool(doc).domain).toEqual({ customDomain });
+  });
+
+  it('refuses user pool settings Cognito would refuse, and unknown ones', async () => {
+    const doc = await demo();
+    doc.userPool = {
+      userPoolName: 'weather/fleet',
+      deletionProtection: 'ON' as 'ACTIVE',
+      selfSignUp: true,
+    } as PoolDocument['userPool'];
+    const { message } = errorOf(() => parsePool(doc));
+    expect(message).toContain('userPool.userPoolName: may hold only letters');
+    expect(message).toContain('userPool.deletionProtection');
+    expect(message).toMatch(/userPool.*selfSignUp/);
+  });
+
+  it('refuses client credentials mixed with user-facing OAuth flows, and bad client names', async () => {
+    const doc = await demo();
+    doc.clients[0].allowedOAuthFlows = ['client_credentials', 'code'];
+    doc.clients[1].clientName = 'Weather <admin>';
+    const { message } = errorOf(() => parsePool(doc));
+    expect(message).toContain(
+      'clients[0].allowedOAuthFlows: client_credentials cannot be combined with code or implicit',
+    );
+    expect(message).toContain('clients[1].clientName: may hold only letters');
+  });
+
+  it('checks that services name declared resource servers and machine clients', async () => {
+    const doc = await demo();
+    doc.services = {
+      'weather-api': { resourceServers: ['weather-api', 'billing-api'] },
+      caller: { clients: { OAUTH: 'weather-web', OAUTH_WRITE: 'nobody' } },
+    };
+    const { message } = errorOf(() => parsePool(doc));
+    expect(message).toContain(
+      'services.weather-api.resourceServers[1]: unknown resource server "billing-api"',
+    );
+    expect(message).toContain(
+      'services.caller.clients.OAUTH: client "weather-web" does not allow client_credentials',
+    );
+    expect(message).toContain('services.caller.clients.OAUTH_WRITE: unknown client "nobody"');
+  });
+
+  it('names service and variable prefixes that cannot be used', async () => {
+    const doc = await demo();
+    doc.services = { Caller: {}, caller: { clients: { 'oauth-x': 'weather-admin' } } };
+    const { message } = errorOf(() => parsePool(doc));
+    expect(message).toContain('must be a kebab-case service name');
+    expect(message).toContain('must be an upper-case variable prefix');
   });
 
   it('names the file when it is missing or not JSON', async () => {
