@@ -6,7 +6,8 @@ import { fleetAuthStack } from './fleet-auth.app.js';
 
 // The options the shipped definition does not use: a custom domain, a pool the stack may
 // destroy, seconds as a unit, a URL resource-server identifier; and what the stack refuses.
-// One synthesis; the refusals throw before anything is synthesised.
+// One synthesis (its hook has its own timeout for busy machines); the refusals throw before
+// anything is synthesised.
 async function demo(): Promise<PoolDocument & { clients: PoolDocument['clients'] }> {
   return JSON.parse(await readFile('libs/fleet-auth/pool.json', 'utf8')) as PoolDocument;
 }
@@ -43,7 +44,7 @@ beforeAll(async () => {
   ];
   doc.services = { svc: { clients: { OAUTH: 'svc' } } };
   template = Template.fromStack(stackOf(doc));
-});
+}, 60_000);
 
 describe('FleetAuthStack options', () => {
   it('deletes the pool and the secrets with the stack when the definition says destroy', () => {

@@ -5,8 +5,9 @@ import { loadPool, type Pool } from '../../libs/fleet-auth/src/index.js';
 import { cdkJsonContext, fleetAuthStack } from './fleet-auth.app.js';
 import type { FleetAuthStack } from './fleet-auth.stack.js';
 
-// One synthesis for the whole file (about a second): the shipped definition, as cdk synth
-// builds it, plus two service roles to exercise the grant helper.
+// One synthesis for the whole file (about a second; more on a busy machine, hence the hook's
+// own timeout): the shipped definition, as cdk synth builds it, plus a service role that the
+// grant helper gives the caller's secrets.
 let definition: Pool;
 let stack: FleetAuthStack;
 let template: Template;
@@ -20,7 +21,7 @@ beforeAll(async () => {
   });
   stack.grantSecretsRead('caller', callerRole);
   template = Template.fromStack(stack);
-});
+}, 60_000);
 
 const machineClients = () =>
   definition.clients.filter((c) => c.allowedOAuthFlows.includes('client_credentials'));
