@@ -23,6 +23,10 @@ const definition = () =>
   });
 
 describe('PoolStore', () => {
+  it('keeps retired keys as long as the longest access or ID token of any client', () => {
+    expect(new PoolStore(definition()).maxTokenValiditySeconds()).toBe(20 * 3600);
+  });
+
   it('restarts with a client that its resource server, deleted, left without scopes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pool-store-'));
     try {

@@ -117,7 +117,8 @@ export class PoolStore {
   /** The longest access- or ID-token lifetime any client has now, in seconds. */
   maxTokenValiditySeconds(): number {
     return this.clients().reduce(
-      (max, c) => Math.max(max, tokenValiditySeconds(c, 'accessToken')),
+      (max, c) =>
+        Math.max(max, tokenValiditySeconds(c, 'accessToken'), tokenValiditySeconds(c, 'idToken')),
       300,
     );
   }
