@@ -1,6 +1,7 @@
 // The drift test: the pool the emulator serves and the template the CDK app synthesises must
-// describe the same resource servers, scopes and clients. Both read libs/fleet-auth/pool.json
-// by default (COGNITO_EMULATOR_POOL_FILE's default; cdk.json's "definition" context).
+// describe the same user pool settings, resource servers, scopes and clients, down to every
+// client setting the emulator honours. Both read libs/fleet-auth/pool.json by default
+// (COGNITO_EMULATOR_POOL_FILE's default; cdk.json's "definition" context).
 import { loadPool, tokenValiditySeconds, type PoolDocument, type TimeUnit } from '@app/fleet-auth';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -12,6 +13,7 @@ import { PoolStore } from '../apps/cognito-emulator/src/pool/pool-store.js';
 import { cdkJsonContext, fleetAuthStack } from '../infra/src/fleet-auth.app.js';
 
 interface Described {
+  userPool: { name: string; deletionProtection: string; adminCreateUserOnly: boolean };
   resourceServers: { identifier: string; name: string; scopes: string[] }[];
   clients: {
     name: string;
@@ -20,6 +22,12 @@ interface Described {
     authFlows: string[];
     scopes: string[];
     accessTokenSeconds: number;
+    idTokenSeconds: number;
+    refreshTokenSeconds: number;
+    tokenRevocation: boolean;
+    preventUserExistenceErrors: string;
+    callbackURLs: string[];
+    logoutURLs: string[];
   }[];
 }
 
@@ -30,6 +38,11 @@ const byName = <T extends { name: string }>(items: T[]) =>
 /** What the emulator serves: the pool store every endpoint reads. */
 function fromEmulator(pool: PoolStore): Described {
   return {
+    userPool: {
+      name: pool.userPoolName,
+      deletionProtection: pool.settings.deletionProtection,
+      adminCreateUserOnly: pool.settings.allowAdminCreateUserOnly,
+    },
     resourceServers: byName(
       pool.resourceServers().map((rs) => ({
         identifier: rs.identifier,
@@ -45,6 +58,12 @@ function fromEmulator(pool: PoolStore): Described {
         authFlows: [...c.explicitAuthFlows].sort(),
         scopes: [...c.allowedOAuthScopes].sort(),
         accessTokenSeconds: tokenValiditySeconds(c, 'accessToken'),
+        idTokenSeconds: tokenValiditySeconds(c, 'idToken'),
+        refreshTokenSeconds: tokenValiditySeconds(c, 'refreshToken'),
+        tokenRevocation: c.enableTokenRevocation,
+        preventUserExistenceErrors: c.preventUserExistenceErrors,
+        callbackURLs: [...c.callbackURLs].sort(),
+        logoutURLs: [...c.logoutURLs].sort(),
       })),
     ),
   };
@@ -58,7 +77,14 @@ function fromTemplate(template: Record<string, unknown>): Described {
   );
   const of = (type: string) => resources.filter((r) => r.Type === type).map((r) => r.Properties);
   const list = (value: unknown) => [...((value as string[] | undefined) ?? [])].sort();
+  const [pool] = of('AWS::Cognito::UserPool');
   return {
+    userPool: {
+      name: pool.UserPoolName as string,
+      deletionProtection: pool.DeletionProtection as string,
+      adminCreateUserOnly: (pool.AdminCreateUserConfig as { AllowAdminCreateUserOnly: boolean })
+        .AllowAdminCreateUserOnly,
+    },
     resourceServers: byName(
       of('AWS::Cognito::UserPoolResourceServer').map((p) => ({
         identifier: p.Identifier as string,
@@ -67,16 +93,26 @@ function fromTemplate(template: Record<string, unknown>): Described {
       })),
     ),
     clients: byName(
-      of('AWS::Cognito::UserPoolClient').map((p) => ({
-        name: p.ClientName as string,
-        secret: p.GenerateSecret === true,
-        oauthFlows: list(p.AllowedOAuthFlows),
-        authFlows: list(p.ExplicitAuthFlows),
-        scopes: list(p.AllowedOAuthScopes),
-        accessTokenSeconds:
-          (p.AccessTokenValidity as number) *
-          SECONDS[(p.TokenValidityUnits as { AccessToken: TimeUnit }).AccessToken],
-      })),
+      of('AWS::Cognito::UserPoolClient').map((p) => {
+        const units = p.TokenValidityUnits as Record<
+          'AccessToken' | 'IdToken' | 'RefreshToken',
+          TimeUnit
+        >;
+        return {
+          name: p.ClientName as string,
+          secret: p.GenerateSecret === true,
+          oauthFlows: list(p.AllowedOAuthFlows),
+          authFlows: list(p.ExplicitAuthFlows),
+          scopes: list(p.AllowedOAuthScopes),
+          accessTokenSeconds: (p.AccessTokenValidity as number) * SECONDS[units.AccessToken],
+          idTokenSeconds: (p.IdTokenValidity as number) * SECONDS[units.IdToken],
+          refreshTokenSeconds: (p.RefreshTokenValidity as number) * SECONDS[units.RefreshToken],
+          tokenRevocation: p.EnableTokenRevocation as boolean,
+          preventUserExistenceErrors: p.PreventUserExistenceErrors as string,
+          callbackURLs: list(p.CallbackURLs),
+          logoutURLs: list(p.LogoutURLs),
+        };
+      }),
     ),
   };
 }
@@ -132,7 +168,7 @@ describe('one definition, two readers: emulator and CDK stack', () => {
     ]);
   });
 
-  it('change together when the definition changes: a new scope and a new client', async () => {
+  it('change together when the definition changes: a new scope, a new client, a code-flow client', async () => {
     const doc = JSON.parse(await readFile('libs/fleet-auth/pool.json', 'utf8')) as PoolDocument;
     doc.resourceServers![0].scopes.push({ name: 'forecast.audit', description: 'Audit forecasts' });
     doc.clients.push({
@@ -144,6 +180,13 @@ describe('one definition, two readers: emulator and CDK stack', () => {
       tokenValidityUnits: { accessToken: 'minutes' },
       idTokenValidity: 15,
       refreshTokenValidity: 1,
+      preventUserExistenceErrors: 'LEGACY',
+    });
+    Object.assign(doc.clients[2], {
+      allowedOAuthFlows: ['code'],
+      allowedOAuthScopes: ['openid'],
+      callbackURLs: ['https://web.example.com/callback'],
+      logoutURLs: ['https://web.example.com/'],
     });
     const file = join(dir, 'changed.json');
     await writeFile(file, JSON.stringify(doc));
@@ -159,6 +202,16 @@ describe('one definition, two readers: emulator and CDK stack', () => {
       authFlows: [],
       scopes: ['weather-api/forecast.audit'],
       accessTokenSeconds: 900,
+      idTokenSeconds: 15 * 3600,
+      refreshTokenSeconds: 86400,
+      tokenRevocation: true,
+      preventUserExistenceErrors: 'LEGACY',
+      callbackURLs: [],
+      logoutURLs: [],
+    });
+    expect(served.clients.find((c) => c.name === 'Weather web')).toMatchObject({
+      oauthFlows: ['code'],
+      callbackURLs: ['https://web.example.com/callback'],
     });
     // ...and neither still matches the shipped other side: a one-sided edit is drift.
     expect(fromTemplate(shippedTemplate)).not.toEqual(served);
@@ -186,6 +239,30 @@ describe('one definition, two readers: emulator and CDK stack', () => {
       ScopeName: 'forecast.delete',
       ScopeDescription: 'x',
     });
+    expect(fromTemplate(edited)).not.toEqual(served);
+    (server.Properties.Scopes as object[]).pop();
+    expect(fromTemplate(edited)).toEqual(served);
+    const pool = Object.values(edited.Resources).find((r) => r.Type === 'AWS::Cognito::UserPool')!;
+    pool.Properties.DeletionProtection = 'INACTIVE';
+    expect(fromTemplate(edited)).not.toEqual(served);
+  });
+
+  it.each([
+    ['the ID-token validity', { IdTokenValidity: 120 }],
+    ['token revocation', { EnableTokenRevocation: false }],
+    ['user-existence errors', { PreventUserExistenceErrors: 'LEGACY' }],
+    ['a callback URL', { CallbackURLs: ['https://elsewhere.example.com/cb'] }],
+  ])('fails on a hand edit of a client setting the emulator honours: %s', (_, edit) => {
+    const served = shippedServed;
+    const edited = structuredClone(shippedTemplate) as {
+      Resources: Record<string, { Type: string; Properties: Props }>;
+    };
+    expect(fromTemplate(edited)).toEqual(served);
+    Object.assign(
+      Object.values(edited.Resources).find((r) => r.Properties.ClientName === 'Weather web')!
+        .Properties,
+      edit,
+    );
     expect(fromTemplate(edited)).not.toEqual(served);
   });
 });

@@ -79,10 +79,13 @@ describe('the control plane through the AWS SDK v3', () => {
 
   it('provisions a resource server and a client whose tokens weather-api accepts, then retires it', async () => {
     const pool = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }));
+    // The definition's user pool settings, as the CDK stack provisions them.
     expect(pool.UserPool).toMatchObject({
       Id: POOL_ID,
       Name: 'weather-fleet',
       Arn: `arn:aws:cognito-idp:us-east-1:000000000000:userpool/${POOL_ID}`,
+      DeletionProtection: 'ACTIVE',
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
     });
     expect(pool.UserPool?.CreationDate).toBeInstanceOf(Date);
 

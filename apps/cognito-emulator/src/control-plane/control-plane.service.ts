@@ -151,7 +151,7 @@ export class ControlPlaneService {
 
   private describeUserPool(input: AwsInput): Json {
     this.poolId(input);
-    const { userPoolId, userPoolName, loadedAt } = this.pool;
+    const { userPoolId, userPoolName, loadedAt, settings } = this.pool;
     return {
       UserPool: {
         Id: userPoolId,
@@ -161,7 +161,8 @@ export class ControlPlaneService {
         LastModifiedDate: loadedAt,
         EstimatedNumberOfUsers: this.pool.userCount,
         MfaConfiguration: 'OFF',
-        DeletionProtection: 'INACTIVE',
+        DeletionProtection: settings.deletionProtection,
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: settings.allowAdminCreateUserOnly },
         UserPoolTier: 'ESSENTIALS',
         Policies: {
           PasswordPolicy: {

@@ -44,6 +44,8 @@ export class PoolStore {
   readonly userPoolId: string;
   /** The definition's `userPool.userPoolName`, or the pool id when it names none. */
   readonly userPoolName: string;
+  /** The definition's user pool settings (`userPool`). */
+  readonly settings: Pool['userPool'];
   /** Unix seconds: when this process loaded the pool (Cognito's CreationDate of what the file declares). */
   readonly loadedAt: number;
   private readonly base: Pool;
@@ -59,6 +61,7 @@ export class PoolStore {
     this.base = pool;
     this.userPoolId = pool.userPoolId;
     this.userPoolName = pool.userPool.userPoolName ?? pool.userPoolId;
+    this.settings = pool.userPool;
     this.loadedAt = now;
     for (const rs of pool.resourceServers) this.servers.set(rs.identifier, rs);
     for (const client of pool.clients) {
