@@ -46,6 +46,3 @@ export function extractBearerToken(rawHeaders: readonly string[]): string {
   }
   return token;
 }
-
-/** The bearer token `JwtAuthGuard` extracted, handed to the strategy's `jwtFromRequest`. */
-export const requestTokens = new WeakMap<object, string>();

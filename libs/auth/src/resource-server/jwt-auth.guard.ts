@@ -1,22 +1,14 @@
 import { type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { SAFE_ID } from '../observability/request-id.js';
+import { Public } from '../shared/public.decorator.js';
+import { SAFE_ID } from '../shared/request-context.js';
 import { toHttpException } from './auth-response.js';
-import { extractBearerToken, requestTokens } from './bearer-token.js';
+import { extractBearerToken } from './bearer-token.js';
 import { JwksKeyStore } from './jwks-key-store.js';
-import { JwtStrategy } from './jwt.strategy.js';
+import { JwtStrategy, type VerifiedToken } from './jwt.strategy.js';
 import type { Principal } from './principal.decorator.js';
-import { Public } from './public.decorator.js';
-import {
-  ResourceServerError,
-  TokenExpiredError,
-  TokenIssuerError,
-  TokenMalformedError,
-  TokenNotYetValidError,
-  TokenSignatureError,
-  TokenAlgorithmError,
-} from './resource-server.errors.js';
+import { ResourceServerError, TokenSignatureError } from './resource-server.errors.js';
 import { ResourceServerMetrics } from './resource-server.metrics.js';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from './resource-server.module-definition.js';
 import type { ResolvedResourceServerOptions } from './resource-server.options.js';
@@ -24,44 +16,18 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
 
 interface HttpRequest {
   rawHeaders: string[];
-  user?: Principal;
-}
-
-/** Maps what passport-jwt / jsonwebtoken reported (by error name, as jsonwebtoken is not a direct dependency) to a library error. */
-export function toResourceServerError(err: unknown): ResourceServerError {
-  if (err instanceof ResourceServerError) return err;
-  const name = err instanceof Error ? err.name : '';
-  const message = err instanceof Error ? err.message : '';
-  if (name === 'TokenExpiredError') {
-    return new TokenExpiredError('the token has expired', { cause: err });
-  }
-  if (name === 'NotBeforeError') {
-    return new TokenNotYetValidError('the token is not yet valid', { cause: err });
-  }
-  if (name === 'JsonWebTokenError') {
-    if (message === 'invalid signature') {
-      return new TokenSignatureError('the token signature is invalid', { cause: err });
-    }
-    if (message === 'invalid algorithm') {
-      return new TokenAlgorithmError('the token algorithm is not allowed (RS256 only)', {
-        cause: err,
-      });
-    }
-    if (message.startsWith('jwt issuer invalid')) {
-      return new TokenIssuerError('the token issuer is not trusted', { cause: err });
-    }
-  }
-  return new TokenMalformedError('the token is malformed', { cause: err });
+  user?: Readonly<Principal> | VerifiedToken;
 }
 
 /** Payload segments longer than this (base64url chars) are not decoded for the log. */
 const MAX_LOGGED_PAYLOAD = 8192;
 
 /**
- * Global guard: every route needs a valid bearer token unless it is
- * `@Public()`. Answers failures per RFC 6750 (see `authErrorResponse`) and
- * keeps a bounded cache of verified tokens (expiry and key publication are
- * re-checked on every hit). On success `req.user` is the frozen {@link Principal}.
+ * Global guard: every route needs a valid bearer token unless it is `@Public()`. A token
+ * seen before is answered from a bounded cache of verified tokens (expiry and key
+ * publication re-checked on every hit, synchronously); any other goes through passport and
+ * {@link JwtStrategy}. Failures are answered per RFC 6750 (see `authErrorResponse`). On
+ * success `req.user` is the frozen {@link Principal}.
  *
  * `ResourceServerModule.forRoot()` registers it globally; with `globalGuards: false`
  * bind it yourself, before `ScopesGuard`.
@@ -82,81 +48,103 @@ const MAX_LOGGED_PAYLOAD = 8192;
 export class JwtAuthGuard extends AuthGuard() {
   private readonly logger = new Logger(JwtAuthGuard.name);
   private readonly cache: VerifiedTokenCache;
+  private readonly isPublished: (kid: string) => boolean;
 
   constructor(
     private readonly reflector: Reflector,
     strategy: JwtStrategy,
-    private readonly keyStore: JwksKeyStore,
+    keyStore: JwksKeyStore,
     private readonly metrics: ResourceServerMetrics,
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS)
     private readonly settings: ResolvedResourceServerOptions,
   ) {
     super({ defaultStrategy: strategy.strategyName, session: false });
     this.cache = new VerifiedTokenCache(settings.verifiedTokenCacheSize);
+    this.isPublished = (kid) => keyStore.isPublished(kid);
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()])) {
       return true;
     }
-    const http = context.switchToHttp();
-    const req = http.getRequest<HttpRequest>();
-    let token: string | undefined;
+    const req = context.switchToHttp().getRequest<HttpRequest>();
+    let token: string;
     try {
       token = extractBearerToken(req.rawHeaders);
-      const key = VerifiedTokenCache.keyOf(token);
-      const cached = this.cache.get(key, (kid) => this.keyStore.isPublished(kid));
-      if (cached) {
-        req.user = cached;
-        return true;
-      }
-      requestTokens.set(req, token);
-      await super.canActivate(context);
-      const principal = req.user as Principal;
-      const kid = (
-        JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()) as {
-          kid: string;
-        }
-      ).kid;
-      const exp = principal.claims.exp as number;
-      this.cache.set(key, principal, (exp + this.settings.clockToleranceSeconds) * 1000, kid);
-      return true;
     } catch (thrown) {
-      const err = toResourceServerError(thrown);
-      this.metrics.decision(err.code);
-      // One line per denial, at info: the reason code and the (unverified) client id, never the token.
-      this.logger.log({
-        msg: `auth denied: ${err.code}`,
-        reason: err.code,
-        client_id: token ? this.unverifiedClientId(token) : '-',
-      });
-      throw toHttpException(err, this.settings.realm, http.getResponse());
-    } finally {
-      requestTokens.delete(req);
+      this.deny(thrown, context);
     }
+    const key = VerifiedTokenCache.keyOf(token);
+    const cached = this.cache.get(key, this.isPublished);
+    if (cached) {
+      req.user = cached;
+      return true;
+    }
+    return this.verify(context, req, token, key);
   }
 
-  override handleRequest<TUser = Principal>(err: unknown, user: unknown, info: unknown): TUser {
-    if (err || !user) throw toResourceServerError(err ?? info);
-    return user as TUser;
+  /** passport-jwt and JwtStrategy; `req.user` is the strategy's VerifiedToken until unwrapped here. */
+  private async verify(
+    context: ExecutionContext,
+    req: HttpRequest,
+    token: string,
+    key: string,
+  ): Promise<boolean> {
+    try {
+      await super.canActivate(context);
+    } catch (thrown) {
+      this.deny(thrown, context, token);
+    }
+    const verified = req.user as VerifiedToken;
+    req.user = verified.principal;
+    this.cache.set(key, verified);
+    return true;
   }
 
   /**
-   * The `client_id` (or `aud`) of a denied token, for the log line only: never trusted, never
-   * verified. Decodes the payload segment once, and not at all when it is implausibly large.
+   * What passport reports: `info` when verification failed (our typed errors from the key
+   * lookup and header check, or jsonwebtoken's, which after `checkTokenHeader` can only be
+   * about the signature), `err` when `validate` threw (always a `ResourceServerError`).
    */
-  private unverifiedClientId(token: string): string {
-    const start = token.indexOf('.') + 1;
-    const end = token.indexOf('.', start);
-    if (start === 0 || end < 0 || end - start > MAX_LOGGED_PAYLOAD) return '-';
-    try {
-      const claims = JSON.parse(
-        Buffer.from(token.slice(start, end), 'base64url').toString(),
-      ) as Record<string, unknown> | null;
-      const id = claims?.client_id ?? claims?.aud;
-      return typeof id === 'string' && SAFE_ID.test(id) ? id : '-';
-    } catch {
-      return '-';
+  override handleRequest<TUser = VerifiedToken>(err: unknown, user: unknown, info: unknown): TUser {
+    if (err instanceof Error) throw err;
+    if (!user) {
+      throw info instanceof ResourceServerError
+        ? info
+        : new TokenSignatureError('the token signature is invalid', { cause: info });
     }
+    return user as TUser;
+  }
+
+  /** Counts and logs a denial and throws the RFC 6750 answer; anything else is rethrown. */
+  private deny(thrown: unknown, context: ExecutionContext, token?: string): never {
+    if (!(thrown instanceof ResourceServerError)) throw thrown;
+    this.metrics.decision(thrown.code);
+    // One line per denial, at info: the reason code and the (unverified) client id, never the token.
+    this.logger.log({
+      msg: `auth denied: ${thrown.code}`,
+      reason: thrown.code,
+      client_id: token ? unverifiedClientId(token) : '-',
+    });
+    throw toHttpException(thrown, this.settings.realm, context.switchToHttp().getResponse());
+  }
+}
+
+/**
+ * The `client_id` (or `aud`) of a denied token, for the log line only: never trusted, never
+ * verified. Decodes the payload segment once, and not at all when it is implausibly large.
+ */
+function unverifiedClientId(token: string): string {
+  const start = token.indexOf('.') + 1;
+  const end = token.indexOf('.', start);
+  if (start === 0 || end < 0 || end - start > MAX_LOGGED_PAYLOAD) return '-';
+  try {
+    const claims = JSON.parse(
+      Buffer.from(token.slice(start, end), 'base64url').toString(),
+    ) as Record<string, unknown> | null;
+    const id = claims?.client_id ?? claims?.aud;
+    return typeof id === 'string' && SAFE_ID.test(id) ? id : '-';
+  } catch {
+    return '-';
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
-import { getOrCreate } from '../metrics/get-or-create.js';
+import { getOrCreate } from '../shared/metrics.js';
 import type { AuthFailureCode } from './resource-server.errors.js';
 
 /** `outcome` label of `auth_decisions_total`. */

@@ -8,7 +8,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { toHttpException } from './auth-response.js';
 import type { Principal } from './principal.decorator.js';
-import { Public } from './public.decorator.js';
+import { Public } from '../shared/public.decorator.js';
 import { InsufficientScopeError, TokenMissingError } from './resource-server.errors.js';
 import { ResourceServerMetrics } from './resource-server.metrics.js';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from './resource-server.module-definition.js';
