@@ -1,5 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { HealthModule, LoggingModule, type LoggingModuleOptions, MetricsModule } from '@app/auth';
+import {
+  HealthModule,
+  LoggingModule,
+  type LoggingModuleOptions,
+  MetricsModule,
+} from '@nest-m2m-cognito/auth/observability';
 import { AdminController } from './admin/admin.controller.js';
 import type { EmulatorConfig } from './config/emulator-config.js';
 import { POOL } from './emulator.tokens.js';

@@ -1,7 +1,11 @@
-import { httpUrl, listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
-import { type INestApplication, Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  httpUrl,
+  loggingOptionsFromEnv,
+  startService,
+  type StartedService,
+} from '@nest-m2m-cognito/auth/observability';
+import { Logger } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { loadEmulatorConfig } from './config/emulator-config.js';
@@ -15,15 +19,11 @@ import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /** A running emulator. */
-export interface StartedEmulator {
-  app: INestApplication;
-  /** `http://host:port`, the actual listening address. */
-  url: string;
+export interface StartedEmulator extends StartedService {
   /** `{ISSUER_BASE or url}/{userPoolId}` — the `iss` of every token. */
   issuer: string;
   /** `{ISSUER_BASE or url}/oauth2/token`. */
   tokenUrl: string;
-  close(): Promise<void>;
 }
 
 /** Test hooks. */
@@ -72,37 +72,33 @@ export async function startEmulator(
   const runtime = new EmulatorRuntime(pool.userPoolId);
 
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, pool, keys, runtime, logging }),
+  const started = await startService(AppModule.forRoot({ config, pool, keys, runtime, logging }), {
+    env,
+    defaultPort: 4000,
     adapter,
-    { bodyParser: false, bufferLogs: true },
-  );
-  useStructuredLogger(app);
-  const fastify = adapter.getInstance();
-  fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
-  // Every body as raw bytes, whatever its type: the controllers check the media type and
-  // parse it themselves (a repeated form parameter must stay visible: invalid_request).
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.useGlobalFilters(new EmulatorExceptionFilter(allowedMethods(pool.userPoolId, config.admin)));
-  app.enableShutdownHooks();
-
-  // Known up front unless PORT=0, so no request can ever see an empty issuer.
-  if (config.issuerBase || config.port !== 0) {
-    runtime.setBase(config.issuerBase ?? httpUrl(config.host, config.port));
-  }
-  await app.listen(config.port, config.host);
-  const url = listeningUrl(app, config.host);
+    configure: (app) => {
+      const fastify = adapter.getInstance();
+      fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
+      // Every body as raw bytes, whatever its type: the controllers check the media type and
+      // parse it themselves (a repeated form parameter must stay visible: invalid_request).
+      fastify.removeAllContentTypeParsers();
+      fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) =>
+        done(null, body),
+      );
+      app.useGlobalFilters(
+        new EmulatorExceptionFilter(allowedMethods(pool.userPoolId, config.admin)),
+      );
+      // Known up front unless PORT=0, so no request can ever see an empty issuer.
+      if (config.issuerBase || config.port !== 0) {
+        runtime.setBase(config.issuerBase ?? httpUrl(config.host, config.port));
+      }
+    },
+  });
+  const url = started.url;
   runtime.setBase(config.issuerBase ?? url);
   logger.log(
-    `user pool ${pool.userPoolId} listening on ${url}; issuer ${runtime.issuer}; token endpoint ${runtime.tokenUrl}`,
+    `user pool ${pool.userPoolId} on ${url}; issuer ${runtime.issuer}; token endpoint ${runtime.tokenUrl}`,
   );
   if (config.admin) logger.warn('admin endpoints enabled (POST /_emulator/rotate-keys)');
-  return {
-    app,
-    url,
-    issuer: runtime.issuer,
-    tokenUrl: runtime.tokenUrl,
-    close: () => app.close(),
-  };
+  return { ...started, issuer: runtime.issuer, tokenUrl: runtime.tokenUrl };
 }

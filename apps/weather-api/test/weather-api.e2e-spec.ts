@@ -225,7 +225,7 @@ describe('weather-api with emulator tokens', () => {
     const fetchesBefore = await jwksFetchesAtEmulator();
     const [h, p, s] = callerToken.split('.');
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
-    const pem = createPublicKey({ key: jwk as never, format: 'jwk' }).export({
+    const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({
       type: 'spki',
       format: 'pem',
     });

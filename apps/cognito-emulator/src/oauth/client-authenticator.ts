@@ -34,7 +34,7 @@ const DUMMY_DIGEST = digest(DUMMY_SECRET);
  * Splits `Basic base64(id:secret)`; a malformed header is `invalid_request`. The id and
  * secret are taken as they are, NOT form-urldecoded: Cognito documents
  * `Base64Encode(client_id:client_secret)` and refuses the RFC 6749 §2.3.1 encoded form,
- * and the M2M client in `@app/auth` sends them the same way.
+ * and the M2M client in `@nest-m2m-cognito/auth/client` sends them the same way.
  */
 export function parseBasic(header: string): { id: string; secret: string } {
   const match = /^Basic[ ]+(\S+)[ ]*$/i.exec(header);
