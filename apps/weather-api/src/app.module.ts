@@ -4,10 +4,7 @@ import {
   type LoggingModuleOptions,
   ObservabilityModule,
 } from '@nest-m2m-cognito/auth/observability';
-import {
-  ResourceServerModule,
-  type ResourceServerModuleOptions,
-} from '@nest-m2m-cognito/auth/resource-server';
+import { ResourceServerModule } from '@nest-m2m-cognito/auth/resource-server';
 import { WeatherForecastController } from './weather/weather-forecast.controller.js';
 import { WeatherForecastService } from './weather/weather-forecast.service.js';
 import { WhoamiController } from './whoami.controller.js';
@@ -16,8 +13,8 @@ import { WhoamiController } from './whoami.controller.js';
 export interface WeatherApiSettings {
   /** `LOG_LEVEL`, `NODE_ENV`. */
   env: NodeJS.ProcessEnv;
-  /** From `resourceServerOptionsFromEnv`. */
-  auth: ResourceServerModuleOptions;
+  /** From `resourceServerOptionsFromEnv` (the bench adds `globalGuards: false`). */
+  auth: Parameters<typeof ResourceServerModule.forRoot>[0];
   /** Over the environment's (a test's capture). */
   logging?: Omit<LoggingModuleOptions, 'service'>;
 }

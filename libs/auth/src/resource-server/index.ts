@@ -9,7 +9,6 @@ export {
 } from './resource-server.env.js';
 export { JwtStrategy, type VerifiedToken } from './jwt.strategy.js';
 export { JwtAuthGuard } from './jwt-auth.guard.js';
-export { ScopesGuard } from './scopes.guard.js';
 export { Public } from '../shared/public.decorator.js';
 export { Scopes } from './scopes.decorator.js';
 export { Principal } from './principal.decorator.js';

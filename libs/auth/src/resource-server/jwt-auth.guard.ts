@@ -1,17 +1,20 @@
 import { type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { Public } from '../shared/public.decorator.js';
 import { SAFE_ID } from '../shared/request-context.js';
 import { toHttpException } from './auth-response.js';
-import { extractBearerToken } from './bearer-token.js';
+import { authorizationHeader, bearerToken } from './bearer-token.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import { JwtStrategy, type VerifiedToken } from './jwt.strategy.js';
 import type { Principal } from './principal.decorator.js';
-import { ResourceServerError, TokenSignatureError } from './resource-server.errors.js';
+import {
+  InsufficientScopeError,
+  ResourceServerError,
+  TokenSignatureError,
+} from './resource-server.errors.js';
 import { ResourceServerMetrics } from './resource-server.metrics.js';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from './resource-server.module-definition.js';
 import type { ResolvedResourceServerOptions } from './resource-server.options.js';
+import { RoutePolicies, type RoutePolicy } from './route-policy.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
 interface HttpRequest {
@@ -23,23 +26,22 @@ interface HttpRequest {
 const MAX_LOGGED_PAYLOAD = 8192;
 
 /**
- * Global guard: every route needs a valid bearer token unless it is `@Public()`. A token
- * seen before is answered from a bounded cache of verified tokens (expiry and key
- * publication re-checked on every hit, synchronously); any other goes through passport and
- * {@link JwtStrategy}. Failures are answered per RFC 6750 (see `authErrorResponse`). On
- * success `req.user` is the frozen {@link Principal}.
+ * The resource server's guard: every route needs a valid bearer token unless it is
+ * `@Public()`, and the token must hold every scope of the route's `@Scopes()` (handler over
+ * controller), else 403 `insufficient_scope` naming them. A token seen before is answered
+ * from a bounded cache of verified tokens (expiry and key publication re-checked on every
+ * hit, synchronously); any other goes through passport and {@link JwtStrategy}. Failures
+ * are answered per RFC 6750 (see `authErrorResponse`) and counted. On success `req.user`
+ * is the frozen {@link Principal}.
  *
  * `ResourceServerModule.forRoot()` registers it globally; with `globalGuards: false`
- * bind it yourself, before `ScopesGuard`.
+ * bind it yourself.
  *
  * @example
  * ```ts
  * @Module({
  *   imports: [ResourceServerModule.forRoot({ issuer, globalGuards: false })],
- *   providers: [
- *     { provide: APP_GUARD, useExisting: JwtAuthGuard },
- *     { provide: APP_GUARD, useExisting: ScopesGuard },
- *   ],
+ *   providers: [{ provide: APP_GUARD, useExisting: JwtAuthGuard }],
  * })
  * export class AppModule {}
  * ```
@@ -51,7 +53,7 @@ export class JwtAuthGuard extends AuthGuard() {
   private readonly isPublished: (kid: string) => boolean;
 
   constructor(
-    private readonly reflector: Reflector,
+    private readonly policies: RoutePolicies,
     strategy: JwtStrategy,
     keyStore: JwksKeyStore,
     private readonly metrics: ResourceServerMetrics,
@@ -64,27 +66,33 @@ export class JwtAuthGuard extends AuthGuard() {
   }
 
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()])) {
-      return true;
-    }
+    const policy = this.policies.of(context);
+    if (policy.public) return true;
     const req = context.switchToHttp().getRequest<HttpRequest>();
+    let key = '';
     let token: string;
     try {
-      token = extractBearerToken(req.rawHeaders);
+      const header = authorizationHeader(req.rawHeaders);
+      // Keyed by the whole header value: one seen before was a well-formed bearer token
+      // whose verification passed, so a hit skips the syntax check as well.
+      if (header !== undefined) {
+        key = VerifiedTokenCache.keyOf(header);
+        const cached = this.cache.get(key, this.isPublished);
+        if (cached) {
+          req.user = cached;
+          return this.authorize(policy, cached, context);
+        }
+      }
+      token = bearerToken(header);
     } catch (thrown) {
       this.deny(thrown, context);
     }
-    const key = VerifiedTokenCache.keyOf(token);
-    const cached = this.cache.get(key, this.isPublished);
-    if (cached) {
-      req.user = cached;
-      return true;
-    }
-    return this.verify(context, req, token, key);
+    return this.verify(policy, context, req, token, key);
   }
 
   /** passport-jwt and JwtStrategy; `req.user` is the strategy's VerifiedToken until unwrapped here. */
   private async verify(
+    policy: RoutePolicy,
     context: ExecutionContext,
     req: HttpRequest,
     token: string,
@@ -98,6 +106,24 @@ export class JwtAuthGuard extends AuthGuard() {
     const verified = req.user as VerifiedToken;
     req.user = verified.principal;
     this.cache.set(key, verified);
+    return this.authorize(policy, verified.principal, context);
+  }
+
+  /** The route's scopes, all of them, or 403 `insufficient_scope`. */
+  private authorize(
+    policy: RoutePolicy,
+    principal: Readonly<Principal>,
+    context: ExecutionContext,
+  ): true {
+    if (!policy.scopes.every((scope) => principal.scopes.includes(scope))) {
+      this.deny(
+        new InsufficientScopeError('the token lacks a required scope', policy.scopes),
+        context,
+        undefined,
+        principal.clientId,
+      );
+    }
+    this.metrics.decision('ok');
     return true;
   }
 
@@ -116,15 +142,23 @@ export class JwtAuthGuard extends AuthGuard() {
     return user as TUser;
   }
 
-  /** Counts and logs a denial and throws the RFC 6750 answer; anything else is rethrown. */
-  private deny(thrown: unknown, context: ExecutionContext, token?: string): never {
+  /**
+   * Counts and logs a denial and throws the RFC 6750 answer; anything else is rethrown. The
+   * log line holds the reason and the client id (verified, or read unverified from the
+   * token), never the token.
+   */
+  private deny(
+    thrown: unknown,
+    context: ExecutionContext,
+    token?: string,
+    clientId?: string,
+  ): never {
     if (!(thrown instanceof ResourceServerError)) throw thrown;
     this.metrics.decision(thrown.code);
-    // One line per denial, at info: the reason code and the (unverified) client id, never the token.
     this.logger.log({
       msg: `auth denied: ${thrown.code}`,
       reason: thrown.code,
-      client_id: token ? unverifiedClientId(token) : '-',
+      client_id: clientId ?? (token ? unverifiedClientId(token) : '-'),
     });
     throw toHttpException(thrown, this.settings.realm, context.switchToHttp().getResponse());
   }

@@ -24,13 +24,12 @@ import {
   type ResolvedResourceServerOptions,
   type ResourceServerModuleOptions,
 } from './resource-server.options.js';
-import { ScopesGuard } from './scopes.guard.js';
+import { RoutePolicies } from './route-policy.js';
 
 /**
  * Makes an app a resource server for one token issuer (a Cognito user pool or
- * the local emulator): `JwtStrategy`, and `JwtAuthGuard` + `ScopesGuard`
- * registered as global guards (deny by default; `globalGuards: false` to bind
- * them yourself). Counters go to the app's prom-client `Registry` when
+ * the local emulator): `JwtStrategy`, and `JwtAuthGuard` registered as a global
+ * guard (deny by default, scopes per route; `globalGuards: false` to bind it yourself). Counters go to the app's prom-client `Registry` when
  * `MetricsModule` is imported. An issuer over plain HTTP (the local emulator) is accepted
  * with a warning at start-up.
  *
@@ -60,11 +59,11 @@ import { ScopesGuard } from './scopes.guard.js';
         new JwksKeyStore(options, (outcome) => metrics.jwksFetch(outcome)),
     },
     { provide: KEY_SET_READINESS, useExisting: JwksKeyStore },
+    RoutePolicies,
     JwtStrategy,
     JwtAuthGuard,
-    ScopesGuard,
   ],
-  exports: [JwtStrategy, JwtAuthGuard, ScopesGuard, JwksKeyStore, KEY_SET_READINESS],
+  exports: [JwtStrategy, JwtAuthGuard, JwksKeyStore, KEY_SET_READINESS],
 })
 export class ResourceServerModule extends ResourceServerConfigurableModule implements OnModuleInit {
   constructor(
@@ -94,9 +93,6 @@ export class ResourceServerModule extends ResourceServerConfigurableModule imple
 
 function withGlobalGuards(definition: DynamicModule, enabled: boolean): DynamicModule {
   if (!enabled) return definition;
-  const guards: Provider[] = [
-    { provide: APP_GUARD, useExisting: JwtAuthGuard },
-    { provide: APP_GUARD, useExisting: ScopesGuard },
-  ];
+  const guards: Provider[] = [{ provide: APP_GUARD, useExisting: JwtAuthGuard }];
   return { ...definition, providers: [...(definition.providers ?? []), ...guards] };
 }

@@ -21,7 +21,7 @@ export function freezePrincipal(principal: Principal): Readonly<Principal> {
 
 /**
  * A bounded LRU of tokens that passed full verification, keyed by the SHA-256
- * of the raw token (the token itself is not kept). A hit still checks expiry
+ * of the request's Authorization header value (the token itself is not kept). A hit still checks expiry
  * and that the signing key is still published; everything else a token is
  * checked for cannot change for a given token and configuration. Cached
  * principals are deeply frozen ({@link freezePrincipal}): every hit shares one object.
@@ -34,8 +34,8 @@ export class VerifiedTokenCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  static keyOf(token: string): string {
-    return hash('sha256', token, 'base64');
+  static keyOf(authorization: string): string {
+    return hash('sha256', authorization, 'base64');
   }
 
   get size(): number {
