@@ -41,7 +41,14 @@ export default tseslint.config(
     languageOptions: {
       globals: { ...globals.node, ...globals.vitest },
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs', 'bench/*.mjs'] },
+        projectService: {
+          allowDefaultProject: [
+            '*.mjs',
+            'scripts/*.mjs',
+            'bench/*.mjs',
+            'scripts/schematics/*.cjs',
+          ],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -109,7 +116,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs'],
+    files: ['**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The Nest CLI collection: CommonJS, as @angular-devkit/schematics loads factories.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
