@@ -33,7 +33,7 @@ describe('libs/auth/README.md', () => {
     });
     const config = ts.getParsedCommandLineOfConfigFile(
       join(root, 'tsconfig.json'),
-      { noEmit: true, incremental: false },
+      { noEmit: true, incremental: false, types: ['node'] },
       { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
     );
     const program = ts.createProgram(files, config!.options);
@@ -41,7 +41,7 @@ describe('libs/auth/README.md', () => {
       .getPreEmitDiagnostics(program)
       .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n') + ` (${d.file?.fileName})`);
     expect(diagnostics).toEqual([]);
-  });
+  }, 30_000);
 
   it('names only entry points the package exports, and installs only its peers', () => {
     const named = new Set(readme.match(/@nest-m2m-cognito\/auth\/[\w-]+/g));
