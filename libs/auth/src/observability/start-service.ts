@@ -7,6 +7,7 @@ import {
   type INestApplication,
   Logger,
   type LoggerService,
+  type LogLevel,
   type NestApplicationOptions,
   type Type,
   ValidationPipe,
@@ -33,7 +34,7 @@ export interface StartServiceOptions {
   /** The app's own setup, after the library's and before listening (docs, filters, hooks). */
   configure?: (app: INestApplication) => void | Promise<void>;
   /** Nest's own logs go here instead of through the structured logger (tests). */
-  logger?: LoggerService;
+  logger?: LoggerService | LogLevel[];
 }
 
 /** `useBodyParser` of Nest's Express application. */
