@@ -1,6 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { HealthModule, LoggingModule, type LoggingModuleOptions, MetricsModule } from '@app/auth';
+import {
+  HealthModule,
+  LoggingModule,
+  type LoggingModuleOptions,
+  MetricsModule,
+} from '@nest-m2m-cognito/auth/observability';
 import { AdminController } from './admin/admin.controller.js';
 import type { EmulatorConfig } from './config/emulator-config.js';
 import { ControlPlaneService } from './control-plane/control-plane.service.js';

@@ -44,7 +44,7 @@ function formDecode(value: string): string | undefined {
 /**
  * Splits `Basic base64(id:secret)` at the first colon; a malformed header is
  * `invalid_request`. Returns two readings: the id and secret as they are (what Cognito
- * documents, `Base64Encode(client_id:client_secret)`, and what `@app/auth` sends) and
+ * documents, `Base64Encode(client_id:client_secret)`, and what `@nest-m2m-cognito/auth/client` sends) and
  * form-decoded (RFC 6749 §2.3.1, what oauth4webapi and openid-client send). The second
  * is the first again when decoding changes nothing or is impossible.
  */
