@@ -30,7 +30,7 @@ const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')
 const READER = { id: 'stock-service', secret: 'stock-service-dev-secret' };
 const WRITER = { id: 'inventory-writer', secret: 'inventory-writer-dev-secret' };
 const POOL = {
-  userPoolId: 'local_inventory',
+  userPoolId: 'us-east-1_Inventory01',
   resourceServers: [
     {
       identifier: 'inventory-api',
