@@ -4,8 +4,9 @@
 //   - apps/<name>: a Nest app on @nest-m2m-cognito/auth (logs, metrics, health, the resource
 //     server from AUTH_* variables), one route `GET /<resource>` needing the first scope, and
 //     its e2e (401 / 403 / 200, health, and a client calling it through the M2M client);
-//   - the emulator's pool (POOL_FILE): a resource server `<name>` with the scopes, and a
-//     client `<name>-client` (dev-only secret) allowed them;
+//   - the fleet's auth definition (POOL_FILE, libs/fleet-auth/pool.json, which the emulator
+//     serves and infra/ provisions): a resource server `<name>` with the scopes, a client
+//     `<name>-client` (dev-only secret) allowed them, and the service in its `services`;
 //   - its place in the fleet: scripts/lib/fleet.json (npm start, the demo, check-compose),
 //     nest-cli.json (nest build), docker-compose.yml.
 // Default scope: items.read. Default port: one above the fleet's highest (not the issuer's).
@@ -75,6 +76,7 @@ if (pool.clients.some((c) => c.clientId === vars.clientId)) {
 if (pool.resourceServers.some((r) => r.identifier === name)) {
   fail(`the pool has a resource server "${name}" already`);
 }
+if (pool.services?.[name]) fail(`the pool's services have "${name}" already`);
 
 const written = [];
 const render = (text) => text.replace(/\{\{(\w+)\}\}/g, (_, key) => vars[key]);
@@ -116,15 +118,33 @@ poolText = append(poolText, ['resourceServers'], {
   name: pascal(name).replace(/([a-z])([A-Z])/g, '$1 $2'),
   scopes: scopes.map((scope) => ({ name: scope, description: `${scope} on ${name}` })),
 });
+// A machine client as the definition's others (libs/fleet-auth/README.md): Cognito's fields.
 poolText = append(poolText, ['clients'], {
   clientId: vars.clientId,
   clientName: `${name} client`,
   clientSecret: vars.clientSecret,
   allowedOAuthFlows: ['client_credentials'],
-  explicitAuthFlows: [],
+  explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
   allowedOAuthScopes: fullScopes,
-  accessTokenValiditySeconds: 3600,
+  accessTokenValidity: 60,
+  idTokenValidity: 60,
+  refreshTokenValidity: 30,
+  tokenValidityUnits: { accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' },
+  enableTokenRevocation: true,
+  preventUserExistenceErrors: 'ENABLED',
 });
+// The service serves its resource server (npm run infra:env gives it AUTH_ISSUER, AUTH_CLIENT_IDS).
+poolText = applyEdits(
+  poolText,
+  modify(
+    poolText,
+    ['services', name],
+    { resourceServers: [name] },
+    {
+      formattingOptions: { insertSpaces: true, tabSize: 2 },
+    },
+  ),
+);
 await write(POOL_FILE, poolText);
 
 // 3. The fleet: npm start, the demo and check-compose follow fleet.json.

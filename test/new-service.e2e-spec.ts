@@ -157,8 +157,21 @@ describe.skipIf(INNER)('npm run new:service in a copy of the repository', () => 
         services: { app: string; port: number }[];
       };
       expect(fleet.services.map((s) => s.app)).toContain(NAME);
-      const pool = readFileSync(join(dir, 'apps/cognito-emulator/pool.json'), 'utf8');
-      expect(pool).toContain(`"${NAME}/items.read"`);
+      // The definition (the emulator's pool and the CDK stack's input): resource server,
+      // a machine client in Cognito's fields, and the service serving the resource server.
+      const pool = JSON.parse(readFileSync(join(dir, 'libs/fleet-auth/pool.json'), 'utf8')) as {
+        resourceServers: { identifier: string }[];
+        clients: Record<string, unknown>[];
+        services: Record<string, unknown>;
+      };
+      expect(pool.resourceServers.map((r) => r.identifier)).toContain(NAME);
+      expect(pool.clients.find((c) => c.clientId === `${NAME}-client`)).toMatchObject({
+        allowedOAuthFlows: ['client_credentials'],
+        allowedOAuthScopes: [`${NAME}/items.read`],
+        accessTokenValidity: 60,
+        tokenValidityUnits: { accessToken: 'minutes' },
+      });
+      expect(pool.services[NAME]).toEqual({ resourceServers: [NAME] });
       expect(readFileSync(join(dir, 'nest-cli.json'), 'utf8')).toContain(`"${NAME}": {`);
       expect(readFileSync(join(dir, 'docker-compose.yml'), 'utf8')).toContain(`  ${NAME}:\n`);
 
