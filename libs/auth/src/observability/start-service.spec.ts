@@ -1,4 +1,5 @@
 import { Body, Controller, type INestApplication, Module, Post } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { IsInt, Max } from 'class-validator';
 import { EnvConfigError } from '../shared/errors.js';
 import { LoggingModule } from './logging.module.js';
@@ -80,6 +81,21 @@ describe('startService', () => {
     class Bare {}
     await expect(startService(Bare, { env: { PORT: '0' } })).rejects.toBeInstanceOf(
       StartServiceError,
+    );
+  });
+
+  it('refuses httpsOptions with a Fastify adapter, which would serve plain HTTP', async () => {
+    await expect(
+      startService(AppModule, {
+        env: { PORT: '0' },
+        adapter: new FastifyAdapter(),
+        httpsOptions: { key: 'k', cert: 'c' },
+      }),
+    ).rejects.toThrow(
+      expect.objectContaining({
+        code: 'invalid_options',
+        message: expect.stringContaining('new FastifyAdapter({ https })') as string,
+      }) as StartServiceError,
     );
   });
 });

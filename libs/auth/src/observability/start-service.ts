@@ -27,7 +27,7 @@ export interface StartServiceOptions {
   defaultPort?: number;
   /** The HTTP adapter, e.g. `new FastifyAdapter({ bodyLimit })`. Default: Express. */
   adapter?: AbstractHttpAdapter;
-  /** Serve HTTPS with these (key, cert, ...). */
+  /** Serve HTTPS with these (key, cert, ...), on Express. A Fastify adapter takes them at construction: `new FastifyAdapter({ https })`. */
   httpsOptions?: NestApplicationOptions['httpsOptions'];
   /** Largest JSON body on Express (larger: 413). Default `'16kb'`. On Fastify: the adapter's `bodyLimit`. */
   bodyLimit?: string;
@@ -51,11 +51,18 @@ export interface StartedService {
 }
 
 /**
- * `startService` was given a module it cannot start (one without the logging module).
- * Thrown before the app listens.
+ * `startService` was given a module it cannot start (`invalid_app_module`: one without the
+ * logging module) or options it cannot honour (`invalid_options`). Thrown before the app
+ * listens.
  */
 export class StartServiceError extends LibraryError {
-  readonly code = 'invalid_app_module';
+  constructor(
+    readonly code: 'invalid_app_module' | 'invalid_options',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** body-parser's (`type`) and Fastify's (`code`) request-body errors. */
@@ -128,8 +135,9 @@ function fieldErrors(
  * ```ts
  * // main.ts
  * await startService(AppModule);
- * // on Fastify, over HTTPS:
- * await startService(AppModule, { adapter: new FastifyAdapter({ bodyLimit: 16_384 }), httpsOptions });
+ * // over HTTPS: on Express, httpsOptions; on Fastify, the adapter's own https option
+ * await startService(AppModule, { httpsOptions: { key, cert } });
+ * await startService(AppModule, { adapter: new FastifyAdapter({ bodyLimit: 16_384, https: { key, cert } }) });
  * ```
  */
 export async function startService(
@@ -140,6 +148,13 @@ export async function startService(
   const host = env.text('HOST') ?? '127.0.0.1';
   const port = env.int('PORT', 0, 65_535) ?? options.defaultPort ?? 3000;
   const express = (options.adapter?.getType() ?? 'express') === 'express';
+  if (options.httpsOptions && !express) {
+    // Fastify creates its server with the adapter: Nest would ignore them and serve plain HTTP.
+    throw new StartServiceError(
+      'invalid_options',
+      'startService: httpsOptions apply to Express; give a Fastify adapter its https options: new FastifyAdapter({ https })',
+    );
+  }
   const appOptions = {
     bufferLogs: true,
     // Express: JSON only, parsed below, after the request-logging middleware. Fastify: its
@@ -155,6 +170,7 @@ export async function startService(
   } catch (cause) {
     await app.close();
     throw new StartServiceError(
+      'invalid_app_module',
       'startService: the app module must import ObservabilityModule (or LoggingModule)',
       { cause },
     );
