@@ -61,9 +61,10 @@ export class AppModule {
     const { config, pool, keys, runtime } = input;
     const issuer = () => runtime.issuer;
     const refreshTokens = new RefreshTokenStore();
+    const signer = new TokenSigner(keys);
     const initiateAuth = new InitiateAuthService(
       pool,
-      new TokenSigner(keys),
+      signer,
       runtime,
       refreshTokens,
       new SignInLockout(),
@@ -99,12 +100,7 @@ export class AppModule {
         IdentityProviderController,
       ],
       providers: [
-        { provide: TokenSigner, useFactory: () => new TokenSigner(keys) },
-        {
-          provide: TokenService,
-          useFactory: (signer: TokenSigner) => new TokenService(pool, signer, runtime),
-          inject: [TokenSigner],
-        },
+        { provide: TokenService, useValue: new TokenService(pool, signer, runtime) },
         { provide: IDP_OPERATIONS, useValue: operations },
         {
           provide: RevocationService,

@@ -32,11 +32,7 @@ export class RevocationService {
   }
 
   revoke(form: Map<string, string>, authorization: string | undefined): void {
-    const client = this.authenticator.authenticate({
-      authorization,
-      bodyClientId: form.get('client_id'),
-      bodyClientSecret: form.get('client_secret'),
-    });
+    const client = this.authenticator.authenticate(form, authorization);
     const token = form.get('token');
     if (token === undefined) {
       throw new OAuthError('invalid_request', 'token is required', client.clientId);

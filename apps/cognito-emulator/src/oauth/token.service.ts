@@ -31,11 +31,7 @@ export class TokenService {
     client: PoolClient;
     response: TokenResponse;
   }> {
-    const client = this.authenticator.authenticate({
-      authorization,
-      bodyClientId: form.get('client_id'),
-      bodyClientSecret: form.get('client_secret'),
-    });
+    const client = this.authenticator.authenticate(form, authorization);
     const grantType = form.get('grant_type');
     if (grantType === undefined) {
       throw new OAuthError('invalid_request', 'grant_type is required', client.clientId);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Pool, PoolClient, PoolResourceServer, PoolUser, TimeUnit } from './pool.schema.js';
 
 /** What the control plane knows of a client beyond its settings. */
@@ -35,8 +35,9 @@ export const STANDARD_SCOPES: readonly string[] = [
   'aws.cognito.signin.user.admin',
 ];
 
+/** SHA-256 of a UTF-8 string (Node's one-shot `crypto.hash`: no Hash object per call). */
 export function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /**
