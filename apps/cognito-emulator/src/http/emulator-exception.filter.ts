@@ -50,7 +50,7 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     }
 
     if (exception instanceof OAuthError) {
-      if (exception.status === 401) {
+      if (exception.code === 'invalid_token') {
         res.header(
           'WWW-Authenticate',
           `Bearer error="${exception.code}", error_description="${exception.description}"`,
