@@ -39,7 +39,8 @@ const AUTH_FLOWS = [
   'ALLOW_REFRESH_TOKEN_AUTH',
   'ALLOW_USER_AUTH',
 ] as const;
-const OAUTH_FLOWS = ['code', 'implicit', 'client_credentials'] as const;
+// In the order AWS's validation message lists them.
+const OAUTH_FLOWS = ['implicit', 'client_credentials', 'code'] as const;
 /** Cognito's quotas per user pool. */
 const MAX_RESOURCE_SERVERS = 25;
 const MAX_CLIENTS = 1000;
@@ -193,6 +194,10 @@ export class ControlPlaneService {
   private existingResourceServer(input: AwsInput): PoolResourceServer {
     const identifier = input.requiredString('Identifier', IDENTIFIER);
     this.poolId(input);
+    return this.resourceServerOrThrow(identifier);
+  }
+
+  private resourceServerOrThrow(identifier: string): PoolResourceServer {
     const rs = this.pool.resourceServer(identifier);
     if (!rs) {
       throw new CognitoIdpError(
@@ -209,7 +214,7 @@ export class ControlPlaneService {
     if (this.pool.resourceServer(rs.identifier)) {
       throw new CognitoIdpError(
         'InvalidParameterException',
-        `${rs.identifier} already exists in user pool ${this.pool.userPoolId}.`,
+        `${this.pool.userPoolId} already has identifier ${rs.identifier}`,
       );
     }
     if (this.pool.resourceServers().length >= MAX_RESOURCE_SERVERS) {
@@ -241,12 +246,7 @@ export class ControlPlaneService {
   private updateResourceServer(input: AwsInput): Json {
     const rs = this.readResourceServer(input);
     this.poolId(input);
-    if (!this.pool.resourceServer(rs.identifier)) {
-      throw new CognitoIdpError(
-        'ResourceNotFoundException',
-        `Resource server ${rs.identifier} does not exist in user pool ${this.pool.userPoolId}.`,
-      );
-    }
+    this.resourceServerOrThrow(rs.identifier);
     // As Cognito: the request replaces the server; scopes it leaves out are gone.
     this.pool.putResourceServer(rs);
     return { ResourceServer: this.resourceServerShape(rs) };
@@ -280,7 +280,7 @@ export class ControlPlaneService {
       ExplicitAuthFlows: c.explicitAuthFlows,
       AllowedOAuthFlows: c.allowedOAuthFlows,
       AllowedOAuthScopes: c.allowedOAuthScopes,
-      AllowedOAuthFlowsUserPoolClient: c.allowedOAuthFlows.length > 0,
+      AllowedOAuthFlowsUserPoolClient: meta.allowedOAuthFlowsUserPoolClient,
       ...(c.callbackURLs.length > 0 && { CallbackURLs: c.callbackURLs }),
       ...(c.logoutURLs.length > 0 && { LogoutURLs: c.logoutURLs }),
       SupportedIdentityProviders: ['COGNITO'],
@@ -306,14 +306,24 @@ export class ControlPlaneService {
         ? input.requiredString('ClientName', NAME)
         : (input.optionalString('ClientName', NAME) ?? fallbackName);
     const units = input.struct('TokenValidityUnits');
-    const unit = (name: string, fallback: TimeUnit): TimeUnit =>
-      (units?.optionalString(name, { values: UNITS }) as TimeUnit | undefined) ?? fallback;
-    const accessUnit = unit('AccessToken', 'hours');
-    const idUnit = unit('IdToken', 'hours');
-    const refreshUnit = unit('RefreshToken', 'days');
-    const access = input.integer('AccessTokenValidity', 1, 86400) ?? 1;
-    const id = input.integer('IdTokenValidity', 1, 86400) ?? 1;
-    const refresh = input.integer('RefreshTokenValidity', 0, 315360000) ?? 30;
+    // A validity left out is Cognito's default (1 hour, 1 hour, 30 days), whatever unit is
+    // given for it: expressed in that unit when it is a whole number of it.
+    const validity = (token: string, fallback: TimeUnit, range: [number, number], dflt: number) => {
+      const given = units?.optionalString(token, { values: UNITS }) as TimeUnit | undefined;
+      const u = given ?? fallback;
+      const value = input.integer(`${token}Validity`, ...range);
+      if (value !== undefined) return { value, unit: u };
+      const whole = dflt % UNIT_SECONDS[u] === 0 ? u : fallback;
+      return { value: dflt / UNIT_SECONDS[whole], unit: whole };
+    };
+    const { value: access, unit: accessUnit } = validity('AccessToken', 'hours', [1, 86400], 3600);
+    const { value: id, unit: idUnit } = validity('IdToken', 'hours', [1, 86400], 3600);
+    const { value: refresh, unit: refreshUnit } = validity(
+      'RefreshToken',
+      'days',
+      [0, 315360000],
+      30 * 86400,
+    );
     const explicitAuthFlows = input.stringList('ExplicitAuthFlows', { values: AUTH_FLOWS }) ?? [];
     const allowedOAuthFlows =
       input.stringList('AllowedOAuthFlows', { values: OAUTH_FLOWS, maxItems: 3 }) ?? [];
@@ -356,12 +366,8 @@ export class ControlPlaneService {
         );
       }
     }
-    if (allowedOAuthFlows.length > 0 && !flowsOn) {
-      throw new CognitoIdpError(
-        'InvalidOAuthFlowException',
-        'AllowedOAuthFlowsUserPoolClient must be true to use AllowedOAuthFlows.',
-      );
-    }
+    // No error for AllowedOAuthFlows without AllowedOAuthFlowsUserPoolClient: Cognito keeps
+    // both, and the token endpoint then answers the client invalid_grant.
     if (allowedOAuthFlows.includes('client_credentials')) {
       if (allowedOAuthFlows.length > 1) {
         throw new CognitoIdpError(
@@ -375,13 +381,11 @@ export class ControlPlaneService {
           'client_credentials flow can not be selected if client does not have a client secret.',
         );
       }
-      if (
-        allowedOAuthScopes.length === 0 ||
-        allowedOAuthScopes.some((s) => STANDARD_SCOPES.includes(s))
-      ) {
+      const standard = allowedOAuthScopes.find((s) => STANDARD_SCOPES.includes(s));
+      if (standard !== undefined) {
         throw new CognitoIdpError(
           'InvalidOAuthFlowException',
-          'client_credentials flow needs custom scopes, and only custom scopes, in AllowedOAuthScopes.',
+          `${standard} is not supported with client_credentials flow`,
         );
       }
     }
@@ -411,7 +415,7 @@ export class ControlPlaneService {
       callbackURLs,
       logoutURLs,
     };
-    return { client, accessUnit };
+    return { client, accessTokenUnit: accessUnit, allowedOAuthFlowsUserPoolClient: flowsOn };
   }
 
   private existingClient(input: AwsInput): PoolClient {
@@ -429,7 +433,7 @@ export class ControlPlaneService {
 
   private createUserPoolClient(input: AwsInput): Json {
     const generateSecret = input.boolean('GenerateSecret') ?? false;
-    const { client, accessUnit } = this.readClientSettings(
+    const { client, ...settings } = this.readClientSettings(
       input,
       generated(26),
       generateSecret ? generated(51) : null,
@@ -441,7 +445,7 @@ export class ControlPlaneService {
       );
     }
     const now = this.now();
-    const meta: ClientMeta = { createdAt: now, lastModifiedAt: now, accessTokenUnit: accessUnit };
+    const meta: ClientMeta = { createdAt: now, lastModifiedAt: now, ...settings };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };
   }
@@ -468,7 +472,7 @@ export class ControlPlaneService {
 
   private updateUserPoolClient(input: AwsInput): Json {
     const existing = this.existingClient(input);
-    const { client, accessUnit } = this.readClientSettings(
+    const { client, ...settings } = this.readClientSettings(
       input,
       existing.clientId,
       existing.clientSecret,
@@ -477,7 +481,7 @@ export class ControlPlaneService {
     const meta: ClientMeta = {
       ...this.pool.clientMeta(existing.clientId)!,
       lastModifiedAt: this.now(),
-      accessTokenUnit: accessUnit,
+      ...settings,
     };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };

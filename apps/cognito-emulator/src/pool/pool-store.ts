@@ -1,13 +1,19 @@
 import { hash } from 'node:crypto';
 import type { Pool, PoolClient, PoolResourceServer, PoolUser, TimeUnit } from './pool.schema.js';
 
-/** What the control plane knows of a client beyond its settings. */
+/** What the control plane knows of a client beyond the pool file's settings. */
 export interface ClientMeta {
   /** Unix seconds. */
   createdAt: number;
   lastModifiedAt: number;
   /** The unit `AccessTokenValidity` was given in, so DescribeUserPoolClient answers it back. */
   accessTokenUnit: TimeUnit;
+  /**
+   * Cognito's `AllowedOAuthFlowsUserPoolClient`. Cognito accepts `AllowedOAuthFlows` without
+   * it, and the client's token requests then get `invalid_grant`. Pool-file clients have it
+   * exactly when they list a flow.
+   */
+  allowedOAuthFlowsUserPoolClient: boolean;
 }
 
 /** The changes made through the control plane on top of the pool file (the state file's content). */
@@ -66,7 +72,12 @@ export class PoolStore {
     this.loadedAt = now;
     for (const rs of pool.resourceServers) this.servers.set(rs.identifier, rs);
     for (const client of pool.clients) {
-      this.setClient(client, { createdAt: now, lastModifiedAt: now, accessTokenUnit: 'seconds' });
+      this.setClient(client, {
+        createdAt: now,
+        lastModifiedAt: now,
+        accessTokenUnit: 'seconds',
+        allowedOAuthFlowsUserPoolClient: client.allowedOAuthFlows.length > 0,
+      });
     }
     this.users = new Map(pool.users.map((u) => [u.username, u]));
     if (overlay) this.apply(overlay);

@@ -23,6 +23,8 @@ const OverlaySchema = z.strictObject({
         createdAt: z.number(),
         lastModifiedAt: z.number(),
         accessTokenUnit: TIME_UNIT,
+        // Absent in state files written before the emulator kept it.
+        allowedOAuthFlowsUserPoolClient: z.boolean().optional(),
       }),
     }),
   ),
@@ -67,7 +69,18 @@ export class StateFile {
         `${name} belongs to user pool ${parsed.data.userPoolId}, not ${userPoolId}`,
       );
     }
-    return parsed.data;
+    const { clients, ...rest } = parsed.data;
+    return {
+      ...rest,
+      clients: clients.map(({ client, meta }) => ({
+        client,
+        meta: {
+          ...meta,
+          allowedOAuthFlowsUserPoolClient:
+            meta.allowedOAuthFlowsUserPoolClient ?? client.allowedOAuthFlows.length > 0,
+        },
+      })),
+    };
   }
 
   /** Saves `overlay`; saves run one after another, so the last change is the one on disk. */
