@@ -22,6 +22,7 @@ import { PoolStore } from './pool/pool-store.js';
 import type { StateFile } from './pool/state-file.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 import { TokenSigner } from './tokens/token-signer.js';
+import { HostedUiController } from './well-known/hosted-ui.controller.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
 
 /** Everything the emulator needs, loaded and validated before Nest starts. */
@@ -96,6 +97,7 @@ export class AppModule {
         TokenController,
         UserEndpointsController,
         WellKnownController,
+        HostedUiController,
         ...(config.admin ? [AdminController] : []),
         IdentityProviderController,
       ],
