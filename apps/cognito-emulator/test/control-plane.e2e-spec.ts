@@ -14,6 +14,7 @@ import {
   UpdateResourceServerCommand,
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startWeatherApi, type WeatherApiHandle } from '../../weather-api/src/bootstrap.js';
 import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
@@ -524,6 +525,59 @@ describe('the control plane through the AWS SDK v3', () => {
       expect(err.message).toContain("at 'clientName'");
       expect(err.message).toContain("at 'accessTokenValidity'");
     });
+  });
+});
+
+describe('the control plane under large and failing requests', () => {
+  it('takes a resource server with 100 long-described scopes, and bounds the body all the same', async () => {
+    const dir = await tempDir();
+    const emu = await startEmulator({
+      PORT: '0',
+      LOG_LEVEL: 'fatal',
+      COGNITO_EMULATOR_ADMIN: 'true',
+      COGNITO_EMULATOR_STATE_FILE: join(dir, 'state', 'state.json'),
+    });
+    const cognito = sdk(emu);
+    try {
+      const scopes = Array.from({ length: 100 }, (_, i) => ({
+        ScopeName: `scope.${i}`,
+        ScopeDescription: 'd'.repeat(250),
+      }));
+      const created = await cognito.send(
+        new CreateResourceServerCommand({
+          UserPoolId: POOL_ID,
+          Identifier: 'big',
+          Name: 'Big',
+          Scopes: scopes,
+        }),
+      );
+      expect(created.ResourceServer?.Scopes).toHaveLength(100);
+      const huge = await fetch(`${emu.url}/`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'X-Amz-Target': 'AWSCognitoIdentityProviderService.DescribeUserPool',
+        },
+        body: JSON.stringify({ UserPoolId: POOL_ID, padding: 'x'.repeat(300 * 1024) }),
+      });
+      expect(huge.status).toBe(413);
+      expect(await huge.json()).toEqual({
+        __type: 'SerializationException',
+        message: 'request body larger than 256 KiB',
+      });
+
+      // The state file's folder replaced by a file: the change cannot be saved, and the
+      // answer is AWS's InternalErrorException, not a client error.
+      await rm(join(dir, 'state'), { recursive: true, force: true });
+      await writeFile(join(dir, 'state'), '');
+      const err = await failure(
+        cognito.send(new DeleteResourceServerCommand({ UserPoolId: POOL_ID, Identifier: 'big' })),
+      );
+      expect(err).toMatchObject({ name: 'InternalErrorException', status: 500 });
+    } finally {
+      cognito.destroy();
+      await emu.close();
+    }
   });
 });
 
