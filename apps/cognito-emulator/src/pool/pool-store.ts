@@ -1,5 +1,12 @@
 import { hash } from 'node:crypto';
-import type { Pool, PoolClient, PoolResourceServer, PoolUser, TimeUnit } from './pool.schema.js';
+import {
+  idTokenValiditySeconds,
+  type Pool,
+  type PoolClient,
+  type PoolResourceServer,
+  type PoolUser,
+  type TimeUnit,
+} from './pool.schema.js';
 
 /** What the control plane knows of a client beyond the pool file's settings. */
 export interface ClientMeta {
@@ -134,9 +141,15 @@ export class PoolStore {
     return this.users.size;
   }
 
-  /** The longest access- or ID-token lifetime any client has now, in seconds. */
+  /**
+   * The longest access- or ID-token lifetime any client has now, in seconds: how long a
+   * rotated key must stay published, and how long a revoked sign-in's tokens can be shown.
+   */
   maxTokenValiditySeconds(): number {
-    return this.clients().reduce((max, c) => Math.max(max, c.accessTokenValiditySeconds), 300);
+    return this.clients().reduce(
+      (max, c) => Math.max(max, c.accessTokenValiditySeconds, idTokenValiditySeconds(c)),
+      300,
+    );
   }
 
   /** Creates or replaces a resource server; scopes it no longer declares leave every client. */

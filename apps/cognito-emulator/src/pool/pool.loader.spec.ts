@@ -80,6 +80,12 @@ describe('pool file', () => {
     expect(new PoolStore(parsePool(doc)).maxTokenValiditySeconds()).toBe(86400);
   });
 
+  it('keeps rotated keys as long as the longest ID token too, not only access tokens', async () => {
+    const doc = await demo();
+    Object.assign(doc.clients[2], { idTokenValidity: 1, tokenValidityUnits: { idToken: 'days' } });
+    expect(new PoolStore(parsePool(doc)).maxTokenValiditySeconds()).toBe(86400);
+  });
+
   it('names a scope no resource server declares', async () => {
     const doc = await demo();
     doc.clients[0].allowedOAuthScopes.push('weather-api/forecast.delete');
