@@ -1,36 +1,36 @@
-import { randomInt } from 'node:crypto';
-import { CognitoIdpError } from '../idp/cognito-idp.error.js';
-import type { ClientMeta, PoolStore } from '../pool/pool-store.js';
-import { STANDARD_SCOPES } from '../pool/pool-store.js';
 import {
-  idTokenValiditySeconds,
-  refreshTokenValiditySeconds,
+  appClientViolations,
+  ClientSchema,
+  COGNITO_PATTERNS,
+  formatZodIssues,
+  SECONDS_PER,
+  STANDARD_SCOPES,
+  TIME_UNITS,
+  wholeMatch,
+  type AppClientViolation,
   type PoolClient,
   type PoolResourceServer,
   type TimeUnit,
-  UNIT_SECONDS,
-} from '../pool/pool.schema.js';
+} from '@app/fleet-auth';
+import { randomInt } from 'node:crypto';
+import { CognitoIdpError } from '../idp/cognito-idp.error.js';
+import type { ClientMeta, PoolStore } from '../pool/pool-store.js';
 import type { StateFile } from '../pool/state-file.js';
 import { AwsInput } from './aws-input.js';
 
 type Json = Record<string, unknown>;
 
-const NAME = { min: 1, max: 128, pattern: /^[\w\s+=,.@-]+$/u, patternText: '[\\w\\s+=,.@-]+' };
-const IDENTIFIER = {
-  min: 1,
-  max: 256,
-  pattern: /^[\x21\x23-\x5B\x5D-\x7E]+$/,
-  patternText: '[\\x21\\x23-\\x5B\\x5D-\\x7E]+',
-};
-const SCOPE_NAME = {
-  min: 1,
-  max: 256,
-  pattern: /^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+$/,
-  patternText: '[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+',
-};
-// Cognito's is [\w+]+; "-" and "." too, for the pool file's readable client ids.
-const CLIENT_ID = { min: 1, max: 128, pattern: /^[\w.+-]+$/, patternText: '[\\w.+-]+' };
-const UNITS = ['seconds', 'minutes', 'hours', 'days'] as const;
+/** An AWS string constraint with one of Cognito's patterns, quoted as AWS quotes it. */
+const patterned = (min: number, max: number, pattern: string) => ({
+  min,
+  max,
+  pattern: wholeMatch(pattern),
+  patternText: pattern,
+});
+const NAME = patterned(1, 128, COGNITO_PATTERNS.name);
+const IDENTIFIER = patterned(1, 256, COGNITO_PATTERNS.resourceServerIdentifier);
+const SCOPE_NAME = patterned(1, 256, COGNITO_PATTERNS.scopeName);
+const CLIENT_ID = patterned(1, 128, COGNITO_PATTERNS.clientId);
 const AUTH_FLOWS = [
   'ALLOW_ADMIN_USER_PASSWORD_AUTH',
   'ALLOW_CUSTOM_AUTH',
@@ -51,6 +51,36 @@ function generated(length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
   return out;
+}
+
+/**
+ * A broken rule of Cognito's for app clients, as the exception Cognito answers it with: its
+ * own words where they are known (as its answers are quoted in public issues: the
+ * client_credentials rules), the shared rule's otherwise.
+ */
+function violationError(v: AppClientViolation, client: PoolClient): CognitoIdpError {
+  const member = v.field.charAt(0).toUpperCase() + v.field.slice(1);
+  switch (v.rule) {
+    case 'tokenValidity':
+      return new CognitoIdpError(
+        'InvalidParameterException',
+        `Invalid range for token validity: ${member} ${v.message}.`,
+      );
+    case 'oauthFlow': {
+      const standard = client.allowedOAuthScopes.find((s) => STANDARD_SCOPES.includes(s));
+      const message =
+        v.field === 'allowedOAuthFlows'
+          ? 'client_credentials flow can not be selected along with code flow or implicit flow.'
+          : v.field === 'clientSecret'
+            ? 'client_credentials flow can not be selected if client does not have a client secret.'
+            : standard !== undefined
+              ? `${standard} is not supported with client_credentials flow`
+              : `${v.message}.`;
+      return new CognitoIdpError('InvalidOAuthFlowException', message);
+    }
+    case 'callbackURLs':
+      return new CognitoIdpError('InvalidParameterException', `${member}: ${v.message}.`);
+  }
 }
 
 function pageToken(offset: number): string {
@@ -138,7 +168,7 @@ export class ControlPlaneService {
 
   private describeUserPool(input: AwsInput): Json {
     this.poolId(input);
-    const { userPoolId, userPoolName, loadedAt } = this.pool;
+    const { userPoolId, userPoolName, loadedAt, settings } = this.pool;
     return {
       UserPool: {
         Id: userPoolId,
@@ -148,7 +178,8 @@ export class ControlPlaneService {
         LastModifiedDate: loadedAt,
         EstimatedNumberOfUsers: this.pool.userCount,
         MfaConfiguration: 'OFF',
-        DeletionProtection: 'INACTIVE',
+        DeletionProtection: settings.deletionProtection,
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: settings.allowAdminCreateUserOnly },
         UserPoolTier: 'ESSENTIALS',
         Policies: {
           PasswordPolicy: {
@@ -260,8 +291,6 @@ export class ControlPlaneService {
   // --- app clients ---
 
   private clientShape(c: PoolClient, meta: ClientMeta): Json {
-    const id = UNIT_SECONDS[c.tokenValidityUnits.idToken];
-    const refresh = UNIT_SECONDS[c.tokenValidityUnits.refreshToken];
     return {
       UserPoolId: this.pool.userPoolId,
       ClientName: c.clientName,
@@ -269,11 +298,11 @@ export class ControlPlaneService {
       ...(c.clientSecret !== null && { ClientSecret: c.clientSecret }),
       LastModifiedDate: meta.lastModifiedAt,
       CreationDate: meta.createdAt,
-      RefreshTokenValidity: refreshTokenValiditySeconds(c) / refresh,
-      AccessTokenValidity: c.accessTokenValiditySeconds / UNIT_SECONDS[meta.accessTokenUnit],
-      IdTokenValidity: idTokenValiditySeconds(c) / id,
+      RefreshTokenValidity: c.refreshTokenValidity,
+      AccessTokenValidity: c.accessTokenValidity,
+      IdTokenValidity: c.idTokenValidity,
       TokenValidityUnits: {
-        AccessToken: meta.accessTokenUnit,
+        AccessToken: c.tokenValidityUnits.accessToken,
         IdToken: c.tokenValidityUnits.idToken,
         RefreshToken: c.tokenValidityUnits.refreshToken,
       },
@@ -309,12 +338,12 @@ export class ControlPlaneService {
     // A validity left out is Cognito's default (1 hour, 1 hour, 30 days), whatever unit is
     // given for it: expressed in that unit when it is a whole number of it.
     const validity = (token: string, fallback: TimeUnit, range: [number, number], dflt: number) => {
-      const given = units?.optionalString(token, { values: UNITS }) as TimeUnit | undefined;
+      const given = units?.optionalString(token, { values: TIME_UNITS }) as TimeUnit | undefined;
       const u = given ?? fallback;
       const value = input.integer(`${token}Validity`, ...range);
       if (value !== undefined) return { value, unit: u };
-      const whole = dflt % UNIT_SECONDS[u] === 0 ? u : fallback;
-      return { value: dflt / UNIT_SECONDS[whole], unit: whole };
+      const whole = dflt % SECONDS_PER[u] === 0 ? u : fallback;
+      return { value: dflt / SECONDS_PER[whole], unit: whole };
     };
     const { value: access, unit: accessUnit } = validity('AccessToken', 'hours', [1, 86400], 3600);
     const { value: id, unit: idUnit } = validity('IdToken', 'hours', [1, 86400], 3600);
@@ -339,25 +368,25 @@ export class ControlPlaneService {
     const revocation = input.boolean('EnableTokenRevocation') ?? true;
     this.poolId(input);
 
-    const seconds = (value: number, u: TimeUnit) => value * UNIT_SECONDS[u];
-    if (seconds(access, accessUnit) < 300 || seconds(access, accessUnit) > 86400) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        'Invalid range for token validity: AccessTokenValidity must be between 5 minutes and 1 day.',
-      );
-    }
-    if (seconds(id, idUnit) < 300 || seconds(id, idUnit) > 86400) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        'Invalid range for token validity: IdTokenValidity must be between 5 minutes and 1 day.',
-      );
-    }
-    if (seconds(refresh, refreshUnit) < 3600 || seconds(refresh, refreshUnit) > 3650 * 86400) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        'Invalid range for token validity: RefreshTokenValidity must be between 60 minutes and 3650 days.',
-      );
-    }
+    const client: PoolClient = {
+      clientId,
+      clientName,
+      clientSecret: secret,
+      allowedOAuthFlows: allowedOAuthFlows as PoolClient['allowedOAuthFlows'],
+      explicitAuthFlows: explicitAuthFlows as PoolClient['explicitAuthFlows'],
+      allowedOAuthScopes,
+      callbackURLs,
+      logoutURLs,
+      accessTokenValidity: access,
+      idTokenValidity: id,
+      refreshTokenValidity: refresh,
+      tokenValidityUnits: { accessToken: accessUnit, idToken: idUnit, refreshToken: refreshUnit },
+      enableTokenRevocation: revocation,
+      // The API's default; the definition's is ENABLED.
+      preventUserExistenceErrors: (prevent as 'ENABLED' | 'LEGACY' | undefined) ?? 'LEGACY',
+    };
+    const [violation] = appClientViolations(client);
+    if (violation?.rule === 'tokenValidity') throw violationError(violation, client);
     for (const scope of allowedOAuthScopes) {
       if (!this.pool.hasScope(scope)) {
         throw new CognitoIdpError(
@@ -368,54 +397,14 @@ export class ControlPlaneService {
     }
     // No error for AllowedOAuthFlows without AllowedOAuthFlowsUserPoolClient: Cognito keeps
     // both, and the token endpoint then answers the client invalid_grant.
-    if (allowedOAuthFlows.includes('client_credentials')) {
-      if (allowedOAuthFlows.length > 1) {
-        throw new CognitoIdpError(
-          'InvalidOAuthFlowException',
-          'client_credentials flow can not be selected along with code flow or implicit flow.',
-        );
-      }
-      if (secret === null) {
-        throw new CognitoIdpError(
-          'InvalidOAuthFlowException',
-          'client_credentials flow can not be selected if client does not have a client secret.',
-        );
-      }
-      const standard = allowedOAuthScopes.find((s) => STANDARD_SCOPES.includes(s));
-      if (standard !== undefined) {
-        throw new CognitoIdpError(
-          'InvalidOAuthFlowException',
-          `${standard} is not supported with client_credentials flow`,
-        );
-      }
+    if (violation) throw violationError(violation, client);
+    // What the control plane creates is a client the definition's schema accepts, so the
+    // state file it is saved to loads again.
+    const parsed = ClientSchema.safeParse(client);
+    if (!parsed.success) {
+      throw new CognitoIdpError('InvalidParameterException', formatZodIssues(parsed.error.issues));
     }
-    if (
-      (allowedOAuthFlows.includes('code') || allowedOAuthFlows.includes('implicit')) &&
-      callbackURLs.length === 0
-    ) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        'CallbackURLs must be provided for the code and implicit flows.',
-      );
-    }
-    const client: PoolClient = {
-      clientId,
-      clientName,
-      clientSecret: secret,
-      allowedOAuthFlows: allowedOAuthFlows as PoolClient['allowedOAuthFlows'],
-      explicitAuthFlows: explicitAuthFlows as PoolClient['explicitAuthFlows'],
-      allowedOAuthScopes,
-      accessTokenValiditySeconds: seconds(access, accessUnit),
-      idTokenValidity: id,
-      refreshTokenValidity: refresh,
-      tokenValidityUnits: { idToken: idUnit, refreshToken: refreshUnit },
-      // The API's default; the pool file's is ENABLED.
-      preventUserExistenceErrors: (prevent as 'ENABLED' | 'LEGACY' | undefined) ?? 'LEGACY',
-      enableTokenRevocation: revocation,
-      callbackURLs,
-      logoutURLs,
-    };
-    return { client, accessTokenUnit: accessUnit, allowedOAuthFlowsUserPoolClient: flowsOn };
+    return { client: parsed.data, allowedOAuthFlowsUserPoolClient: flowsOn };
   }
 
   private existingClient(input: AwsInput): PoolClient {
@@ -433,7 +422,7 @@ export class ControlPlaneService {
 
   private createUserPoolClient(input: AwsInput): Json {
     const generateSecret = input.boolean('GenerateSecret') ?? false;
-    const { client, ...settings } = this.readClientSettings(
+    const { client, allowedOAuthFlowsUserPoolClient } = this.readClientSettings(
       input,
       generated(26),
       generateSecret ? generated(51) : null,
@@ -445,7 +434,11 @@ export class ControlPlaneService {
       );
     }
     const now = this.now();
-    const meta: ClientMeta = { createdAt: now, lastModifiedAt: now, ...settings };
+    const meta: ClientMeta = {
+      createdAt: now,
+      lastModifiedAt: now,
+      allowedOAuthFlowsUserPoolClient,
+    };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };
   }
@@ -472,7 +465,7 @@ export class ControlPlaneService {
 
   private updateUserPoolClient(input: AwsInput): Json {
     const existing = this.existingClient(input);
-    const { client, ...settings } = this.readClientSettings(
+    const { client, allowedOAuthFlowsUserPoolClient } = this.readClientSettings(
       input,
       existing.clientId,
       existing.clientSecret,
@@ -481,7 +474,7 @@ export class ControlPlaneService {
     const meta: ClientMeta = {
       ...this.pool.clientMeta(existing.clientId)!,
       lastModifiedAt: this.now(),
-      ...settings,
+      allowedOAuthFlowsUserPoolClient,
     };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };

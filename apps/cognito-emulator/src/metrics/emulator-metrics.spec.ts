@@ -1,5 +1,5 @@
+import { parsePool } from '@app/fleet-auth';
 import { Registry } from 'prom-client';
-import { parsePool } from '../pool/pool.loader.js';
 import { PoolStore } from '../pool/pool-store.js';
 import { EmulatorMetrics } from './emulator-metrics.js';
 

@@ -1,6 +1,6 @@
+import type { PoolClient } from '@app/fleet-auth';
 import { decodeJwt } from 'jose';
 import type { RefreshTokenStore } from '../idp/refresh-tokens.js';
-import type { PoolClient } from '../pool/pool.schema.js';
 import type { PoolStore } from '../pool/pool-store.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthError } from './oauth.error.js';

@@ -1,6 +1,6 @@
+import { parsePool } from '@app/fleet-auth';
 import { RefreshTokenStore } from '../idp/refresh-tokens.js';
 import { KeyStore } from '../keys/key-store.js';
-import { parsePool } from '../pool/pool.loader.js';
 import { PoolStore } from '../pool/pool-store.js';
 import { TokenSigner, userTokensClaims } from '../tokens/token-signer.js';
 import { OAuthError } from './oauth.error.js';

@@ -1,24 +1,22 @@
-import { hash } from 'node:crypto';
 import {
-  idTokenValiditySeconds,
+  scopeExists,
+  tokenValiditySeconds,
   type Pool,
   type PoolClient,
   type PoolResourceServer,
   type PoolUser,
-  type TimeUnit,
-} from './pool.schema.js';
+} from '@app/fleet-auth';
+import { hash } from 'node:crypto';
 
-/** What the control plane knows of a client beyond the pool file's settings. */
+/** What the control plane knows of a client beyond the definition's settings. */
 export interface ClientMeta {
   /** Unix seconds. */
   createdAt: number;
   lastModifiedAt: number;
-  /** The unit `AccessTokenValidity` was given in, so DescribeUserPoolClient answers it back. */
-  accessTokenUnit: TimeUnit;
   /**
    * Cognito's `AllowedOAuthFlowsUserPoolClient`. Cognito accepts `AllowedOAuthFlows` without
-   * it, and the client's token requests then get `invalid_grant`. Pool-file clients have it
-   * exactly when they list a flow.
+   * it, and the client's token requests then get `invalid_grant`. The definition's clients
+   * have it exactly when they list a flow.
    */
   allowedOAuthFlowsUserPoolClient: boolean;
 }
@@ -39,15 +37,6 @@ interface StoredClient {
   secretDigest: Buffer | undefined;
 }
 
-/** The OpenID Connect and Cognito scopes every pool has, beside its resource servers' scopes. */
-export const STANDARD_SCOPES: readonly string[] = [
-  'openid',
-  'email',
-  'phone',
-  'profile',
-  'aws.cognito.signin.user.admin',
-];
-
 /** SHA-256 of a UTF-8 string (Node's one-shot `crypto.hash`: no Hash object per call). */
 export function sha256(value: string): Buffer {
   return hash('sha256', value, 'buffer');
@@ -60,7 +49,10 @@ export function sha256(value: string): Buffer {
  */
 export class PoolStore {
   readonly userPoolId: string;
+  /** The definition's `userPool.userPoolName`, or the pool id when it names none. */
   readonly userPoolName: string;
+  /** The definition's user pool settings (`userPool`). */
+  readonly settings: Pool['userPool'];
   /** Unix seconds: when this process loaded the pool (Cognito's CreationDate of what the file declares). */
   readonly loadedAt: number;
   private readonly base: Pool;
@@ -75,14 +67,14 @@ export class PoolStore {
   constructor(pool: Pool, overlay?: PoolOverlay, now = Math.floor(Date.now() / 1000)) {
     this.base = pool;
     this.userPoolId = pool.userPoolId;
-    this.userPoolName = pool.userPoolName;
+    this.userPoolName = pool.userPool.userPoolName ?? pool.userPoolId;
+    this.settings = pool.userPool;
     this.loadedAt = now;
     for (const rs of pool.resourceServers) this.servers.set(rs.identifier, rs);
     for (const client of pool.clients) {
       this.setClient(client, {
         createdAt: now,
         lastModifiedAt: now,
-        accessTokenUnit: 'seconds',
         allowedOAuthFlowsUserPoolClient: client.allowedOAuthFlows.length > 0,
       });
     }
@@ -125,12 +117,7 @@ export class PoolStore {
 
   /** True for a standard scope and for one a resource server declares (`identifier/name`). */
   hasScope(scope: string): boolean {
-    if (STANDARD_SCOPES.includes(scope)) return true;
-    const slash = scope.lastIndexOf('/');
-    if (slash <= 0) return false;
-    const rs = this.servers.get(scope.slice(0, slash));
-    const name = scope.slice(slash + 1);
-    return rs !== undefined && rs.scopes.some((s) => s.name === name);
+    return scopeExists(scope, (identifier) => this.servers.get(identifier));
   }
 
   user(username: string): PoolUser | undefined {
@@ -141,13 +128,11 @@ export class PoolStore {
     return this.users.size;
   }
 
-  /**
-   * The longest access- or ID-token lifetime any client has now, in seconds: how long a
-   * rotated key must stay published, and how long a revoked sign-in's tokens can be shown.
-   */
+  /** The longest access- or ID-token lifetime any client has now, in seconds. */
   maxTokenValiditySeconds(): number {
     return this.clients().reduce(
-      (max, c) => Math.max(max, c.accessTokenValiditySeconds, idTokenValiditySeconds(c)),
+      (max, c) =>
+        Math.max(max, tokenValiditySeconds(c, 'accessToken'), tokenValiditySeconds(c, 'idToken')),
       300,
     );
   }
