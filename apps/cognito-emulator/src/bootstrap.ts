@@ -10,6 +10,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { loadEmulatorConfig } from './config/emulator-config.js';
+import { BODY_LIMIT_BYTES, bodyLimitOf } from './http/body-limits.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
 import { parseCorsOrigins, tokenEndpointCors } from './http/token-cors.js';
 import { KeyStore } from './keys/key-store.js';
@@ -17,9 +18,6 @@ import { PoolStore } from './pool/pool-store.js';
 import { StateFile } from './pool/state-file.js';
 import { httpsOptions } from './tls/https-options.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
-
-/** Largest accepted request body; larger ones get 413. */
-export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /** A running emulator. */
 export interface StartedEmulator extends StartedService {
@@ -91,6 +89,10 @@ export async function startEmulator(
       adapter,
       configure: (app) => {
         const fastify = adapter.getInstance();
+        // Routes are registered when the app initialises, after this hook is in place.
+        fastify.addHook('onRoute', (route) => {
+          route.bodyLimit = bodyLimitOf(route.url);
+        });
         fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
         // Every body as raw bytes, whatever its type: the controllers check the media type and
         // parse it themselves (a repeated form parameter must stay visible: invalid_request).
