@@ -22,6 +22,7 @@ RUN test -n "${APP}" || (echo "build with --build-arg APP=<cognito-emulator|weat
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=8" \
     APP=${APP} \
+    OTEL_SERVICE_NAME=${APP} \
     HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -40,4 +41,7 @@ USER node
 HEALTHCHECK --interval=5s --timeout=3s --start-period=15s --retries=5 \
   CMD ["node", "-e", "const p=process.env.PORT||{'cognito-emulator':4000,caller:3001}[process.env.APP]||3000;fetch('http://127.0.0.1:'+p+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # exec: node becomes PID 1's child-free replacement and receives SIGTERM directly.
-CMD ["sh", "-c", "exec node dist/apps/${APP}/apps/${APP}/src/main.js"]
+# --import: the tracing entry point (scripts/lib/fleet.mjs tracingImport) starts
+# OpenTelemetry first when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER is set, and
+# loads nothing otherwise.
+CMD ["sh", "-c", "exec node --import ./dist/apps/${APP}/libs/auth/src/observability/register-tracing.js dist/apps/${APP}/apps/${APP}/src/main.js"]

@@ -15,6 +15,7 @@ import {
   probe,
   root,
   SERVICES,
+  tracingImport,
   waitReady,
 } from './lib/fleet.mjs';
 
@@ -181,8 +182,8 @@ async function startOwn() {
   ];
   const t0 = Date.now();
   for (const s of plan) {
-    const proc = launch([entryPoint(s.app)], {
-      env: { HOST: '127.0.0.1', NODE_ENV: 'production', ...s.env },
+    const proc = launch([...tracingImport(s.app), entryPoint(s.app)], {
+      env: { HOST: '127.0.0.1', NODE_ENV: 'production', OTEL_SERVICE_NAME: s.app, ...s.env },
     });
     started.push(proc);
     if (!(await waitReady(s.url, { timeoutMs: 30_000, alive: () => !proc.exited }))) {

@@ -7,16 +7,15 @@ export interface TraceLogFields {
   trace_flags?: string;
 }
 
-const NONE: TraceLogFields = Object.freeze({});
-
 /**
  * `trace_id`, `span_id` and `trace_flags` of the active span, for pino's `mixin` (so a log
  * line can be found from its trace and back); nothing outside a span or with tracing off.
+ * A new object each call: pino merges the line's own fields into it.
  * Library-internal.
  */
 export function traceLogFields(): TraceLogFields {
   const context = trace.getActiveSpan()?.spanContext();
-  if (!context || !isSpanContextValid(context)) return NONE;
+  if (!context || !isSpanContextValid(context)) return {};
   return {
     trace_id: context.traceId,
     span_id: context.spanId,
