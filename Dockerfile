@@ -28,8 +28,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --omit=optional too: TypeScript (24 MB) is an optional peer of @nestjs/swagger (for its
 # build-time plugin) and a dev dependency here, so npm marks it devOptional and --omit=dev
-# alone keeps it. No runtime dependency is optional (the two installs differ only by
-# TypeScript): node_modules 150 MB -> 126 MB.
+# alone keeps it. No runtime dependency is optional: the two installs differ only by
+# TypeScript.
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/apps/${APP} ./dist/apps/${APP}
 # The emulator's demo pool (dev-only secrets); the other services never read it.

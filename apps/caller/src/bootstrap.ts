@@ -1,4 +1,10 @@
-import { listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
+import {
+  listeningUrl,
+  loggingOptionsFromEnv,
+  useHttpMetrics,
+  useSecurityHeaders,
+  useStructuredLogger,
+} from '@app/auth';
 import {
   BadRequestException,
   type INestApplication,
@@ -70,7 +76,8 @@ export async function startCaller(
   );
   useStructuredLogger(app);
   if (options.logger !== undefined) app.useLogger(options.logger);
-  app.disable('x-powered-by');
+  useHttpMetrics(app);
+  await useSecurityHeaders(app);
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.use(bodyErrors);
   app.useGlobalPipes(

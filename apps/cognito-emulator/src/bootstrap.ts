@@ -1,4 +1,11 @@
-import { httpUrl, listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
+import {
+  httpUrl,
+  listeningUrl,
+  loggingOptionsFromEnv,
+  useHttpMetrics,
+  useSecurityHeaders,
+  useStructuredLogger,
+} from '@app/auth';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -89,6 +96,10 @@ export async function startEmulator(
     { bodyParser: false, bufferLogs: true },
   );
   useStructuredLogger(app);
+  useHttpMetrics(app);
+  // No HSTS: a browser that saw it from https://localhost:4000 would refuse plain HTTP to
+  // every localhost port (the docs page on :3000 included) for a year; a dev tool's call.
+  await useSecurityHeaders(app, { strictTransportSecurity: false });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
   // Every body as raw bytes, whatever its type: the controllers check the media type and

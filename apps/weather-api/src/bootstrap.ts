@@ -1,4 +1,10 @@
-import { listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
+import {
+  listeningUrl,
+  loggingOptionsFromEnv,
+  useHttpMetrics,
+  useSecurityHeaders,
+  useStructuredLogger,
+} from '@app/auth';
 import { BadRequestException, type INestApplication, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -7,7 +13,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { loadWeatherApiConfig } from './config.js';
 import { BodyParserErrorFilter } from './body-parser-error.filter.js';
-import { docsTokenUrl, setupApiDocs } from './docs/openapi.js';
+import { docsContentSecurityPolicy, docsTokenUrl, setupApiDocs } from './docs/openapi.js';
 
 /** A running weather-api. */
 export interface WeatherApiHandle {
@@ -63,6 +69,8 @@ export async function startWeatherApi(
       `No AUTH_ISSUER / COGNITO_* set: trusting the local emulator (${config.auth.issuer}); dev only`,
     );
   }
+  useHttpMetrics(app);
+  await useSecurityHeaders(app, { contentSecurityPolicy: docsContentSecurityPolicy(tokenUrl) });
   app.useBodyParser('json', { limit: '16kb' });
   app.useGlobalFilters(new BodyParserErrorFilter(app.getHttpAdapter()));
   app.useGlobalPipes(

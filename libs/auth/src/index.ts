@@ -87,4 +87,6 @@ export type { ReadinessIndicator } from './observability/readiness-indicator.js'
 export { JwksReadinessIndicator } from './observability/jwks-readiness.indicator.js';
 export { TokenProviderReadinessIndicator } from './observability/token-provider-readiness.indicator.js';
 export { MetricsModule } from './metrics/metrics.module.js';
+export { useHttpMetrics } from './observability/http-metrics.js';
+export { useSecurityHeaders } from './observability/security-headers.js';
 export type { MetricsModuleOptions } from './metrics/metrics.module-definition.js';
