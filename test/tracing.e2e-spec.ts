@@ -16,6 +16,7 @@ import { callerEnv, READ_CLIENT, WRITE_CLIENT } from './helpers/process-fleet.js
 // The built services as real processes, each loading its tracing entry point as npm start
 // and the image do, exporting to a real OTLP/HTTP receiver on loopback. The batch
 // processor's delay is a minute, so every span arrives through the flush at shutdown.
+const INTERNAL = 1;
 const SERVER = 2;
 const CLIENT = 3;
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -112,13 +113,22 @@ describe('traces across the fleet (OpenTelemetry, W3C trace context)', () => {
     return found[0];
   };
 
-  it('continues the incoming trace through the caller, its token request and weather-api', () => {
+  it('continues the incoming trace through the caller, its token request and weather-api, with the auth decision', () => {
     expect(status).toBe(200);
     const callerRequest = one('caller', SERVER, 'GET /forecast');
     expect(callerRequest.parentSpanId).toBe(PARENT_ID);
 
-    // The token request on a cold cache: caller's client span -> the emulator's server span.
+    // The token request on a cold cache: the provider's span, its HTTP client span, and the
+    // emulator's server span.
+    const token = one('caller', INTERNAL, 'm2m.token');
+    expect(token.parentSpanId).toBe(callerRequest.spanId);
+    expect(token.attributes).toEqual({
+      'oauth.client_id': READ_CLIENT.id,
+      'oauth.scope': 'weather-api/forecast.read',
+      'm2m.token.source': 'fetch',
+    });
     const tokenCall = one('caller', CLIENT, 'POST');
+    expect(tokenCall.parentSpanId).toBe(token.spanId);
     expect(tokenCall.attributes['url.full']).toMatch(/\/oauth2\/token$/);
     const tokenEndpoint = one('cognito-emulator', SERVER, 'POST /oauth2/token');
     expect(tokenEndpoint.parentSpanId).toBe(tokenCall.spanId);
@@ -129,6 +139,9 @@ describe('traces across the fleet (OpenTelemetry, W3C trace context)', () => {
     const apiRequest = one('weather-api', SERVER, 'GET /weatherforecast');
     expect(apiRequest.parentSpanId).toBe(apiCall.spanId);
     expect(apiRequest.attributes['http.response.status_code']).toBe(200);
+    const decision = one('weather-api', INTERNAL, 'auth.decision');
+    expect(decision.parentSpanId).toBe(apiRequest.spanId);
+    expect(decision.attributes).toEqual({ 'auth.outcome': 'allowed', 'auth.reason': 'ok' });
 
     // Every span of the trace hangs off another of its spans, or off the caller's parent.
     const ids = new Set([PARENT_ID, ...spans.map((s) => s.spanId)]);

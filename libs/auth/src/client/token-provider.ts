@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import type { Attributes } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
+import { inSpan, markSpan } from '../shared/spans.js';
 import { DEFAULT_RETRY, type RetryOptions } from './backoff.js';
 import { M2MClientConfigError, TokenEndpointError } from './client.errors.js';
 import { m2mClientMetrics, type M2MClientMetrics } from './client.metrics.js';
@@ -109,6 +111,12 @@ function validate(options: TokenProviderOptions) {
   return { refreshAhead: ahead, authMethod: method, errorCacheMs, retry };
 }
 
+/**
+ * Where an `m2m.token` span's token came from: `cache`, `fetch` (this call sent the
+ * request), `shared` (it joined a request in flight) or `refresh` (forced, after a 401).
+ */
+const TOKEN_SOURCE = 'm2m.token.source';
+
 /** The default store, shared process-wide (see `TokenProviderOptions.cache`). */
 const sharedStore = new MemoryTokenCacheStore();
 /**
@@ -171,6 +179,8 @@ export class TokenProvider {
   private failing: string | undefined;
   private readonly hitLabels: { client_id: string; result: 'hit' };
   private readonly missLabels: { client_id: string; result: 'miss' };
+  /** Of every `m2m.token` span: which client and scopes (never the secret, never a token). */
+  private readonly spanAttributes: Attributes;
 
   constructor(options: TokenProviderOptions, deps: TokenProviderDeps = {}) {
     const { refreshAhead, authMethod, errorCacheMs, retry } = validate(options);
@@ -178,6 +188,7 @@ export class TokenProvider {
     this.clientId = options.clientId;
     this.hitLabels = { client_id: options.clientId, result: 'hit' };
     this.missLabels = { client_id: options.clientId, result: 'miss' };
+    this.spanAttributes = { 'oauth.client_id': options.clientId, 'oauth.scope': scopes.join(' ') };
     const publicKey = tokenCacheKey(options.tokenUrl, options.clientId, scopes);
     this.sharedKey = processKey(publicKey, options.clientSecret);
     this.key = options.cache ? publicKey : this.sharedKey;
@@ -217,13 +228,23 @@ export class TokenProvider {
    * the downstream answered 401) gets a new one; pass the `rejectedToken` so that many
    * concurrent 401s for the same token cost one token request.
    */
-  async getToken(options: { forceRefresh?: boolean; rejectedToken?: string } = {}) {
-    if (options.forceRefresh) return this.forceRefresh(options.rejectedToken);
-    const cached = this.cache.peek ? this.peekStore() : await this.readStore();
-    const token = this.serveCached(cached);
-    if (token !== undefined) return token;
-    this.metrics.tokenCache?.inc(this.missLabels);
-    return (await this.fetchShared()).accessToken;
+  getToken(options: { forceRefresh?: boolean; rejectedToken?: string } = {}): Promise<string> {
+    // An `m2m.token` span: the token request it may send is its child.
+    return inSpan('m2m.token', this.spanAttributes, async (span) => {
+      if (options.forceRefresh) {
+        span.setAttribute(TOKEN_SOURCE, 'refresh');
+        return this.forceRefresh(options.rejectedToken);
+      }
+      const cached = this.cache.peek ? this.peekStore() : await this.readStore();
+      const token = this.serveCached(cached);
+      if (token !== undefined) {
+        span.setAttribute(TOKEN_SOURCE, 'cache');
+        return token;
+      }
+      this.metrics.tokenCache?.inc(this.missLabels);
+      span.setAttribute(TOKEN_SOURCE, this.slot.inflight ? 'shared' : 'fetch');
+      return (await this.fetchShared()).accessToken;
+    });
   }
 
   /**
@@ -232,7 +253,10 @@ export class TokenProvider {
    * refresh exactly as `getToken` does; never sends a request itself.
    */
   peekToken(): string | undefined {
-    return this.cache.peek ? this.serveCached(this.peekStore()) : undefined;
+    const token = this.cache.peek ? this.serveCached(this.peekStore()) : undefined;
+    if (token !== undefined)
+      markSpan('m2m.token', { ...this.spanAttributes, [TOKEN_SOURCE]: 'cache' });
+    return token;
   }
 
   private peekStore(): CachedToken | undefined {

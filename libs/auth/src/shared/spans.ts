@@ -13,6 +13,17 @@ function fail(span: Span, error: unknown): void {
 }
 
 /**
+ * Records a moment as a span of its own (started and ended at once), a child of the active
+ * span: a decision taken inside a request, for instance. `failed` marks it an error.
+ * Library-internal.
+ */
+export function markSpan(name: string, attributes: Attributes, failed = false): void {
+  const span = trace.getTracer(TRACER).startSpan(name, { attributes });
+  if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}
+
+/**
  * Runs `fn` inside a new active span (so HTTP calls it makes are its children) and ends the
  * span when `fn` returns or its promise settles; a throw or rejection marks it failed. With
  * no OpenTelemetry SDK started, the span is `@opentelemetry/api`'s no-op: next to nothing.
