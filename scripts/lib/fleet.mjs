@@ -43,6 +43,9 @@ export const tracingImport = (app) => [
   `./${join('dist', 'apps', app, 'libs', 'auth', 'src', 'observability', 'register-tracing.js')}`,
 ];
 
+/** The built outputs-to-env script (`npm run infra:env`), relative to the root. */
+export const INFRA_ENV_SCRIPT = join('dist', 'infra', 'infra', 'src', 'outputs-to-env.main.js');
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -91,9 +94,14 @@ const STAMP = join(root, 'dist', '.start-build-stamp');
 
 /** Why dist/ needs a build ('missing' | 'stale'), or undefined when it is current. */
 export function buildNeeded() {
-  const entries = SERVICES.map((s) => join(root, entryPoint(s.app)));
+  const entries = [
+    ...SERVICES.map((s) => join(root, entryPoint(s.app))),
+    join(root, INFRA_ENV_SCRIPT),
+  ];
   if (entries.some((path) => !existsSync(path))) return 'missing';
-  const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')));
+  const sources = Math.max(
+    ...['apps', 'libs', 'infra'].map((dir) => newestSource(join(root, dir))),
+  );
   // tsc leaves unchanged outputs alone, so a successful build also leaves a stamp.
   const oldestEntry = Math.min(...entries.map((p) => statSync(p).mtimeMs));
   const builtAt = Math.max(oldestEntry, existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0);
