@@ -39,8 +39,9 @@ export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
  * `@opentelemetry/instrumentation/hook.mjs` loader registered with `module.register`
  * (limited to the instrumented modules through import-in-the-middle's message channel),
  * then the SDK with the HTTP instrumentation (server and client: axios, jwks-rsa;
- * `/health*` and `/metrics` not traced), Express's and Fastify's (the request span named
- * after its route), W3C trace context, and the exporter the `OTEL_*` variables choose
+ * `/health*` and `/metrics` not traced) and Express's (the request span named after its
+ * route; on Fastify it is named by its method, the path in `url.path`: `@fastify/otel`
+ * still requires `@opentelemetry/api` < 1.10), W3C trace context, and the exporter the `OTEL_*` variables choose
  * (OTLP over HTTP/protobuf by default). Traces only: metrics stay Prometheus at
  * `/metrics`, logs stay JSON lines carrying `trace_id` / `span_id`. Returns false and
  * loads nothing when {@link tracingEnabled} is false. Must run before the app's modules
@@ -62,12 +63,10 @@ export async function startTracing(env: NodeJS.ProcessEnv): Promise<boolean> {
     { NodeSDK },
     { HttpInstrumentation },
     { ExpressInstrumentation, ExpressLayerType: Layer },
-    { FastifyOtelInstrumentation },
   ] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/instrumentation-express'),
-    import('@fastify/otel'),
   ]);
   const sdk = new NodeSDK({
     instrumentations: [
@@ -76,11 +75,6 @@ export async function startTracing(env: NodeJS.ProcessEnv): Promise<boolean> {
       // Only what names the request span after its route: no span per middleware layer.
       new ExpressInstrumentation({
         ignoreLayersType: [Layer.MIDDLEWARE, Layer.REQUEST_HANDLER, Layer.ROUTER],
-      }),
-      new FastifyOtelInstrumentation({
-        registerOnInitialization: true,
-        instrumentHooks: false,
-        instrumentHandler: false,
       }),
     ],
     metricReaders: [],
