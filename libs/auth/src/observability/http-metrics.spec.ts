@@ -9,7 +9,7 @@ import {
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { MetricsModule } from '../metrics/metrics.module.js';
+import { MetricsModule } from './metrics.module.js';
 import { useHttpMetrics } from './http-metrics.js';
 
 @Controller('items')

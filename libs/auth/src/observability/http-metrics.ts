@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { getOrCreate } from '../metrics/get-or-create.js';
+import { getOrCreate } from '../shared/metrics.js';
 
 type Labels = 'method' | 'route' | 'status_class';
 
