@@ -21,6 +21,7 @@ import {
   probe,
   SERVICES,
   tlsSwitch,
+  tracingImport,
   waitReady,
 } from './lib/fleet.mjs';
 
@@ -158,10 +159,11 @@ async function startOwn(trust) {
   const t0 = Date.now();
   for (const s of SERVICES) {
     const emulator = s.app === 'cognito-emulator';
-    const proc = launch([entryPoint(s.app)], {
+    const proc = launch([...tracingImport(s.app), entryPoint(s.app)], {
       env: {
         HOST: '127.0.0.1',
         NODE_ENV: 'production',
+        OTEL_SERVICE_NAME: s.app,
         PORT: String(ports[s.app]),
         ...(emulator ? emulatorDevFiles() : { ...localWiring(s.app, urls), ...trust }),
       },

@@ -35,12 +35,14 @@ import {
   root,
   SERVICES,
   tlsSwitch,
+  tracingImport,
   waitReady as waitUntilReady,
 } from './lib/fleet.mjs';
 
 const WAIT_TIMEOUT_MS = 60_000;
 
 const tls = tlsSwitch();
+const tracing = (service) => tracingImport(service.app).join(' ');
 const baseUrl = (service) => localUrl(service.app, service.port, tls);
 const waitReady = (url) => waitUntilReady(url, { timeoutMs: WAIT_TIMEOUT_MS, pollMs: 20 });
 
@@ -80,6 +82,7 @@ function envOf(service, urls) {
   const emulator = service.app === 'cognito-emulator';
   return {
     PORT: String(service.port),
+    OTEL_SERVICE_NAME: service.app,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     NODE_OPTIONS: process.env.NODE_OPTIONS ?? FLEET_NODE_OPTIONS,
     ...(emulator ? emulatorDevFiles() : {}),
@@ -120,8 +123,8 @@ async function main() {
       // Every process starts now and loads its code; the wait for `after` is part of the
       // command, so concurrently owns (and stops) it as well.
       command: after
-        ? `node ${self} --wait-for ${baseUrl(after)} --then ${entryPoint(service.app)}`
-        : `node ${entryPoint(service.app)}`,
+        ? `node ${tracing(service)} ${self} --wait-for ${baseUrl(after)} --then ${entryPoint(service.app)}`
+        : `node ${tracing(service)} ${entryPoint(service.app)}`,
       env: { ...envOf(service, urls), ...(service === emulator ? {} : trust) },
     };
   });

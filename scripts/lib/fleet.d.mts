@@ -38,6 +38,7 @@ export function localWiring(app: string, urls: Record<string, string>): Record<s
 export function prepareTls(
   emulatorEnv?: Record<string, string>,
 ): Promise<{ NODE_EXTRA_CA_CERTS?: string }>;
+export function tracingImport(app: string): string[];
 export const INFRA_ENV_SCRIPT: string;
 export function sleep(ms: number): Promise<void>;
 export function probe(url: string): Promise<'ready' | 'not-ready' | 'down'>;

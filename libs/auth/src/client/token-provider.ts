@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
+import type { Attributes } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
+import { inSpan, markSpan } from '../shared/spans.js';
 import { DEFAULT_RETRY, type RetryOptions } from './backoff.js';
 import { M2MClientConfigError, TokenEndpointError } from './client.errors.js';
 import { m2mClientMetrics, type M2MClientMetrics } from './client.metrics.js';
@@ -112,6 +114,12 @@ function validate(options: TokenProviderOptions) {
 }
 
 /**
+ * Where an `m2m.token` span's token came from: `cache`, `fetch` (this call sent the
+ * request), `shared` (it joined a request in flight) or `refresh` (forced, after a 401).
+ */
+const TOKEN_SOURCE = 'm2m.token.source';
+
+/**
  * Gets OAuth 2.0 client-credentials tokens and keeps the cost at one token request per
  * (token URL, client, scope set) per token lifetime: cached, shared by concurrent callers
  * (single flight), refreshed in the background ahead of expiry while the current token
@@ -143,6 +151,8 @@ export class TokenProvider implements TokenReadiness {
   private failing: string | undefined;
   private readonly hitLabels: { client_id: string; result: 'hit' };
   private readonly missLabels: { client_id: string; result: 'miss' };
+  /** Of every `m2m.token` span: which client and scopes (never the secret, never a token). */
+  private readonly spanAttributes: Attributes;
   private readonly fetchToken = (signal: AbortSignal) => this.requestToken(signal);
 
   constructor(options: TokenProviderOptions, deps: TokenProviderDeps = {}) {
@@ -151,6 +161,7 @@ export class TokenProvider implements TokenReadiness {
     this.clientId = options.clientId;
     this.hitLabels = { client_id: options.clientId, result: 'hit' };
     this.missLabels = { client_id: options.clientId, result: 'miss' };
+    this.spanAttributes = { 'oauth.client_id': options.clientId, 'oauth.scope': scopes.join(' ') };
     this.entry = (options.cache ?? MemoryTokenCacheStore.processDefault).acquire({
       tokenUrl: options.tokenUrl,
       clientId: options.clientId,
@@ -188,12 +199,23 @@ export class TokenProvider implements TokenReadiness {
    * the downstream answered 401) gets a new one; pass the `rejectedToken` so that many
    * concurrent 401s for the same token cost one token request.
    */
-  async getToken(options: { forceRefresh?: boolean; rejectedToken?: string } = {}) {
-    if (options.forceRefresh) return this.forceRefresh(options.rejectedToken);
-    const token = this.serveCached(this.entry.peek()) ?? this.serveCached(await this.entry.read());
-    if (token !== undefined) return token;
-    this.metrics.tokenCache?.inc(this.missLabels);
-    return (await this.fetchShared()).accessToken;
+  getToken(options: { forceRefresh?: boolean; rejectedToken?: string } = {}): Promise<string> {
+    // An `m2m.token` span: the token request it may send is its child.
+    return inSpan('m2m.token', this.spanAttributes, async (span) => {
+      if (options.forceRefresh) {
+        span.setAttribute(TOKEN_SOURCE, 'refresh');
+        return this.forceRefresh(options.rejectedToken);
+      }
+      const token =
+        this.serveCached(this.entry.peek()) ?? this.serveCached(await this.entry.read());
+      if (token !== undefined) {
+        span.setAttribute(TOKEN_SOURCE, 'cache');
+        return token;
+      }
+      this.metrics.tokenCache?.inc(this.missLabels);
+      span.setAttribute(TOKEN_SOURCE, this.entry.refreshing ? 'shared' : 'fetch');
+      return (await this.fetchShared()).accessToken;
+    });
   }
 
   /**
@@ -202,7 +224,10 @@ export class TokenProvider implements TokenReadiness {
    * `getToken` does; never sends a request itself.
    */
   peekToken(): string | undefined {
-    return this.serveCached(this.entry.peek());
+    const token = this.serveCached(this.entry.peek());
+    if (token !== undefined)
+      markSpan('m2m.token', { ...this.spanAttributes, [TOKEN_SOURCE]: 'cache' });
+    return token;
   }
 
   private serveCached(cached: CachedToken | undefined): string | undefined {
