@@ -25,10 +25,13 @@ export interface HostilePeer {
   readonly bytesSent: number;
   /** Requests received so far. */
   readonly requests: number;
-  /** Connections still open. */
-  openConnections(): number;
-  /** Waits until every connection accepted so far is closed; false after `timeoutMs`. */
-  allClosed(timeoutMs: number): Promise<boolean>;
+  /** Connections still open, of those accepted from the `since`-th on. */
+  openConnections(since?: number): number;
+  /**
+   * Waits until every connection accepted so far (from the `since`-th on: a test's own,
+   * not an earlier keep-alive one) is closed; false after `timeoutMs`.
+   */
+  allClosed(timeoutMs: number, since?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -58,7 +61,8 @@ export async function startPeer(behaviour: Behaviour): Promise<HostilePeer> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const openConnections = () => connections.filter((c) => c.closedAt === undefined).length;
+  const openConnections = (since = 0) =>
+    connections.slice(since).filter((c) => c.closedAt === undefined).length;
   return {
     url,
     connections,
@@ -69,9 +73,9 @@ export async function startPeer(behaviour: Behaviour): Promise<HostilePeer> {
       return counters.requests;
     },
     openConnections,
-    async allClosed(timeoutMs) {
+    async allClosed(timeoutMs, since = 0) {
       const deadline = Date.now() + timeoutMs;
-      while (openConnections() > 0) {
+      while (openConnections(since) > 0) {
         if (Date.now() >= deadline) return false;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
