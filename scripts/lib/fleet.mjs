@@ -2,7 +2,7 @@
 // cross-service e2e (test/): where the built entry points are, when dist/ is stale,
 // readiness probes, free ports, and starting/stopping a service as its own process group.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,16 +11,19 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * The fleet in readiness order, with the ports `npm start` uses. `after`: the service whose
- * readiness this one's start waits for (its own readiness depends on it: weather-api's on
- * the issuer's key set, the caller's on a token), so weather-api and the caller start
- * side by side once the emulator is ready.
+ * The fleet in readiness order, with the ports `npm start` uses, from `fleet.json` beside
+ * this file: the one list of services (`npm run new:service` adds to it). `after`: the
+ * service whose readiness this one's start waits for (its own readiness depends on it:
+ * weather-api's on the issuer's key set, the caller's on a token), so the services after
+ * the emulator start side by side once it is ready. `protectedPath`: a route of a resource
+ * server that needs a token.
  */
-export const SERVICES = [
-  { name: 'emulator', app: 'cognito-emulator', port: 4000, color: 'magenta' },
-  { name: 'weather-api', app: 'weather-api', port: 3000, color: 'blue', after: 'emulator' },
-  { name: 'caller', app: 'caller', port: 3001, color: 'green', after: 'emulator' },
-];
+export const SERVICES = JSON.parse(
+  readFileSync(join(root, 'scripts', 'lib', 'fleet.json'), 'utf8'),
+).services;
+
+/** The user pool definition the emulator loads by default, and the new-service command edits. */
+export const POOL_FILE = join(root, 'libs', 'fleet-auth', 'pool.json');
 
 /**
  * V8 heap limits every service of the fleet runs with unless NODE_OPTIONS is set (npm start,
@@ -32,6 +35,9 @@ export const FLEET_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size
 
 /** The built entry point of an app, relative to the root (as npm start and the Dockerfile run it). */
 export const entryPoint = (app) => join('dist', 'apps', app, 'apps', app, 'src', 'main.js');
+
+/** The built outputs-to-env script (`npm run infra:env`), relative to the root. */
+export const INFRA_ENV_SCRIPT = join('dist', 'infra', 'infra', 'src', 'outputs-to-env.main.js');
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -81,9 +87,14 @@ const STAMP = join(root, 'dist', '.start-build-stamp');
 
 /** Why dist/ needs a build ('missing' | 'stale'), or undefined when it is current. */
 export function buildNeeded() {
-  const entries = SERVICES.map((s) => join(root, entryPoint(s.app)));
+  const entries = [
+    ...SERVICES.map((s) => join(root, entryPoint(s.app))),
+    join(root, INFRA_ENV_SCRIPT),
+  ];
   if (entries.some((path) => !existsSync(path))) return 'missing';
-  const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')));
+  const sources = Math.max(
+    ...['apps', 'libs', 'infra'].map((dir) => newestSource(join(root, dir))),
+  );
   // tsc leaves unchanged outputs alone, so a successful build also leaves a stamp.
   const oldestEntry = Math.min(...entries.map((p) => statSync(p).mtimeMs));
   const builtAt = Math.max(oldestEntry, existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0);

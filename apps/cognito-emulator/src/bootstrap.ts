@@ -1,29 +1,30 @@
-import { httpUrl, listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
-import { type INestApplication, Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  httpUrl,
+  loggingOptionsFromEnv,
+  startService,
+  type StartedService,
+} from '@nest-m2m-cognito/auth/observability';
+import { loadPool } from '@app/fleet-auth';
+import { Logger } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { loadEmulatorConfig } from './config/emulator-config.js';
+import { BODY_LIMIT_BYTES, bodyLimitOf } from './http/body-limits.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
 import { parseCorsOrigins, tokenEndpointCors } from './http/token-cors.js';
 import { KeyStore } from './keys/key-store.js';
-import { loadPool, maxValiditySeconds } from './pool/pool.loader.js';
+import { PoolStore } from './pool/pool-store.js';
+import { StateFile } from './pool/state-file.js';
+import { httpsOptions } from './tls/https-options.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 
-/** Largest accepted request body; larger ones get 413. */
-export const BODY_LIMIT_BYTES = 16 * 1024;
-
 /** A running emulator. */
-export interface StartedEmulator {
-  app: INestApplication;
-  /** `http://host:port`, the actual listening address. */
-  url: string;
+export interface StartedEmulator extends StartedService {
   /** `{ISSUER_BASE or url}/{userPoolId}` — the `iss` of every token. */
   issuer: string;
   /** `{ISSUER_BASE or url}/oauth2/token`. */
   tokenUrl: string;
-  close(): Promise<void>;
 }
 
 /** Test hooks. */
@@ -37,6 +38,8 @@ function allowedMethods(poolId: string, admin: boolean): Map<string, string[]> {
   const allowed = new Map<string, string[]>([
     ['/', ['POST']],
     ['/oauth2/token', ['POST']],
+    ['/oauth2/revoke', ['POST']],
+    ['/oauth2/userInfo', ['GET', 'HEAD', 'POST']],
     [`/${poolId}/.well-known/jwks.json`, ['GET', 'HEAD']],
     [`/${poolId}/.well-known/openid-configuration`, ['GET', 'HEAD']],
   ]);
@@ -64,45 +67,58 @@ export async function startEmulator(
   const config = loadEmulatorConfig(env);
   const corsOrigins = parseCorsOrigins(env.COGNITO_EMULATOR_CORS_ORIGINS);
   const logging = loggingOptionsFromEnv(env, options.logDestination);
-  const pool = await loadPool(config.poolFile);
+  const file = await loadPool(config.poolFile, 'COGNITO_EMULATOR_POOL_FILE');
+  const state = config.stateFile ? new StateFile(config.stateFile) : undefined;
+  const pool = new PoolStore(file, await state?.load(file.userPoolId));
   const keys = await KeyStore.open({
     file: config.keysFile,
-    retentionSeconds: maxValiditySeconds(pool),
+    // With the control plane a client may be given up to Cognito's longest lifetime later.
+    retentionSeconds: config.admin ? 86_400 : pool.maxTokenValiditySeconds(),
   });
   const runtime = new EmulatorRuntime(pool.userPoolId);
+  const issuerHost = config.issuerBase ? new URL(config.issuerBase).hostname : '';
+  const https = await httpsOptions(config.tls, [config.host, issuerHost.replace(/^\[|\]$/g, '')]);
 
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, pool, keys, runtime, logging }),
-    adapter,
-    { bodyParser: false, bufferLogs: true },
+  // Fastify takes its TLS options at construction (startService's httpsOptions is Express's).
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, ...(https && { https }) });
+  const started = await startService(
+    AppModule.forRoot({ config, pool, keys, runtime, state, logging }),
+    {
+      env,
+      defaultPort: 4000,
+      adapter,
+      configure: (app) => {
+        const fastify = adapter.getInstance();
+        // Routes are registered when the app initialises, after this hook is in place.
+        fastify.addHook('onRoute', (route) => {
+          route.bodyLimit = bodyLimitOf(route.url);
+        });
+        fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
+        // Every body as raw bytes, whatever its type: the controllers check the media type and
+        // parse it themselves (a repeated form parameter must stay visible: invalid_request).
+        fastify.removeAllContentTypeParsers();
+        fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) =>
+          done(null, body),
+        );
+        app.useGlobalFilters(
+          new EmulatorExceptionFilter(allowedMethods(pool.userPoolId, config.admin)),
+        );
+        // Known up front unless PORT=0, so no request can ever see an empty issuer.
+        if (config.issuerBase || config.port !== 0) {
+          runtime.setBase(config.issuerBase ?? httpUrl(config.host, config.port, !!https));
+        }
+      },
+    },
   );
-  useStructuredLogger(app);
-  const fastify = adapter.getInstance();
-  fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
-  // Every body as raw bytes, whatever its type: the controllers check the media type and
-  // parse it themselves (a repeated form parameter must stay visible: invalid_request).
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.useGlobalFilters(new EmulatorExceptionFilter(allowedMethods(pool.userPoolId, config.admin)));
-  app.enableShutdownHooks();
-
-  // Known up front unless PORT=0, so no request can ever see an empty issuer.
-  if (config.issuerBase || config.port !== 0) {
-    runtime.setBase(config.issuerBase ?? httpUrl(config.host, config.port));
-  }
-  await app.listen(config.port, config.host);
-  const url = listeningUrl(app, config.host);
+  const url = started.url;
   runtime.setBase(config.issuerBase ?? url);
   logger.log(
-    `user pool ${pool.userPoolId} listening on ${url}; issuer ${runtime.issuer}; token endpoint ${runtime.tokenUrl}`,
+    `user pool ${pool.userPoolId} on ${url}; issuer ${runtime.issuer}; token endpoint ${runtime.tokenUrl}`,
   );
-  if (config.admin) logger.warn('admin endpoints enabled (POST /_emulator/rotate-keys)');
-  return {
-    app,
-    url,
-    issuer: runtime.issuer,
-    tokenUrl: runtime.tokenUrl,
-    close: () => app.close(),
-  };
+  if (config.admin) {
+    logger.warn(
+      'admin endpoints enabled: POST /_emulator/rotate-keys and the control plane on POST / (SigV4 signatures are not verified)',
+    );
+  }
+  return { ...started, issuer: runtime.issuer, tokenUrl: runtime.tokenUrl };
 }

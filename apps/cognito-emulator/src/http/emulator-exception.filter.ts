@@ -10,13 +10,14 @@ import {
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { CognitoIdpError } from '../idp/cognito-idp.error.js';
 import { OAuthError } from '../oauth/oauth.error.js';
+import { bodyLimitOf } from './body-limits.js';
 import { MethodNotAllowedError } from './method-not-allowed.error.js';
 import { pathOf } from './token-cors.js';
 
 type Dialect = 'oauth' | 'idp' | 'plain';
 
 function dialectOf(path: string): Dialect {
-  if (path === '/oauth2/token') return 'oauth';
+  if (path.startsWith('/oauth2/')) return 'oauth';
   if (path === '/') return 'idp';
   return 'plain';
 }
@@ -50,9 +51,15 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     }
 
     if (exception instanceof OAuthError) {
+      if (exception.code === 'invalid_token') {
+        res.header(
+          'WWW-Authenticate',
+          `Bearer error="${exception.code}", error_description="${exception.description}"`,
+        );
+      }
       this.send(
         res,
-        400,
+        exception.status,
         { error: exception.code, error_description: exception.description },
         true,
       );
@@ -72,9 +79,19 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
+      if (status === 429 && dialect === 'oauth') {
+        // The token quota (COGNITO_EMULATOR_TOKEN_RPS); the guard has set Retry-After.
+        this.send(
+          res,
+          429,
+          { error: 'too_many_requests', error_description: 'the token endpoint quota is exceeded' },
+          true,
+        );
+        return;
+      }
       const message =
         status === 413
-          ? 'request body larger than 16 KiB'
+          ? `request body larger than ${bodyLimitOf(path) / 1024} KiB`
           : status === 404
             ? exception.message
             : (HttpStatus[status]?.toLowerCase().replace(/_/g, ' ') ?? 'bad request');
@@ -93,7 +110,11 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
       this.send(res, status, { error: 'invalid_request', error_description: message }, true);
     } else if (dialect === 'idp') {
       const type =
-        status === 413 || status === 400 ? 'SerializationException' : 'InvalidParameterException';
+        status >= 500
+          ? 'InternalErrorException'
+          : status === 413 || status === 400
+            ? 'SerializationException'
+            : 'InvalidParameterException';
       void res
         .status(status)
         .type('application/x-amz-json-1.1')

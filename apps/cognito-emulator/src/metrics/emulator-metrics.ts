@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
-import { POOL } from '../emulator.tokens.js';
-import type { Pool } from '../pool/pool.schema.js';
+import { PoolStore } from '../pool/pool-store.js';
 
 const GRANT_TYPES = new Set([
   'client_credentials',
@@ -11,15 +10,24 @@ const GRANT_TYPES = new Set([
   'implicit',
 ]);
 
+/**
+ * Distinct client ids that get a `client_id` label of their own; further ones are counted as
+ * `other`. Above Cognito's 1000 clients per pool plus a pool file's, so it only bites when
+ * the control plane creates and deletes clients over and over: each new id would otherwise
+ * add series that are never removed.
+ */
+const MAX_LABELLED_CLIENTS = 1100;
+
 /** Counters tests and users read to see what callers and APIs really ask for. */
 @Injectable()
 export class EmulatorMetrics {
   private readonly tokenRequests: Counter<'client_id' | 'grant_type' | 'outcome'>;
   private readonly jwksRequests: Counter;
-  private readonly knownClients: Set<string>;
-
-  constructor(registry: Registry, @Inject(POOL) pool: Pool) {
-    this.knownClients = new Set(pool.clients.map((c) => c.clientId));
+  private readonly labelledClients = new Set<string>();
+  constructor(
+    registry: Registry,
+    @Inject(PoolStore) private readonly pool: PoolStore,
+  ) {
     this.tokenRequests = new Counter({
       name: 'cognito_emulator_token_requests_total',
       help: 'Token endpoint requests by client, grant type and outcome (success or OAuth error code)',
@@ -36,7 +44,7 @@ export class EmulatorMetrics {
   /** Only known client ids and grant types become label values (bounded, never a secret). */
   tokenRequest(clientId: string | undefined, grantType: string | undefined, outcome: string): void {
     this.tokenRequests.inc({
-      client_id: clientId !== undefined && this.knownClients.has(clientId) ? clientId : 'unknown',
+      client_id: this.clientLabel(clientId),
       grant_type:
         grantType === undefined ? 'none' : GRANT_TYPES.has(grantType) ? grantType : 'other',
       outcome,
@@ -45,5 +53,13 @@ export class EmulatorMetrics {
 
   jwksRequest(): void {
     this.jwksRequests.inc();
+  }
+
+  private clientLabel(clientId: string | undefined): string {
+    if (clientId === undefined || !this.pool.client(clientId)) return 'unknown';
+    if (this.labelledClients.has(clientId)) return clientId;
+    if (this.labelledClients.size >= MAX_LABELLED_CLIENTS) return 'other';
+    this.labelledClients.add(clientId);
+    return clientId;
   }
 }

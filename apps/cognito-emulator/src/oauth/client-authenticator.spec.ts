@@ -1,21 +1,30 @@
+import { parsePool } from '@app/fleet-auth';
 import { ClientAuthenticator, parseBasic, secretsEqual } from './client-authenticator.js';
 import { OAuthError } from './oauth.error.js';
 import { parseTokenForm } from './token-request.js';
-import { parsePool } from '../pool/pool.loader.js';
+import { PoolStore } from '../pool/pool-store.js';
 
-const pool = parsePool({
-  userPoolId: 'local_test',
-  resourceServers: [{ identifier: 'api', name: 'API', scopes: [{ name: 'read' }] }],
-  clients: [
-    {
-      clientId: 'svc',
-      clientSecret: 's3cret:with:colons',
-      allowedOAuthFlows: ['client_credentials'],
-      allowedOAuthScopes: ['api/read'],
-    },
-    { clientId: 'pub', clientSecret: null },
-  ],
-});
+const pool = new PoolStore(
+  parsePool({
+    userPoolId: 'eu-west-1_Test',
+    resourceServers: [{ identifier: 'api', name: 'API', scopes: [{ name: 'read' }] }],
+    clients: [
+      {
+        clientId: 'svc',
+        clientSecret: 's3cret:with:colons',
+        allowedOAuthFlows: ['client_credentials'],
+        allowedOAuthScopes: ['api/read'],
+      },
+      { clientId: 'pub', clientSecret: null },
+      {
+        clientId: 'a+b',
+        clientSecret: 'p+q%r',
+        allowedOAuthFlows: ['client_credentials'],
+        allowedOAuthScopes: ['api/read'],
+      },
+    ],
+  }),
+);
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -33,24 +42,35 @@ describe('client authentication', () => {
   const auth = new ClientAuthenticator(pool);
 
   it('splits Basic credentials at the first colon only', () => {
-    expect(parseBasic(`Basic ${b64('svc:s3cret:with:colons')}`)).toEqual({
+    expect(parseBasic(`Basic ${b64('svc:s3cret:with:colons')}`)[0]).toEqual({
       id: 'svc',
       secret: 's3cret:with:colons',
     });
-    expect(
-      auth.authenticate({
-        authorization: `basic ${b64('svc:s3cret:with:colons')}`,
-        bodyClientId: undefined,
-        bodyClientSecret: undefined,
-      }).clientId,
-    ).toBe('svc');
+    expect(auth.authenticate(new Map(), `basic ${b64('svc:s3cret:with:colons')}`).clientId).toBe(
+      'svc',
+    );
   });
 
-  it('takes Basic credentials as they are, without form-urldecoding (as Cognito)', () => {
-    expect(parseBasic(`Basic ${b64('a+b%2Fc:p+q%25 r')}`)).toEqual({
-      id: 'a+b%2Fc',
-      secret: 'p+q%25 r',
-    });
+  it('reads Basic credentials both as they are and form-decoded (RFC 6749 §2.3.1)', () => {
+    expect(parseBasic(`Basic ${b64('a+b%2Fc:p+q%25 r')}`)).toEqual([
+      { id: 'a+b%2Fc', secret: 'p+q%25 r' },
+      { id: 'a b/c', secret: 'p q% r' },
+    ]);
+    // Nothing to decode, or not decodable (a lone "%"): the raw reading alone.
+    expect(parseBasic(`Basic ${b64('svc:plain')}`)).toEqual([{ id: 'svc', secret: 'plain' }]);
+    expect(parseBasic(`Basic ${b64('a:100%')}`)).toEqual([{ id: 'a', secret: '100%' }]);
+  });
+
+  it('accepts raw and form-encoded Basic credentials, and nothing in between', () => {
+    const basic = (id: string, secret: string) =>
+      auth.authenticate(new Map(), `Basic ${b64(`${id}:${secret}`)}`);
+    expect(basic('a+b', 'p+q%r').clientId).toBe('a+b');
+    expect(basic('a%2Bb', 'p%2Bq%25r').clientId).toBe('a+b');
+    expect(basic('svc', 's3cret%3Awith%3Acolons').clientId).toBe('svc');
+    // Raw id with the encoded secret, or the reverse: neither reading matches.
+    expect(codeOf(() => basic('a+b', 'p%2Bq%25r'))).toBe('invalid_client');
+    expect(codeOf(() => basic('a%2Bb', 'p+q%r'))).toBe('invalid_client');
+    expect(codeOf(() => basic('nobody', 'x'))).toBe('invalid_client');
   });
 
   it.each([['Basic'], ['Basic a'], [`Basic ${b64(':secret')}`], ['Digest abc']])(
@@ -61,11 +81,10 @@ describe('client authentication', () => {
   );
 
   it('accepts a public client by id alone and refuses it with a secret', () => {
-    const none = { authorization: undefined, bodyClientSecret: undefined };
-    expect(auth.authenticate({ ...none, bodyClientId: 'pub' }).clientId).toBe('pub');
-    expect(
-      codeOf(() => auth.authenticate({ ...none, bodyClientId: 'pub', bodyClientSecret: 'x' })),
-    ).toBe('invalid_client');
+    const post = (fields: Record<string, string>) =>
+      auth.authenticate(new Map(Object.entries(fields)), undefined);
+    expect(post({ client_id: 'pub' }).clientId).toBe('pub');
+    expect(codeOf(() => post({ client_id: 'pub', client_secret: 'x' }))).toBe('invalid_client');
   });
 
   it('compares secrets of any length without throwing', () => {

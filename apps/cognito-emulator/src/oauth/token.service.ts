@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from '../pool/pool.schema.js';
+import { tokenValiditySeconds, type PoolClient } from '@app/fleet-auth';
+import type { PoolStore } from '../pool/pool-store.js';
 import type { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 import { clientCredentialsClaims, type TokenSigner } from '../tokens/token-signer.js';
 import { ClientAuthenticator } from './client-authenticator.js';
@@ -15,7 +16,7 @@ export class TokenService {
   private readonly authenticator: ClientAuthenticator;
 
   constructor(
-    pool: Pool,
+    private readonly pool: PoolStore,
     private readonly signer: TokenSigner,
     private readonly runtime: EmulatorRuntime,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
@@ -30,11 +31,7 @@ export class TokenService {
     client: PoolClient;
     response: TokenResponse;
   }> {
-    const client = this.authenticator.authenticate({
-      authorization,
-      bodyClientId: form.get('client_id'),
-      bodyClientSecret: form.get('client_secret'),
-    });
+    const client = this.authenticator.authenticate(form, authorization);
     const grantType = form.get('grant_type');
     if (grantType === undefined) {
       throw new OAuthError('invalid_request', 'grant_type is required', client.clientId);
@@ -53,26 +50,39 @@ export class TokenService {
         client.clientId,
       );
     }
+    // As Cognito, for a client created with AllowedOAuthFlows but not
+    // AllowedOAuthFlowsUserPoolClient (the SDK and CloudFormation accept that).
+    if (!this.pool.clientMeta(client.clientId)?.allowedOAuthFlowsUserPoolClient) {
+      throw new OAuthError(
+        'invalid_grant',
+        'OAuth flows are not enabled for this app client (AllowedOAuthFlowsUserPoolClient)',
+        client.clientId,
+      );
+    }
     const scopes = this.grantedScopes(client, form.get('scope'));
     const now = this.now();
+    const validitySeconds = tokenValiditySeconds(client, 'accessToken');
     const claims = clientCredentialsClaims({
       issuer: this.runtime.issuer,
       clientId: client.clientId,
       scopes,
-      validitySeconds: client.accessTokenValiditySeconds,
+      validitySeconds,
       now,
     });
     return {
       client,
       response: {
         access_token: await this.signer.sign(claims),
-        expires_in: client.accessTokenValiditySeconds,
+        expires_in: validitySeconds,
         token_type: 'Bearer',
       },
     };
   }
 
   private grantedScopes(client: PoolClient, requested: string | undefined): string[] {
+    if (client.allowedOAuthScopes.length === 0) {
+      throw new OAuthError('invalid_scope', 'this client is allowed no scope', client.clientId);
+    }
     if (requested === undefined || requested.trim() === '') return client.allowedOAuthScopes;
     const scopes = [...new Set(requested.split(' ').filter((s) => s !== ''))];
     const notAllowed = scopes.filter((s) => !client.allowedOAuthScopes.includes(s));

@@ -1,8 +1,9 @@
 import { Controller, Delete, Get, Injectable, Post } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { DiscoveryModule, Reflector } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { Public } from './public.decorator.js';
-import { AnyValidToken, routePolicyOf, routePolicyProblems } from './route-policy.js';
+import { Public } from '../shared/public.decorator.js';
+import { AnyValidToken } from './any-valid-token.decorator.js';
+import { RoutePolicyAudit, routePolicyOf } from './route-policy.js';
 import { Scopes } from './scopes.decorator.js';
 
 // What `nest g resource items` generates: no policy anywhere.
@@ -47,16 +48,12 @@ async function problems(...controllers: (new () => object)[]) {
   const moduleRef = await Test.createTestingModule({
     imports: [DiscoveryModule],
     controllers,
-    providers: [NotAController],
+    providers: [NotAController, RoutePolicyAudit],
   }).compile();
-  return routePolicyProblems(
-    moduleRef.get(DiscoveryService),
-    moduleRef.get(MetadataScanner),
-    moduleRef.get(Reflector),
-  );
+  return moduleRef.get(RoutePolicyAudit).problems();
 }
 
-describe('routePolicyProblems', () => {
+describe('RoutePolicyAudit', () => {
   it('names every route of a generated controller, with method, path and handler', async () => {
     expect(await problems(ItemsController)).toEqual([
       { route: 'GET /items (ItemsController.findAll)', problem: 'none' },
@@ -84,15 +81,17 @@ describe('routePolicyOf', () => {
       controller,
     );
 
+  const scoped = (...scopes: string[]) => ({ public: false, scopes, declared: true });
+
   it("takes the handler's declaration over its controller's", () => {
-    expect(of(StockController, 'list')).toEqual({ kind: 'scopes', scopes: ['api/read'] });
-    expect(of(StockController, 'create')).toEqual({ kind: 'scopes', scopes: ['api/write'] });
-    expect(of(StockController, 'ping')).toEqual({ kind: 'public' });
-    expect(of(MixedController, 'whoami')).toEqual({ kind: 'any_valid_token' });
+    expect(of(StockController, 'list')).toEqual(scoped('api/read'));
+    expect(of(StockController, 'create')).toEqual(scoped('api/write'));
+    expect(of(StockController, 'ping')).toEqual({ public: true, scopes: [], declared: true });
+    expect(of(MixedController, 'whoami')).toEqual(scoped());
   });
 
-  it('resolves a conflict to the most restrictive declaration, and none to undefined', () => {
-    expect(of(MixedController, 'both')).toEqual({ kind: 'scopes', scopes: ['api/read'] });
-    expect(of(ItemsController, 'remove')).toBeUndefined();
+  it('resolves a conflict to the strictest declaration; a route without one is undeclared', () => {
+    expect(of(MixedController, 'both')).toEqual(scoped('api/read'));
+    expect(of(ItemsController, 'remove')).toEqual({ public: false, scopes: [], declared: false });
   });
 });

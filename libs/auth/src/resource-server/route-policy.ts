@@ -1,63 +1,72 @@
-import { RequestMethod } from '@nestjs/common';
+import { type ExecutionContext, Injectable, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { type DiscoveryService, type MetadataScanner, Reflector } from '@nestjs/core';
-import { Public } from './public.decorator.js';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Public } from '../shared/public.decorator.js';
+import { AnyValidToken } from './any-valid-token.decorator.js';
 import { RequiredScopes } from './scopes.decorator.js';
 
-/**
- * Marks a route or controller as open to any valid access token of the issuer (and of the
- * `clientIds` allow-list, when one is set), whatever its scopes: the explicit form of what
- * a route without `@Scopes()` used to allow silently.
- *
- * @example
- * ```ts
- * @AnyValidToken()
- * @Get('whoami')
- * whoami(@Principal() principal: Principal) { return principal; }
- * ```
- */
-export const AnyValidToken = Reflector.createDecorator<boolean | undefined, true>({
-  transform: () => true,
-});
-
-/** What a route declares: reachable without a token, with any valid token, or with scopes. */
-export type RoutePolicy =
-  { kind: 'public' } | { kind: 'any_valid_token' } | { kind: 'scopes'; scopes: readonly string[] };
+/** What a route requires, from its decorators (handler over controller). */
+export interface RoutePolicy {
+  /** `@Public()`: no token needed. */
+  public: boolean;
+  /** `@Scopes(...)`: every one of them (none for `@AnyValidToken()`). */
+  scopes: readonly string[];
+  /** False for a route that declares no policy (start-up refuses it unless `routePolicy: 'warn'`). */
+  declared: boolean;
+}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Target = Function;
 
-/** The policies declared directly on `target` (a handler or a controller class). */
-function declaredOn(reflector: Reflector, target: Target): RoutePolicy[] {
-  const policies: RoutePolicy[] = [];
-  if (reflector.get(Public, target)) policies.push({ kind: 'public' });
-  if (reflector.get(AnyValidToken, target)) policies.push({ kind: 'any_valid_token' });
-  const scopes = reflector.get(RequiredScopes, target);
-  if (scopes && scopes.length > 0) policies.push({ kind: 'scopes', scopes });
-  return policies;
+/** What `target` (a handler or a controller class) itself declares: how many policies, and the strictest. */
+function declaredOn(reflector: Reflector, target: Target): { count: number; policy?: RoutePolicy } {
+  const scopes = reflector.get(RequiredScopes, target) ?? [];
+  const any = reflector.get(AnyValidToken, target) === true;
+  const open = reflector.get(Public, target) === true;
+  const count = Number(scopes.length > 0) + Number(any) + Number(open);
+  if (count === 0) return { count };
+  // Of conflicting declarations the strictest wins; start-up refuses them anyway.
+  return {
+    count,
+    policy: { public: scopes.length === 0 && !any, scopes: [...scopes], declared: true },
+  };
 }
 
-/**
- * The policy of a route: its handler's declaration, else its controller's, else undefined.
- * Of conflicting declarations on one target the most restrictive wins (scopes, then any
- * valid token, then public); the start-up check refuses them anyway.
- */
+const UNDECLARED: RoutePolicy = Object.freeze({ public: false, scopes: [], declared: false });
+
+/** The policy of a route: its handler's declaration, else its controller's. */
 export function routePolicyOf(
   reflector: Reflector,
   handler: Target,
   controller: Target,
-): RoutePolicy | undefined {
-  for (const target of [handler, controller]) {
-    const declared = declaredOn(reflector, target);
-    if (declared.length > 0) {
-      return (
-        declared.find((p) => p.kind === 'scopes') ??
-        declared.find((p) => p.kind === 'any_valid_token') ??
-        declared[0]
-      );
+): RoutePolicy {
+  const policy = declaredOn(reflector, handler).policy ?? declaredOn(reflector, controller).policy;
+  return policy ? Object.freeze({ ...policy, scopes: Object.freeze(policy.scopes) }) : UNDECLARED;
+}
+
+/**
+ * The policy of each route, read from its metadata once and then kept (per controller
+ * class and handler: an inherited handler may sit under another class's `@Scopes`), so the
+ * guards do no metadata look-ups per request.
+ */
+@Injectable()
+export class RoutePolicies {
+  private readonly byClass = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  of(context: ExecutionContext): RoutePolicy {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.byClass.get(controller);
+    if (!byHandler) this.byClass.set(controller, (byHandler = new WeakMap()));
+    let policy = byHandler.get(handler);
+    if (!policy) {
+      policy = routePolicyOf(this.reflector, handler, controller);
+      byHandler.set(handler, policy);
     }
+    return policy;
   }
-  return undefined;
 }
 
 /** A route whose policy is missing or ambiguous, for the start-up message. */
@@ -67,7 +76,7 @@ export interface RoutePolicyProblem {
   problem: 'none' | 'conflicting';
 }
 
-/** `@Controller()`/`@Get()` paths (a string, or an array of which the first names the route) as one path. */
+/** `@Controller()`/`@Get()` paths (a string, or an array whose first names the route) as one path. */
 function joinPath(...parts: unknown[]): string {
   const segments = parts
     .map((p) => (Array.isArray(p) ? (p as unknown[])[0] : p))
@@ -78,34 +87,42 @@ function joinPath(...parts: unknown[]): string {
   return `/${segments.join('/')}`;
 }
 
-/** Every route of every controller of the app that declares no policy, or conflicting ones. */
-export function routePolicyProblems(
-  discovery: DiscoveryService,
-  scanner: MetadataScanner,
-  reflector: Reflector,
-): RoutePolicyProblem[] {
-  const problems: RoutePolicyProblem[] = [];
-  for (const wrapper of discovery.getControllers()) {
-    const controller = wrapper.metatype as Target | null | undefined;
-    if (typeof controller !== 'function') continue;
-    const prototype = controller.prototype as Record<string, Target>;
-    for (const name of scanner.getAllMethodNames(prototype)) {
-      const handler = prototype[name];
-      const path: unknown = Reflect.getMetadata(PATH_METADATA, handler);
-      if (path === undefined) continue;
-      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod;
-      const route =
-        `${RequestMethod[method] ?? 'ALL'} ` +
-        `${joinPath(Reflect.getMetadata(PATH_METADATA, controller), path)} ` +
-        `(${controller.name}.${name})`;
-      const onHandler = declaredOn(reflector, handler).length;
-      const onController = declaredOn(reflector, controller).length;
-      if (onHandler > 1 || (onHandler === 0 && onController > 1)) {
-        problems.push({ route, problem: 'conflicting' });
-      } else if (onHandler === 0 && onController === 0) {
-        problems.push({ route, problem: 'none' });
+/**
+ * Every route of every controller of the app that declares no policy, or conflicting ones
+ * on one handler or controller, named by method, path and handler.
+ */
+@Injectable()
+export class RoutePolicyAudit {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+  ) {}
+
+  problems(): RoutePolicyProblem[] {
+    const problems: RoutePolicyProblem[] = [];
+    for (const wrapper of this.discovery.getControllers()) {
+      const controller = wrapper.metatype as Target | null | undefined;
+      if (typeof controller !== 'function') continue;
+      const prototype = controller.prototype as Record<string, Target>;
+      const onController = declaredOn(this.reflector, controller).count;
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[name];
+        const path: unknown = Reflect.getMetadata(PATH_METADATA, handler);
+        if (path === undefined) continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod;
+        const route =
+          `${RequestMethod[method] ?? 'ALL'} ` +
+          `${joinPath(Reflect.getMetadata(PATH_METADATA, controller), path)} ` +
+          `(${controller.name}.${name})`;
+        const onHandler = declaredOn(this.reflector, handler).count;
+        if (onHandler > 1 || (onHandler === 0 && onController > 1)) {
+          problems.push({ route, problem: 'conflicting' });
+        } else if (onHandler === 0 && onController === 0) {
+          problems.push({ route, problem: 'none' });
+        }
       }
     }
+    return problems;
   }
-  return problems;
 }

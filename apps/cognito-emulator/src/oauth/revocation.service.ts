@@ -1,0 +1,79 @@
+import type { PoolClient } from '@app/fleet-auth';
+import { decodeJwt } from 'jose';
+import type { RefreshTokenStore } from '../idp/refresh-tokens.js';
+import type { PoolStore } from '../pool/pool-store.js';
+import { ClientAuthenticator } from './client-authenticator.js';
+import { OAuthError } from './oauth.error.js';
+
+/** True when `token` is one of this issuer's JWTs (an access or ID token). */
+function isIssuedJwt(token: string, issuer: string): boolean {
+  try {
+    const claims = decodeJwt(token);
+    return claims.iss === issuer && (claims.token_use === 'access' || claims.token_use === 'id');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `POST /oauth2/revoke` as Cognito implements RFC 7009 ("Revoke endpoint", Amazon Cognito
+ * developer guide): the client authenticates as at the token endpoint, but bad client
+ * credentials are 401 `invalid_client` here; only refresh tokens can be revoked (access and
+ * ID tokens: `unsupported_token_type`); no token, or revocation disabled for the client,
+ * `invalid_request`; an unknown or already revoked token 200. Revoking a refresh token also
+ * revokes the access tokens issued from its sign-in.
+ */
+export class RevocationService {
+  private readonly authenticator: ClientAuthenticator;
+
+  constructor(
+    private readonly pool: PoolStore,
+    private readonly refreshTokens: RefreshTokenStore,
+    private readonly issuer: () => string,
+  ) {
+    this.authenticator = new ClientAuthenticator(pool);
+  }
+
+  revoke(form: Map<string, string>, authorization: string | undefined): void {
+    const client = this.authenticate(form, authorization);
+    const token = form.get('token');
+    if (token === undefined) {
+      throw new OAuthError('invalid_request', 'token is required', client.clientId);
+    }
+    if (!client.enableTokenRevocation) {
+      throw new OAuthError(
+        'invalid_request',
+        'token revocation is not enabled for this app client',
+        client.clientId,
+      );
+    }
+    if (isIssuedJwt(token, this.issuer())) {
+      throw new OAuthError(
+        'unsupported_token_type',
+        'only refresh tokens can be revoked',
+        client.clientId,
+      );
+    }
+    const found = this.refreshTokens.lookup(token);
+    if (!found.ok) return;
+    if (found.grant.clientId !== client.clientId) {
+      throw new OAuthError(
+        'unauthorized_client',
+        'the token was not issued to this client',
+        client.clientId,
+      );
+    }
+    this.refreshTokens.revoke(found.grant, this.pool.maxTokenValiditySeconds());
+  }
+
+  private authenticate(form: Map<string, string>, authorization: string | undefined): PoolClient {
+    try {
+      return this.authenticator.authenticate(form, authorization);
+    } catch (err) {
+      if (err instanceof OAuthError && err.code === 'invalid_client') {
+        throw new OAuthError(err.code, err.description, err.clientId, { cause: err, status: 401 });
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { formatZodIssues } from './zod-issues.js';
+import { PoolSchema, type Pool } from './pool.schema.js';
+
+/** The pool file is missing, not JSON, or not a valid pool; the message names the field. */
+export class PoolFileError extends Error {
+  readonly code = 'POOL_FILE_INVALID';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PoolFileError';
+  }
+}
+
+/** Validates a parsed pool document. */
+export function parsePool(doc: unknown, source = 'pool'): Pool {
+  const parsed = PoolSchema.safeParse(doc);
+  if (!parsed.success) {
+    throw new PoolFileError(`Invalid ${source}: ${formatZodIssues(parsed.error.issues)}`, {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
+/**
+ * Reads and validates a pool file. `origin` (the variable or option that named the file)
+ * starts every message, so a failed start-up says which setting to fix.
+ *
+ * @example
+ * ```ts
+ * const pool = await loadPool('libs/fleet-auth/pool.json', 'COGNITO_EMULATOR_POOL_FILE');
+ * ```
+ */
+export async function loadPool(file: string, origin = 'pool file'): Promise<Pool> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new PoolFileError(`${origin}: cannot read pool file ${file}`, { cause });
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (cause) {
+    throw new PoolFileError(`${origin}: ${file} is not valid JSON`, { cause });
+  }
+  return parsePool(doc, `pool file ${file}`);
+}
