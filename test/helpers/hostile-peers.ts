@@ -89,6 +89,19 @@ export async function startPeer(behaviour: Behaviour): Promise<HostilePeer> {
   };
 }
 
+/** `startPeer` for a test file: every peer it started is closed after each test (vitest's `afterEach`). */
+export function peersClosedAfterEach(): (behaviour: Behaviour) => Promise<HostilePeer> {
+  const peers: HostilePeer[] = [];
+  afterEach(async () => {
+    await Promise.all(peers.splice(0).map((p) => p.close()));
+  });
+  return async (behaviour) => {
+    const peer = await startPeer(behaviour);
+    peers.push(peer);
+    return peer;
+  };
+}
+
 /** Answers `status` with `headers` and `body` at once. */
 export function respond(
   status: number,

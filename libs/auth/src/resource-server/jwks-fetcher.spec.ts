@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import {
   endlessJson,
-  type HostilePeer,
+  peersClosedAfterEach,
   respond,
   startPeer,
   trickle,
@@ -15,15 +15,7 @@ const keySet = JSON.stringify({ keys: [{ ...jwk, kid: 'k1', alg: 'RS256', use: '
 const json = { 'Content-Type': 'application/json' };
 
 describe('createJwksFetcher', () => {
-  const peers: HostilePeer[] = [];
-  const peer = async (...args: Parameters<typeof startPeer>) => {
-    const p = await startPeer(...args);
-    peers.push(p);
-    return p;
-  };
-  afterEach(async () => {
-    await Promise.all(peers.splice(0).map((p) => p.close()));
-  });
+  const peer = peersClosedAfterEach();
 
   /** The rejection of `promise`, which must be a JwksFetchError. */
   const failure = async (promise: Promise<unknown>): Promise<JwksFetchError> => {

@@ -1,3 +1,5 @@
+import { LibraryError } from '../shared/errors.js';
+
 /** Largest key set accepted by default: 1 MiB (Cognito's is under 2 KiB). */
 export const DEFAULT_JWKS_MAX_BYTES = 1024 * 1024;
 
@@ -14,14 +16,13 @@ export type JwksFetchFailure =
  * if (err.cause instanceof JwksFetchError && err.cause.code === 'jwks_too_large') { ... }
  * ```
  */
-export class JwksFetchError extends Error {
+export class JwksFetchError extends LibraryError {
   constructor(
     message: string,
     readonly code: JwksFetchFailure,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     super(message, options);
-    this.name = 'JwksFetchError';
   }
 }
 
