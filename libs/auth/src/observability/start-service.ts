@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import {
   type ArgumentsHost,
   BadRequestException,
@@ -18,6 +19,7 @@ import { EnvReader } from '../shared/env.js';
 import { LibraryError } from '../shared/errors.js';
 import { listeningUrl } from './listening-url.js';
 import { useStructuredLogger } from './logging.module.js';
+import { applyServerTimeouts, serverTimeoutsFromEnv } from './server-timeouts.js';
 
 /** Options of {@link startService}. */
 export interface StartServiceOptions {
@@ -129,7 +131,10 @@ function fieldErrors(
  * `ObservabilityModule` or `LoggingModule`), a JSON body limit, unreadable bodies and
  * invalid DTOs answered as 400/413/415 JSON (`{ error, error_description, fields? }`, DTOs
  * validated with `whitelist`, `forbidNonWhitelisted` and `transform`), no `X-Powered-By`,
- * shutdown hooks, then `listen` on `HOST`/`PORT` and one line saying where.
+ * clients that send their request too slowly closed (`HTTP_HEADERS_TIMEOUT_MS` 5000,
+ * `HTTP_REQUEST_TIMEOUT_MS` 10000, each within a second more; `HTTP_KEEP_ALIVE_TIMEOUT_MS`
+ * 5000 for idle connections), shutdown hooks, then `listen` on `HOST`/`PORT` and one line
+ * saying where.
  *
  * @example
  * ```ts
@@ -147,6 +152,7 @@ export async function startService(
   const env: EnvReader = new EnvReader(options.env ?? process.env);
   const host = env.text('HOST') ?? '127.0.0.1';
   const port = env.int('PORT', 0, 65_535) ?? options.defaultPort ?? 3000;
+  const timeouts = serverTimeoutsFromEnv(env);
   const express = (options.adapter?.getType() ?? 'express') === 'express';
   if (options.httpsOptions && !express) {
     // Fastify creates its server with the adapter: Nest would ignore them and serve plain HTTP.
@@ -176,6 +182,7 @@ export async function startService(
     );
   }
   if (options.logger) app.useLogger(options.logger);
+  applyServerTimeouts(app.getHttpServer() as Server, timeouts);
   const adapter = app.getHttpAdapter();
   if (express) {
     (adapter.getInstance() as { disable(setting: string): void }).disable('x-powered-by');

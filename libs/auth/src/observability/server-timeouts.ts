@@ -1,5 +1,6 @@
 import { type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { EnvReader } from '../shared/env.js';
 
 /** How long a server waits for each part of a client's request, in ms. */
 export interface ServerTimeouts {
@@ -11,12 +12,36 @@ export interface ServerTimeouts {
   keepAliveTimeoutMs: number;
 }
 
-/** The defaults: a slow client is closed within about 6 s (headers) or 11 s (body). */
+/** The defaults: a slow client is closed within 6 s (headers) or 11 s (body). */
 export const DEFAULT_SERVER_TIMEOUTS: Readonly<ServerTimeouts> = Object.freeze({
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
 });
+
+/**
+ * The timeouts from `HTTP_HEADERS_TIMEOUT_MS`, `HTTP_REQUEST_TIMEOUT_MS` and
+ * `HTTP_KEEP_ALIVE_TIMEOUT_MS` (each 1-600000, the headers' at most the request's), the
+ * defaults for those unset.
+ */
+export function serverTimeoutsFromEnv(read: EnvReader): ServerTimeouts {
+  const timeouts = {
+    headersTimeoutMs:
+      read.int('HTTP_HEADERS_TIMEOUT_MS', 1, 600_000) ?? DEFAULT_SERVER_TIMEOUTS.headersTimeoutMs,
+    requestTimeoutMs:
+      read.int('HTTP_REQUEST_TIMEOUT_MS', 1, 600_000) ?? DEFAULT_SERVER_TIMEOUTS.requestTimeoutMs,
+    keepAliveTimeoutMs:
+      read.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 1, 600_000) ??
+      DEFAULT_SERVER_TIMEOUTS.keepAliveTimeoutMs,
+  };
+  if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) {
+    read.fail(
+      'HTTP_HEADERS_TIMEOUT_MS',
+      'HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+    );
+  }
+  return timeouts;
+}
 
 /** What a client error answers: status, then the JSON `error` code. */
 function clientErrorAnswer(code: string | undefined): [number, string, string] {
@@ -52,12 +77,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
  * is too slow and oversized headers are answered with a JSON body, unless the framework
  * answers them itself (Fastify does).
  *
- * @example
- * ```ts
- * const app = await NestFactory.create(AppModule);
- * applyServerTimeouts(app.getHttpServer(), DEFAULT_SERVER_TIMEOUTS);
- * await app.listen(3000);
- * ```
+ * Library-internal: `startService` applies them to every service.
  */
 export function applyServerTimeouts(server: Server, timeouts: ServerTimeouts): void {
   server.headersTimeout = timeouts.headersTimeoutMs;
