@@ -13,6 +13,8 @@ export {
   TokenEndpointError,
   TokenEndpointUnavailableError,
   M2MClientConfigError,
+  DownstreamError,
+  type DownstreamFailure,
 } from './client.errors.js';
 export { EnvConfigError } from '../shared/errors.js';
 export { M2MErrorFilter, m2mErrorAnswer, type M2MErrorAnswer } from './m2m-error.filter.js';
