@@ -131,7 +131,7 @@ async function main() {
     children.push(await startService('cognito-emulator', emulatorPort, {}, '/metrics'));
     children.push(
       await startService('weather-api', apiPort, {
-        AUTH_ISSUER: `${emulatorUrl}/local_weather`,
+        AUTH_ISSUER: `${emulatorUrl}/us-east-1_Weather01`,
         LOG_LEVEL: 'warn',
       }),
     );

@@ -92,7 +92,7 @@ async function startFleet() {
       proc: launch(
         ['scripts/start.mjs', '--wait-for', emulator, '--then', entryPoint('weather-api')],
         {
-          env: { ...common, PORT: String(apiPort), AUTH_ISSUER: `${emulator}/local_weather` },
+          env: { ...common, PORT: String(apiPort), AUTH_ISSUER: `${emulator}/us-east-1_Weather01` },
         },
       ),
     },

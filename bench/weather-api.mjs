@@ -105,14 +105,14 @@ if (process.argv[2] === '--serve') {
       {
         PORT: String(apiPort),
         HOST: '127.0.0.1',
-        AUTH_ISSUER: `http://127.0.0.1:${emuPort}/local_weather`,
+        AUTH_ISSUER: `http://127.0.0.1:${emuPort}/us-east-1_Weather01`,
         LOG_LEVEL: 'error',
       },
       /./,
     );
     start(
       [fileURLToPath(import.meta.url), '--serve', String(twinPort)],
-      { AUTH_ISSUER: `http://127.0.0.1:${emuPort}/local_weather`, LOG_LEVEL: 'error' },
+      { AUTH_ISSUER: `http://127.0.0.1:${emuPort}/us-east-1_Weather01`, LOG_LEVEL: 'error' },
       /listening/,
     );
     const [, apiChild, twinChild] = children;

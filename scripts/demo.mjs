@@ -134,7 +134,7 @@ async function findRunning() {
   const states = await Promise.all(urls.map((u) => probe(u)));
   if (states.every((s) => s === 'down')) return undefined;
   if (states.every((s) => s === 'ready')) {
-    const discovery = await fetch(`${urls[0]}/local_weather/.well-known/openid-configuration`)
+    const discovery = await fetch(`${urls[0]}/us-east-1_Weather01/.well-known/openid-configuration`)
       .then((r) => (r.ok ? r.json() : undefined))
       .catch(() => undefined);
     if (discovery?.token_endpoint) {
@@ -155,7 +155,7 @@ async function startOwn() {
     await freePort(),
   ];
   const emulator = `http://127.0.0.1:${emulatorPort}`;
-  const issuer = `${emulator}/local_weather`;
+  const issuer = `${emulator}/us-east-1_Weather01`;
   const plan = [
     { app: 'cognito-emulator', url: emulator, env: { PORT: String(emulatorPort) } },
     {

@@ -51,7 +51,7 @@ export class ProcessFleet {
       await freePort(),
     ];
     const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-    const issuer = `${emulatorUrl}/local_weather`;
+    const issuer = `${emulatorUrl}/us-east-1_Weather01`;
     const common = { HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'production' };
     const service = (port: number, env: Record<string, string>): Service => ({
       port,
@@ -93,7 +93,7 @@ export class ProcessFleet {
   }
 
   get issuer(): string {
-    return `${this.url('emulator')}/local_weather`;
+    return `${this.url('emulator')}/us-east-1_Weather01`;
   }
 
   get tokenUrl(): string {

@@ -1,16 +1,25 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { HealthModule, LoggingModule, type LoggingModuleOptions, MetricsModule } from '@app/auth';
 import { AdminController } from './admin/admin.controller.js';
 import type { EmulatorConfig } from './config/emulator-config.js';
-import { POOL } from './emulator.tokens.js';
+import { ControlPlaneService } from './control-plane/control-plane.service.js';
+import { IDP_OPERATIONS } from './emulator.tokens.js';
 import { KeysAndPoolIndicator } from './health/keys-and-pool.indicator.js';
-import { InitiateAuthController } from './idp/initiate-auth.controller.js';
+import { IdentityProviderController } from './idp/identity-provider.controller.js';
 import { InitiateAuthService } from './idp/initiate-auth.service.js';
+import { RefreshTokenStore } from './idp/refresh-tokens.js';
+import { SignInLockout } from './idp/sign-in-lockout.js';
 import { KeyStore } from './keys/key-store.js';
 import { EmulatorMetrics } from './metrics/emulator-metrics.js';
+import { RevocationService } from './oauth/revocation.service.js';
+import { TokenQuotaGuard } from './oauth/token-quota.guard.js';
 import { TokenController } from './oauth/token.controller.js';
 import { TokenService } from './oauth/token.service.js';
-import type { Pool } from './pool/pool.schema.js';
+import { UserEndpointsController } from './oauth/user-endpoints.controller.js';
+import { UserInfoService } from './oauth/user-info.service.js';
+import { PoolStore } from './pool/pool-store.js';
+import type { StateFile } from './pool/state-file.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 import { TokenSigner } from './tokens/token-signer.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
@@ -18,9 +27,11 @@ import { WellKnownController } from './well-known/well-known.controller.js';
 /** Everything the emulator needs, loaded and validated before Nest starts. */
 export interface EmulatorModuleInput {
   config: EmulatorConfig;
-  pool: Pool;
+  pool: PoolStore;
   keys: KeyStore;
   runtime: EmulatorRuntime;
+  /** Where control-plane changes are saved (COGNITO_EMULATOR_STATE_FILE), if anywhere. */
+  state?: StateFile;
   /** How the emulator logs (from the environment, or a test's capture). */
   logging?: Omit<LoggingModuleOptions, 'service'>;
 }
@@ -30,7 +41,7 @@ export interface EmulatorModuleInput {
 class EmulatorStateModule {
   static forRoot(input: EmulatorModuleInput): DynamicModule {
     const providers = [
-      { provide: POOL, useValue: input.pool },
+      { provide: PoolStore, useValue: input.pool },
       { provide: KeyStore, useValue: input.keys },
       { provide: EmulatorRuntime, useValue: input.runtime },
     ];
@@ -47,6 +58,24 @@ class EmulatorStateModule {
 export class AppModule {
   /** Builds the emulator from values loaded by `startEmulator` (never from process.env). */
   static forRoot(input: EmulatorModuleInput): DynamicModule {
+    const { config, pool, keys, runtime } = input;
+    const issuer = () => runtime.issuer;
+    const refreshTokens = new RefreshTokenStore();
+    const initiateAuth = new InitiateAuthService(
+      pool,
+      new TokenSigner(keys),
+      runtime,
+      refreshTokens,
+      new SignInLockout(),
+    );
+    const region = pool.userPoolId.slice(0, pool.userPoolId.indexOf('_'));
+    const controlPlane = config.admin
+      ? new ControlPlaneService(pool, input.state, region)
+      : undefined;
+    const operations = new Map<string, (body: unknown) => Promise<object>>([
+      ['InitiateAuth', (body) => initiateAuth.initiateAuth(body)],
+      ...(controlPlane?.operations ?? []),
+    ]);
     return {
       module: AppModule,
       imports: [
@@ -57,26 +86,35 @@ export class AppModule {
         }),
         EmulatorStateModule.forRoot(input),
         HealthModule.forRoot({ readiness: [KeysAndPoolIndicator] }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: 1000, limit: config.tokenRps ?? Number.MAX_SAFE_INTEGER }],
+          skipIf: () => config.tokenRps === undefined,
+        }),
       ],
       controllers: [
         TokenController,
+        UserEndpointsController,
         WellKnownController,
-        ...(input.config.admin ? [AdminController] : []),
-        InitiateAuthController,
+        ...(config.admin ? [AdminController] : []),
+        IdentityProviderController,
       ],
       providers: [
-        { provide: TokenSigner, useFactory: () => new TokenSigner(input.keys) },
+        { provide: TokenSigner, useFactory: () => new TokenSigner(keys) },
         {
           provide: TokenService,
-          useFactory: (signer: TokenSigner) => new TokenService(input.pool, signer, input.runtime),
+          useFactory: (signer: TokenSigner) => new TokenService(pool, signer, runtime),
           inject: [TokenSigner],
+        },
+        { provide: IDP_OPERATIONS, useValue: operations },
+        {
+          provide: RevocationService,
+          useValue: new RevocationService(pool, refreshTokens, issuer),
         },
         {
-          provide: InitiateAuthService,
-          useFactory: (signer: TokenSigner) =>
-            new InitiateAuthService(input.pool, signer, input.runtime),
-          inject: [TokenSigner],
+          provide: UserInfoService,
+          useValue: new UserInfoService(pool, keys, refreshTokens, issuer),
         },
+        TokenQuotaGuard,
         EmulatorMetrics,
       ],
     };

@@ -8,7 +8,10 @@ import { loadEmulatorConfig } from './config/emulator-config.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
 import { parseCorsOrigins, tokenEndpointCors } from './http/token-cors.js';
 import { KeyStore } from './keys/key-store.js';
-import { loadPool, maxValiditySeconds } from './pool/pool.loader.js';
+import { loadPool } from './pool/pool.loader.js';
+import { PoolStore } from './pool/pool-store.js';
+import { StateFile } from './pool/state-file.js';
+import { httpsOptions } from './tls/https-options.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 
 /** Largest accepted request body; larger ones get 413. */
@@ -17,7 +20,7 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 /** A running emulator. */
 export interface StartedEmulator {
   app: INestApplication;
-  /** `http://host:port`, the actual listening address. */
+  /** `http(s)://host:port`, the actual listening address (https with COGNITO_EMULATOR_TLS). */
   url: string;
   /** `{ISSUER_BASE or url}/{userPoolId}` — the `iss` of every token. */
   issuer: string;
@@ -37,6 +40,8 @@ function allowedMethods(poolId: string, admin: boolean): Map<string, string[]> {
   const allowed = new Map<string, string[]>([
     ['/', ['POST']],
     ['/oauth2/token', ['POST']],
+    ['/oauth2/revoke', ['POST']],
+    ['/oauth2/userInfo', ['GET', 'HEAD', 'POST']],
     [`/${poolId}/.well-known/jwks.json`, ['GET', 'HEAD']],
     [`/${poolId}/.well-known/openid-configuration`, ['GET', 'HEAD']],
   ]);
@@ -64,16 +69,22 @@ export async function startEmulator(
   const config = loadEmulatorConfig(env);
   const corsOrigins = parseCorsOrigins(env.COGNITO_EMULATOR_CORS_ORIGINS);
   const logging = loggingOptionsFromEnv(env, options.logDestination);
-  const pool = await loadPool(config.poolFile);
+  const file = await loadPool(config.poolFile);
+  const state = config.stateFile ? new StateFile(config.stateFile) : undefined;
+  const pool = new PoolStore(file, await state?.load(file.userPoolId));
   const keys = await KeyStore.open({
     file: config.keysFile,
-    retentionSeconds: maxValiditySeconds(pool),
+    // With the control plane a client may be given up to Cognito's longest lifetime later.
+    retentionSeconds: config.admin ? 86_400 : pool.maxTokenValiditySeconds(),
   });
   const runtime = new EmulatorRuntime(pool.userPoolId);
+  const issuerHost = config.issuerBase ? new URL(config.issuerBase).hostname : '';
+  const https = await httpsOptions(config.tls, [config.host, issuerHost.replace(/^\[|\]$/g, '')]);
+  const scheme = (url: string) => (https ? url.replace(/^http:/, 'https:') : url);
 
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, ...(https && { https }) });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, pool, keys, runtime, logging }),
+    AppModule.forRoot({ config, pool, keys, runtime, state, logging }),
     adapter,
     { bodyParser: false, bufferLogs: true },
   );
@@ -89,15 +100,19 @@ export async function startEmulator(
 
   // Known up front unless PORT=0, so no request can ever see an empty issuer.
   if (config.issuerBase || config.port !== 0) {
-    runtime.setBase(config.issuerBase ?? httpUrl(config.host, config.port));
+    runtime.setBase(config.issuerBase ?? scheme(httpUrl(config.host, config.port)));
   }
   await app.listen(config.port, config.host);
-  const url = listeningUrl(app, config.host);
+  const url = scheme(listeningUrl(app, config.host));
   runtime.setBase(config.issuerBase ?? url);
   logger.log(
     `user pool ${pool.userPoolId} listening on ${url}; issuer ${runtime.issuer}; token endpoint ${runtime.tokenUrl}`,
   );
-  if (config.admin) logger.warn('admin endpoints enabled (POST /_emulator/rotate-keys)');
+  if (config.admin) {
+    logger.warn(
+      'admin endpoints enabled: POST /_emulator/rotate-keys and the control plane on POST / (SigV4 signatures are not verified)',
+    );
+  }
   return {
     app,
     url,

@@ -1,2 +1,2 @@
-/** Injection token of the validated pool (`Pool`). */
-export const POOL = Symbol('POOL');
+/** Injection token of the Cognito Identity Provider operations served on `POST /` (`IdpOperations`). */
+export const IDP_OPERATIONS = Symbol('IDP_OPERATIONS');

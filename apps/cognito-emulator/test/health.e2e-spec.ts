@@ -11,7 +11,7 @@ describe('emulator health', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({
         status: 'ok',
-        info: { issuer: { status: 'up', userPoolId: 'local_weather', clients: 3, keys: 1 } },
+        info: { issuer: { status: 'up', userPoolId: 'us-east-1_Weather01', clients: 3, keys: 2 } },
       });
       const metrics = await fetch(`${emulator.url}/metrics`);
       expect(metrics.status).toBe(200);

@@ -6,7 +6,7 @@ import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
 import { basic, CALLER, decode, DEMO_POOL, tempDir } from './helpers.js';
 
 const ISSUER_BASE = 'http://cognito.test:4000';
-const ISSUER = `${ISSUER_BASE}/local_weather`;
+const ISSUER = `${ISSUER_BASE}/us-east-1_Weather01`;
 
 async function token(emu: StartedEmulator): Promise<string> {
   const res = await request(emu.url)
@@ -19,12 +19,12 @@ async function token(emu: StartedEmulator): Promise<string> {
 }
 
 async function kids(emu: StartedEmulator): Promise<string[]> {
-  const res = await request(emu.url).get('/local_weather/.well-known/jwks.json').expect(200);
+  const res = await request(emu.url).get('/us-east-1_Weather01/.well-known/jwks.json').expect(200);
   return (res.body.keys as { kid: string }[]).map((k) => k.kid);
 }
 
 function verify(emu: StartedEmulator, jwt: string) {
-  const jwks = createRemoteJWKSet(new URL(`${emu.url}/local_weather/.well-known/jwks.json`));
+  const jwks = createRemoteJWKSet(new URL(`${emu.url}/us-east-1_Weather01/.well-known/jwks.json`));
   return jwtVerify(jwt, jwks, { issuer: ISSUER, algorithms: ['RS256'] });
 }
 
@@ -41,7 +41,7 @@ describe('signing keys across restarts and rotation', () => {
 
     const first = await startEmulator(env);
     const oldToken = await token(first);
-    const [oldKid] = await kids(first);
+    const [oldKid, oldIdKid] = await kids(first);
     expect(decode(oldToken).header.kid).toBe(oldKid);
     expect((await stat(keysFile)).mode & 0o777).toBe(0o600);
     await first.close();
@@ -49,18 +49,22 @@ describe('signing keys across restarts and rotation', () => {
     // A restart: the same key, so tokens issued before stay valid.
     const second = await startEmulator(env);
     try {
-      expect(await kids(second)).toEqual([oldKid]);
+      expect(await kids(second)).toEqual([oldKid, oldIdKid]);
       await verify(second, oldToken);
 
       const rotated = await request(second.url).post('/_emulator/rotate-keys').expect(200);
       const newKid = rotated.body.kid as string;
+      const newIdKid = rotated.body.idTokenKid as string;
       expect(newKid).not.toBe(oldKid);
-      expect(rotated.body.retired).toEqual([{ kid: oldKid, retireAt: expect.any(Number) }]);
+      expect(rotated.body.retired).toEqual([
+        { kid: oldKid, retireAt: expect.any(Number) },
+        { kid: oldIdKid, retireAt: expect.any(Number) },
+      ]);
       expect(rotated.body.retired[0].retireAt - Math.floor(Date.now() / 1000)).toBeGreaterThan(
         3590,
       );
-      // New key first; the old one still published for its tokens' lifetime.
-      expect(await kids(second)).toEqual([newKid, oldKid]);
+      // New keys first; the old ones still published for their tokens' lifetime.
+      expect(await kids(second)).toEqual([newKid, newIdKid, oldKid, oldIdKid]);
       const newToken = await token(second);
       expect(decode(newToken).header.kid).toBe(newKid);
       await verify(second, newToken);
@@ -74,7 +78,7 @@ describe('signing keys across restarts and rotation', () => {
     // The rotation was persisted.
     const third = await startEmulator({ ...env, COGNITO_EMULATOR_ADMIN: 'false' });
     try {
-      const [current, previous] = await kids(third);
+      const [current, , previous] = await kids(third);
       expect(previous).toBe(oldKid);
       expect(decode(await token(third)).header.kid).toBe(current);
       await request(third.url).post('/_emulator/rotate-keys').expect(404);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
 import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
@@ -12,6 +13,9 @@ import {
   WRITE,
   writePool,
 } from './helpers.js';
+
+const REAL_ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE';
+const REAL_DOMAIN = 'https://mydomain.auth.us-east-1.amazoncognito.com';
 
 describe('POST /oauth2/token (client credentials)', () => {
   let emu: StartedEmulator;
@@ -92,19 +96,27 @@ describe('POST /oauth2/token (client credentials)', () => {
     expect(protectedHeader.alg).toBe('RS256');
   });
 
-  it('serves discovery naming the issuer, JWKS and token endpoint', async () => {
+  it('serves discovery with exactly the fields and values of a real pool', async () => {
     const res = await request(emu.url)
-      .get('/local_weather/.well-known/openid-configuration')
+      .get('/us-east-1_Weather01/.well-known/openid-configuration')
       .expect(200);
-    expect(res.body).toMatchObject({
-      issuer: emu.issuer,
-      jwks_uri: `${emu.issuer}/.well-known/jwks.json`,
-      token_endpoint: emu.tokenUrl,
-      grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    });
-    expect(res.body.scopes_supported).toEqual(expect.arrayContaining([READ, WRITE]));
-    expect(emu.issuer).toBe(`${emu.url}/local_weather`);
+    // A real pool's document (AWS documentation), its URLs put on the emulator's base: the
+    // issuer and key set on the issuer, the OAuth endpoints on the pool's domain.
+    const real = JSON.parse(
+      await readFile(
+        new URL('./fixtures/cognito-openid-configuration.json', import.meta.url),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
+    const onEmulator = (value: unknown): unknown =>
+      typeof value === 'string'
+        ? value.replace(REAL_ISSUER, emu.issuer).replace(REAL_DOMAIN, emu.url)
+        : value;
+    expect(Object.keys(res.body).sort()).toEqual(Object.keys(real).sort());
+    for (const [field, value] of Object.entries(real)) {
+      expect({ field, value: res.body[field] }).toEqual({ field, value: onEmulator(value) });
+    }
+    expect(emu.issuer).toBe(`${emu.url}/us-east-1_Weather01`);
     expect(emu.tokenUrl).toBe(`${emu.url}/oauth2/token`);
   });
 
@@ -307,7 +319,9 @@ describe('POST /oauth2/token (client credentials)', () => {
   );
 
   it('answers wrong methods and unknown pools on the well-known documents with JSON', async () => {
-    const post405 = await request(emu.url).post('/local_weather/.well-known/jwks.json').expect(405);
+    const post405 = await request(emu.url)
+      .post('/us-east-1_Weather01/.well-known/jwks.json')
+      .expect(405);
     expect(post405.headers['allow']).toBe('GET, HEAD');
     const missing = await request(emu.url).get('/other_pool/.well-known/jwks.json').expect(404);
     expect(missing.body).toMatchObject({ statusCode: 404 });
@@ -351,9 +365,9 @@ describe('token endpoint metrics and per-client validity', () => {
       await post()
         .set('Authorization', basic(CALLER.id, CALLER.secret))
         .send({ grant_type: 'magic' });
-      await request(emu.url).get('/local_weather/.well-known/jwks.json').expect(200);
-      await request(emu.url).get('/local_weather/.well-known/jwks.json').expect(200);
-      await request(emu.url).get('/local_weather/.well-known/jwks.json').expect(200);
+      await request(emu.url).get('/us-east-1_Weather01/.well-known/jwks.json').expect(200);
+      await request(emu.url).get('/us-east-1_Weather01/.well-known/jwks.json').expect(200);
+      await request(emu.url).get('/us-east-1_Weather01/.well-known/jwks.json').expect(200);
 
       const { text } = await request(emu.url).get('/metrics').expect(200);
       const line = (labels: string) =>
@@ -402,14 +416,16 @@ describe('start-up validation', () => {
       COGNITO_EMULATOR_ISSUER_BASE: 'http://cognito:4000/',
     });
     try {
-      expect(emu.issuer).toBe('http://cognito:4000/local_weather');
+      expect(emu.issuer).toBe('http://cognito:4000/us-east-1_Weather01');
       const res = await request(emu.url)
         .post('/oauth2/token')
         .type('form')
         .set('Authorization', basic(CALLER.id, CALLER.secret))
         .send({ grant_type: 'client_credentials' })
         .expect(200);
-      expect(decode(res.body.access_token).claims.iss).toBe('http://cognito:4000/local_weather');
+      expect(decode(res.body.access_token).claims.iss).toBe(
+        'http://cognito:4000/us-east-1_Weather01',
+      );
     } finally {
       await emu.close();
     }

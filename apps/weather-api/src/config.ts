@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The embedded default: the local emulator's demo pool (see apps/cognito-emulator/pool.json). */
-export const DEV_EMULATOR_ISSUER = 'http://127.0.0.1:4000/local_weather';
+export const DEV_EMULATOR_ISSUER = 'http://127.0.0.1:4000/us-east-1_Weather01';
 
 const optionalNumber = (name: string) =>
   z.coerce

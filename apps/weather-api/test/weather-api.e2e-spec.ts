@@ -225,7 +225,7 @@ describe('weather-api with emulator tokens', () => {
     const fetchesBefore = await jwksFetchesAtEmulator();
     const [h, p, s] = callerToken.split('.');
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
-    const pem = createPublicKey({ key: jwk as never, format: 'jwk' }).export({
+    const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({
       type: 'spki',
       format: 'pem',
     });
@@ -303,7 +303,7 @@ describe('weather-api with emulator tokens', () => {
     ['nbf in the future', { nbf: 600 }, 'the token is not yet valid'],
     [
       'from another issuer',
-      { iss: 'https://evil.example/local_weather' },
+      { iss: 'https://evil.example/us-east-1_Weather01' },
       'the token issuer is not trusted',
     ],
   ] as [string, Record<string, unknown>, string][])(

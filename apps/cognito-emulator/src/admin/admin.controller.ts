@@ -10,9 +10,15 @@ export class AdminController {
 
   @Post('rotate-keys')
   @HttpCode(200)
-  async rotateKeys(): Promise<{ kid: string; retired: { kid: string; retireAt: number }[] }> {
+  async rotateKeys(): Promise<{
+    kid: string;
+    idTokenKid: string;
+    retired: { kid: string; retireAt: number }[];
+  }> {
     const result = await this.keys.rotate();
-    this.logger.log(`rotated signing key: now ${result.kid}`);
+    this.logger.log(
+      `rotated signing keys: access tokens ${result.kid}, ID tokens ${result.idTokenKid}`,
+    );
     return result;
   }
 }

@@ -9,6 +9,9 @@ describe('loadEmulatorConfig', () => {
       keysFile: undefined,
       issuerBase: undefined,
       admin: false,
+      stateFile: undefined,
+      tls: undefined,
+      tokenRps: undefined,
     });
   });
 
@@ -19,8 +22,11 @@ describe('loadEmulatorConfig', () => {
         PORT: '0',
         COGNITO_EMULATOR_POOL_FILE: 'p.json',
         COGNITO_EMULATOR_KEYS_FILE: '/tmp/k.json',
-        COGNITO_EMULATOR_ISSUER_BASE: 'http://cognito:4000/',
         COGNITO_EMULATOR_ADMIN: 'true',
+        COGNITO_EMULATOR_STATE_FILE: 'state.json',
+        COGNITO_EMULATOR_TLS: 'true',
+        COGNITO_EMULATOR_ISSUER_BASE: 'https://cognito:4000/',
+        COGNITO_EMULATOR_TOKEN_RPS: '20',
       },
       '/repo',
     );
@@ -29,8 +35,12 @@ describe('loadEmulatorConfig', () => {
       port: 0,
       poolFile: '/repo/p.json',
       keysFile: '/tmp/k.json',
-      issuerBase: 'http://cognito:4000',
+      issuerBase: 'https://cognito:4000',
       admin: true,
+      stateFile: '/repo/state.json',
+      // Beside the keys file by default.
+      tls: { kind: 'dev-ca', dir: '/tmp' },
+      tokenRps: 20,
     });
   });
 
@@ -39,6 +49,21 @@ describe('loadEmulatorConfig', () => {
     [{ PORT: 'abc' }, 'PORT'],
     [{ COGNITO_EMULATOR_ADMIN: 'yes' }, 'COGNITO_EMULATOR_ADMIN'],
     [{ COGNITO_EMULATOR_ISSUER_BASE: 'ftp://x' }, 'COGNITO_EMULATOR_ISSUER_BASE'],
+    [{ COGNITO_EMULATOR_TOKEN_RPS: '0' }, 'COGNITO_EMULATOR_TOKEN_RPS'],
+    [{ COGNITO_EMULATOR_TOKEN_RPS: '2.5' }, 'COGNITO_EMULATOR_TOKEN_RPS'],
+    [{ COGNITO_EMULATOR_TLS: 'true' }, 'COGNITO_EMULATOR_TLS_DIR'],
+    [
+      { COGNITO_EMULATOR_TLS: 'true', COGNITO_EMULATOR_TLS_CERT: 'c.pem' },
+      'COGNITO_EMULATOR_TLS_KEY',
+    ],
+    [
+      {
+        COGNITO_EMULATOR_TLS: 'true',
+        COGNITO_EMULATOR_TLS_DIR: '/t',
+        COGNITO_EMULATOR_ISSUER_BASE: 'http://x',
+      },
+      'COGNITO_EMULATOR_ISSUER_BASE',
+    ],
   ])('fails fast on %j, naming %s', (env, name) => {
     expect(() => loadEmulatorConfig(env)).toThrow(EmulatorConfigError);
     expect(() => loadEmulatorConfig(env)).toThrow(new RegExp(`${name}: `));

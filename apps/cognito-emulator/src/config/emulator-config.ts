@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatZodIssues } from './zod-issues.js';
 
@@ -10,6 +10,15 @@ export interface EmulatorConfig {
   keysFile: string | undefined;
   issuerBase: string | undefined;
   admin: boolean;
+  /** Where control-plane changes are kept across restarts; unset: in memory only. */
+  stateFile: string | undefined;
+  /** HTTPS: a certificate from the local dev CA kept in `dir`, or the user's own files. */
+  tls:
+    | { kind: 'dev-ca'; dir: string }
+    | { kind: 'files'; certFile: string; keyFile: string }
+    | undefined;
+  /** Token requests per second before 429 + Retry-After; unset: unlimited. */
+  tokenRps: number | undefined;
 }
 
 /** A bad environment variable; the message names it. */
@@ -25,6 +34,10 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const flag = optionalText.pipe(
+  z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
+);
 
 const EnvSchema = z.object({
   HOST: optionalText,
@@ -44,8 +57,18 @@ const EnvSchema = z.object({
       .transform((u) => u.replace(/\/+$/, ''))
       .optional(),
   ),
-  COGNITO_EMULATOR_ADMIN: optionalText.pipe(
-    z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
+  COGNITO_EMULATOR_ADMIN: flag,
+  COGNITO_EMULATOR_STATE_FILE: optionalText,
+  COGNITO_EMULATOR_TLS: flag,
+  COGNITO_EMULATOR_TLS_DIR: optionalText,
+  COGNITO_EMULATOR_TLS_CERT: optionalText,
+  COGNITO_EMULATOR_TLS_KEY: optionalText,
+  COGNITO_EMULATOR_TOKEN_RPS: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[1-9]\d{0,5}$/, 'must be a whole number of requests per second (1-999999)')
+      .transform(Number)
+      .optional(),
   ),
 });
 
@@ -62,12 +85,46 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
     );
   }
   const e = parsed.data;
+  const fail = (message: string) => {
+    throw new EmulatorConfigError(`Invalid cognito-emulator configuration: ${message}`);
+  };
+  const keysFile = e.COGNITO_EMULATOR_KEYS_FILE
+    ? resolve(cwd, e.COGNITO_EMULATOR_KEYS_FILE)
+    : undefined;
+  let tls: EmulatorConfig['tls'];
+  if (e.COGNITO_EMULATOR_TLS === 'true') {
+    const { COGNITO_EMULATOR_TLS_CERT: cert, COGNITO_EMULATOR_TLS_KEY: key } = e;
+    if ((cert === undefined) !== (key === undefined)) {
+      fail(
+        `${cert === undefined ? 'COGNITO_EMULATOR_TLS_CERT' : 'COGNITO_EMULATOR_TLS_KEY'}: set both COGNITO_EMULATOR_TLS_CERT and COGNITO_EMULATOR_TLS_KEY, or neither (a dev CA then issues the certificate)`,
+      );
+    }
+    if (cert !== undefined && key !== undefined) {
+      tls = { kind: 'files', certFile: resolve(cwd, cert), keyFile: resolve(cwd, key) };
+    } else {
+      const dir = e.COGNITO_EMULATOR_TLS_DIR ?? (keysFile && dirname(keysFile));
+      if (dir === undefined) {
+        fail(
+          'COGNITO_EMULATOR_TLS_DIR: required with COGNITO_EMULATOR_TLS=true when COGNITO_EMULATOR_KEYS_FILE is unset (the dev CA is kept there, to be trusted once)',
+        );
+      }
+      tls = { kind: 'dev-ca', dir: resolve(cwd, dir!) };
+    }
+    if (e.COGNITO_EMULATOR_ISSUER_BASE?.startsWith('http:')) {
+      fail('COGNITO_EMULATOR_ISSUER_BASE: must be an https URL with COGNITO_EMULATOR_TLS=true');
+    }
+  }
   return {
     host: e.HOST ?? '127.0.0.1',
     port: e.PORT ?? 4000,
     poolFile: resolve(cwd, e.COGNITO_EMULATOR_POOL_FILE ?? 'apps/cognito-emulator/pool.json'),
-    keysFile: e.COGNITO_EMULATOR_KEYS_FILE ? resolve(cwd, e.COGNITO_EMULATOR_KEYS_FILE) : undefined,
+    keysFile,
     issuerBase: e.COGNITO_EMULATOR_ISSUER_BASE,
     admin: e.COGNITO_EMULATOR_ADMIN === 'true',
+    stateFile: e.COGNITO_EMULATOR_STATE_FILE
+      ? resolve(cwd, e.COGNITO_EMULATOR_STATE_FILE)
+      : undefined,
+    tls,
+    tokenRps: e.COGNITO_EMULATOR_TOKEN_RPS,
   };
 }

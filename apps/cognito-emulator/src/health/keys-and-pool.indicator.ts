@@ -1,9 +1,8 @@
 import type { ReadinessIndicator } from '@app/auth';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { POOL } from '../emulator.tokens.js';
 import { KeyStore } from '../keys/key-store.js';
-import type { Pool } from '../pool/pool.schema.js';
+import { PoolStore } from '../pool/pool-store.js';
 
 /** Ready once the signing keys and the user pool are loaded (both happen before listening). */
 @Injectable()
@@ -11,7 +10,7 @@ export class KeysAndPoolIndicator implements ReadinessIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
     private readonly keys: KeyStore,
-    @Inject(POOL) private readonly pool: Pool,
+    @Inject(PoolStore) private readonly pool: PoolStore,
   ) {}
 
   isHealthy() {
@@ -20,7 +19,7 @@ export class KeysAndPoolIndicator implements ReadinessIndicator {
     if (published === 0) return check.down({ reason: 'no signing key is loaded' });
     return check.up({
       userPoolId: this.pool.userPoolId,
-      clients: this.pool.clients.length,
+      clients: this.pool.clients().length,
       keys: published,
     });
   }

@@ -16,7 +16,7 @@ import { pathOf } from './token-cors.js';
 type Dialect = 'oauth' | 'idp' | 'plain';
 
 function dialectOf(path: string): Dialect {
-  if (path === '/oauth2/token') return 'oauth';
+  if (path.startsWith('/oauth2/')) return 'oauth';
   if (path === '/') return 'idp';
   return 'plain';
 }
@@ -50,9 +50,15 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     }
 
     if (exception instanceof OAuthError) {
+      if (exception.status === 401) {
+        res.header(
+          'WWW-Authenticate',
+          `Bearer error="${exception.code}", error_description="${exception.description}"`,
+        );
+      }
       this.send(
         res,
-        400,
+        exception.status,
         { error: exception.code, error_description: exception.description },
         true,
       );
@@ -72,6 +78,16 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
+      if (status === 429 && dialect === 'oauth') {
+        // The token quota (COGNITO_EMULATOR_TOKEN_RPS); the guard has set Retry-After.
+        this.send(
+          res,
+          429,
+          { error: 'too_many_requests', error_description: 'the token endpoint quota is exceeded' },
+          true,
+        );
+        return;
+      }
       const message =
         status === 413
           ? 'request body larger than 16 KiB'

@@ -3,7 +3,11 @@ export type CognitoIdpErrorType =
   | 'InvalidParameterException'
   | 'ResourceNotFoundException'
   | 'UnknownOperationException'
-  | 'SerializationException';
+  | 'SerializationException'
+  | 'UserNotFoundException'
+  | 'ScopeDoesNotExistException'
+  | 'InvalidOAuthFlowException'
+  | 'LimitExceededException';
 
 /** A Cognito Identity Provider API error, rendered as 400 `{"__type","message"}`. */
 export class CognitoIdpError extends Error {

@@ -1,9 +1,13 @@
-import { createHmac } from 'node:crypto';
-import type { Pool, PoolClient, PoolUser } from '../pool/pool.schema.js';
+import { createHmac, randomUUID } from 'node:crypto';
+import type { PoolClient, PoolUser } from '../pool/pool.schema.js';
+import { idTokenValiditySeconds, refreshTokenValiditySeconds } from '../pool/pool.schema.js';
+import type { PoolStore } from '../pool/pool-store.js';
 import { secretsEqual } from '../oauth/client-authenticator.js';
 import type { EmulatorRuntime } from '../tokens/emulator-runtime.js';
-import { userTokensClaims, type TokenSigner } from '../tokens/token-signer.js';
+import { stableUserSub, userTokensClaims, type TokenSigner } from '../tokens/token-signer.js';
 import { CognitoIdpError } from './cognito-idp.error.js';
+import type { RefreshTokenStore } from './refresh-tokens.js';
+import type { SignInLockout } from './sign-in-lockout.js';
 
 const AUTH_FLOWS = [
   'USER_SRP_AUTH',
@@ -24,6 +28,8 @@ export interface InitiateAuthResponse {
     AccessToken: string;
     ExpiresIn: number;
     IdToken: string;
+    /** Only from USER_PASSWORD_AUTH; REFRESH_TOKEN_AUTH keeps the one presented. */
+    RefreshToken?: string;
     TokenType: 'Bearer';
   };
   ChallengeParameters: Record<string, never>;
@@ -33,20 +39,26 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** InitiateAuth with USER_PASSWORD_AUTH: the user-flow corner of the Cognito surface. */
-export class InitiateAuthService {
-  private readonly clients: Map<string, PoolClient>;
-  private readonly users: Map<string, PoolUser>;
+function secretHash(secret: string, clientId: string, username: string): string {
+  return createHmac('sha256', secret)
+    .update(username + clientId)
+    .digest('base64');
+}
 
+/**
+ * InitiateAuth: USER_PASSWORD_AUTH (with Cognito's lockout after failed passwords and its
+ * PreventUserExistenceErrors per client) and REFRESH_TOKEN_AUTH for the refresh tokens it
+ * issued; the user-flow corner of the Cognito surface.
+ */
+export class InitiateAuthService {
   constructor(
-    private readonly pool: Pool,
+    private readonly pool: PoolStore,
     private readonly signer: TokenSigner,
     private readonly runtime: EmulatorRuntime,
+    private readonly refreshTokens: RefreshTokenStore,
+    private readonly lockout: SignInLockout,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
-  ) {
-    this.clients = new Map(pool.clients.map((c) => [c.clientId, c]));
-    this.users = new Map(pool.users.map((u) => [u.username, u]));
-  }
+  ) {}
 
   async initiateAuth(input: unknown): Promise<InitiateAuthResponse> {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -67,25 +79,38 @@ export class InitiateAuthService {
         `1 validation error detected: Value '${authFlow}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [${AUTH_FLOWS.join(', ')}]`,
       );
     }
-    const client = this.clients.get(clientId);
+    const client = this.pool.client(clientId);
     if (!client) {
       throw new CognitoIdpError(
         'ResourceNotFoundException',
         `User pool client ${clientId} does not exist.`,
       );
     }
-    if (
-      authFlow !== 'USER_PASSWORD_AUTH' ||
-      !client.explicitAuthFlows.includes('ALLOW_USER_PASSWORD_AUTH')
-    ) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        `${authFlow} flow not enabled for this client`,
-      );
-    }
     const params = req.AuthParameters;
     const p =
       typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
+    if (
+      authFlow === 'USER_PASSWORD_AUTH' &&
+      client.explicitAuthFlows.includes('ALLOW_USER_PASSWORD_AUTH')
+    ) {
+      return this.passwordAuth(client, p);
+    }
+    if (
+      (authFlow === 'REFRESH_TOKEN_AUTH' || authFlow === 'REFRESH_TOKEN') &&
+      client.explicitAuthFlows.includes('ALLOW_REFRESH_TOKEN_AUTH')
+    ) {
+      return this.refreshAuth(client, p);
+    }
+    throw new CognitoIdpError(
+      'InvalidParameterException',
+      `${authFlow} flow not enabled for this client`,
+    );
+  }
+
+  private async passwordAuth(
+    client: PoolClient,
+    p: Record<string, unknown>,
+  ): Promise<InitiateAuthResponse> {
     const username = text(p.USERNAME);
     const password = text(p.PASSWORD);
     if (username === undefined || password === undefined) {
@@ -94,34 +119,108 @@ export class InitiateAuthService {
         `Missing required parameter ${username === undefined ? 'USERNAME' : 'PASSWORD'}`,
       );
     }
-    if (client.clientSecret !== null) {
-      const expected = createHmac('sha256', client.clientSecret)
-        .update(username + client.clientId)
-        .digest('base64');
-      const given = text(p.SECRET_HASH);
-      if (given === undefined || !secretsEqual(given, expected)) {
-        throw new CognitoIdpError(
-          'NotAuthorizedException',
-          `Unable to verify secret hash for client ${client.clientId}`,
-        );
-      }
+    this.checkSecretHash(client, p, [username]);
+    const user = this.pool.user(username);
+    const hidesUsers = client.preventUserExistenceErrors === 'ENABLED';
+    // Unknown users are locked out too where their existence must not show.
+    const tracked = user !== undefined || hidesUsers;
+    if (tracked && this.lockout.isLockedOut(username)) {
+      throw new CognitoIdpError('NotAuthorizedException', 'Password attempts exceeded');
     }
-    const user = this.users.get(username);
     const ok = secretsEqual(password, user?.password ?? DUMMY_PASSWORD);
-    if (!user || !ok) throw new CognitoIdpError('NotAuthorizedException', WRONG_CREDENTIALS);
+    if (!user && !hidesUsers) {
+      throw new CognitoIdpError('UserNotFoundException', 'User does not exist.');
+    }
+    if (!user || !ok) {
+      this.lockout.recordFailure(username);
+      throw new CognitoIdpError('NotAuthorizedException', WRONG_CREDENTIALS);
+    }
+    this.lockout.recordSuccess(username);
+    const originJti = randomUUID();
+    const refreshToken = this.refreshTokens.issue({
+      clientId: client.clientId,
+      username: user.username,
+      originJti,
+      expiresAt: this.now() + refreshTokenValiditySeconds(client),
+    });
+    const result = await this.tokens(client, user, originJti);
+    result.AuthenticationResult.RefreshToken = refreshToken;
+    return result;
+  }
 
+  private async refreshAuth(
+    client: PoolClient,
+    p: Record<string, unknown>,
+  ): Promise<InitiateAuthResponse> {
+    const token = text(p.REFRESH_TOKEN);
+    if (token === undefined) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        'Missing required parameter REFRESH_TOKEN',
+      );
+    }
+    const found = this.refreshTokens.lookup(token);
+    if (!found.ok || found.grant.clientId !== client.clientId) {
+      const reason = found.ok ? 'unknown' : found.reason;
+      throw new CognitoIdpError(
+        'NotAuthorizedException',
+        reason === 'revoked'
+          ? 'Refresh Token has been revoked'
+          : reason === 'expired'
+            ? 'Refresh Token has expired'
+            : 'Invalid Refresh Token',
+      );
+    }
+    const { grant } = found;
+    // Cognito computes this SECRET_HASH with the username or the user's sub.
+    this.checkSecretHash(client, p, [
+      grant.username,
+      stableUserSub(this.pool.userPoolId, grant.username),
+    ]);
+    const user = this.pool.user(grant.username);
+    if (!user) throw new CognitoIdpError('NotAuthorizedException', 'Invalid Refresh Token');
+    return this.tokens(client, user, grant.originJti);
+  }
+
+  /** Clients with a secret must send SECRET_HASH = Base64(HMAC-SHA256(secret, username + clientId)). */
+  private checkSecretHash(
+    client: PoolClient,
+    p: Record<string, unknown>,
+    usernames: readonly string[],
+  ): void {
+    if (client.clientSecret === null) return;
+    const given = text(p.SECRET_HASH) ?? '';
+    const secret = client.clientSecret;
+    const matches = usernames
+      .map((u) => secretsEqual(given, secretHash(secret, client.clientId, u)))
+      .includes(true);
+    if (!matches) {
+      throw new CognitoIdpError(
+        'NotAuthorizedException',
+        `Unable to verify secret hash for client ${client.clientId}`,
+      );
+    }
+  }
+
+  private async tokens(
+    client: PoolClient,
+    user: PoolUser,
+    originJti: string,
+  ): Promise<InitiateAuthResponse> {
     const claims = userTokensClaims({
       issuer: this.runtime.issuer,
       clientId: client.clientId,
       userPoolId: this.pool.userPoolId,
       username: user.username,
       email: user.email,
-      validitySeconds: client.accessTokenValiditySeconds,
+      accessValiditySeconds: client.accessTokenValiditySeconds,
+      idValiditySeconds: idTokenValiditySeconds(client),
+      originJti,
       now: this.now(),
     });
     const [accessToken, idToken] = await Promise.all([
-      this.signer.sign(claims.access),
-      this.signer.sign(claims.id),
+      this.signer.sign(claims.access, 'access'),
+      this.signer.sign(claims.id, 'id'),
     ]);
     return {
       AuthenticationResult: {

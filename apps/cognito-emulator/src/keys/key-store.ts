@@ -1,6 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { readIfExists, writePrivateFile } from '../files/private-file.js';
+
+/** Which tokens a key signs: Cognito publishes one key for access tokens and one for ID tokens. */
+export type KeyUse = 'access' | 'id';
+const USES: readonly KeyUse[] = ['access', 'id'];
 
 /** The keys file is unreadable or malformed. The emulator refuses to overwrite it. */
 export class KeysFileError extends Error {
@@ -13,6 +16,7 @@ export class KeysFileError extends Error {
 
 interface SigningKey {
   kid: string;
+  tokenUse: KeyUse;
   privateKey: CryptoKey;
   privateJwk: JWK;
   publicJwk: JWK;
@@ -22,6 +26,8 @@ interface SigningKey {
 }
 
 interface StoredKey {
+  /** Absent in files written before ID tokens had their own key: an access-token key. */
+  tokenUse?: KeyUse;
   createdAt: number;
   retireAt?: number;
   jwk: JWK;
@@ -39,8 +45,9 @@ export interface KeyStoreOptions {
 const PUBLIC_MEMBERS = ['kty', 'n', 'e'] as const;
 
 /**
- * The emulator's RSA-2048 signing keys. The first key signs; keys retired by
- * `rotate()` stay in the JWKS until every token they signed can have expired.
+ * The emulator's RSA-2048 signing keys: one active key for access tokens and one for ID
+ * tokens, as Cognito has. Keys retired by `rotate()` stay in the JWKS until every token
+ * they signed can have expired. Newest keys come first.
  */
 export class KeyStore {
   private keys: SigningKey[] = [];
@@ -69,16 +76,18 @@ export class KeyStore {
       }
       store.prune();
     }
-    if (store.keys.length === 0 || store.keys[0].retireAt !== undefined) {
-      store.keys.unshift(await newKey(store.now()));
+    for (const use of [...USES].reverse()) {
+      if (!store.keys.some((k) => k.tokenUse === use && k.retireAt === undefined)) {
+        store.keys.unshift(await newKey(use, store.now()));
+      }
     }
     if (options.file && !sameKeys(stored, store.keys)) await store.save();
     return store;
   }
 
-  /** The key that signs new tokens. */
-  get signing(): { kid: string; privateKey: CryptoKey } {
-    return this.keys[0];
+  /** The key that signs new access tokens (or, with `'id'`, ID tokens). */
+  signing(use: KeyUse = 'access'): { kid: string; privateKey: CryptoKey } {
+    return this.keys.find((k) => k.tokenUse === use && k.retireAt === undefined)!;
   }
 
   /** The public key set, newest first; expired retired keys are dropped. */
@@ -89,19 +98,27 @@ export class KeyStore {
     return this.jwksCache;
   }
 
-  /** Makes a new signing key; the previous ones stay published for `retentionSeconds`. */
-  async rotate(): Promise<{ kid: string; retired: { kid: string; retireAt: number }[] }> {
+  /**
+   * Makes a new access-token key and a new ID-token key; the previous ones stay published
+   * for `retentionSeconds`. `kid` is the new access-token key.
+   */
+  async rotate(): Promise<{
+    kid: string;
+    idTokenKid: string;
+    retired: { kid: string; retireAt: number }[];
+  }> {
     const now = this.now();
-    const fresh = await newKey(now);
+    const [access, id] = await Promise.all(USES.map((use) => newKey(use, now)));
     const retireAt = now + this.options.retentionSeconds;
     for (const k of this.keys) k.retireAt ??= retireAt;
-    this.keys.unshift(fresh);
+    this.keys.unshift(access, id);
     this.prune();
     this.jwksCache = undefined;
     if (this.options.file) await this.save();
     return {
-      kid: fresh.kid,
-      retired: this.keys.slice(1).map((k) => ({ kid: k.kid, retireAt: k.retireAt ?? retireAt })),
+      kid: access.kid,
+      idTokenKid: id.kid,
+      retired: this.keys.slice(2).map((k) => ({ kid: k.kid, retireAt: k.retireAt ?? retireAt })),
     };
   }
 
@@ -117,21 +134,20 @@ export class KeyStore {
     const file = this.options.file as string;
     const doc: { keys: StoredKey[] } = {
       keys: this.keys.map((k) => ({
+        tokenUse: k.tokenUse,
         createdAt: k.createdAt,
         retireAt: k.retireAt,
         jwk: k.privateJwk,
       })),
     };
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
-    await rename(tmp, file);
+    await writePrivateFile(file, `${JSON.stringify(doc, null, 2)}\n`);
   }
 }
 
-async function newKey(now: number): Promise<SigningKey> {
+async function newKey(tokenUse: KeyUse, now: number): Promise<SigningKey> {
   const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
   const jwk = await exportJWK(privateKey);
-  return fromStored({ createdAt: now, jwk });
+  return fromStored({ tokenUse, createdAt: now, jwk });
 }
 
 async function fromStored(stored: StoredKey): Promise<SigningKey> {
@@ -146,6 +162,7 @@ async function fromStored(stored: StoredKey): Promise<SigningKey> {
   const publicJwk: JWK = { alg: 'RS256', e: jwk.e, kid, kty: 'RSA', n: jwk.n, use: 'sig' };
   return {
     kid,
+    tokenUse: stored.tokenUse ?? 'access',
     privateKey,
     privateJwk,
     publicJwk,
@@ -155,13 +172,13 @@ async function fromStored(stored: StoredKey): Promise<SigningKey> {
 }
 
 async function readKeysFile(file: string): Promise<StoredKey[] | undefined> {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readIfExists(file);
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new KeysFileError(`COGNITO_EMULATOR_KEYS_FILE: cannot read ${file}`, { cause });
   }
+  if (text === undefined) return undefined;
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -181,13 +198,19 @@ async function readKeysFile(file: string): Promise<StoredKey[] | undefined> {
       !PUBLIC_MEMBERS.every((m) => typeof jwk[m] === 'string') ||
       typeof jwk.d !== 'string' ||
       typeof s.createdAt !== 'number' ||
+      (s.tokenUse !== undefined && !USES.includes(s.tokenUse)) ||
       (s.retireAt !== undefined && s.retireAt !== null && typeof s.retireAt !== 'number')
     ) {
       throw new KeysFileError(
-        `COGNITO_EMULATOR_KEYS_FILE: keys[${i}] must be { createdAt, retireAt?, jwk: RSA private JWK }`,
+        `COGNITO_EMULATOR_KEYS_FILE: keys[${i}] must be { tokenUse?: "access" | "id", createdAt, retireAt?, jwk: RSA private JWK }`,
       );
     }
-    return { createdAt: s.createdAt, retireAt: s.retireAt ?? undefined, jwk };
+    return {
+      tokenUse: s.tokenUse,
+      createdAt: s.createdAt,
+      retireAt: s.retireAt ?? undefined,
+      jwk,
+    };
   });
 }
 
@@ -195,6 +218,11 @@ function sameKeys(stored: StoredKey[] | undefined, keys: SigningKey[]): boolean 
   return (
     stored !== undefined &&
     stored.length === keys.length &&
-    stored.every((s, i) => s.jwk.kid === keys[i].kid && s.retireAt === keys[i].retireAt)
+    stored.every(
+      (s, i) =>
+        s.jwk.kid === keys[i].kid &&
+        s.tokenUse === keys[i].tokenUse &&
+        s.retireAt === keys[i].retireAt,
+    )
   );
 }

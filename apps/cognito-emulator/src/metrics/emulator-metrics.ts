@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
-import { POOL } from '../emulator.tokens.js';
-import type { Pool } from '../pool/pool.schema.js';
+import { PoolStore } from '../pool/pool-store.js';
 
 const GRANT_TYPES = new Set([
   'client_credentials',
@@ -16,10 +15,10 @@ const GRANT_TYPES = new Set([
 export class EmulatorMetrics {
   private readonly tokenRequests: Counter<'client_id' | 'grant_type' | 'outcome'>;
   private readonly jwksRequests: Counter;
-  private readonly knownClients: Set<string>;
-
-  constructor(registry: Registry, @Inject(POOL) pool: Pool) {
-    this.knownClients = new Set(pool.clients.map((c) => c.clientId));
+  constructor(
+    registry: Registry,
+    @Inject(PoolStore) private readonly pool: PoolStore,
+  ) {
     this.tokenRequests = new Counter({
       name: 'cognito_emulator_token_requests_total',
       help: 'Token endpoint requests by client, grant type and outcome (success or OAuth error code)',
@@ -36,7 +35,7 @@ export class EmulatorMetrics {
   /** Only known client ids and grant types become label values (bounded, never a secret). */
   tokenRequest(clientId: string | undefined, grantType: string | undefined, outcome: string): void {
     this.tokenRequests.inc({
-      client_id: clientId !== undefined && this.knownClients.has(clientId) ? clientId : 'unknown',
+      client_id: clientId !== undefined && this.pool.client(clientId) ? clientId : 'unknown',
       grant_type:
         grantType === undefined ? 'none' : GRANT_TYPES.has(grantType) ? grantType : 'other',
       outcome,

@@ -2,20 +2,29 @@ import { ClientAuthenticator, parseBasic, secretsEqual } from './client-authenti
 import { OAuthError } from './oauth.error.js';
 import { parseTokenForm } from './token-request.js';
 import { parsePool } from '../pool/pool.loader.js';
+import { PoolStore } from '../pool/pool-store.js';
 
-const pool = parsePool({
-  userPoolId: 'local_test',
-  resourceServers: [{ identifier: 'api', name: 'API', scopes: [{ name: 'read' }] }],
-  clients: [
-    {
-      clientId: 'svc',
-      clientSecret: 's3cret:with:colons',
-      allowedOAuthFlows: ['client_credentials'],
-      allowedOAuthScopes: ['api/read'],
-    },
-    { clientId: 'pub', clientSecret: null },
-  ],
-});
+const pool = new PoolStore(
+  parsePool({
+    userPoolId: 'eu-west-1_Test',
+    resourceServers: [{ identifier: 'api', name: 'API', scopes: [{ name: 'read' }] }],
+    clients: [
+      {
+        clientId: 'svc',
+        clientSecret: 's3cret:with:colons',
+        allowedOAuthFlows: ['client_credentials'],
+        allowedOAuthScopes: ['api/read'],
+      },
+      { clientId: 'pub', clientSecret: null },
+      {
+        clientId: 'a+b',
+        clientSecret: 'p+q%r',
+        allowedOAuthFlows: ['client_credentials'],
+        allowedOAuthScopes: ['api/read'],
+      },
+    ],
+  }),
+);
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -33,7 +42,7 @@ describe('client authentication', () => {
   const auth = new ClientAuthenticator(pool);
 
   it('splits Basic credentials at the first colon only', () => {
-    expect(parseBasic(`Basic ${b64('svc:s3cret:with:colons')}`)).toEqual({
+    expect(parseBasic(`Basic ${b64('svc:s3cret:with:colons')}`)[0]).toEqual({
       id: 'svc',
       secret: 's3cret:with:colons',
     });
@@ -46,11 +55,31 @@ describe('client authentication', () => {
     ).toBe('svc');
   });
 
-  it('takes Basic credentials as they are, without form-urldecoding (as Cognito)', () => {
-    expect(parseBasic(`Basic ${b64('a+b%2Fc:p+q%25 r')}`)).toEqual({
-      id: 'a+b%2Fc',
-      secret: 'p+q%25 r',
+  it('reads Basic credentials both as they are and form-decoded (RFC 6749 §2.3.1)', () => {
+    expect(parseBasic(`Basic ${b64('a+b%2Fc:p+q%25 r')}`)).toEqual([
+      { id: 'a+b%2Fc', secret: 'p+q%25 r' },
+      { id: 'a b/c', secret: 'p q% r' },
+    ]);
+    // Not decodable (a lone "%"): the raw reading twice.
+    expect(parseBasic(`Basic ${b64('a:100%')}`)).toEqual([
+      { id: 'a', secret: '100%' },
+      { id: 'a', secret: '100%' },
+    ]);
+  });
+
+  it('accepts raw and form-encoded Basic credentials, and nothing in between', () => {
+    const basic = (id: string, secret: string) => ({
+      authorization: `Basic ${b64(`${id}:${secret}`)}`,
+      bodyClientId: undefined,
+      bodyClientSecret: undefined,
     });
+    expect(auth.authenticate(basic('a+b', 'p+q%r')).clientId).toBe('a+b');
+    expect(auth.authenticate(basic('a%2Bb', 'p%2Bq%25r')).clientId).toBe('a+b');
+    expect(auth.authenticate(basic('svc', 's3cret%3Awith%3Acolons')).clientId).toBe('svc');
+    // Raw id with the encoded secret, or the reverse: neither reading matches.
+    expect(codeOf(() => auth.authenticate(basic('a+b', 'p%2Bq%25r')))).toBe('invalid_client');
+    expect(codeOf(() => auth.authenticate(basic('a%2Bb', 'p+q%r')))).toBe('invalid_client');
+    expect(codeOf(() => auth.authenticate(basic('nobody', 'x')))).toBe('invalid_client');
   });
 
   it.each([['Basic'], ['Basic a'], [`Basic ${b64(':secret')}`], ['Digest abc']])(

@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Pool, PoolClient } from '../pool/pool.schema.js';
+import { timingSafeEqual } from 'node:crypto';
+import type { PoolClient } from '../pool/pool.schema.js';
+import { sha256, type PoolStore } from '../pool/pool-store.js';
 import { OAuthError } from './oauth.error.js';
 
 export interface ClientCredentialsPresented {
@@ -11,32 +12,43 @@ export interface ClientCredentialsPresented {
   bodyClientSecret: string | undefined;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
 /** Compares a presented secret with an expected one's SHA-256 digest, in constant time. */
 function matchesDigest(presented: string, expectedDigest: Buffer): boolean {
-  return timingSafeEqual(digest(presented), expectedDigest);
+  return timingSafeEqual(sha256(presented), expectedDigest);
 }
 
 /** Compares secrets in constant time (SHA-256 digests, so lengths never leak). */
 export function secretsEqual(presented: string, expected: string): boolean {
-  return matchesDigest(presented, digest(expected));
+  return matchesDigest(presented, sha256(expected));
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 // A well-formed secret to compare against for unknown clients, so they cost the same.
-const DUMMY_SECRET = 'x'.repeat(52);
-const DUMMY_DIGEST = digest(DUMMY_SECRET);
+const DUMMY_DIGEST = sha256('x'.repeat(52));
+
+/** One reading of Basic credentials: an id and a secret. */
+export interface BasicCredentials {
+  id: string;
+  secret: string;
+}
+
+/** `application/x-www-form-urlencoded` decoding of one value; undefined when malformed. */
+function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
- * Splits `Basic base64(id:secret)`; a malformed header is `invalid_request`. The id and
- * secret are taken as they are, NOT form-urldecoded: Cognito documents
- * `Base64Encode(client_id:client_secret)` and refuses the RFC 6749 §2.3.1 encoded form,
- * and the M2M client in `@app/auth` sends them the same way.
+ * Splits `Basic base64(id:secret)` at the first colon; a malformed header is
+ * `invalid_request`. Returns two readings: the id and secret as they are (what Cognito
+ * documents, `Base64Encode(client_id:client_secret)`, and what `@app/auth` sends) and
+ * form-decoded (RFC 6749 §2.3.1, what oauth4webapi and openid-client send). The second
+ * is the first again when decoding changes nothing or is impossible.
  */
-export function parseBasic(header: string): { id: string; secret: string } {
+export function parseBasic(header: string): [BasicCredentials, BasicCredentials] {
   const match = /^Basic[ ]+(\S+)[ ]*$/i.exec(header);
   if (!match) {
     throw new OAuthError(
@@ -53,30 +65,21 @@ export function parseBasic(header: string): { id: string; secret: string } {
   if (colon <= 0) {
     throw new OAuthError('invalid_request', 'Basic credentials must be "client_id:client_secret"');
   }
-  return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  const raw = { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  const id = formDecode(raw.id);
+  const secret = formDecode(raw.secret);
+  return [raw, id === undefined || secret === undefined || id === '' ? raw : { id, secret }];
 }
 
 /**
- * Authenticates the client of a token request by client_secret_basic or
+ * Authenticates the client of a token or revocation request by client_secret_basic or
  * client_secret_post (never both). A public client may present only its id.
  */
 export class ClientAuthenticator {
-  private readonly clients: Map<string, PoolClient>;
-  /** SHA-256 of each confidential client's secret, computed once (not per request). */
-  private readonly secretDigests: Map<string, Buffer>;
-
-  constructor(pool: Pool) {
-    this.clients = new Map(pool.clients.map((c) => [c.clientId, c]));
-    this.secretDigests = new Map(
-      pool.clients.flatMap((c) =>
-        c.clientSecret === null ? [] : [[c.clientId, digest(c.clientSecret)] as const],
-      ),
-    );
-  }
+  constructor(private readonly pool: PoolStore) {}
 
   authenticate(presented: ClientCredentialsPresented): PoolClient {
-    let id: string | undefined;
-    let secret: string | undefined;
+    let readings: readonly (BasicCredentials | { id: string | undefined; secret?: string })[];
     if (presented.authorization !== undefined) {
       if (presented.bodyClientSecret !== undefined) {
         throw new OAuthError(
@@ -84,34 +87,42 @@ export class ClientAuthenticator {
           'use one client authentication method: Authorization header or client_secret in the body, not both',
         );
       }
-      ({ id, secret } = parseBasic(presented.authorization));
-      if (presented.bodyClientId !== undefined && presented.bodyClientId !== id) {
+      readings = parseBasic(presented.authorization);
+      const bodyId = presented.bodyClientId;
+      if (bodyId !== undefined && readings.every((r) => r.id !== bodyId)) {
         throw new OAuthError(
           'invalid_request',
           'client_id in the body differs from the Basic credentials',
         );
       }
     } else {
-      id = presented.bodyClientId;
-      secret = presented.bodyClientSecret;
+      const one = { id: presented.bodyClientId, secret: presented.bodyClientSecret };
+      readings = [one, one];
     }
-    if (id === undefined) {
+    if (readings[0].id === undefined) {
       throw new OAuthError('invalid_client', 'client authentication is required');
     }
-    const client = this.clients.get(id);
-    // Unknown and public clients are compared against the dummy digest: same cost.
-    const expected = this.secretDigests.get(id) ?? DUMMY_DIGEST;
-    const matches = secret !== undefined && matchesDigest(secret, expected);
-    if (!client) throw new OAuthError('invalid_client', 'client authentication failed');
+    // Both readings are always compared (against a dummy digest for unknown and public
+    // clients), so neither the encoding nor the existence of a client shows in the timing.
+    const outcomes = readings.map((r) => {
+      const client = r.id === undefined ? undefined : this.pool.client(r.id);
+      const expected = (r.id !== undefined && this.pool.secretDigest(r.id)) || DUMMY_DIGEST;
+      const matches = r.secret !== undefined && matchesDigest(r.secret, expected);
+      return { client, secret: r.secret, matches };
+    });
+    const known = outcomes.find((o) => o.client !== undefined);
+    if (!known?.client) throw new OAuthError('invalid_client', 'client authentication failed');
+    const { client } = known;
     if (client.clientSecret === null) {
-      if (secret !== undefined) {
+      if (known.secret !== undefined) {
         throw new OAuthError('invalid_client', 'client authentication failed', client.clientId);
       }
       return client;
     }
-    if (!matches) {
+    const accepted = outcomes.find((o) => o.client?.clientSecret && o.matches);
+    if (!accepted?.client) {
       throw new OAuthError('invalid_client', 'client authentication failed', client.clientId);
     }
-    return client;
+    return accepted.client;
   }
 }

@@ -1,11 +1,13 @@
-import { Controller, Header, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Controller, Header, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { EmulatorMetrics } from '../metrics/emulator-metrics.js';
 import { OAuthError } from './oauth.error.js';
+import { TokenQuotaGuard } from './token-quota.guard.js';
 import { parseTokenForm } from './token-request.js';
 import { TokenService, type TokenResponse } from './token.service.js';
 
 @Controller('oauth2/token')
+@UseGuards(TokenQuotaGuard)
 export class TokenController {
   constructor(
     @Inject(TokenService) private readonly tokens: TokenService,

@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from '../pool/pool.schema.js';
+import type { PoolClient } from '../pool/pool.schema.js';
+import type { PoolStore } from '../pool/pool-store.js';
 import type { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 import { clientCredentialsClaims, type TokenSigner } from '../tokens/token-signer.js';
 import { ClientAuthenticator } from './client-authenticator.js';
@@ -15,7 +16,7 @@ export class TokenService {
   private readonly authenticator: ClientAuthenticator;
 
   constructor(
-    pool: Pool,
+    pool: PoolStore,
     private readonly signer: TokenSigner,
     private readonly runtime: EmulatorRuntime,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
@@ -73,6 +74,9 @@ export class TokenService {
   }
 
   private grantedScopes(client: PoolClient, requested: string | undefined): string[] {
+    if (client.allowedOAuthScopes.length === 0) {
+      throw new OAuthError('invalid_scope', 'this client is allowed no scope', client.clientId);
+    }
     if (requested === undefined || requested.trim() === '') return client.allowedOAuthScopes;
     const scopes = [...new Set(requested.split(' ').filter((s) => s !== ''))];
     const notAllowed = scopes.filter((s) => !client.allowedOAuthScopes.includes(s));

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from './pool.schema.js';
-import { loadPool, maxValiditySeconds, parsePool, PoolFileError } from './pool.loader.js';
+import { loadPool, parsePool, PoolFileError } from './pool.loader.js';
+import { PoolStore } from './pool-store.js';
 
 const shipped = new URL('../../pool.json', import.meta.url);
 
@@ -23,7 +24,7 @@ function errorOf(fn: () => unknown): PoolFileError {
 describe('pool file', () => {
   it('ships the demo pool the fleet defaults rely on', async () => {
     const pool = await loadPool(shipped.pathname);
-    expect(pool.userPoolId).toBe('local_weather');
+    expect(pool.userPoolId).toBe('us-east-1_Weather01');
     expect(pool.resourceServers[0].scopes.map((s) => s.name)).toEqual([
       'forecast.read',
       'forecast.write',
@@ -33,9 +34,12 @@ describe('pool file', () => {
     expect(byId['weather-caller'].allowedOAuthScopes).toEqual(['weather-api/forecast.read']);
     expect(byId['weather-admin'].allowedOAuthScopes).toHaveLength(2);
     expect(byId['weather-web'].clientSecret).toBeNull();
-    expect(byId['weather-web'].explicitAuthFlows).toEqual(['ALLOW_USER_PASSWORD_AUTH']);
+    expect(byId['weather-web'].explicitAuthFlows).toEqual([
+      'ALLOW_USER_PASSWORD_AUTH',
+      'ALLOW_REFRESH_TOKEN_AUTH',
+    ]);
     expect(pool.users[0].username).toBe('alice');
-    expect(maxValiditySeconds(pool)).toBe(3600);
+    expect(new PoolStore(pool).maxTokenValiditySeconds()).toBe(3600);
   });
 
   it.each([
@@ -49,11 +53,31 @@ describe('pool file', () => {
     expect(errorOf(() => parsePool(doc)).message).toContain(message);
   });
 
+  it.each(['local_weather', 'us-east-1-Weather01', 'us-east-1_', 'US-EAST-1_abc', 'us-east-1_a-b'])(
+    'refuses the pool id %j, saying what a Cognito pool id looks like',
+    async (id) => {
+      const doc = await demo();
+      doc.userPoolId = id;
+      expect(errorOf(() => parsePool(doc)).message).toContain(
+        'userPoolId: must be a Cognito user pool id, "<region>_<letters and digits>"',
+      );
+    },
+  );
+
+  it.each(['eu-west-1_AbCdEf123', 'ap-southeast-2_x1', 'us-gov-west-1_Z'])(
+    'accepts the pool id %j',
+    async (id) => {
+      const doc = await demo();
+      doc.userPoolId = id;
+      expect(parsePool(doc).userPoolId).toBe(id);
+    },
+  );
+
   it('accepts the bounds 300 and 86400', async () => {
     const doc = await demo();
     doc.clients[0].accessTokenValiditySeconds = 300;
     doc.clients[1].accessTokenValiditySeconds = 86400;
-    expect(maxValiditySeconds(parsePool(doc))).toBe(86400);
+    expect(new PoolStore(parsePool(doc)).maxTokenValiditySeconds()).toBe(86400);
   });
 
   it('names a scope no resource server declares', async () => {

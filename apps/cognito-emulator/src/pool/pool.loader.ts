@@ -38,8 +38,3 @@ export async function loadPool(file: string): Promise<Pool> {
   }
   return parsePool(doc, `pool file ${file}`);
 }
-
-/** The longest access-token validity of any client: how long a retired key must stay published. */
-export function maxValiditySeconds(pool: Pool): number {
-  return pool.clients.reduce((max, c) => Math.max(max, c.accessTokenValiditySeconds), 300);
-}

@@ -3,19 +3,24 @@
  * `listen`, so bootstrap fills this in before the URL is handed to anyone.
  */
 export class EmulatorRuntime {
-  private base = '';
+  private baseUrl = '';
   constructor(readonly userPoolId: string) {}
 
   setBase(base: string): void {
-    this.base = base.replace(/\/+$/, '');
+    this.baseUrl = base.replace(/\/+$/, '');
+  }
+
+  /** The public base URL: what a pool's domain is to real Cognito (`/oauth2/*`). */
+  get base(): string {
+    return this.baseUrl;
   }
 
   get issuer(): string {
-    return `${this.base}/${this.userPoolId}`;
+    return `${this.baseUrl}/${this.userPoolId}`;
   }
 
   get tokenUrl(): string {
-    return `${this.base}/oauth2/token`;
+    return `${this.baseUrl}/oauth2/token`;
   }
 
   get jwksUri(): string {

@@ -7,7 +7,7 @@ import {
   userTokensClaims,
 } from './token-signer.js';
 
-const issuer = 'http://127.0.0.1:4000/local_weather';
+const issuer = 'http://127.0.0.1:4000/us-east-1_Weather01';
 
 describe('client-credentials claims', () => {
   it('are exactly the Cognito set, with exp - iat = validity and no aud', () => {
@@ -54,12 +54,17 @@ describe('user tokens claims', () => {
     const { access, id } = userTokensClaims({
       issuer,
       clientId: 'weather-web',
-      userPoolId: 'local_weather',
+      userPoolId: 'us-east-1_Weather01',
       username: 'alice',
       email: 'alice@example.com',
-      validitySeconds: 3600,
+      accessValiditySeconds: 3600,
+      idValiditySeconds: 900,
+      originJti: 'c0ffee00-0000-4000-8000-000000000000',
       now: 1_700_000_000,
     });
+    expect(id.exp! - id.iat!).toBe(900);
+    expect(access.exp! - access.iat!).toBe(3600);
+    expect(access.origin_jti).toBe(id.origin_jti);
     expect(access).toMatchObject({
       token_use: 'access',
       scope: 'aws.cognito.signin.user.admin',
@@ -74,17 +79,23 @@ describe('user tokens claims', () => {
       'cognito:username': 'alice',
       sub: access.sub,
     });
-    expect(access.sub).toBe(stableUserSub('local_weather', 'alice'));
-    expect(stableUserSub('local_weather', 'bob')).not.toBe(access.sub);
+    expect(access.sub).toBe(stableUserSub('us-east-1_Weather01', 'alice'));
+    expect(stableUserSub('us-east-1_Weather01', 'bob')).not.toBe(access.sub);
   });
 });
 
 describe('TokenSigner', () => {
   it('signs RS256 with exactly { kid, alg } in the header, verifiable with the JWKS', async () => {
     const keys = await KeyStore.open({ retentionSeconds: 3600 });
-    const token = await new TokenSigner(keys).sign({ sub: 'x', iss: issuer });
+    const signer = new TokenSigner(keys);
+    const token = await signer.sign({ sub: 'x', iss: issuer });
     const header = decodeProtectedHeader(token);
-    expect(header).toEqual({ kid: keys.signing.kid, alg: 'RS256' });
+    expect(header).toEqual({ kid: keys.signing('access').kid, alg: 'RS256' });
+    // ID tokens with their own key, as Cognito.
+    const idToken = await signer.sign({ sub: 'x', iss: issuer }, 'id');
+    expect(decodeProtectedHeader(idToken).kid).toBe(keys.signing('id').kid);
+    expect(keys.signing('id').kid).not.toBe(keys.signing('access').kid);
+    await jwtVerify(idToken, createLocalJWKSet(keys.jwks()), { issuer });
     const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), {
       issuer,
       algorithms: ['RS256'],

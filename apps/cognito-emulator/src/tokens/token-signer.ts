@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
-import type { KeyStore } from '../keys/key-store.js';
+import type { KeyStore, KeyUse } from '../keys/key-store.js';
 
 export interface ClientCredentialsClaimsInput {
   issuer: string;
@@ -33,7 +33,10 @@ export interface UserTokensClaimsInput {
   userPoolId: string;
   username: string;
   email: string | undefined;
-  validitySeconds: number;
+  accessValiditySeconds: number;
+  idValiditySeconds: number;
+  /** Shared by every token of one sign-in (refreshes included): revocation finds them by it. */
+  originJti: string;
   now: number;
 }
 
@@ -43,9 +46,13 @@ export function userTokensClaims(input: UserTokensClaimsInput): {
   id: JWTPayload;
 } {
   const sub = stableUserSub(input.userPoolId, input.username);
-  const originJti = randomUUID();
+  const originJti = input.originJti;
   const eventId = randomUUID();
-  const common = { auth_time: input.now, exp: input.now + input.validitySeconds, iat: input.now };
+  const times = (validity: number) => ({
+    auth_time: input.now,
+    exp: input.now + validity,
+    iat: input.now,
+  });
   return {
     access: {
       sub,
@@ -55,7 +62,7 @@ export function userTokensClaims(input: UserTokensClaimsInput): {
       event_id: eventId,
       token_use: 'access',
       scope: 'aws.cognito.signin.user.admin',
-      ...common,
+      ...times(input.accessValiditySeconds),
       jti: randomUUID(),
       username: input.username,
     },
@@ -68,7 +75,7 @@ export function userTokensClaims(input: UserTokensClaimsInput): {
       aud: input.clientId,
       event_id: eventId,
       token_use: 'id',
-      ...common,
+      ...times(input.idValiditySeconds),
       jti: randomUUID(),
       ...(input.email ? { email: input.email } : {}),
     },
@@ -84,12 +91,15 @@ export function stableUserSub(userPoolId: string, username: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-/** Signs claims with the current key: RS256, header `{ kid, alg }` as Cognito does. */
+/**
+ * Signs claims with the current key for their kind of token (access or ID, each with its
+ * own key as Cognito does): RS256, header `{ kid, alg }`.
+ */
 export class TokenSigner {
   constructor(private readonly keys: KeyStore) {}
 
-  sign(claims: JWTPayload): Promise<string> {
-    const { kid, privateKey } = this.keys.signing;
+  sign(claims: JWTPayload, use: KeyUse = 'access'): Promise<string> {
+    const { kid, privateKey } = this.keys.signing(use);
     return new SignJWT(claims).setProtectedHeader({ kid, alg: 'RS256' }).sign(privateKey);
   }
 }

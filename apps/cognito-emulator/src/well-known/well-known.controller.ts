@@ -1,29 +1,19 @@
 import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
 import type { JWK } from 'jose';
-import { POOL } from '../emulator.tokens.js';
 import { KeyStore } from '../keys/key-store.js';
 import { EmulatorMetrics } from '../metrics/emulator-metrics.js';
-import type { Pool } from '../pool/pool.schema.js';
+import { PoolStore } from '../pool/pool-store.js';
 import { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 
+/** The user pool's published documents: its key set and its OpenID Connect discovery. */
 @Controller(':poolId/.well-known')
 export class WellKnownController {
-  private readonly scopes: string[];
-
   constructor(
-    @Inject(POOL) private readonly pool: Pool,
+    @Inject(PoolStore) private readonly pool: PoolStore,
     @Inject(KeyStore) private readonly keys: KeyStore,
     @Inject(EmulatorRuntime) private readonly runtime: EmulatorRuntime,
     private readonly metrics: EmulatorMetrics,
-  ) {
-    this.scopes = [
-      'openid',
-      'email',
-      'phone',
-      'profile',
-      ...pool.resourceServers.flatMap((rs) => rs.scopes.map((s) => `${rs.identifier}/${s.name}`)),
-    ];
-  }
+  ) {}
 
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
@@ -33,19 +23,28 @@ export class WellKnownController {
     return this.keys.jwks();
   }
 
+  /**
+   * The fields and values a real pool publishes (compared field by field with one in the
+   * tests). The domain endpoints live on the emulator's own base, as they would on a pool's
+   * domain; `/oauth2/authorize` and `/logout` (the hosted UI) are not emulated.
+   */
   @Get('openid-configuration')
   openidConfiguration(@Param('poolId') poolId: string): Record<string, unknown> {
     this.checkPool(poolId);
+    const domain = this.runtime.base;
     return {
+      authorization_endpoint: `${domain}/oauth2/authorize`,
+      end_session_endpoint: `${domain}/logout`,
+      id_token_signing_alg_values_supported: ['RS256'],
       issuer: this.runtime.issuer,
       jwks_uri: this.runtime.jwksUri,
-      token_endpoint: this.runtime.tokenUrl,
-      grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      response_types_supported: ['token'],
-      scopes_supported: this.scopes,
+      response_types_supported: ['code', 'token'],
+      revocation_endpoint: `${domain}/oauth2/revoke`,
+      scopes_supported: ['openid', 'email', 'phone', 'profile'],
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
+      token_endpoint: this.runtime.tokenUrl,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      userinfo_endpoint: `${domain}/oauth2/userInfo`,
     };
   }
 

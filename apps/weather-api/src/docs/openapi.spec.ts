@@ -5,7 +5,7 @@ describe('docsTokenUrl', () => {
     expect(
       docsTokenUrl(
         { AUTH_TOKEN_URL: 'https://auth.example.com/oauth2/token', COGNITO_DOMAIN: 'x' },
-        'http://127.0.0.1:4000/local_weather',
+        'http://127.0.0.1:4000/us-east-1_Weather01',
       ),
     ).toBe('https://auth.example.com/oauth2/token');
   });
@@ -21,10 +21,10 @@ describe('docsTokenUrl', () => {
   });
 
   it("derives the emulator's token URL from its issuer, and none for Cognito without a domain", () => {
-    expect(docsTokenUrl({}, 'http://127.0.0.1:4000/local_weather')).toBe(
+    expect(docsTokenUrl({}, 'http://127.0.0.1:4000/us-east-1_Weather01')).toBe(
       'http://127.0.0.1:4000/oauth2/token',
     );
-    expect(docsTokenUrl({}, 'http://emulator:4000/base/local_weather/')).toBe(
+    expect(docsTokenUrl({}, 'http://emulator:4000/base/us-east-1_Weather01/')).toBe(
       'http://emulator:4000/base/oauth2/token',
     );
     expect(

@@ -11,7 +11,7 @@ import type { M2MClientMetrics } from './client.metrics.js';
  *   Cognito documents (`Base64Encode(client_id:client_secret)`) and accepts; other clients
  *   report Cognito refusing form-urlencoded credentials. RFC 6749 §2.3.1 asks for
  *   form-urlencoding first; for the ids and secrets Cognito generates (letters and digits)
- *   both forms are the same bytes. The local emulator does not decode either, so client and
+ *   both forms are the same bytes. The local emulator accepts both readings, so client and
  *   emulator agree on every id and secret. An id containing `:` cannot be sent this way.
  * - `client_secret_post`: `client_id` and `client_secret` in the form body (form encoding
  *   applies as for every body field). Use it for a non-Cognito server that decodes Basic

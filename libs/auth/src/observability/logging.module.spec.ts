@@ -67,7 +67,7 @@ beforeAll(async () => {
   const { privateKey } = await generateKeyPair('RS256');
   jwt = await new SignJWT({ client_id: 'weather-caller', scope: 'weather-api/forecast.read' })
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-    .setIssuer('http://127.0.0.1:4000/local_weather')
+    .setIssuer('http://127.0.0.1:4000/us-east-1_Weather01')
     .setExpirationTime('5m')
     .sign(privateKey);
 

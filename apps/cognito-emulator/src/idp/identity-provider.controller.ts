@@ -1,21 +1,33 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IDP_OPERATIONS } from '../emulator.tokens.js';
 import { CognitoIdpError } from './cognito-idp.error.js';
-import { InitiateAuthService } from './initiate-auth.service.js';
 
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
 const AMZ_JSON = 'application/x-amz-json-1.1';
 
-/** `POST /` — the Cognito Identity Provider JSON API (only InitiateAuth). */
+/** An operation of the Cognito Identity Provider API: parsed JSON in, JSON out. */
+export type IdpOperations = ReadonlyMap<string, (input: unknown) => Promise<object>>;
+
+/**
+ * `POST /` — the Cognito Identity Provider API in the AWS JSON 1.1 protocol the AWS SDK
+ * speaks: `X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>`. InitiateAuth
+ * always; the control plane only with COGNITO_EMULATOR_ADMIN=true. SigV4 signatures are
+ * not verified.
+ */
 @Controller()
-export class InitiateAuthController {
-  constructor(@Inject(InitiateAuthService) private readonly service: InitiateAuthService) {}
+export class IdentityProviderController {
+  constructor(@Inject(IDP_OPERATIONS) private readonly operations: IdpOperations) {}
 
   @Post()
   @HttpCode(200)
   async dispatch(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     const target = req.headers['x-amz-target'];
-    if (target !== `${TARGET_PREFIX}InitiateAuth`) {
+    const operation =
+      typeof target === 'string' && target.startsWith(TARGET_PREFIX)
+        ? this.operations.get(target.slice(TARGET_PREFIX.length))
+        : undefined;
+    if (!operation) {
       throw new CognitoIdpError(
         'UnknownOperationException',
         typeof target === 'string' ? `Unknown operation ${target}` : 'Missing X-Amz-Target header',
@@ -33,7 +45,7 @@ export class InitiateAuthController {
         cause,
       });
     }
-    const result = await this.service.initiateAuth(input);
+    const result = await operation(input);
     void res.status(200).type(AMZ_JSON).send(JSON.stringify(result));
   }
 }

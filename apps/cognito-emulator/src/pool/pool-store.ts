@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient, PoolResourceServer, PoolUser, TimeUnit } from './pool.schema.js';
+
+/** What the control plane knows of a client beyond its settings. */
+export interface ClientMeta {
+  /** Unix seconds. */
+  createdAt: number;
+  lastModifiedAt: number;
+  /** The unit `AccessTokenValidity` was given in, so DescribeUserPoolClient answers it back. */
+  accessTokenUnit: TimeUnit;
+}
+
+/** The changes made through the control plane on top of the pool file (the state file's content). */
+export interface PoolOverlay {
+  userPoolId: string;
+  resourceServers: PoolResourceServer[];
+  clients: { client: PoolClient; meta: ClientMeta }[];
+  deletedResourceServers: string[];
+  deletedClients: string[];
+}
+
+interface StoredClient {
+  client: PoolClient;
+  meta: ClientMeta;
+  /** SHA-256 of the secret, computed once per change (not per request). */
+  secretDigest: Buffer | undefined;
+}
+
+/** The OpenID Connect and Cognito scopes every pool has, beside its resource servers' scopes. */
+export const STANDARD_SCOPES: readonly string[] = [
+  'openid',
+  'email',
+  'phone',
+  'profile',
+  'aws.cognito.signin.user.admin',
+];
+
+export function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * The user pool as it is now: the pool file, with what the control plane created, changed
+ * or deleted layered on top. Every endpoint reads clients, resource servers and users here,
+ * so a client created through the AWS SDK works at once and a deleted one stops at once.
+ */
+export class PoolStore {
+  readonly userPoolId: string;
+  readonly userPoolName: string;
+  /** Unix seconds: when this process loaded the pool (Cognito's CreationDate of what the file declares). */
+  readonly loadedAt: number;
+  private readonly base: Pool;
+  private readonly servers = new Map<string, PoolResourceServer>();
+  private readonly clientsById = new Map<string, StoredClient>();
+  private readonly users: ReadonlyMap<string, PoolUser>;
+  private readonly changedServers = new Set<string>();
+  private readonly deletedServers = new Set<string>();
+  private readonly changedClients = new Set<string>();
+  private readonly deletedClients = new Set<string>();
+
+  constructor(pool: Pool, overlay?: PoolOverlay, now = Math.floor(Date.now() / 1000)) {
+    this.base = pool;
+    this.userPoolId = pool.userPoolId;
+    this.userPoolName = pool.userPoolName;
+    this.loadedAt = now;
+    for (const rs of pool.resourceServers) this.servers.set(rs.identifier, rs);
+    for (const client of pool.clients) {
+      this.setClient(client, { createdAt: now, lastModifiedAt: now, accessTokenUnit: 'seconds' });
+    }
+    this.users = new Map(pool.users.map((u) => [u.username, u]));
+    if (overlay) this.apply(overlay);
+  }
+
+  private apply(overlay: PoolOverlay): void {
+    for (const id of overlay.deletedResourceServers) this.deleteResourceServer(id);
+    for (const id of overlay.deletedClients) this.deleteClient(id);
+    for (const rs of overlay.resourceServers) this.putResourceServer(rs);
+    for (const { client, meta } of overlay.clients) this.putClient(client, meta);
+  }
+
+  client(clientId: string): PoolClient | undefined {
+    return this.clientsById.get(clientId)?.client;
+  }
+
+  clientMeta(clientId: string): ClientMeta | undefined {
+    return this.clientsById.get(clientId)?.meta;
+  }
+
+  /** SHA-256 of a confidential client's secret; undefined for unknown and public clients. */
+  secretDigest(clientId: string): Buffer | undefined {
+    return this.clientsById.get(clientId)?.secretDigest;
+  }
+
+  /** Every client, in creation order. */
+  clients(): PoolClient[] {
+    return [...this.clientsById.values()].map((c) => c.client);
+  }
+
+  resourceServer(identifier: string): PoolResourceServer | undefined {
+    return this.servers.get(identifier);
+  }
+
+  resourceServers(): PoolResourceServer[] {
+    return [...this.servers.values()];
+  }
+
+  /** True for a standard scope and for one a resource server declares (`identifier/name`). */
+  hasScope(scope: string): boolean {
+    if (STANDARD_SCOPES.includes(scope)) return true;
+    const slash = scope.lastIndexOf('/');
+    if (slash <= 0) return false;
+    const rs = this.servers.get(scope.slice(0, slash));
+    const name = scope.slice(slash + 1);
+    return rs !== undefined && rs.scopes.some((s) => s.name === name);
+  }
+
+  user(username: string): PoolUser | undefined {
+    return this.users.get(username);
+  }
+
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  /** The longest access- or ID-token lifetime any client has now, in seconds. */
+  maxTokenValiditySeconds(): number {
+    return this.clients().reduce((max, c) => Math.max(max, c.accessTokenValiditySeconds), 300);
+  }
+
+  /** Creates or replaces a resource server; scopes it no longer declares leave every client. */
+  putResourceServer(rs: PoolResourceServer): void {
+    this.servers.set(rs.identifier, rs);
+    this.changedServers.add(rs.identifier);
+    this.deletedServers.delete(rs.identifier);
+    this.pruneClientScopes();
+  }
+
+  deleteResourceServer(identifier: string): void {
+    this.servers.delete(identifier);
+    this.changedServers.delete(identifier);
+    if (this.base.resourceServers.some((rs) => rs.identifier === identifier)) {
+      this.deletedServers.add(identifier);
+    }
+    this.pruneClientScopes();
+  }
+
+  putClient(client: PoolClient, meta: ClientMeta): void {
+    this.setClient(client, meta);
+    this.changedClients.add(client.clientId);
+    this.deletedClients.delete(client.clientId);
+  }
+
+  deleteClient(clientId: string): void {
+    this.clientsById.delete(clientId);
+    this.changedClients.delete(clientId);
+    if (this.base.clients.some((c) => c.clientId === clientId)) this.deletedClients.add(clientId);
+  }
+
+  /** What differs from the pool file, for the state file. */
+  overlay(): PoolOverlay {
+    return {
+      userPoolId: this.userPoolId,
+      resourceServers: [...this.changedServers].map((id) => this.servers.get(id)!),
+      clients: [...this.changedClients].map((id) => {
+        const { client, meta } = this.clientsById.get(id)!;
+        return { client, meta };
+      }),
+      deletedResourceServers: [...this.deletedServers],
+      deletedClients: [...this.deletedClients],
+    };
+  }
+
+  private setClient(client: PoolClient, meta: ClientMeta): void {
+    const secretDigest = client.clientSecret === null ? undefined : sha256(client.clientSecret);
+    this.clientsById.set(client.clientId, { client, meta, secretDigest });
+  }
+
+  private pruneClientScopes(): void {
+    for (const [id, stored] of this.clientsById) {
+      const kept = stored.client.allowedOAuthScopes.filter((s) => this.hasScope(s));
+      if (kept.length === stored.client.allowedOAuthScopes.length) continue;
+      stored.client = { ...stored.client, allowedOAuthScopes: kept };
+      this.changedClients.add(id);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { formatZodIssues } from '../config/zod-issues.js';
+import { readIfExists, writePrivateFile } from '../files/private-file.js';
+import type { PoolOverlay } from './pool-store.js';
+import { ClientSchema, ResourceServerSchema, TIME_UNIT } from './pool.schema.js';
+
+/** The state file is unreadable, malformed or for another pool; the emulator refuses to overwrite it. */
+export class StateFileError extends Error {
+  readonly code = 'STATE_FILE_INVALID';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StateFileError';
+  }
+}
+
+const OverlaySchema = z.strictObject({
+  userPoolId: z.string(),
+  resourceServers: z.array(ResourceServerSchema),
+  clients: z.array(
+    z.strictObject({
+      client: ClientSchema,
+      meta: z.strictObject({
+        createdAt: z.number(),
+        lastModifiedAt: z.number(),
+        accessTokenUnit: TIME_UNIT,
+      }),
+    }),
+  ),
+  deletedResourceServers: z.array(z.string()),
+  deletedClients: z.array(z.string()),
+});
+
+/**
+ * `COGNITO_EMULATOR_STATE_FILE`: what the control plane changed on top of the pool file
+ * (clients and resource servers created, updated or deleted through the AWS SDK), so the
+ * changes survive a restart. Holds client secrets: written atomically with mode 0600.
+ */
+export class StateFile {
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly file: string) {}
+
+  /** The saved overlay, or undefined when the file does not exist yet. */
+  async load(userPoolId: string): Promise<PoolOverlay | undefined> {
+    const name = `COGNITO_EMULATOR_STATE_FILE: ${this.file}`;
+    let text: string | undefined;
+    try {
+      text = await readIfExists(this.file);
+    } catch (cause) {
+      throw new StateFileError(`${name} cannot be read`, { cause });
+    }
+    if (text === undefined) return undefined;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (cause) {
+      throw new StateFileError(`${name} is not valid JSON`, { cause });
+    }
+    const parsed = OverlaySchema.safeParse(doc);
+    if (!parsed.success) {
+      throw new StateFileError(`${name} is invalid: ${formatZodIssues(parsed.error.issues)}`, {
+        cause: parsed.error,
+      });
+    }
+    if (parsed.data.userPoolId !== userPoolId) {
+      throw new StateFileError(
+        `${name} belongs to user pool ${parsed.data.userPoolId}, not ${userPoolId}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** Saves `overlay`; saves run one after another, so the last change is the one on disk. */
+  save(overlay: PoolOverlay): Promise<void> {
+    const text = `${JSON.stringify(overlay, null, 2)}\n`;
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(() => writePrivateFile(this.file, text));
+    return this.writing;
+  }
+}

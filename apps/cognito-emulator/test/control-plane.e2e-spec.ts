@@ -1,0 +1,582 @@
+import {
+  CognitoIdentityProviderClient,
+  CreateResourceServerCommand,
+  CreateUserPoolClientCommand,
+  DeleteResourceServerCommand,
+  DeleteUserPoolClientCommand,
+  DescribeResourceServerCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListResourceServersCommand,
+  ListUserPoolClientsCommand,
+  UpdateResourceServerCommand,
+  UpdateUserPoolClientCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { join } from 'node:path';
+import { startWeatherApi, type WeatherApiHandle } from '../../weather-api/src/bootstrap.js';
+import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
+import { basic, decode, tempDir } from './helpers.js';
+
+const POOL_ID = 'us-east-1_Weather01';
+
+function sdk(emu: StartedEmulator) {
+  return new CognitoIdentityProviderClient({
+    endpoint: emu.url,
+    region: 'us-east-1',
+    // Dummy credentials: the emulator accepts SigV4 signatures unverified.
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dev-only-not-a-secret' },
+    maxAttempts: 1,
+  });
+}
+
+async function token(emu: StartedEmulator, id: string, secret: string, scope?: string) {
+  const res = await fetch(emu.tokenUrl, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: basic(id, secret),
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope && { scope }) }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The error the SDK raised: its name (Cognito's `__type`) and HTTP status. */
+async function failure(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (e) {
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('the control plane through the AWS SDK v3', () => {
+  let dir: string;
+  let emu: StartedEmulator;
+  let api: WeatherApiHandle;
+  let cognito: CognitoIdentityProviderClient;
+  const env = () => ({
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    COGNITO_EMULATOR_ADMIN: 'true',
+    COGNITO_EMULATOR_STATE_FILE: join(dir, 'state.json'),
+    COGNITO_EMULATOR_KEYS_FILE: join(dir, 'keys.json'),
+  });
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    emu = await startEmulator(env());
+    cognito = sdk(emu);
+    api = await startWeatherApi({ PORT: '0', LOG_LEVEL: 'warn', AUTH_ISSUER: emu.issuer });
+  });
+  afterAll(async () => {
+    cognito.destroy();
+    await api.close();
+    await emu.close();
+  });
+
+  it('provisions a resource server and a client whose tokens weather-api accepts, then retires it', async () => {
+    const pool = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }));
+    expect(pool.UserPool).toMatchObject({
+      Id: POOL_ID,
+      Arn: `arn:aws:cognito-idp:us-east-1:000000000000:userpool/${POOL_ID}`,
+    });
+    expect(pool.UserPool?.CreationDate).toBeInstanceOf(Date);
+
+    const rs = await cognito.send(
+      new CreateResourceServerCommand({
+        UserPoolId: POOL_ID,
+        Identifier: 'reports',
+        Name: 'Reports',
+        Scopes: [{ ScopeName: 'read', ScopeDescription: 'Read reports' }],
+      }),
+    );
+    expect(rs.ResourceServer).toEqual({
+      UserPoolId: POOL_ID,
+      Identifier: 'reports',
+      Name: 'Reports',
+      Scopes: [{ ScopeName: 'read', ScopeDescription: 'Read reports' }],
+    });
+
+    const created = await cognito.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: POOL_ID,
+        ClientName: 'reporting job',
+        GenerateSecret: true,
+        AllowedOAuthFlows: ['client_credentials'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthScopes: ['weather-api/forecast.read', 'reports/read'],
+        AccessTokenValidity: 10,
+        TokenValidityUnits: { AccessToken: 'minutes' },
+        PreventUserExistenceErrors: 'ENABLED',
+        EnableTokenRevocation: true,
+      }),
+    );
+    const client = created.UserPoolClient!;
+    expect(client.ClientId).toMatch(/^[a-z0-9]{26}$/);
+    expect(client.ClientSecret).toMatch(/^[a-z0-9]{51}$/);
+    expect(client).toMatchObject({
+      ClientName: 'reporting job',
+      AccessTokenValidity: 10,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'hours', RefreshToken: 'days' },
+      IdTokenValidity: 1,
+      RefreshTokenValidity: 30,
+      AllowedOAuthFlowsUserPoolClient: true,
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+    const id = client.ClientId!;
+    const secret = client.ClientSecret!;
+
+    // Usable at once, at the token endpoint and at weather-api.
+    const first = await token(emu, id, secret, 'weather-api/forecast.read');
+    expect(first.status).toBe(200);
+    expect(first.body.expires_in).toBe(600);
+    const forecast = await fetch(`${api.url}/weatherforecast`, {
+      headers: { Authorization: `Bearer ${first.body.access_token as string}` },
+    });
+    expect(forecast.status).toBe(200);
+
+    // Described with its secret, and listed.
+    const described = await cognito.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: id }),
+    );
+    expect(described.UserPoolClient?.ClientSecret).toBe(secret);
+    expect(described.UserPoolClient?.AllowedOAuthScopes).toEqual([
+      'weather-api/forecast.read',
+      'reports/read',
+    ]);
+    const listed = await cognito.send(
+      new ListUserPoolClientsCommand({ UserPoolId: POOL_ID, MaxResults: 60 }),
+    );
+    expect(listed.UserPoolClients).toContainEqual({
+      ClientId: id,
+      UserPoolId: POOL_ID,
+      ClientName: 'reporting job',
+    });
+
+    // New scopes: the next token carries them.
+    await cognito.send(
+      new UpdateUserPoolClientCommand({
+        UserPoolId: POOL_ID,
+        ClientId: id,
+        AllowedOAuthFlows: ['client_credentials'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthScopes: ['weather-api/forecast.write'],
+      }),
+    );
+    const updated = await token(emu, id, secret);
+    expect(decode(updated.body.access_token as string).claims.scope).toBe(
+      'weather-api/forecast.write',
+    );
+    // As Cognito, an update resets what it leaves out: validity back to 1 hour.
+    expect(updated.body.expires_in).toBe(3600);
+
+    await cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: id }));
+    const gone = await token(emu, id, secret);
+    expect(gone).toMatchObject({ status: 400, body: { error: 'invalid_client' } });
+  });
+
+  it('lists with Cognito pagination', async () => {
+    const seen: string[] = [];
+    let next: string | undefined;
+    do {
+      const page = await cognito.send(
+        new ListUserPoolClientsCommand({ UserPoolId: POOL_ID, MaxResults: 2, NextToken: next }),
+      );
+      expect(page.UserPoolClients!.length).toBeLessThanOrEqual(2);
+      seen.push(...page.UserPoolClients!.map((c) => c.ClientId!));
+      next = page.NextToken;
+    } while (next);
+    expect(seen).toEqual(
+      expect.arrayContaining(['weather-caller', 'weather-admin', 'weather-web']),
+    );
+    expect(new Set(seen).size).toBe(seen.length);
+
+    const servers = await cognito.send(
+      new ListResourceServersCommand({ UserPoolId: POOL_ID, MaxResults: 1 }),
+    );
+    expect(servers.ResourceServers).toHaveLength(1);
+    expect(servers.NextToken).toEqual(expect.any(String));
+  });
+
+  it('updates and deletes resource servers; scopes that go leave the clients', async () => {
+    await cognito.send(
+      new CreateResourceServerCommand({
+        UserPoolId: POOL_ID,
+        Identifier: 'billing',
+        Name: 'Billing',
+        Scopes: [
+          { ScopeName: 'read', ScopeDescription: 'Read' },
+          { ScopeName: 'write', ScopeDescription: 'Write' },
+        ],
+      }),
+    );
+    const { UserPoolClient: c } = await cognito.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: POOL_ID,
+        ClientName: 'biller',
+        GenerateSecret: true,
+        AllowedOAuthFlows: ['client_credentials'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthScopes: ['billing/read', 'billing/write'],
+      }),
+    );
+    await cognito.send(
+      new UpdateResourceServerCommand({
+        UserPoolId: POOL_ID,
+        Identifier: 'billing',
+        Name: 'Billing v2',
+        Scopes: [{ ScopeName: 'read', ScopeDescription: 'Read' }],
+      }),
+    );
+    const described = await cognito.send(
+      new DescribeResourceServerCommand({ UserPoolId: POOL_ID, Identifier: 'billing' }),
+    );
+    expect(described.ResourceServer?.Name).toBe('Billing v2');
+    expect(
+      decode((await token(emu, c!.ClientId!, c!.ClientSecret!)).body.access_token as string).claims
+        .scope,
+    ).toBe('billing/read');
+    await cognito.send(
+      new DeleteResourceServerCommand({ UserPoolId: POOL_ID, Identifier: 'billing' }),
+    );
+    expect(await token(emu, c!.ClientId!, c!.ClientSecret!)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_scope' },
+    });
+  });
+
+  it('keeps what it created across a restart, with a state file', async () => {
+    const { UserPoolClient: c } = await cognito.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: POOL_ID,
+        ClientName: 'survivor',
+        GenerateSecret: true,
+        AllowedOAuthFlows: ['client_credentials'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthScopes: ['weather-api/forecast.read'],
+      }),
+    );
+    await cognito.send(
+      new DeleteUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: 'weather-admin' }),
+    );
+    const again = await startEmulator(env());
+    try {
+      expect((await token(again, c!.ClientId!, c!.ClientSecret!)).status).toBe(200);
+      expect((await token(again, 'weather-admin', 'weather-admin-dev-secret')).body.error).toBe(
+        'invalid_client',
+      );
+      expect((await token(again, 'weather-caller', 'weather-caller-dev-secret')).status).toBe(200);
+    } finally {
+      await again.close();
+    }
+  });
+
+  describe('answers every error as Cognito, a 4xx with its __type', () => {
+    const cases: [string, () => Promise<unknown>, string][] = [
+      [
+        'another pool',
+        () => cognito.send(new DescribeUserPoolCommand({ UserPoolId: 'eu-west-1_Other' })),
+        'ResourceNotFoundException',
+      ],
+      [
+        'an unknown client',
+        () =>
+          cognito.send(
+            new DescribeUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: 'nosuchclient' }),
+          ),
+        'ResourceNotFoundException',
+      ],
+      [
+        'an unknown resource server',
+        () =>
+          cognito.send(
+            new DescribeResourceServerCommand({ UserPoolId: POOL_ID, Identifier: 'nothing' }),
+          ),
+        'ResourceNotFoundException',
+      ],
+      [
+        'updating an unknown resource server',
+        () =>
+          cognito.send(
+            new UpdateResourceServerCommand({
+              UserPoolId: POOL_ID,
+              Identifier: 'nothing',
+              Name: 'x',
+            }),
+          ),
+        'ResourceNotFoundException',
+      ],
+      [
+        'deleting an unknown client',
+        () =>
+          cognito.send(
+            new DeleteUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: 'nosuchclient' }),
+          ),
+        'ResourceNotFoundException',
+      ],
+      [
+        'a duplicate resource server',
+        () =>
+          cognito.send(
+            new CreateResourceServerCommand({
+              UserPoolId: POOL_ID,
+              Identifier: 'weather-api',
+              Name: 'again',
+            }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'duplicate scope names',
+        () =>
+          cognito.send(
+            new CreateResourceServerCommand({
+              UserPoolId: POOL_ID,
+              Identifier: 'dup',
+              Name: 'dup',
+              Scopes: [
+                { ScopeName: 'a', ScopeDescription: 'a' },
+                { ScopeName: 'a', ScopeDescription: 'b' },
+              ],
+            }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'a scope name with "/"',
+        () =>
+          cognito.send(
+            new CreateResourceServerCommand({
+              UserPoolId: POOL_ID,
+              Identifier: 'x',
+              Name: 'x',
+              Scopes: [{ ScopeName: 'a/b', ScopeDescription: 'a' }],
+            }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'a client name with a "!"',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({ UserPoolId: POOL_ID, ClientName: 'bad!' }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'an unknown scope',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              GenerateSecret: true,
+              AllowedOAuthFlows: ['client_credentials'],
+              AllowedOAuthFlowsUserPoolClient: true,
+              AllowedOAuthScopes: ['weather-api/forecast.delete'],
+            }),
+          ),
+        'ScopeDoesNotExistException',
+      ],
+      [
+        'client credentials without a secret',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              AllowedOAuthFlows: ['client_credentials'],
+              AllowedOAuthFlowsUserPoolClient: true,
+              AllowedOAuthScopes: ['weather-api/forecast.read'],
+            }),
+          ),
+        'InvalidOAuthFlowException',
+      ],
+      [
+        'client credentials with the code flow',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              GenerateSecret: true,
+              AllowedOAuthFlows: ['client_credentials', 'code'],
+              AllowedOAuthFlowsUserPoolClient: true,
+              AllowedOAuthScopes: ['weather-api/forecast.read'],
+              CallbackURLs: ['https://example.com/cb'],
+            }),
+          ),
+        'InvalidOAuthFlowException',
+      ],
+      [
+        'client credentials with openid',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              GenerateSecret: true,
+              AllowedOAuthFlows: ['client_credentials'],
+              AllowedOAuthFlowsUserPoolClient: true,
+              AllowedOAuthScopes: ['openid'],
+            }),
+          ),
+        'InvalidOAuthFlowException',
+      ],
+      [
+        'OAuth flows not switched on',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              GenerateSecret: true,
+              AllowedOAuthFlows: ['client_credentials'],
+              AllowedOAuthScopes: ['weather-api/forecast.read'],
+            }),
+          ),
+        'InvalidOAuthFlowException',
+      ],
+      [
+        'the code flow without callback URLs',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              AllowedOAuthFlows: ['code'],
+              AllowedOAuthFlowsUserPoolClient: true,
+              AllowedOAuthScopes: ['openid'],
+            }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'an access token valid for 2 days',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              AccessTokenValidity: 2,
+              TokenValidityUnits: { AccessToken: 'days' },
+            }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'an ID token valid for 1 minute',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              IdTokenValidity: 1,
+              TokenValidityUnits: { IdToken: 'minutes' },
+            }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'a refresh token valid for 11 years',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              RefreshTokenValidity: 4016,
+            }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'an unknown auth flow',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              ExplicitAuthFlows: ['ALLOW_MAGIC' as never],
+            }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'MaxResults 0',
+        () => cognito.send(new ListUserPoolClientsCommand({ UserPoolId: POOL_ID, MaxResults: 0 })),
+        'InvalidParameterException',
+      ],
+      [
+        'a forged NextToken',
+        () =>
+          cognito.send(
+            new ListUserPoolClientsCommand({ UserPoolId: POOL_ID, NextToken: 'bm9wZQ' }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'ListResourceServers without MaxResults',
+        () => cognito.send(new ListResourceServersCommand({ UserPoolId: POOL_ID })),
+        'InvalidParameterException',
+      ],
+      [
+        'a missing UserPoolId',
+        () => cognito.send(new DescribeUserPoolCommand({} as never)),
+        'InvalidParameterException',
+      ],
+    ];
+    it.each(cases.map(([name, call, type]) => [name, type, call] as const))(
+      '%s → %s',
+      async (_name, type, call) => {
+        const err = await failure(call());
+        expect(err.name).toBe(type);
+        expect(err.status).toBe(400);
+      },
+    );
+
+    it('answers a member of the wrong JSON type with SerializationException', async () => {
+      const res = await fetch(`${emu.url}/`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'X-Amz-Target': 'AWSCognitoIdentityProviderService.CreateUserPoolClient',
+        },
+        body: JSON.stringify({ UserPoolId: POOL_ID, ClientName: 42 }),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ __type: 'SerializationException' });
+    });
+
+    it('names every violated constraint in one message, as AWS validation does', async () => {
+      const err = await failure(
+        cognito.send(
+          new CreateUserPoolClientCommand({
+            UserPoolId: POOL_ID,
+            ClientName: '',
+            AccessTokenValidity: 0,
+          }),
+        ),
+      );
+      expect(err.message).toMatch(/^2 validation errors detected: /);
+      expect(err.message).toContain("at 'clientName'");
+      expect(err.message).toContain("at 'accessTokenValidity'");
+    });
+  });
+});
+
+describe('the control plane is off without COGNITO_EMULATOR_ADMIN', () => {
+  it('answers its operations with UnknownOperationException', async () => {
+    const emu = await startEmulator({ PORT: '0', LOG_LEVEL: 'warn' });
+    const cognito = sdk(emu);
+    try {
+      const err = await failure(cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID })));
+      expect(err).toMatchObject({ name: 'UnknownOperationException', status: 400 });
+    } finally {
+      cognito.destroy();
+      await emu.close();
+    }
+  });
+});
