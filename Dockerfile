@@ -25,7 +25,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/apps/${APP} ./dist/apps/${APP}
 # The emulator's demo pool (dev-only secrets); the other services never read it.
-COPY apps/cognito-emulator/pool.json ./apps/cognito-emulator/pool.json
+COPY libs/fleet-auth/pool.json ./libs/fleet-auth/pool.json
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 # Ready, not just alive: the probe the orchestrator and compose wait on. Node's fetch, as

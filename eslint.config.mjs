@@ -27,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    // @app/auth is the only way into the library: no deep imports across the boundary.
+    // @app/auth and @app/fleet-auth are the only ways into the libraries: no deep imports.
     files: ['apps/**/*.ts', 'test/**/*.ts', 'bench/**'],
     rules: {
       'no-restricted-imports': [
@@ -36,6 +36,8 @@ export default tseslint.config(
           patterns: [
             { group: ['@app/auth/*'], message: 'Import from @app/auth only.' },
             { group: ['**/libs/auth/**'], message: 'Import from @app/auth only.' },
+            { group: ['@app/fleet-auth/*'], message: 'Import from @app/fleet-auth only.' },
+            { group: ['**/libs/fleet-auth/src/**'], message: 'Import from @app/fleet-auth only.' },
           ],
         },
       ],

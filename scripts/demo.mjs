@@ -25,7 +25,7 @@ const dim = (t) => paint(2, t);
 const green = (t) => paint(32, t);
 const red = (t) => paint(31, t);
 
-const pool = JSON.parse(readFileSync(join(root, 'apps/cognito-emulator/pool.json'), 'utf8'));
+const pool = JSON.parse(readFileSync(join(root, 'libs/fleet-auth/pool.json'), 'utf8'));
 const client = (id) => {
   const found = pool.clients.find((c) => c.clientId === id);
   return { id, secret: found?.clientSecret ?? '' };

@@ -33,6 +33,9 @@ export const FLEET_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size
 /** The built entry point of an app, relative to the root (as npm start and the Dockerfile run it). */
 export const entryPoint = (app) => join('dist', 'apps', app, 'apps', app, 'src', 'main.js');
 
+/** The built outputs-to-env script (`npm run infra:env`), relative to the root. */
+export const INFRA_ENV_SCRIPT = join('dist', 'infra', 'infra', 'src', 'outputs-to-env.main.js');
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -81,9 +84,14 @@ const STAMP = join(root, 'dist', '.start-build-stamp');
 
 /** Why dist/ needs a build ('missing' | 'stale'), or undefined when it is current. */
 export function buildNeeded() {
-  const entries = SERVICES.map((s) => join(root, entryPoint(s.app)));
+  const entries = [
+    ...SERVICES.map((s) => join(root, entryPoint(s.app))),
+    join(root, INFRA_ENV_SCRIPT),
+  ];
   if (entries.some((path) => !existsSync(path))) return 'missing';
-  const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')));
+  const sources = Math.max(
+    ...['apps', 'libs', 'infra'].map((dir) => newestSource(join(root, dir))),
+  );
   // tsc leaves unchanged outputs alone, so a successful build also leaves a stamp.
   const oldestEntry = Math.min(...entries.map((p) => statSync(p).mtimeMs));
   const builtAt = Math.max(oldestEntry, existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0);

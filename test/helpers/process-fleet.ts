@@ -61,7 +61,7 @@ export class ProcessFleet {
     });
     const fleet = new ProcessFleet({
       emulator: service(emulatorPort, {
-        COGNITO_EMULATOR_POOL_FILE: 'apps/cognito-emulator/pool.json',
+        COGNITO_EMULATOR_POOL_FILE: 'libs/fleet-auth/pool.json',
         COGNITO_EMULATOR_KEYS_FILE: keysFile,
       }),
       'weather-api': service(apiPort, {

@@ -12,14 +12,13 @@ type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 let emulator: Emulator;
 
 beforeAll(async () => {
-  const demo = new URL('../../cognito-emulator/pool.json', import.meta.url);
+  const demo = new URL('../../../libs/fleet-auth/pool.json', import.meta.url);
   const pool = JSON.parse(await readFile(demo, 'utf8')) as { clients: object[] };
   pool.clients.push({
     clientId: ID,
     clientSecret: SECRET,
     allowedOAuthFlows: ['client_credentials'],
     allowedOAuthScopes: ['weather-api/forecast.read'],
-    accessTokenValiditySeconds: 3600,
   });
   const file = join(await mkdtemp(join(tmpdir(), 'caller-basic-')), 'pool.json');
   await writeFile(file, JSON.stringify(pool));

@@ -1,4 +1,5 @@
 import { httpUrl, listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
+import { loadPool } from '@app/fleet-auth';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,7 +9,6 @@ import { loadEmulatorConfig } from './config/emulator-config.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
 import { parseCorsOrigins, tokenEndpointCors } from './http/token-cors.js';
 import { KeyStore } from './keys/key-store.js';
-import { loadPool } from './pool/pool.loader.js';
 import { PoolStore } from './pool/pool-store.js';
 import { StateFile } from './pool/state-file.js';
 import { httpsOptions } from './tls/https-options.js';
@@ -69,7 +69,7 @@ export async function startEmulator(
   const config = loadEmulatorConfig(env);
   const corsOrigins = parseCorsOrigins(env.COGNITO_EMULATOR_CORS_ORIGINS);
   const logging = loggingOptionsFromEnv(env, options.logDestination);
-  const file = await loadPool(config.poolFile);
+  const file = await loadPool(config.poolFile, 'COGNITO_EMULATOR_POOL_FILE');
   const state = config.stateFile ? new StateFile(config.stateFile) : undefined;
   const pool = new PoolStore(file, await state?.load(file.userPoolId));
   const keys = await KeyStore.open({

@@ -79,9 +79,13 @@ describe('the control plane through the AWS SDK v3', () => {
 
   it('provisions a resource server and a client whose tokens weather-api accepts, then retires it', async () => {
     const pool = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }));
+    // The definition's user pool settings, as the CDK stack provisions them.
     expect(pool.UserPool).toMatchObject({
       Id: POOL_ID,
+      Name: 'weather-fleet',
       Arn: `arn:aws:cognito-idp:us-east-1:000000000000:userpool/${POOL_ID}`,
+      DeletionProtection: 'ACTIVE',
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
     });
     expect(pool.UserPool?.CreationDate).toBeInstanceOf(Date);
 
@@ -176,6 +180,21 @@ describe('the control plane through the AWS SDK v3', () => {
     await cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: id }));
     const gone = await token(emu, id, secret);
     expect(gone).toMatchObject({ status: 400, body: { error: 'invalid_client' } });
+  });
+
+  it("describes a definition client with the definition's own validities and units", async () => {
+    const { UserPoolClient: caller } = await cognito.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: 'weather-caller' }),
+    );
+    expect(caller).toMatchObject({
+      ClientSecret: 'weather-caller-dev-secret',
+      AccessTokenValidity: 60,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 30,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+      EnableTokenRevocation: true,
+      PreventUserExistenceErrors: 'ENABLED',
+    });
   });
 
   it('lists with Cognito pagination', async () => {
@@ -488,6 +507,35 @@ describe('the control plane through the AWS SDK v3', () => {
               UserPoolId: POOL_ID,
               ClientName: 'x',
               RefreshTokenValidity: 4016,
+            }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'an access token outliving its refresh token',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              AccessTokenValidity: 2,
+              RefreshTokenValidity: 1,
+              TokenValidityUnits: { AccessToken: 'hours', RefreshToken: 'hours' },
+            }),
+          ),
+        'InvalidParameterException',
+      ],
+      [
+        'a callback URL that is no URL',
+        () =>
+          cognito.send(
+            new CreateUserPoolClientCommand({
+              UserPoolId: POOL_ID,
+              ClientName: 'x',
+              AllowedOAuthFlows: ['code'],
+              AllowedOAuthFlowsUserPoolClient: true,
+              AllowedOAuthScopes: ['openid'],
+              CallbackURLs: ['not a url'],
             }),
           ),
         'InvalidParameterException',

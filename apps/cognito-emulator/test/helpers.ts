@@ -1,10 +1,10 @@
+import type { PoolDocument } from '@app/fleet-auth';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { Pool } from '../src/pool/pool.schema.js';
 
-export const DEMO_POOL = new URL('../pool.json', import.meta.url).pathname;
+export const DEMO_POOL = new URL('../../../libs/fleet-auth/pool.json', import.meta.url).pathname;
 export const CALLER = { id: 'weather-caller', secret: 'weather-caller-dev-secret' };
 export const ADMIN = { id: 'weather-admin', secret: 'weather-admin-dev-secret' };
 export const READ = 'weather-api/forecast.read';
@@ -27,8 +27,8 @@ export async function tempDir(): Promise<string> {
 }
 
 /** Writes a copy of the demo pool, changed by `edit`, and returns its path. */
-export async function writePool(edit: (pool: Pool) => void): Promise<string> {
-  const pool = JSON.parse(await readFile(DEMO_POOL, 'utf8')) as Pool;
+export async function writePool(edit: (pool: PoolDocument) => void): Promise<string> {
+  const pool = JSON.parse(await readFile(DEMO_POOL, 'utf8')) as PoolDocument;
   edit(pool);
   const file = join(await tempDir(), 'pool.json');
   await writeFile(file, JSON.stringify(pool));

@@ -336,7 +336,7 @@ describe('POST /oauth2/token (client credentials)', () => {
 describe('token endpoint metrics and per-client validity', () => {
   it('counts requests by known client, grant type and outcome; exp - iat follows the client', async () => {
     const pool = await writePool((p) => {
-      p.clients[0].accessTokenValiditySeconds = 900;
+      p.clients[0].accessTokenValidity = 15; // minutes, the demo pool's unit
     });
     const emu = await startEmulator({ PORT: '0', COGNITO_EMULATOR_POOL_FILE: pool });
     try {
@@ -398,10 +398,10 @@ describe('token endpoint metrics and per-client validity', () => {
 describe('start-up validation', () => {
   it('refuses a bad pool file, naming the field', async () => {
     const pool = await writePool((p) => {
-      p.clients[1].accessTokenValiditySeconds = 60;
+      p.clients[1].accessTokenValidity = 4; // minutes
     });
     await expect(startEmulator({ PORT: '0', COGNITO_EMULATOR_POOL_FILE: pool })).rejects.toThrow(
-      'clients[1].accessTokenValiditySeconds: must be between 300 and 86400',
+      'clients[1].accessTokenValidity: must be between 5 minutes and 1 day',
     );
   });
 

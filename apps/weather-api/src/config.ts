@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The embedded default: the local emulator's demo pool (see apps/cognito-emulator/pool.json). */
+/** The embedded default: the local emulator's demo pool (see libs/fleet-auth/pool.json). */
 export const DEV_EMULATOR_ISSUER = 'http://127.0.0.1:4000/us-east-1_Weather01';
 
 const optionalNumber = (name: string) =>

@@ -29,7 +29,7 @@ export class CallerConfigError extends Error {
   readonly code = 'CALLER_CONFIG_INVALID';
 }
 
-// DEV-ONLY demo credentials of the emulator's shipped pool (apps/cognito-emulator/pool.json),
+// DEV-ONLY demo credentials of the emulator's shipped pool (libs/fleet-auth/pool.json),
 // used only when no token endpoint is configured, so `npm start` runs the local fleet.
 const DEMO = {
   tokenUrl: 'http://127.0.0.1:4000/oauth2/token',

@@ -5,7 +5,7 @@ describe('loadEmulatorConfig', () => {
     expect(loadEmulatorConfig({}, '/repo')).toEqual({
       host: '127.0.0.1',
       port: 4000,
-      poolFile: '/repo/apps/cognito-emulator/pool.json',
+      poolFile: '/repo/libs/fleet-auth/pool.json',
       keysFile: undefined,
       issuerBase: undefined,
       admin: false,

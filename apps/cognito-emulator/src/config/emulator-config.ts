@@ -1,6 +1,6 @@
+import { formatZodIssues } from '@app/fleet-auth';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { formatZodIssues } from './zod-issues.js';
 
 /** Validated emulator settings, read once from an environment object at start-up. */
 export interface EmulatorConfig {
@@ -117,7 +117,7 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
   return {
     host: e.HOST ?? '127.0.0.1',
     port: e.PORT ?? 4000,
-    poolFile: resolve(cwd, e.COGNITO_EMULATOR_POOL_FILE ?? 'apps/cognito-emulator/pool.json'),
+    poolFile: resolve(cwd, e.COGNITO_EMULATOR_POOL_FILE ?? 'libs/fleet-auth/pool.json'),
     keysFile,
     issuerBase: e.COGNITO_EMULATOR_ISSUER_BASE,
     admin: e.COGNITO_EMULATOR_ADMIN === 'true',

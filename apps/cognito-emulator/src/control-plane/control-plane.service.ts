@@ -1,36 +1,34 @@
-import { randomInt } from 'node:crypto';
-import { CognitoIdpError } from '../idp/cognito-idp.error.js';
-import type { ClientMeta, PoolStore } from '../pool/pool-store.js';
-import { STANDARD_SCOPES } from '../pool/pool-store.js';
 import {
-  idTokenValiditySeconds,
-  refreshTokenValiditySeconds,
+  appClientViolations,
+  ClientSchema,
+  COGNITO_PATTERNS,
+  formatZodIssues,
+  TIME_UNITS,
+  wholeMatch,
+  type AppClientViolation,
   type PoolClient,
   type PoolResourceServer,
   type TimeUnit,
-  UNIT_SECONDS,
-} from '../pool/pool.schema.js';
+} from '@app/fleet-auth';
+import { randomInt } from 'node:crypto';
+import { CognitoIdpError } from '../idp/cognito-idp.error.js';
+import type { ClientMeta, PoolStore } from '../pool/pool-store.js';
 import type { StateFile } from '../pool/state-file.js';
 import { AwsInput } from './aws-input.js';
 
 type Json = Record<string, unknown>;
 
-const NAME = { min: 1, max: 128, pattern: /^[\w\s+=,.@-]+$/u, patternText: '[\\w\\s+=,.@-]+' };
-const IDENTIFIER = {
-  min: 1,
-  max: 256,
-  pattern: /^[\x21\x23-\x5B\x5D-\x7E]+$/,
-  patternText: '[\\x21\\x23-\\x5B\\x5D-\\x7E]+',
-};
-const SCOPE_NAME = {
-  min: 1,
-  max: 256,
-  pattern: /^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+$/,
-  patternText: '[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+',
-};
-// Cognito's is [\w+]+; "-" and "." too, for the pool file's readable client ids.
-const CLIENT_ID = { min: 1, max: 128, pattern: /^[\w.+-]+$/, patternText: '[\\w.+-]+' };
-const UNITS = ['seconds', 'minutes', 'hours', 'days'] as const;
+/** An AWS string constraint with one of Cognito's patterns, quoted as AWS quotes it. */
+const patterned = (min: number, max: number, pattern: string) => ({
+  min,
+  max,
+  pattern: wholeMatch(pattern),
+  patternText: pattern,
+});
+const NAME = patterned(1, 128, COGNITO_PATTERNS.name);
+const IDENTIFIER = patterned(1, 256, COGNITO_PATTERNS.resourceServerIdentifier);
+const SCOPE_NAME = patterned(1, 256, COGNITO_PATTERNS.scopeName);
+const CLIENT_ID = patterned(1, 128, COGNITO_PATTERNS.clientId);
 const AUTH_FLOWS = [
   'ALLOW_ADMIN_USER_PASSWORD_AUTH',
   'ALLOW_CUSTOM_AUTH',
@@ -50,6 +48,22 @@ function generated(length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
   return out;
+}
+
+/** A broken rule of Cognito's for app clients, as the exception Cognito answers it with. */
+function violationError(v: AppClientViolation): CognitoIdpError {
+  const member = v.field.charAt(0).toUpperCase() + v.field.slice(1);
+  switch (v.rule) {
+    case 'tokenValidity':
+      return new CognitoIdpError(
+        'InvalidParameterException',
+        `Invalid range for token validity: ${member} ${v.message}.`,
+      );
+    case 'oauthFlow':
+      return new CognitoIdpError('InvalidOAuthFlowException', `${v.message}.`);
+    case 'callbackURLs':
+      return new CognitoIdpError('InvalidParameterException', `${member}: ${v.message}.`);
+  }
 }
 
 function pageToken(offset: number): string {
@@ -137,7 +151,7 @@ export class ControlPlaneService {
 
   private describeUserPool(input: AwsInput): Json {
     this.poolId(input);
-    const { userPoolId, userPoolName, loadedAt } = this.pool;
+    const { userPoolId, userPoolName, loadedAt, settings } = this.pool;
     return {
       UserPool: {
         Id: userPoolId,
@@ -147,7 +161,8 @@ export class ControlPlaneService {
         LastModifiedDate: loadedAt,
         EstimatedNumberOfUsers: this.pool.userCount,
         MfaConfiguration: 'OFF',
-        DeletionProtection: 'INACTIVE',
+        DeletionProtection: settings.deletionProtection,
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: settings.allowAdminCreateUserOnly },
         UserPoolTier: 'ESSENTIALS',
         Policies: {
           PasswordPolicy: {
@@ -260,8 +275,6 @@ export class ControlPlaneService {
   // --- app clients ---
 
   private clientShape(c: PoolClient, meta: ClientMeta): Json {
-    const id = UNIT_SECONDS[c.tokenValidityUnits.idToken];
-    const refresh = UNIT_SECONDS[c.tokenValidityUnits.refreshToken];
     return {
       UserPoolId: this.pool.userPoolId,
       ClientName: c.clientName,
@@ -269,11 +282,11 @@ export class ControlPlaneService {
       ...(c.clientSecret !== null && { ClientSecret: c.clientSecret }),
       LastModifiedDate: meta.lastModifiedAt,
       CreationDate: meta.createdAt,
-      RefreshTokenValidity: refreshTokenValiditySeconds(c) / refresh,
-      AccessTokenValidity: c.accessTokenValiditySeconds / UNIT_SECONDS[meta.accessTokenUnit],
-      IdTokenValidity: idTokenValiditySeconds(c) / id,
+      RefreshTokenValidity: c.refreshTokenValidity,
+      AccessTokenValidity: c.accessTokenValidity,
+      IdTokenValidity: c.idTokenValidity,
       TokenValidityUnits: {
-        AccessToken: meta.accessTokenUnit,
+        AccessToken: c.tokenValidityUnits.accessToken,
         IdToken: c.tokenValidityUnits.idToken,
         RefreshToken: c.tokenValidityUnits.refreshToken,
       },
@@ -307,7 +320,7 @@ export class ControlPlaneService {
         : (input.optionalString('ClientName', NAME) ?? fallbackName);
     const units = input.struct('TokenValidityUnits');
     const unit = (name: string, fallback: TimeUnit): TimeUnit =>
-      (units?.optionalString(name, { values: UNITS }) as TimeUnit | undefined) ?? fallback;
+      (units?.optionalString(name, { values: TIME_UNITS }) as TimeUnit | undefined) ?? fallback;
     const accessUnit = unit('AccessToken', 'hours');
     const idUnit = unit('IdToken', 'hours');
     const refreshUnit = unit('RefreshToken', 'days');
@@ -329,25 +342,25 @@ export class ControlPlaneService {
     const revocation = input.boolean('EnableTokenRevocation') ?? true;
     this.poolId(input);
 
-    const seconds = (value: number, u: TimeUnit) => value * UNIT_SECONDS[u];
-    if (seconds(access, accessUnit) < 300 || seconds(access, accessUnit) > 86400) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        'Invalid range for token validity: AccessTokenValidity must be between 5 minutes and 1 day.',
-      );
-    }
-    if (seconds(id, idUnit) < 300 || seconds(id, idUnit) > 86400) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        'Invalid range for token validity: IdTokenValidity must be between 5 minutes and 1 day.',
-      );
-    }
-    if (seconds(refresh, refreshUnit) < 3600 || seconds(refresh, refreshUnit) > 3650 * 86400) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        'Invalid range for token validity: RefreshTokenValidity must be between 60 minutes and 3650 days.',
-      );
-    }
+    const client: PoolClient = {
+      clientId,
+      clientName,
+      clientSecret: secret,
+      allowedOAuthFlows: allowedOAuthFlows as PoolClient['allowedOAuthFlows'],
+      explicitAuthFlows: explicitAuthFlows as PoolClient['explicitAuthFlows'],
+      allowedOAuthScopes,
+      callbackURLs,
+      logoutURLs,
+      accessTokenValidity: access,
+      idTokenValidity: id,
+      refreshTokenValidity: refresh,
+      tokenValidityUnits: { accessToken: accessUnit, idToken: idUnit, refreshToken: refreshUnit },
+      enableTokenRevocation: revocation,
+      // The API's default; the definition's is ENABLED.
+      preventUserExistenceErrors: (prevent as 'ENABLED' | 'LEGACY' | undefined) ?? 'LEGACY',
+    };
+    const [violation] = appClientViolations(client);
+    if (violation?.rule === 'tokenValidity') throw violationError(violation);
     for (const scope of allowedOAuthScopes) {
       if (!this.pool.hasScope(scope)) {
         throw new CognitoIdpError(
@@ -362,56 +375,14 @@ export class ControlPlaneService {
         'AllowedOAuthFlowsUserPoolClient must be true to use AllowedOAuthFlows.',
       );
     }
-    if (allowedOAuthFlows.includes('client_credentials')) {
-      if (allowedOAuthFlows.length > 1) {
-        throw new CognitoIdpError(
-          'InvalidOAuthFlowException',
-          'client_credentials flow can not be selected along with code flow or implicit flow.',
-        );
-      }
-      if (secret === null) {
-        throw new CognitoIdpError(
-          'InvalidOAuthFlowException',
-          'client_credentials flow can not be selected if client does not have a client secret.',
-        );
-      }
-      if (
-        allowedOAuthScopes.length === 0 ||
-        allowedOAuthScopes.some((s) => STANDARD_SCOPES.includes(s))
-      ) {
-        throw new CognitoIdpError(
-          'InvalidOAuthFlowException',
-          'client_credentials flow needs custom scopes, and only custom scopes, in AllowedOAuthScopes.',
-        );
-      }
+    if (violation) throw violationError(violation);
+    // What the control plane creates is a client the definition's schema accepts, so the
+    // state file it is saved to loads again.
+    const parsed = ClientSchema.safeParse(client);
+    if (!parsed.success) {
+      throw new CognitoIdpError('InvalidParameterException', formatZodIssues(parsed.error.issues));
     }
-    if (
-      (allowedOAuthFlows.includes('code') || allowedOAuthFlows.includes('implicit')) &&
-      callbackURLs.length === 0
-    ) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        'CallbackURLs must be provided for the code and implicit flows.',
-      );
-    }
-    const client: PoolClient = {
-      clientId,
-      clientName,
-      clientSecret: secret,
-      allowedOAuthFlows: allowedOAuthFlows as PoolClient['allowedOAuthFlows'],
-      explicitAuthFlows: explicitAuthFlows as PoolClient['explicitAuthFlows'],
-      allowedOAuthScopes,
-      accessTokenValiditySeconds: seconds(access, accessUnit),
-      idTokenValidity: id,
-      refreshTokenValidity: refresh,
-      tokenValidityUnits: { idToken: idUnit, refreshToken: refreshUnit },
-      // The API's default; the pool file's is ENABLED.
-      preventUserExistenceErrors: (prevent as 'ENABLED' | 'LEGACY' | undefined) ?? 'LEGACY',
-      enableTokenRevocation: revocation,
-      callbackURLs,
-      logoutURLs,
-    };
-    return { client, accessUnit };
+    return parsed.data;
   }
 
   private existingClient(input: AwsInput): PoolClient {
@@ -429,7 +400,7 @@ export class ControlPlaneService {
 
   private createUserPoolClient(input: AwsInput): Json {
     const generateSecret = input.boolean('GenerateSecret') ?? false;
-    const { client, accessUnit } = this.readClientSettings(
+    const client = this.readClientSettings(
       input,
       generated(26),
       generateSecret ? generated(51) : null,
@@ -441,7 +412,7 @@ export class ControlPlaneService {
       );
     }
     const now = this.now();
-    const meta: ClientMeta = { createdAt: now, lastModifiedAt: now, accessTokenUnit: accessUnit };
+    const meta: ClientMeta = { createdAt: now, lastModifiedAt: now };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };
   }
@@ -468,7 +439,7 @@ export class ControlPlaneService {
 
   private updateUserPoolClient(input: AwsInput): Json {
     const existing = this.existingClient(input);
-    const { client, accessUnit } = this.readClientSettings(
+    const client = this.readClientSettings(
       input,
       existing.clientId,
       existing.clientSecret,
@@ -477,7 +448,6 @@ export class ControlPlaneService {
     const meta: ClientMeta = {
       ...this.pool.clientMeta(existing.clientId)!,
       lastModifiedAt: this.now(),
-      accessTokenUnit: accessUnit,
     };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };

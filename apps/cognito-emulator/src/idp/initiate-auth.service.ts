@@ -1,6 +1,5 @@
+import { tokenValiditySeconds, type PoolClient, type PoolUser } from '@app/fleet-auth';
 import { createHmac, randomUUID } from 'node:crypto';
-import type { PoolClient, PoolUser } from '../pool/pool.schema.js';
-import { idTokenValiditySeconds, refreshTokenValiditySeconds } from '../pool/pool.schema.js';
 import type { PoolStore } from '../pool/pool-store.js';
 import { secretsEqual } from '../oauth/client-authenticator.js';
 import type { EmulatorRuntime } from '../tokens/emulator-runtime.js';
@@ -141,7 +140,7 @@ export class InitiateAuthService {
       clientId: client.clientId,
       username: user.username,
       originJti,
-      expiresAt: this.now() + refreshTokenValiditySeconds(client),
+      expiresAt: this.now() + tokenValiditySeconds(client, 'refreshToken'),
     });
     const result = await this.tokens(client, user, originJti);
     result.AuthenticationResult.RefreshToken = refreshToken;
@@ -207,14 +206,15 @@ export class InitiateAuthService {
     user: PoolUser,
     originJti: string,
   ): Promise<InitiateAuthResponse> {
+    const accessValiditySeconds = tokenValiditySeconds(client, 'accessToken');
     const claims = userTokensClaims({
       issuer: this.runtime.issuer,
       clientId: client.clientId,
       userPoolId: this.pool.userPoolId,
       username: user.username,
       email: user.email,
-      accessValiditySeconds: client.accessTokenValiditySeconds,
-      idValiditySeconds: idTokenValiditySeconds(client),
+      accessValiditySeconds,
+      idValiditySeconds: tokenValiditySeconds(client, 'idToken'),
       originJti,
       now: this.now(),
     });
@@ -225,7 +225,7 @@ export class InitiateAuthService {
     return {
       AuthenticationResult: {
         AccessToken: accessToken,
-        ExpiresIn: client.accessTokenValiditySeconds,
+        ExpiresIn: accessValiditySeconds,
         IdToken: idToken,
         TokenType: 'Bearer',
       },

@@ -1,7 +1,7 @@
+import { parsePool } from '@app/fleet-auth';
 import { ClientAuthenticator, parseBasic, secretsEqual } from './client-authenticator.js';
 import { OAuthError } from './oauth.error.js';
 import { parseTokenForm } from './token-request.js';
-import { parsePool } from '../pool/pool.loader.js';
 import { PoolStore } from '../pool/pool-store.js';
 
 const pool = new PoolStore(

@@ -1,5 +1,5 @@
+import type { PoolClient } from '@app/fleet-auth';
 import { timingSafeEqual } from 'node:crypto';
-import type { PoolClient } from '../pool/pool.schema.js';
 import { sha256, type PoolStore } from '../pool/pool-store.js';
 import { OAuthError } from './oauth.error.js';
 

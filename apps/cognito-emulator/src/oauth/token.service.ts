@@ -1,4 +1,4 @@
-import type { PoolClient } from '../pool/pool.schema.js';
+import { tokenValiditySeconds, type PoolClient } from '@app/fleet-auth';
 import type { PoolStore } from '../pool/pool-store.js';
 import type { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 import { clientCredentialsClaims, type TokenSigner } from '../tokens/token-signer.js';
@@ -56,18 +56,19 @@ export class TokenService {
     }
     const scopes = this.grantedScopes(client, form.get('scope'));
     const now = this.now();
+    const validitySeconds = tokenValiditySeconds(client, 'accessToken');
     const claims = clientCredentialsClaims({
       issuer: this.runtime.issuer,
       clientId: client.clientId,
       scopes,
-      validitySeconds: client.accessTokenValiditySeconds,
+      validitySeconds,
       now,
     });
     return {
       client,
       response: {
         access_token: await this.signer.sign(claims),
-        expires_in: client.accessTokenValiditySeconds,
+        expires_in: validitySeconds,
         token_type: 'Bearer',
       },
     };

@@ -1,13 +1,18 @@
+import {
+  scopeExists,
+  tokenValiditySeconds,
+  type Pool,
+  type PoolClient,
+  type PoolResourceServer,
+  type PoolUser,
+} from '@app/fleet-auth';
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient, PoolResourceServer, PoolUser, TimeUnit } from './pool.schema.js';
 
 /** What the control plane knows of a client beyond its settings. */
 export interface ClientMeta {
   /** Unix seconds. */
   createdAt: number;
   lastModifiedAt: number;
-  /** The unit `AccessTokenValidity` was given in, so DescribeUserPoolClient answers it back. */
-  accessTokenUnit: TimeUnit;
 }
 
 /** The changes made through the control plane on top of the pool file (the state file's content). */
@@ -26,15 +31,6 @@ interface StoredClient {
   secretDigest: Buffer | undefined;
 }
 
-/** The OpenID Connect and Cognito scopes every pool has, beside its resource servers' scopes. */
-export const STANDARD_SCOPES: readonly string[] = [
-  'openid',
-  'email',
-  'phone',
-  'profile',
-  'aws.cognito.signin.user.admin',
-];
-
 export function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
@@ -46,7 +42,10 @@ export function sha256(value: string): Buffer {
  */
 export class PoolStore {
   readonly userPoolId: string;
+  /** The definition's `userPool.userPoolName`, or the pool id when it names none. */
   readonly userPoolName: string;
+  /** The definition's user pool settings (`userPool`). */
+  readonly settings: Pool['userPool'];
   /** Unix seconds: when this process loaded the pool (Cognito's CreationDate of what the file declares). */
   readonly loadedAt: number;
   private readonly base: Pool;
@@ -61,11 +60,12 @@ export class PoolStore {
   constructor(pool: Pool, overlay?: PoolOverlay, now = Math.floor(Date.now() / 1000)) {
     this.base = pool;
     this.userPoolId = pool.userPoolId;
-    this.userPoolName = pool.userPoolName;
+    this.userPoolName = pool.userPool.userPoolName ?? pool.userPoolId;
+    this.settings = pool.userPool;
     this.loadedAt = now;
     for (const rs of pool.resourceServers) this.servers.set(rs.identifier, rs);
     for (const client of pool.clients) {
-      this.setClient(client, { createdAt: now, lastModifiedAt: now, accessTokenUnit: 'seconds' });
+      this.setClient(client, { createdAt: now, lastModifiedAt: now });
     }
     this.users = new Map(pool.users.map((u) => [u.username, u]));
     if (overlay) this.apply(overlay);
@@ -106,12 +106,7 @@ export class PoolStore {
 
   /** True for a standard scope and for one a resource server declares (`identifier/name`). */
   hasScope(scope: string): boolean {
-    if (STANDARD_SCOPES.includes(scope)) return true;
-    const slash = scope.lastIndexOf('/');
-    if (slash <= 0) return false;
-    const rs = this.servers.get(scope.slice(0, slash));
-    const name = scope.slice(slash + 1);
-    return rs !== undefined && rs.scopes.some((s) => s.name === name);
+    return scopeExists(scope, (identifier) => this.servers.get(identifier));
   }
 
   user(username: string): PoolUser | undefined {
@@ -124,7 +119,11 @@ export class PoolStore {
 
   /** The longest access- or ID-token lifetime any client has now, in seconds. */
   maxTokenValiditySeconds(): number {
-    return this.clients().reduce((max, c) => Math.max(max, c.accessTokenValiditySeconds), 300);
+    return this.clients().reduce(
+      (max, c) =>
+        Math.max(max, tokenValiditySeconds(c, 'accessToken'), tokenValiditySeconds(c, 'idToken')),
+      300,
+    );
   }
 
   /** Creates or replaces a resource server; scopes it no longer declares leave every client. */

@@ -1,8 +1,7 @@
+import { ClientFieldsSchema, formatZodIssues, ResourceServerSchema } from '@app/fleet-auth';
 import { z } from 'zod';
-import { formatZodIssues } from '../config/zod-issues.js';
 import { readIfExists, writePrivateFile } from '../files/private-file.js';
 import type { PoolOverlay } from './pool-store.js';
-import { ClientSchema, ResourceServerSchema, TIME_UNIT } from './pool.schema.js';
 
 /** The state file is unreadable, malformed or for another pool; the emulator refuses to overwrite it. */
 export class StateFileError extends Error {
@@ -18,12 +17,9 @@ const OverlaySchema = z.strictObject({
   resourceServers: z.array(ResourceServerSchema),
   clients: z.array(
     z.strictObject({
-      client: ClientSchema,
-      meta: z.strictObject({
-        createdAt: z.number(),
-        lastModifiedAt: z.number(),
-        accessTokenUnit: TIME_UNIT,
-      }),
+      // Fields only: a client can outlive Cognito's creation rules (its resource server deleted).
+      client: ClientFieldsSchema,
+      meta: z.strictObject({ createdAt: z.number(), lastModifiedAt: z.number() }),
     }),
   ),
   deletedResourceServers: z.array(z.string()),

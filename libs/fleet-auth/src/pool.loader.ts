@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { formatZodIssues } from '../config/zod-issues.js';
+import { formatZodIssues } from './zod-issues.js';
 import { PoolSchema, type Pool } from './pool.schema.js';
 
 /** The pool file is missing, not JSON, or not a valid pool; the message names the field. */
@@ -22,19 +22,27 @@ export function parsePool(doc: unknown, source = 'pool'): Pool {
   return parsed.data;
 }
 
-/** Reads and validates the pool file named by COGNITO_EMULATOR_POOL_FILE. */
-export async function loadPool(file: string): Promise<Pool> {
+/**
+ * Reads and validates a pool file. `origin` (the variable or option that named the file)
+ * starts every message, so a failed start-up says which setting to fix.
+ *
+ * @example
+ * ```ts
+ * const pool = await loadPool('libs/fleet-auth/pool.json', 'COGNITO_EMULATOR_POOL_FILE');
+ * ```
+ */
+export async function loadPool(file: string, origin = 'pool file'): Promise<Pool> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    throw new PoolFileError(`COGNITO_EMULATOR_POOL_FILE: cannot read pool file ${file}`, { cause });
+    throw new PoolFileError(`${origin}: cannot read pool file ${file}`, { cause });
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (cause) {
-    throw new PoolFileError(`COGNITO_EMULATOR_POOL_FILE: ${file} is not valid JSON`, { cause });
+    throw new PoolFileError(`${origin}: ${file} is not valid JSON`, { cause });
   }
   return parsePool(doc, `pool file ${file}`);
 }

@@ -10,6 +10,13 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
+/** One line per issue, `path: message`; a bad record key says what its schema said. */
 export function formatZodIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+  return issues
+    .map((i) => {
+      const message =
+        i.code === 'invalid_key' ? i.issues.map((k) => k.message).join(', ') : i.message;
+      return `${formatPath(i.path)}: ${message}`;
+    })
+    .join('; ');
 }

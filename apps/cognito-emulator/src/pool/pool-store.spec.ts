@@ -1,0 +1,50 @@
+import { parsePool, type PoolClient } from '@app/fleet-auth';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PoolStore } from './pool-store.js';
+import { StateFile } from './state-file.js';
+
+const definition = () =>
+  parsePool({
+    userPoolId: 'eu-west-1_Store1',
+    resourceServers: [{ identifier: 'api', name: 'API', scopes: [{ name: 'read' }] }],
+    clients: [
+      {
+        clientId: 'svc',
+        clientSecret: 'dev-only',
+        allowedOAuthFlows: ['client_credentials'],
+        allowedOAuthScopes: ['api/read'],
+        accessTokenValidity: 10,
+        idTokenValidity: 20,
+        tokenValidityUnits: { accessToken: 'minutes', idToken: 'hours' },
+      },
+    ],
+  });
+
+describe('PoolStore', () => {
+  it('keeps retired keys as long as the longest access or ID token of any client', () => {
+    expect(new PoolStore(definition()).maxTokenValiditySeconds()).toBe(20 * 3600);
+  });
+
+  it('restarts with a client that its resource server, deleted, left without scopes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pool-store-'));
+    try {
+      const state = new StateFile(join(dir, 'state.json'));
+      const before = new PoolStore(definition());
+      const extra: PoolClient = { ...before.client('svc')!, clientId: 'extra' };
+      before.putClient(extra, { createdAt: 1, lastModifiedAt: 1 });
+      before.deleteResourceServer('api');
+      expect(before.client('extra')?.allowedOAuthScopes).toEqual([]);
+      await state.save(before.overlay());
+
+      const after = new PoolStore(definition(), await state.load('eu-west-1_Store1'));
+      expect(after.resourceServer('api')).toBeUndefined();
+      expect(after.client('svc')?.allowedOAuthScopes).toEqual([]);
+      expect(after.client('extra')).toEqual(before.client('extra'));
+      expect(after.clientMeta('extra')).toEqual({ createdAt: 1, lastModifiedAt: 1 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,34 @@
+import type { App } from 'aws-cdk-lib';
+import { readFile } from 'node:fs/promises';
+import type { Pool } from '../../libs/fleet-auth/src/index.js';
+import { FleetAuthStack } from './fleet-auth.stack.js';
+
+/** The stack's name when the `stackName` context is not set. */
+export const DEFAULT_STACK_NAME = 'FleetAuth';
+
+/**
+ * Adds the fleet's stack to `app` as `cdk synth` does (`src/app.ts`), named by the
+ * `stackName` context.
+ *
+ * @example
+ * ```ts
+ * const app = new App({ analyticsReporting: false, context: await cdkJsonContext() });
+ * const template = Template.fromStack(fleetAuthStack(app, await loadPool(file)));
+ * ```
+ */
+export function fleetAuthStack(app: App, definition: Pool): FleetAuthStack {
+  const name = (app.node.tryGetContext('stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
+  return new FleetAuthStack(app, name, {
+    definition,
+    description: 'Cognito user pool, domain, resource servers and app clients of the fleet',
+  });
+}
+
+/**
+ * `infra/cdk.json`'s context (feature flags, `definition`, `stackName`): what the CLI
+ * passes to the app, for synthesising the same template without it (tests).
+ */
+export async function cdkJsonContext(): Promise<Record<string, unknown>> {
+  const text = await readFile(new URL('../cdk.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { context: Record<string, unknown> }).context;
+}

@@ -1,0 +1,48 @@
+// npm run infra:env -- <cdk outputs file> <env file> [--stack NAME] [--definition FILE] [--force]
+// Turns `cdk deploy --outputs-file` output into the services' environment (outputs-to-env.ts).
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadPool } from '../../libs/fleet-auth/src/index.js';
+import { envFromOutputs, stackOutputs } from './outputs-to-env.js';
+
+const USAGE =
+  'usage: npm run infra:env -- <cdk-outputs.json> <env file> [--stack NAME] [--definition FILE] [--force]';
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      stack: { type: 'string' },
+      definition: { type: 'string', default: 'libs/fleet-auth/pool.json' },
+      force: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 2) throw new Error(USAGE);
+  // npm runs scripts in the repository root; paths are the user's, from where npm was run.
+  const here = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
+  const [outputsFile, envFile] = positionals.map(here);
+  const definition = await loadPool(here(values.definition), '--definition');
+  let document: unknown;
+  try {
+    document = JSON.parse(await readFile(outputsFile, 'utf8'));
+  } catch (cause) {
+    throw new Error(`${outputsFile}: not a readable JSON file (cdk deploy --outputs-file)`, {
+      cause,
+    });
+  }
+  const env = envFromOutputs(definition, stackOutputs(document, values.stack));
+  try {
+    // 0600: the file is where the secrets go next.
+    await writeFile(envFile, env, { mode: 0o600, flag: values.force ? 'w' : 'wx' });
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw cause;
+    throw new Error(`${envFile} exists (its secrets may be filled in): --force overwrites it`);
+  }
+  console.log(`wrote ${envFile}: fill in each *_CLIENT_SECRET, then start the services with it`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

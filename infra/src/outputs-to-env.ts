@@ -1,0 +1,117 @@
+import type { Pool } from '../../libs/fleet-auth/src/index.js';
+import { clientOutputKeys, POOL_OUTPUTS } from './output-keys.js';
+
+/** The outputs file lacks what the definition needs, or names no single stack. */
+export class StackOutputsError extends Error {
+  readonly code = 'STACK_OUTPUTS_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackOutputsError';
+  }
+}
+
+/**
+ * One stack's outputs from a `cdk deploy --outputs-file` document (`{ stack: { key: value } }`):
+ * the stack named `stackName`, or the only one.
+ */
+export function stackOutputs(
+  document: unknown,
+  stackName?: string,
+): { stack: string; outputs: Record<string, string> } {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new StackOutputsError(
+      'not a cdk outputs file: expected { "<stack>": { "<output>": "<value>" } }',
+    );
+  }
+  const stacks = document as Record<string, unknown>;
+  const names = Object.keys(stacks);
+  const name = stackName ?? (names.length === 1 ? names[0] : undefined);
+  if (name === undefined) {
+    throw new StackOutputsError(
+      `name the stack (--stack): the file has ${names.join(', ') || 'none'}`,
+    );
+  }
+  const outputs = stacks[name];
+  if (typeof outputs !== 'object' || outputs === null) {
+    throw new StackOutputsError(
+      `no stack "${name}" in the file (it has ${names.join(', ') || 'none'})`,
+    );
+  }
+  return {
+    stack: name,
+    outputs: Object.fromEntries(
+      Object.entries(outputs).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    ),
+  };
+}
+
+/**
+ * The environment of each service in `definition.services`, from the deployed stack's
+ * outputs, as `.env` text (the format of `.env.example`: `node --env-file`, docker-compose
+ * `env_file`). A service serving resource servers gets `AUTH_ISSUER`, `AUTH_TOKEN_URL` and
+ * `AUTH_CLIENT_IDS` (the clients allowed any of their scopes); a service using clients gets
+ * `OAUTH_TOKEN_URL` and, per variable prefix, `<PREFIX>_CLIENT_ID`, `<PREFIX>_SCOPES` and an
+ * empty `<PREFIX>_CLIENT_SECRET` beside the secret's ARN and the command that reads it:
+ * no secret value is ever written.
+ *
+ * @example
+ * ```ts
+ * const env = envFromOutputs(await loadPool(file), stackOutputs(JSON.parse(text), 'FleetAuth'));
+ * ```
+ */
+export function envFromOutputs(
+  definition: Pool,
+  { stack, outputs }: { stack: string; outputs: Readonly<Record<string, string>> },
+): string {
+  const output = (key: string): string => {
+    const value = outputs[key];
+    if (!value) {
+      throw new StackOutputsError(
+        `output ${key} missing: deploy the stack from this definition (npm run infra:deploy)`,
+      );
+    }
+    return value;
+  };
+  const lines = [
+    `# Written by npm run infra:env from the outputs of stack ${stack}. Each service reads only its own`,
+    '# variables. Fill in each *_CLIENT_SECRET (the command beside it reads it from Secrets Manager),',
+    '# then start the services with NODE_ENV=production and this file (node --env-file, env_file).',
+    `# User pool: ${output(POOL_OUTPUTS.userPoolId)}`,
+  ];
+  for (const [service, uses] of Object.entries(definition.services)) {
+    lines.push('', `# --- ${service} ---`);
+    if (uses.resourceServers.length > 0) {
+      const scopes = new Set(
+        definition.resourceServers
+          .filter((rs) => uses.resourceServers.includes(rs.identifier))
+          .flatMap((rs) => rs.scopes.map((s) => `${rs.identifier}/${s.name}`)),
+      );
+      const allowed = definition.clients
+        .filter((c) => c.allowedOAuthScopes.some((s) => scopes.has(s)))
+        .map((c) => output(clientOutputKeys(c.clientId).clientId));
+      lines.push(
+        `AUTH_ISSUER=${output(POOL_OUTPUTS.issuer)}`,
+        '# Only for the API docs page (Authorize button).',
+        `AUTH_TOKEN_URL=${output(POOL_OUTPUTS.tokenUrl)}`,
+        `AUTH_CLIENT_IDS=${allowed.join(',')}`,
+      );
+    }
+    if (Object.keys(uses.clients).length > 0) {
+      lines.push(`OAUTH_TOKEN_URL=${output(POOL_OUTPUTS.tokenUrl)}`);
+    }
+    for (const [prefix, clientId] of Object.entries(uses.clients)) {
+      const client = definition.clients.find((c) => c.clientId === clientId)!;
+      const keys = clientOutputKeys(clientId);
+      const arn = output(keys.secretArn);
+      lines.push(
+        `# ${clientId}`,
+        `${prefix}_CLIENT_ID=${output(keys.clientId)}`,
+        `${prefix}_SCOPES=${client.allowedOAuthScopes.join(' ')}`,
+        `# Secret in AWS Secrets Manager: ${arn}`,
+        `#   aws secretsmanager get-secret-value --secret-id ${arn} --query SecretString --output text`,
+        `${prefix}_CLIENT_SECRET=`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,162 @@
+// Cognito's rules for an app client's settings, in one place: the definition's schema and the
+// emulator's control plane (CreateUserPoolClient, UpdateUserPoolClient) both check them here,
+// each reporting a violation in its own words (a field path; a Cognito exception).
+
+/** Cognito's `TokenValidityUnits` values. */
+export const TIME_UNITS = ['seconds', 'minutes', 'hours', 'days'] as const;
+/** One of Cognito's `TokenValidityUnits` values. */
+export type TimeUnit = (typeof TIME_UNITS)[number];
+/** Seconds per time unit. */
+export const SECONDS_PER: Readonly<Record<TimeUnit, number>> = {
+  seconds: 1,
+  minutes: 60,
+  hours: 3600,
+  days: 86400,
+};
+
+/** The tokens whose lifetime an app client sets: the keys of `TokenValidityUnits`, camelCased. */
+export type TokenKind = 'accessToken' | 'idToken' | 'refreshToken';
+
+/** The scopes every user pool has, beside its resource servers' `identifier/name` scopes. */
+export const STANDARD_SCOPES: readonly string[] = [
+  'openid',
+  'email',
+  'phone',
+  'profile',
+  'aws.cognito.signin.user.admin',
+];
+
+/**
+ * Cognito's patterns (the API reference's `Pattern:`, as its validation messages quote them).
+ * Client ids also take `-` and `.`, so the definition's may stay readable; Cognito generates
+ * `[a-z0-9]` ones.
+ */
+export const COGNITO_PATTERNS = {
+  clientId: '[\\w.+-]+',
+  name: '[\\w\\s+=,.@-]+',
+  resourceServerIdentifier: '[\\x21\\x23-\\x5B\\x5D-\\x7E]+',
+  scopeName: '[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+',
+} as const;
+
+/** A regular expression that the whole value must match: `^(?:pattern)$`. */
+export function wholeMatch(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`, 'u');
+}
+
+/** An app client's token lifetimes, as Cognito's `UserPoolClient` holds them. */
+export interface TokenValidity {
+  accessTokenValidity: number;
+  idTokenValidity: number;
+  refreshTokenValidity: number;
+  tokenValidityUnits: Readonly<Record<TokenKind, TimeUnit>>;
+}
+
+/** The settings Cognito checks together when an app client is created or changed. */
+export interface AppClientSettings extends TokenValidity {
+  clientSecret: string | null;
+  allowedOAuthFlows: readonly ('client_credentials' | 'code' | 'implicit')[];
+  allowedOAuthScopes: readonly string[];
+  callbackURLs: readonly string[];
+}
+
+/** A rule of Cognito's that an app client's settings break. */
+export interface AppClientViolation {
+  /**
+   * Which kind of check failed; the control plane answers `tokenValidity` and `callbackURLs`
+   * with `InvalidParameterException`, `oauthFlow` with `InvalidOAuthFlowException`.
+   */
+  rule: 'tokenValidity' | 'oauthFlow' | 'callbackURLs';
+  /** The setting at fault, by its name in the definition (Cognito's, camelCased). */
+  field: keyof AppClientSettings;
+  message: string;
+}
+
+const LIFETIMES: Record<TokenKind, { min: number; max: number; range: string }> = {
+  accessToken: { min: 300, max: 86400, range: '5 minutes and 1 day' },
+  idToken: { min: 300, max: 86400, range: '5 minutes and 1 day' },
+  refreshToken: { min: 3600, max: 3650 * 86400, range: '60 minutes and 3650 days' },
+};
+
+/**
+ * A token's lifetime in seconds.
+ *
+ * @example
+ * ```ts
+ * tokenValiditySeconds(client, 'accessToken'); // expires_in of its access tokens
+ * ```
+ */
+export function tokenValiditySeconds(c: TokenValidity, token: TokenKind): number {
+  return c[`${token}Validity`] * SECONDS_PER[c.tokenValidityUnits[token]];
+}
+
+function tokenValidityViolations(c: TokenValidity): AppClientViolation[] {
+  const out: AppClientViolation[] = [];
+  const refresh = tokenValiditySeconds(c, 'refreshToken');
+  for (const token of ['accessToken', 'idToken', 'refreshToken'] as const) {
+    const field = `${token}Validity` as const;
+    const seconds = tokenValiditySeconds(c, token);
+    const { min, max, range } = LIFETIMES[token];
+    // The unit is in the message: an omitted one is Cognito's default (hours; days for refresh).
+    const given = `${c[field]} ${c.tokenValidityUnits[token]}`;
+    if (seconds < min || seconds > max) {
+      out.push({ rule: 'tokenValidity', field, message: `must be between ${range} (is ${given})` });
+    } else if (token !== 'refreshToken' && refresh >= 3600 && seconds > refresh) {
+      out.push({
+        rule: 'tokenValidity',
+        field,
+        message: `must not be longer than the refresh token validity (is ${given})`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Every rule of Cognito's that `c` breaks: token lifetimes (access and ID 5 minutes to 1 day,
+ * refresh 60 minutes to 3650 days, neither access nor ID longer than refresh);
+ * `client_credentials` alone, with a secret and only custom scopes; `code` and `implicit`
+ * with a callback URL. Scopes are checked against the pool by the caller ({@link scopeExists}).
+ *
+ * @example
+ * ```ts
+ * for (const v of appClientViolations(client)) console.log(`${v.field}: ${v.message}`);
+ * ```
+ */
+export function appClientViolations(c: AppClientSettings): AppClientViolation[] {
+  const out = tokenValidityViolations(c);
+  const flows = c.allowedOAuthFlows;
+  if (flows.includes('client_credentials')) {
+    const flow = (field: AppClientViolation['field'], message: string) =>
+      out.push({ rule: 'oauthFlow', field, message: `client_credentials ${message}` });
+    if (flows.length > 1) flow('allowedOAuthFlows', 'cannot be combined with code or implicit');
+    if (c.clientSecret === null) flow('clientSecret', 'needs a client secret');
+    if (c.allowedOAuthScopes.length === 0) {
+      flow('allowedOAuthScopes', 'needs at least one custom scope');
+    } else if (c.allowedOAuthScopes.some((s) => STANDARD_SCOPES.includes(s))) {
+      flow('allowedOAuthScopes', `takes custom scopes only, not ${STANDARD_SCOPES.join(', ')}`);
+    }
+  }
+  if ((flows.includes('code') || flows.includes('implicit')) && c.callbackURLs.length === 0) {
+    out.push({
+      rule: 'callbackURLs',
+      field: 'callbackURLs',
+      message: 'code and implicit need at least one callback URL',
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether `scope` is a standard scope or one that a resource server declares
+ * (`identifier/name`, split at the last `/`, as identifiers may be URLs).
+ */
+export function scopeExists(
+  scope: string,
+  resourceServer: (identifier: string) => { scopes: readonly { name: string }[] } | undefined,
+): boolean {
+  if (STANDARD_SCOPES.includes(scope)) return true;
+  const slash = scope.lastIndexOf('/');
+  if (slash <= 0) return false;
+  const name = scope.slice(slash + 1);
+  return resourceServer(scope.slice(0, slash))?.scopes.some((s) => s.name === name) ?? false;
+}
