@@ -1,25 +1,29 @@
 # One image recipe for every service of the fleet; pick the service with --build-arg APP=...
 #   docker build --build-arg APP=weather-api -t nest-m2m-cognito/weather-api .
-# APP: cognito-emulator | weather-api | caller
+# APP: any app of scripts/lib/fleet.json (an apps/<APP> folder)
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
+ARG APP
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
+RUN test -f "dist/apps/${APP}/apps/${APP}/src/main.js" || \
+  (echo "build with --build-arg APP=<one of: $(ls dist/apps | tr '\n' ' ')>" >&2; exit 1)
 
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
-RUN test -n "${APP}" || (echo "build with --build-arg APP=<cognito-emulator|weather-api|caller>" >&2; exit 1)
 # NODE_OPTIONS: a V8 heap cap (as npm start uses, scripts/lib/fleet.mjs FLEET_NODE_OPTIONS).
 # Uncapped, V8 lets garbage pile up to ~100 MiB under load (RSS 210-245 MiB after 10,000
 # calls, ~40 MiB live); capped, RSS stays ~130-136 MiB with every call answered.
+# PORT: where the service listens and the HEALTHCHECK probes; compose sets each service's.
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=8" \
     APP=${APP} \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -28,9 +32,9 @@ COPY --from=build /app/dist/apps/${APP} ./dist/apps/${APP}
 COPY libs/fleet-auth/pool.json ./libs/fleet-auth/pool.json
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
-# Ready, not just alive: the probe the orchestrator and compose wait on. Node's fetch, as
-# slim images have no curl. PORT falls back to each service's default.
+# Ready, not just alive: the probe the orchestrator and compose wait on, on the service's
+# PORT. Node's fetch, as slim images have no curl.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=15s --retries=5 \
-  CMD ["node", "-e", "const p=process.env.PORT||{'cognito-emulator':4000,caller:3001}[process.env.APP]||3000;fetch('http://127.0.0.1:'+p+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # exec: node becomes PID 1's child-free replacement and receives SIGTERM directly.
 CMD ["sh", "-c", "exec node dist/apps/${APP}/apps/${APP}/src/main.js"]

@@ -1,11 +1,39 @@
 // @ts-check
+import { readFileSync } from 'node:fs';
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// The library's entry points, as its package.json exports them: the only ways into it.
+const LIB = '@nest-m2m-cognito/auth';
+const entryPoints = Object.keys(
+  JSON.parse(readFileSync(new URL('./libs/auth/package.json', import.meta.url), 'utf8')).exports,
+)
+  .filter((path) => path !== './package.json')
+  .map((path) => `${LIB}/${path.slice(2)}`);
+
+// Inside the library, dependencies point one way: resource-server and client on shared and
+// cognito only, observability on shared only (it finds the other two at run time).
+const folder = (name) => [`../${name}/*`, `../${name}/**`];
+const verifier = ['passport', '@nestjs/passport', 'passport-jwt', 'jwks-rsa', 'jsonwebtoken'];
+const httpClient = ['axios', '@nestjs/axios'];
+const boundary = (files, folders, packages, message) => ({
+  files,
+  ignores: ['**/*.spec.ts', '**/*.fixture-spec.ts'],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        paths: packages.map((name) => ({ name, message, allowTypeImports: true })),
+        patterns: [{ group: folders.flatMap(folder), message }],
+      },
+    ],
+  },
+});
+
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'test-output/', 'node_modules/'] },
+  { ignores: ['**/dist/', 'coverage/', 'test-output/', 'node_modules/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -13,7 +41,14 @@ export default tseslint.config(
     languageOptions: {
       globals: { ...globals.node, ...globals.vitest },
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs', 'bench/*.mjs'] },
+        projectService: {
+          allowDefaultProject: [
+            '*.mjs',
+            'scripts/*.mjs',
+            'bench/*.mjs',
+            'scripts/schematics/*.cjs',
+          ],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -27,22 +62,71 @@ export default tseslint.config(
     },
   },
   {
-    // @app/auth and @app/fleet-auth are the only ways into the libraries: no deep imports.
+    // The package's entry points, and @app/fleet-auth's index, are the only ways into the libraries.
     files: ['apps/**/*.ts', 'test/**/*.ts', 'bench/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@app/auth/*'], message: 'Import from @app/auth only.' },
-            { group: ['**/libs/auth/**'], message: 'Import from @app/auth only.' },
-            { group: ['@app/fleet-auth/*'], message: 'Import from @app/fleet-auth only.' },
-            { group: ['**/libs/fleet-auth/src/**'], message: 'Import from @app/fleet-auth only.' },
+            {
+              regex: `^${LIB}(?!/(${entryPoints.map((e) => e.slice(LIB.length + 1)).join('|')})$)`,
+              message: `Import from one of ${entryPoints.join(', ')}.`,
+            },
+            {
+              group: ['**/libs/auth/**', '@app/auth', '@app/auth/*'],
+              message: `Import from ${LIB}/*.`,
+            },
+            {
+              group: ['@app/fleet-auth/*', '**/libs/fleet-auth/src/**'],
+              message: 'Import from @app/fleet-auth only.',
+            },
           ],
         },
       ],
     },
   },
+  {
+    // The published package stands alone: the repo's internal libraries (@app/fleet-auth) are not in it.
+    files: ['libs/auth/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@app/*', '**/fleet-auth', '**/fleet-auth/**'],
+              message: `${LIB} depends on no internal library of this repository.`,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  boundary(
+    ['libs/auth/src/shared/**', 'libs/auth/src/cognito/**'],
+    ['client', 'resource-server', 'observability', 'cognito', 'shared'],
+    [...verifier, ...httpClient],
+    'shared/ and cognito/ depend on no other part of the library.',
+  ),
+  boundary(
+    ['libs/auth/src/resource-server/**'],
+    ['client', 'observability'],
+    httpClient,
+    'The resource server imports neither the client nor observability.',
+  ),
+  boundary(
+    ['libs/auth/src/client/**'],
+    ['resource-server', 'observability'],
+    verifier,
+    'The client imports neither the resource server nor observability.',
+  ),
+  boundary(
+    ['libs/auth/src/observability/**'],
+    ['resource-server', 'client'],
+    [...verifier, ...httpClient],
+    'Observability reaches the resource server and the client through shared/readiness only.',
+  ),
   {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts', 'bench/**'],
     rules: {
@@ -53,7 +137,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs'],
+    files: ['**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The Nest CLI collection: CommonJS, as @angular-devkit/schematics loads factories.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Unit specs sit beside the code; each app's e2e lives under apps/<app>/test/;
 // the cross-service e2e (real processes from dist/) lives under test/.
 export default defineConfig({
-  // Resolves @app/auth from tsconfig.json's paths, as the Nest build does.
+  // Resolves the library's entry points (@nest-m2m-cognito/auth/*) from tsconfig.json's paths,
+  // as the Nest build does.
   resolve: { tsconfigPaths: true },
   test: {
     globals: true,

@@ -6,8 +6,8 @@
 //
 // Method. The emulator, weather-api and each caller run as their own processes from dist/
 // on free loopback ports. Both callers are the real app (startCaller); the fixed one has
-// the M2M interceptors removed (the app's x-request-id forwarding stays) and the token it
-// fetched once set as a default header.
+// the M2M interceptors removed (x-request-id forwarded by the library's plain interceptor
+// instead) and the token it fetched once set as a default header.
 // After a warm-up of both, rounds alternate (interceptor, fixed, ...) for `seconds` each;
 // the result is the median of the per-round ratios (each round's pair ran back to back,
 // so drifting machine load cancels out), with the median rates and p99s beside it. The
@@ -33,14 +33,17 @@ if (process.argv[2] === '--serve') {
 async function serveCaller(mode) {
   const base = `${root}dist/apps/caller/`;
   const { startCaller } = await import(pathToFileURL(`${base}apps/caller/src/bootstrap.js`).href);
-  const auth = await import(pathToFileURL(`${base}libs/auth/src/index.js`).href);
+  const client = await import(pathToFileURL(`${base}libs/auth/src/client/index.js`).href);
+  const observability = await import(
+    pathToFileURL(`${base}libs/auth/src/observability/index.js`).href
+  );
   const caller = await startCaller({ ...process.env, PORT: '0' }, { logger: ['error', 'warn'] });
   if (mode === 'fixed') {
-    const http = caller.app.get(auth.getM2MHttpServiceToken('weather-read'));
-    const token = await caller.app.get(auth.getTokenProviderToken('weather-read')).getToken();
+    const http = caller.app.get(client.getM2MHttpServiceToken('weather-read'));
+    const token = await caller.app.get(client.getTokenProviderToken('weather-read')).getToken();
     // Remove only the M2M interceptors (the token ones are those with a runWhen; the
-    // response ones are all M2M). The app's others (x-request-id forwarding) stay on both
-    // sides, so the ratio measures the token interceptors alone.
+    // response ones are all M2M). They also forward x-request-id: the fixed side does that
+    // with the library's own interceptor, so the ratio measures the token handling alone.
     const { request, response } = http.axiosRef.interceptors;
     let ejected = 0;
     request.handlers.forEach((h, id) => {
@@ -51,6 +54,7 @@ async function serveCaller(mode) {
     });
     if (ejected === 0) throw new Error('no M2M request interceptor found to remove');
     response.clear();
+    caller.app.get(observability.RequestIdContext).propagateTo(http.axiosRef);
     http.axiosRef.defaults.headers.common.Authorization = `Bearer ${token}`;
     console.error(
       `fixed caller: ${ejected} M2M request interceptors removed, ` +

@@ -18,10 +18,28 @@ if ! command -v docker-compose >/dev/null 2>&1; then
 fi
 
 docker-compose -f docker-compose.yml config --quiet
-# The three services, each waiting on the ones it needs being healthy.
-services="$(docker-compose -f docker-compose.yml config --services | sort | tr '\n' ' ')"
-if [ "$services" != "caller cognito-emulator weather-api " ]; then
-  echo "check-compose: unexpected services: $services" >&2
+# The fleet's services (scripts/lib/fleet.json), each once, on its port.
+expected="$(node -e '
+  const { services } = JSON.parse(require("fs").readFileSync("scripts/lib/fleet.json", "utf8"));
+  console.log(services.map((s) => s.app).sort().join(" "));
+')"
+services="$(docker-compose -f docker-compose.yml config --services | sort | tr '\n' ' ' | sed 's/ $//')"
+if [ "$services" != "$expected" ]; then
+  echo "check-compose: services are [$services], scripts/lib/fleet.json lists [$expected]" >&2
   exit 1
 fi
+config="$(docker-compose -f docker-compose.yml config)"
+for pair in $(node -e '
+  const { services } = JSON.parse(require("fs").readFileSync("scripts/lib/fleet.json", "utf8"));
+  console.log(services.map((s) => `${s.app}=${s.port}`).join(" "));
+'); do
+  app="${pair%%=*}"
+  port="${pair#*=}"
+  # The service's block, up to the next service: it must set PORT to the fleet's port.
+  block="$(printf '%s\n' "$config" | awk -v app="  $app:" '$0 == app { on = 1; next } /^  [a-z0-9-]+:$/ { on = 0 } on')"
+  if ! printf '%s\n' "$block" | grep -Eq "PORT: ['\"]?$port['\"]?\$"; then
+    echo "check-compose: $app must set PORT: '$port' (scripts/lib/fleet.json)" >&2
+    exit 1
+  fi
+done
 echo "check-compose: docker-compose.yml is valid ($services)"

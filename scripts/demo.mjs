@@ -1,19 +1,18 @@
 #!/usr/bin/env node
 // `npm run demo`: the M2M story, narrated, one step at a time. Uses the fleet `npm start`
-// runs when all three answer on 4000 / 3000 / 3001; otherwise builds if needed and starts
-// its own three on free ports (and always stops what it started). Each step prints what
+// runs when every service of scripts/lib/fleet.json answers on its port; otherwise builds
+// if needed and starts its own on free ports (and always stops what it started). Each step prints what
 // it expected and what it saw; the exit code is 0 only when every step behaved.
 // Client secrets are the emulator's DEV-ONLY demo ones and are never printed.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   buildIfStale,
   entryPoint,
   freePort,
   killGroup,
   launch,
+  POOL_FILE,
   probe,
-  root,
   SERVICES,
   waitReady,
 } from './lib/fleet.mjs';
@@ -25,7 +24,7 @@ const dim = (t) => paint(2, t);
 const green = (t) => paint(32, t);
 const red = (t) => paint(31, t);
 
-const pool = JSON.parse(readFileSync(join(root, 'libs/fleet-auth/pool.json'), 'utf8'));
+const pool = JSON.parse(readFileSync(POOL_FILE, 'utf8'));
 const client = (id) => {
   const found = pool.clients.find((c) => c.clientId === id);
   return { id, secret: found?.clientSecret ?? '' };
@@ -128,82 +127,87 @@ async function tokenCounts(emulatorUrl) {
   return { lines, counts };
 }
 
-/** The fleet `npm start` runs, when all three answer on their default ports. */
+/** The fleet `npm start` runs, when every service answers on its port: URLs by app. */
 async function findRunning() {
-  const urls = SERVICES.map((s) => `http://127.0.0.1:${s.port}`);
-  const states = await Promise.all(urls.map((u) => probe(u)));
+  const urls = Object.fromEntries(SERVICES.map((s) => [s.app, `http://127.0.0.1:${s.port}`]));
+  const states = await Promise.all(Object.values(urls).map((u) => probe(u)));
   if (states.every((s) => s === 'down')) return undefined;
   if (states.every((s) => s === 'ready')) {
-    const discovery = await fetch(`${urls[0]}/us-east-1_Weather01/.well-known/openid-configuration`)
+    const discovery = await fetch(
+      `${urls['cognito-emulator']}/${pool.userPoolId}/.well-known/openid-configuration`,
+    )
       .then((r) => (r.ok ? r.json() : undefined))
       .catch(() => undefined);
-    if (discovery?.token_endpoint) {
-      return { emulator: urls[0], api: urls[1], caller: urls[2], issuer: discovery.issuer };
-    }
+    if (discovery?.token_endpoint) return { urls, issuer: discovery.issuer };
   }
   console.log(
-    dim('Something answers on 4000/3000/3001 but is not the whole demo fleet: starting my own.'),
+    dim("Something answers on the fleet's ports but is not the whole demo fleet: starting my own."),
   );
   return undefined;
 }
 
+/** Each service's environment in a fleet of our own: the caller is the demo's client. */
+function envOf(app, urls, issuer) {
+  if (app === 'cognito-emulator') return {};
+  if (app !== 'caller') return { AUTH_ISSUER: issuer };
+  return {
+    WEATHER_API_URL: urls['weather-api'],
+    OAUTH_TOKEN_URL: `${urls['cognito-emulator']}/oauth2/token`,
+    OAUTH_CLIENT_ID: READER.id,
+    OAUTH_CLIENT_SECRET: READER.secret,
+    OAUTH_SCOPES: READ_SCOPE,
+    OAUTH_WRITE_CLIENT_ID: ADMIN.id,
+    OAUTH_WRITE_CLIENT_SECRET: ADMIN.secret,
+    OAUTH_WRITE_SCOPES: `${READ_SCOPE} ${WRITE_SCOPE}`,
+  };
+}
+
 async function startOwn() {
   if (!buildIfStale({ say: (m) => console.log(dim(m)) })) process.exit(1);
-  const [emulatorPort, apiPort, callerPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const emulator = `http://127.0.0.1:${emulatorPort}`;
-  const issuer = `${emulator}/us-east-1_Weather01`;
-  const plan = [
-    { app: 'cognito-emulator', url: emulator, env: { PORT: String(emulatorPort) } },
-    {
-      app: 'weather-api',
-      url: `http://127.0.0.1:${apiPort}`,
-      env: { PORT: String(apiPort), AUTH_ISSUER: issuer },
-    },
-    {
-      app: 'caller',
-      url: `http://127.0.0.1:${callerPort}`,
-      env: {
-        PORT: String(callerPort),
-        WEATHER_API_URL: `http://127.0.0.1:${apiPort}`,
-        OAUTH_TOKEN_URL: `${emulator}/oauth2/token`,
-        OAUTH_CLIENT_ID: READER.id,
-        OAUTH_CLIENT_SECRET: READER.secret,
-        OAUTH_SCOPES: READ_SCOPE,
-        OAUTH_WRITE_CLIENT_ID: ADMIN.id,
-        OAUTH_WRITE_CLIENT_SECRET: ADMIN.secret,
-        OAUTH_WRITE_SCOPES: `${READ_SCOPE} ${WRITE_SCOPE}`,
-      },
-    },
-  ];
+  const ports = {};
+  for (const s of SERVICES) ports[s.app] = await freePort();
+  const urls = Object.fromEntries(SERVICES.map((s) => [s.app, `http://127.0.0.1:${ports[s.app]}`]));
+  const issuer = `${urls['cognito-emulator']}/${pool.userPoolId}`;
   const t0 = Date.now();
-  for (const s of plan) {
+  for (const s of SERVICES) {
     const proc = launch([entryPoint(s.app)], {
-      env: { HOST: '127.0.0.1', NODE_ENV: 'production', ...s.env },
+      env: {
+        HOST: '127.0.0.1',
+        NODE_ENV: 'production',
+        PORT: String(ports[s.app]),
+        ...envOf(s.app, urls, issuer),
+      },
     });
     started.push(proc);
-    if (!(await waitReady(s.url, { timeoutMs: 30_000, alive: () => !proc.exited }))) {
+    if (!(await waitReady(urls[s.app], { timeoutMs: 30_000, alive: () => !proc.exited }))) {
       console.error(red(`${s.app} did not become ready; its output:`));
       console.error(proc.output.slice(-4000));
       stopStarted();
       process.exit(1);
     }
   }
-  console.log(dim(`Started the three from dist/ on free ports in ${Date.now() - t0} ms.`));
-  return { emulator, api: plan[1].url, caller: plan[2].url, issuer };
+  console.log(
+    dim(
+      `Started the ${SERVICES.length} services from dist/ on free ports in ${Date.now() - t0} ms.`,
+    ),
+  );
+  return { urls, issuer };
 }
 
 async function main() {
   console.log(bold('Machine-to-machine OAuth 2.0 (client credentials), Cognito-style, offline'));
   console.log(dim('The client secrets are the emulator demo pool’s DEV-ONLY ones; never printed.'));
   const found = await findRunning();
-  const fleet = found ?? (await startOwn());
-  if (found) console.log(dim('Using the fleet already running on 4000 / 3000 / 3001.'));
+  const own = found ?? (await startOwn());
+  if (found) console.log(dim('Using the fleet npm start runs.'));
+  const fleet = {
+    emulator: own.urls['cognito-emulator'],
+    api: own.urls['weather-api'],
+    caller: own.urls.caller,
+    issuer: own.issuer,
+  };
   const tokenUrl = `${fleet.emulator}/oauth2/token`;
-  console.log(dim(`emulator ${fleet.emulator}  weather-api ${fleet.api}  caller ${fleet.caller}`));
+  console.log(dim(SERVICES.map((s) => `${s.name} ${own.urls[s.app]}`).join('  ')));
   const before = await tokenCounts(fleet.emulator);
 
   step(`Token for "${READER.id}" with client_secret_basic`);
@@ -330,6 +334,24 @@ async function main() {
     `${viaCaller.status} and ${Array.isArray(callerDays) ? `${callerDays.length} days` : JSON.stringify(callerDays)}`,
     viaCaller.status === 200 && Array.isArray(callerDays),
   );
+
+  const others = SERVICES.filter((s) => s.protectedPath && s.app !== 'weather-api');
+  if (others.length > 0) {
+    step('The rest of the fleet: every resource server refuses a call without a token');
+    for (const s of others) {
+      const url = `${own.urls[s.app]}${s.protectedPath}`;
+      console.log(dim(`   GET ${url}`));
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      const got = res.headers.get('www-authenticate') ?? '(none)';
+      check(
+        `${s.name} denies it`,
+        '401, WWW-Authenticate: Bearer realm="..."',
+        `${res.status}, WWW-Authenticate: ${got}`,
+        res.status === 401 && /^Bearer realm="/.test(got),
+      );
+    }
+  }
 
   step('What the emulator counted (GET /metrics)');
   const after = await tokenCounts(fleet.emulator);

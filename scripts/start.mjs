@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // `npm start`: the whole fleet on this machine, offline.
 //   1. builds when an entry point under dist/ is missing or older than the sources;
-//   2. starts the emulator, weather-api and caller together (concurrently runs them, with
-//      [name] prefixes); weather-api and the caller load their code at once but start
-//      serving once the emulator is ready (their readiness depends on it: the key set, a
+//   2. starts every service of the fleet (scripts/lib/fleet.json) together (concurrently
+//      runs them, with [name] prefixes); those after the emulator load their code at once
+//      but start serving once it is ready (their readiness depends on it: the key set, a
 //      token), side by side; then waits for each to be ready in order;
 //   3. once the caller is ready, calls its GET /forecast once and logs the outcome;
-//   4. Ctrl-C / SIGTERM stops all three; if one dies, the others are stopped and the exit
+//   4. Ctrl-C / SIGTERM stops them all; if one dies, the others are stopped and the exit
 //      code is non-zero.
-// Each service keeps its own environment (PORT is set per child: 4000 / 3000 / 3001);
+// Each service keeps its own environment (PORT is set per child, from fleet.json);
 // NODE_ENV defaults to development (readable logs), NODE_OPTIONS to FLEET_NODE_OPTIONS (a
 // heap cap that keeps each service's RSS under 150 MiB under load). The emulator keeps its keys in
 // dist/cognito-emulator.dev.keys.json unless COGNITO_EMULATOR_KEYS_FILE names a file.
@@ -115,7 +115,8 @@ async function main() {
       if (!ready) return say(`${service.name} not ready after ${WAIT_TIMEOUT_MS / 1000} s`);
       say(`${service.name} ready ${Date.now() - startedAt} ms after the start`);
     }
-    await firstCall(SERVICES[SERVICES.length - 1]);
+    const caller = SERVICES.find((service) => service.app === 'caller');
+    if (caller) await firstCall(caller);
   })();
 
   try {

@@ -2,7 +2,7 @@
 // run the outputs-to-env script, fill in the secrets, start weather-api and the caller from
 // dist/ with that file. The emulator stands in for the deployed pool: it serves the definition
 // under the recorded pool id and client ids, so only the three URLs of the outputs differ.
-import { type PoolDocument } from '@app/fleet-auth';
+import { loadPool, type PoolDocument } from '@app/fleet-auth';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,10 +18,14 @@ import {
   waitReady,
 } from '../scripts/lib/fleet.mjs';
 import { clientOutputKeys } from '../infra/src/output-keys.js';
+import {
+  recordedOutputs,
+  RECORDED_SERVICES,
+  RECORDED_STACK,
+} from '../infra/test/recorded-outputs.js';
 import { getToken, issuedTokens } from './helpers/process-fleet.js';
 
 const GUARD = join(root, 'test', 'helpers', 'orphan-guard.mjs');
-const RECORDED = join(root, 'infra', 'test', 'fixtures', 'cdk-outputs.json');
 
 type Outputs = Record<string, string>;
 let dir: string;
@@ -45,14 +49,20 @@ async function start(app: string, port: number, args: string[], env: Record<stri
   return proc;
 }
 
+/** `npm run infra:env` for the services the recording was made for (weather-api, the caller). */
 function runScript(...args: string[]) {
-  return spawnSync(process.execPath, [INFRA_ENV_SCRIPT, ...args], { cwd: root, encoding: 'utf8' });
+  const services = RECORDED_SERVICES.flatMap((name) => ['--service', name]);
+  return spawnSync(process.execPath, [INFRA_ENV_SCRIPT, ...args, ...services], {
+    cwd: root,
+    encoding: 'utf8',
+  });
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'infra-env-e2e-'));
-  const recorded = (JSON.parse(await readFile(RECORDED, 'utf8')) as Record<string, Outputs>)
-    .FleetAuth;
+  const recorded = (await recordedOutputs(await loadPool(join(root, 'libs/fleet-auth/pool.json'))))[
+    RECORDED_STACK
+  ];
   [ports.emulator, ports.api, ports.caller] = [
     await freePort(),
     await freePort(),

@@ -128,7 +128,7 @@ describe('FleetAuthStack options', () => {
     ],
     [
       'two client ids with one output name',
-      (d: PoolDocument) => d.clients.push({ ...d.clients[0], clientId: 'weather.caller' }),
+      (d: PoolDocument) => d.clients.splice(3, 0, { ...d.clients[0], clientId: 'weather.caller' }),
       'clients[3].clientId: "weather.caller" and "weather-caller" both give the output name WeatherCallerClientId',
     ],
   ])('refuses a definition with %s, naming the field', async (_, edit, message) => {

@@ -4,10 +4,12 @@ import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { loadPool, type Pool } from '../../libs/fleet-auth/src/index.js';
 import { cdkJsonContext, fleetAuthStack } from './fleet-auth.app.js';
 import type { FleetAuthStack } from './fleet-auth.stack.js';
+import { clientOutputKeys } from './output-keys.js';
 
 // One synthesis for the whole file (about a second; more on a busy machine, hence the hook's
 // own timeout): the shipped definition, as cdk synth builds it, plus a service role that the
-// grant helper gives the caller's secrets.
+// grant helper gives the caller's secrets. The demo fleet's parts are named; what
+// `npm run new:service` adds to the definition is counted, not named.
 let definition: Pool;
 let stack: FleetAuthStack;
 let template: Template;
@@ -55,7 +57,10 @@ describe('FleetAuthStack from the shipped definition', () => {
   });
 
   it('creates one resource server per definition server, with exactly its scopes', () => {
-    template.resourceCountIs('AWS::Cognito::UserPoolResourceServer', 1);
+    template.resourceCountIs(
+      'AWS::Cognito::UserPoolResourceServer',
+      definition.resourceServers.length,
+    );
     for (const rs of definition.resourceServers) {
       template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
         Identifier: rs.identifier,
@@ -67,7 +72,9 @@ describe('FleetAuthStack from the shipped definition', () => {
 
   it('creates machine clients with client_credentials only, a secret, scopes, validity and units', () => {
     template.resourceCountIs('AWS::Cognito::UserPoolClient', definition.clients.length);
-    expect(machineClients().map((c) => c.clientId)).toEqual(['weather-caller', 'weather-admin']);
+    expect(machineClients().map((c) => c.clientId)).toEqual(
+      expect.arrayContaining(['weather-caller', 'weather-admin']),
+    );
     const resourceServerId = logicalIdOf('AWS::Cognito::UserPoolResourceServer', {
       Identifier: 'weather-api',
     });
@@ -125,19 +132,25 @@ describe('FleetAuthStack from the shipped definition', () => {
 
   it('outputs the token URL, issuer, JWKS URI, pool id and each client id and secret ARN', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(
-      [
-        'Issuer',
-        'JwksUri',
-        'TokenUrl',
-        'UserPoolId',
-        'WeatherAdminClientId',
-        'WeatherAdminSecretArn',
-        'WeatherCallerClientId',
-        'WeatherCallerSecretArn',
-        'WeatherWebClientId',
-      ].sort(),
-    );
+    const demo = [
+      'Issuer',
+      'JwksUri',
+      'TokenUrl',
+      'UserPoolId',
+      'WeatherAdminClientId',
+      'WeatherAdminSecretArn',
+      'WeatherCallerClientId',
+      'WeatherCallerSecretArn',
+      'WeatherWebClientId',
+    ];
+    // Beyond the demo's: a client id and, with a secret, a secret ARN per other client.
+    const others = definition.clients
+      .filter((c) => !['weather-caller', 'weather-admin', 'weather-web'].includes(c.clientId))
+      .flatMap((c) => {
+        const keys = clientOutputKeys(c.clientId);
+        return c.clientSecret === null ? [keys.clientId] : [keys.clientId, keys.secretArn];
+      });
+    expect(Object.keys(outputs).sort()).toEqual([...demo, ...others].sort());
     const pool = logicalIdOf('AWS::Cognito::UserPool', { UserPoolName: 'weather-fleet' });
     const domain = logicalIdOf('AWS::Cognito::UserPoolDomain', {
       Domain: 'weather-fleet-example',
@@ -174,7 +187,8 @@ describe('FleetAuthStack from the shipped definition', () => {
 
   it('puts no secret value in any output', () => {
     const outputs = JSON.stringify(template.toJSON().Outputs);
-    expect(outputs).not.toContain('ClientSecret');
+    // The attribute as a value (a client named "...-client" gives an output key "...ClientSecretArn").
+    expect(outputs).not.toContain('"ClientSecret"');
     expect(outputs).not.toContain('SecretString');
     expect(outputs).not.toContain('resolve:secretsmanager');
     // Nor the emulator's dev secrets anywhere in the template.

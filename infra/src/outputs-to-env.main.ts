@@ -1,4 +1,4 @@
-// npm run infra:env -- <cdk outputs file> <env file> [--stack NAME] [--definition FILE] [--force]
+// npm run infra:env -- <cdk outputs file> <env file> [--service NAME]... [--stack NAME] [--definition FILE] [--force]
 // Turns `cdk deploy --outputs-file` output into the services' environment (outputs-to-env.ts).
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -7,13 +7,14 @@ import { loadPool } from '../../libs/fleet-auth/src/index.js';
 import { envFromOutputs, stackOutputs } from './outputs-to-env.js';
 
 const USAGE =
-  'usage: npm run infra:env -- <cdk-outputs.json> <env file> [--stack NAME] [--definition FILE] [--force]';
+  'usage: npm run infra:env -- <cdk-outputs.json> <env file> [--service NAME]... [--stack NAME] [--definition FILE] [--force]';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
       stack: { type: 'string' },
+      service: { type: 'string', multiple: true },
       definition: { type: 'string', default: 'libs/fleet-auth/pool.json' },
       force: { type: 'boolean', default: false },
     },
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
       cause,
     });
   }
-  const env = envFromOutputs(definition, stackOutputs(document, values.stack));
+  const env = envFromOutputs(definition, stackOutputs(document, values.stack), values.service);
   try {
     // 0600: the file is where the secrets go next.
     await writeFile(envFile, env, { mode: 0o600, flag: values.force ? 'w' : 'wx' });

@@ -1,14 +1,13 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { readFile } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import { loadPool, type Pool } from '../../libs/fleet-auth/src/index.js';
+import { recordedOutputs, RECORDED_SERVICES } from '../test/recorded-outputs.js';
 import { cdkJsonContext, fleetAuthStack } from './fleet-auth.app.js';
 import { envFromOutputs, stackOutputs } from './outputs-to-env.js';
 
 // A `cdk deploy --outputs-file` document in the format the CLI writes, with illustrative
 // values (this repository has no AWS account to record a real one from).
-const RECORDED = new URL('../test/fixtures/cdk-outputs.json', import.meta.url);
 const CALLER_ID = '4k2hq9xbr7u1c5ehsm0n3fj6dl';
 const ADMIN_ID = '7fn1m4rq2c8h0vxk9etw3sz5ua';
 
@@ -19,7 +18,7 @@ let synthesised: Record<string, unknown>;
 // One synthesis (about a second; more on a busy machine, hence the hook's own timeout).
 beforeAll(async () => {
   definition = await loadPool('libs/fleet-auth/pool.json');
-  recorded = JSON.parse(await readFile(RECORDED, 'utf8')) as typeof recorded;
+  recorded = await recordedOutputs(definition);
   const app = new App({ analyticsReporting: false, context: await cdkJsonContext() });
   synthesised = Template.fromStack(fleetAuthStack(app, definition)).toJSON().Outputs as Record<
     string,
@@ -33,7 +32,7 @@ describe('outputs to environment', () => {
   });
 
   it("writes each service's variables from the recorded outputs, and no secret", () => {
-    const text = envFromOutputs(definition, stackOutputs(recorded));
+    const text = envFromOutputs(definition, stackOutputs(recorded), RECORDED_SERVICES);
     expect(parseEnv(text)).toEqual({
       AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
       AUTH_TOKEN_URL: 'https://weather-fleet-example.auth.eu-west-1.amazoncognito.com/oauth2/token',
@@ -71,8 +70,40 @@ describe('outputs to environment', () => {
 
   it('names the missing output and the command that produces it', () => {
     const { WeatherAdminSecretArn: _, ...partial } = recorded.FleetAuth;
-    expect(() => envFromOutputs(definition, { stack: 'FleetAuth', outputs: partial })).toThrow(
+    expect(() =>
+      envFromOutputs(definition, { stack: 'FleetAuth', outputs: partial }, RECORDED_SERVICES),
+    ).toThrow(
       'output WeatherAdminSecretArn missing: deploy the stack from this definition (npm run infra:deploy)',
+    );
+  });
+
+  it('writes one file for several services only where they agree, and names the services it has', async () => {
+    // A second resource server, served by its own service, allowing another client.
+    const doc = structuredClone(definition);
+    doc.resourceServers.push({
+      identifier: 'stock-api',
+      name: 'Stock API',
+      scopes: [{ name: 'items.read', description: '' }],
+    });
+    doc.clients.push({
+      ...doc.clients[0],
+      clientId: 'stock-reader',
+      allowedOAuthScopes: ['stock-api/items.read'],
+    });
+    doc.services['stock-api'] = { resourceServers: ['stock-api'], clients: {} };
+    const outputs = stackOutputs(await recordedOutputs(doc));
+    expect(() => envFromOutputs(doc, outputs, ['weather-api', 'stock-api'])).toThrow(
+      'weather-api and stock-api need different AUTH_CLIENT_IDS values: write one env file per service (--service weather-api, --service stock-api)',
+    );
+    // One file each: each resource server allows exactly its own clients.
+    expect(parseEnv(envFromOutputs(doc, outputs, ['weather-api'])).AUTH_CLIENT_IDS).toBe(
+      `${CALLER_ID},${ADMIN_ID}`,
+    );
+    expect(parseEnv(envFromOutputs(doc, outputs, ['stock-api'])).AUTH_CLIENT_IDS).toBe(
+      outputs.outputs.StockReaderClientId,
+    );
+    expect(() => envFromOutputs(doc, outputs, ['billing'])).toThrow(
+      'no service "billing" in the definition (it has weather-api, caller',
     );
   });
 

@@ -52,17 +52,40 @@ export function stackOutputs(
  * `AUTH_CLIENT_IDS` (the clients allowed any of their scopes); a service using clients gets
  * `OAUTH_TOKEN_URL` and, per variable prefix, `<PREFIX>_CLIENT_ID`, `<PREFIX>_SCOPES` and an
  * empty `<PREFIX>_CLIENT_SECRET` beside the secret's ARN and the command that reads it:
- * no secret value is ever written.
+ * no secret value is ever written. `services` picks some of them (default: all). One file
+ * serves several services only where they agree: two services that need one variable with
+ * different values (two resource servers' `AUTH_CLIENT_IDS`) are refused, naming both, so
+ * that each gets a file of its own.
  *
  * @example
  * ```ts
  * const env = envFromOutputs(await loadPool(file), stackOutputs(JSON.parse(text), 'FleetAuth'));
+ * const apiEnv = envFromOutputs(definition, outputs, ['weather-api']);
  * ```
  */
 export function envFromOutputs(
   definition: Pool,
   { stack, outputs }: { stack: string; outputs: Readonly<Record<string, string>> },
+  services: readonly string[] = Object.keys(definition.services),
 ): string {
+  const unknown = services.filter((name) => !Object.hasOwn(definition.services, name));
+  if (unknown.length > 0) {
+    throw new StackOutputsError(
+      `no service ${unknown.map((n) => `"${n}"`).join(', ')} in the definition (it has ${Object.keys(definition.services).join(', ') || 'none'})`,
+    );
+  }
+  /** Each variable written so far: its value and the service it was written for. */
+  const written = new Map<string, { value: string; service: string }>();
+  const variable = (service: string, name: string, value: string): string => {
+    const earlier = written.get(name);
+    if (earlier && earlier.value !== value) {
+      throw new StackOutputsError(
+        `${earlier.service} and ${service} need different ${name} values: write one env file per service (--service ${earlier.service}, --service ${service})`,
+      );
+    }
+    written.set(name, { value, service });
+    return `${name}=${value}`;
+  };
   const output = (key: string): string => {
     const value = outputs[key];
     if (!value) {
@@ -78,7 +101,9 @@ export function envFromOutputs(
     '# then start the services with NODE_ENV=production and this file (node --env-file, env_file).',
     `# User pool: ${output(POOL_OUTPUTS.userPoolId)}`,
   ];
-  for (const [service, uses] of Object.entries(definition.services)) {
+  for (const service of services) {
+    const uses = definition.services[service];
+    const set = (name: string, value: string) => variable(service, name, value);
     lines.push('', `# --- ${service} ---`);
     if (uses.resourceServers.length > 0) {
       const scopes = new Set(
@@ -90,14 +115,14 @@ export function envFromOutputs(
         .filter((c) => c.allowedOAuthScopes.some((s) => scopes.has(s)))
         .map((c) => output(clientOutputKeys(c.clientId).clientId));
       lines.push(
-        `AUTH_ISSUER=${output(POOL_OUTPUTS.issuer)}`,
+        set('AUTH_ISSUER', output(POOL_OUTPUTS.issuer)),
         '# Only for the API docs page (Authorize button).',
-        `AUTH_TOKEN_URL=${output(POOL_OUTPUTS.tokenUrl)}`,
-        `AUTH_CLIENT_IDS=${allowed.join(',')}`,
+        set('AUTH_TOKEN_URL', output(POOL_OUTPUTS.tokenUrl)),
+        set('AUTH_CLIENT_IDS', allowed.join(',')),
       );
     }
     if (Object.keys(uses.clients).length > 0) {
-      lines.push(`OAUTH_TOKEN_URL=${output(POOL_OUTPUTS.tokenUrl)}`);
+      lines.push(set('OAUTH_TOKEN_URL', output(POOL_OUTPUTS.tokenUrl)));
     }
     for (const [prefix, clientId] of Object.entries(uses.clients)) {
       const client = definition.clients.find((c) => c.clientId === clientId)!;
@@ -105,11 +130,11 @@ export function envFromOutputs(
       const arn = output(keys.secretArn);
       lines.push(
         `# ${clientId}`,
-        `${prefix}_CLIENT_ID=${output(keys.clientId)}`,
-        `${prefix}_SCOPES=${client.allowedOAuthScopes.join(' ')}`,
+        set(`${prefix}_CLIENT_ID`, output(keys.clientId)),
+        set(`${prefix}_SCOPES`, client.allowedOAuthScopes.join(' ')),
         `# Secret in AWS Secrets Manager: ${arn}`,
         `#   aws secretsmanager get-secret-value --secret-id ${arn} --query SecretString --output text`,
-        `${prefix}_CLIENT_SECRET=`,
+        set(`${prefix}_CLIENT_SECRET`, ''),
       );
     }
   }

@@ -3,11 +3,14 @@ import type { ChildProcess } from 'node:child_process';
 
 export interface Service {
   name: string;
-  app: 'cognito-emulator' | 'weather-api' | 'caller';
+  /** Its folder under apps/ and its Nest CLI project. */
+  app: string;
   port: number;
   color: string;
   /** The `name` of the service whose readiness this one's start waits for. */
   after?: string;
+  /** A route of a resource server that needs a token. */
+  protectedPath?: string;
 }
 
 export interface Launched {
@@ -21,6 +24,7 @@ export interface Launched {
 
 export const root: string;
 export const SERVICES: Service[];
+export const POOL_FILE: string;
 export const FLEET_NODE_OPTIONS: string;
 export function entryPoint(app: string): string;
 export const INFRA_ENV_SCRIPT: string;

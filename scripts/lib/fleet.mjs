@@ -2,7 +2,7 @@
 // cross-service e2e (test/): where the built entry points are, when dist/ is stale,
 // readiness probes, free ports, and starting/stopping a service as its own process group.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,16 +11,19 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * The fleet in readiness order, with the ports `npm start` uses. `after`: the service whose
- * readiness this one's start waits for (its own readiness depends on it: weather-api's on
- * the issuer's key set, the caller's on a token), so weather-api and the caller start
- * side by side once the emulator is ready.
+ * The fleet in readiness order, with the ports `npm start` uses, from `fleet.json` beside
+ * this file: the one list of services (`npm run new:service` adds to it). `after`: the
+ * service whose readiness this one's start waits for (its own readiness depends on it:
+ * weather-api's on the issuer's key set, the caller's on a token), so the services after
+ * the emulator start side by side once it is ready. `protectedPath`: a route of a resource
+ * server that needs a token.
  */
-export const SERVICES = [
-  { name: 'emulator', app: 'cognito-emulator', port: 4000, color: 'magenta' },
-  { name: 'weather-api', app: 'weather-api', port: 3000, color: 'blue', after: 'emulator' },
-  { name: 'caller', app: 'caller', port: 3001, color: 'green', after: 'emulator' },
-];
+export const SERVICES = JSON.parse(
+  readFileSync(join(root, 'scripts', 'lib', 'fleet.json'), 'utf8'),
+).services;
+
+/** The user pool definition the emulator loads by default, and the new-service command edits. */
+export const POOL_FILE = join(root, 'libs', 'fleet-auth', 'pool.json');
 
 /**
  * V8 heap limits every service of the fleet runs with unless NODE_OPTIONS is set (npm start,

@@ -1,14 +1,11 @@
+import { M2MClientModule, type TokenClock } from '@nest-m2m-cognito/auth/client';
 import {
-  HealthModule,
-  LoggingModule,
   type LoggingModuleOptions,
-  M2MClientModule,
-  MetricsModule,
-  type TokenClock,
+  ObservabilityModule,
   TokenProviderReadinessIndicator,
-} from '@app/auth';
+} from '@nest-m2m-cognito/auth/observability';
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { CallerConfig, CallerClientConfig } from './config/caller-config.js';
+import { callerClients } from './config/caller-config.js';
 import { HealthController } from './health.controller.js';
 import { READ_CLIENT, WRITE_CLIENT, WeatherClient } from './weather/weather.client.js';
 import { WeatherController } from './weather/weather.controller.js';
@@ -21,29 +18,21 @@ export interface CallerOverrides {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: CallerConfig, overrides: CallerOverrides = {}): DynamicModule {
-    const client = (name: string, c: CallerClientConfig) =>
-      M2MClientModule.register({
-        name,
-        tokenUrl: config.tokenUrl,
-        ...c,
-        tokenTimeoutMs: config.tokenTimeoutMs,
-        retry: config.retry,
-        baseURL: config.weatherApiUrl,
-        requestTimeoutMs: config.weatherApiTimeoutMs,
-        clock: overrides.clock,
-      });
-    const clients = [client(READ_CLIENT, config.read), client(WRITE_CLIENT, config.write)];
+  /** The caller for an environment (read and validated here, at start-up). */
+  static forRoot(env: NodeJS.ProcessEnv, overrides: CallerOverrides = {}): DynamicModule {
+    const clients = callerClients(env).map((client) =>
+      M2MClientModule.register({ ...client, clock: overrides.clock }),
+    );
     return {
       module: AppModule,
       imports: [
-        LoggingModule.forRoot({ service: 'caller', ...overrides.logging }),
-        MetricsModule.forRoot({ defaultLabels: { service: 'caller' } }),
-        ...clients,
-        HealthModule.forRoot({
+        ObservabilityModule.forRoot({
+          service: 'caller',
+          env,
+          logging: overrides.logging,
           readiness: [TokenProviderReadinessIndicator(READ_CLIENT, WRITE_CLIENT)],
-          imports: clients,
         }),
+        ...clients,
       ],
       controllers: [WeatherController, HealthController],
       providers: [WeatherClient],

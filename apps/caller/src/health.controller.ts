@@ -1,7 +1,6 @@
-import { Public } from '@app/auth';
 import { Controller, Get, Header } from '@nestjs/common';
 
-@Public()
+/** The legacy probe, kept for older checks (an alias of `/health/live`). No guard runs here. */
 @Controller()
 export class HealthController {
   @Get('health')

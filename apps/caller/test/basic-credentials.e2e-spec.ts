@@ -1,4 +1,4 @@
-import { TokenProvider } from '@app/auth';
+import { TokenProvider } from '@nest-m2m-cognito/auth/client';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

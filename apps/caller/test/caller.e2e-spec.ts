@@ -1,4 +1,4 @@
-import { getTokenProviderToken, type TokenProvider } from '@app/auth';
+import { getTokenProviderToken, type TokenProvider } from '@nest-m2m-cognito/auth/client';
 import { startEmulator } from '../../cognito-emulator/src/bootstrap.js';
 import { startWeatherApi } from '../../weather-api/src/bootstrap.js';
 import { startCaller, type StartedCaller } from '../src/bootstrap.js';

@@ -1,6 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { HealthModule, LoggingModule, type LoggingModuleOptions, MetricsModule } from '@app/auth';
+import {
+  HealthModule,
+  LoggingModule,
+  type LoggingModuleOptions,
+  MetricsModule,
+} from '@nest-m2m-cognito/auth/observability';
 import { AdminController } from './admin/admin.controller.js';
 import type { EmulatorConfig } from './config/emulator-config.js';
 import { ControlPlaneService } from './control-plane/control-plane.service.js';
@@ -22,6 +27,7 @@ import { PoolStore } from './pool/pool-store.js';
 import type { StateFile } from './pool/state-file.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 import { TokenSigner } from './tokens/token-signer.js';
+import { HostedUiController } from './well-known/hosted-ui.controller.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
 
 /** Everything the emulator needs, loaded and validated before Nest starts. */
@@ -61,9 +67,10 @@ export class AppModule {
     const { config, pool, keys, runtime } = input;
     const issuer = () => runtime.issuer;
     const refreshTokens = new RefreshTokenStore();
+    const signer = new TokenSigner(keys);
     const initiateAuth = new InitiateAuthService(
       pool,
-      new TokenSigner(keys),
+      signer,
       runtime,
       refreshTokens,
       new SignInLockout(),
@@ -95,16 +102,12 @@ export class AppModule {
         TokenController,
         UserEndpointsController,
         WellKnownController,
+        HostedUiController,
         ...(config.admin ? [AdminController] : []),
         IdentityProviderController,
       ],
       providers: [
-        { provide: TokenSigner, useFactory: () => new TokenSigner(keys) },
-        {
-          provide: TokenService,
-          useFactory: (signer: TokenSigner) => new TokenService(pool, signer, runtime),
-          inject: [TokenSigner],
-        },
+        { provide: TokenService, useValue: new TokenService(pool, signer, runtime) },
         { provide: IDP_OPERATIONS, useValue: operations },
         {
           provide: RevocationService,

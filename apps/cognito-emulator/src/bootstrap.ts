@@ -1,11 +1,16 @@
-import { httpUrl, listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
+import {
+  httpUrl,
+  loggingOptionsFromEnv,
+  startService,
+  type StartedService,
+} from '@nest-m2m-cognito/auth/observability';
 import { loadPool } from '@app/fleet-auth';
-import { type INestApplication, Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { loadEmulatorConfig } from './config/emulator-config.js';
+import { BODY_LIMIT_BYTES, bodyLimitOf } from './http/body-limits.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
 import { parseCorsOrigins, tokenEndpointCors } from './http/token-cors.js';
 import { KeyStore } from './keys/key-store.js';
@@ -14,19 +19,12 @@ import { StateFile } from './pool/state-file.js';
 import { httpsOptions } from './tls/https-options.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 
-/** Largest accepted request body; larger ones get 413. */
-export const BODY_LIMIT_BYTES = 16 * 1024;
-
 /** A running emulator. */
-export interface StartedEmulator {
-  app: INestApplication;
-  /** `http(s)://host:port`, the actual listening address (https with COGNITO_EMULATOR_TLS). */
-  url: string;
+export interface StartedEmulator extends StartedService {
   /** `{ISSUER_BASE or url}/{userPoolId}` — the `iss` of every token. */
   issuer: string;
   /** `{ISSUER_BASE or url}/oauth2/token`. */
   tokenUrl: string;
-  close(): Promise<void>;
 }
 
 /** Test hooks. */
@@ -80,44 +78,47 @@ export async function startEmulator(
   const runtime = new EmulatorRuntime(pool.userPoolId);
   const issuerHost = config.issuerBase ? new URL(config.issuerBase).hostname : '';
   const https = await httpsOptions(config.tls, [config.host, issuerHost.replace(/^\[|\]$/g, '')]);
-  const scheme = (url: string) => (https ? url.replace(/^http:/, 'https:') : url);
 
+  // Fastify takes its TLS options at construction (startService's httpsOptions is Express's).
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, ...(https && { https }) });
-  const app = await NestFactory.create<NestFastifyApplication>(
+  const started = await startService(
     AppModule.forRoot({ config, pool, keys, runtime, state, logging }),
-    adapter,
-    { bodyParser: false, bufferLogs: true },
+    {
+      env,
+      defaultPort: 4000,
+      adapter,
+      configure: (app) => {
+        const fastify = adapter.getInstance();
+        // Routes are registered when the app initialises, after this hook is in place.
+        fastify.addHook('onRoute', (route) => {
+          route.bodyLimit = bodyLimitOf(route.url);
+        });
+        fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
+        // Every body as raw bytes, whatever its type: the controllers check the media type and
+        // parse it themselves (a repeated form parameter must stay visible: invalid_request).
+        fastify.removeAllContentTypeParsers();
+        fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) =>
+          done(null, body),
+        );
+        app.useGlobalFilters(
+          new EmulatorExceptionFilter(allowedMethods(pool.userPoolId, config.admin)),
+        );
+        // Known up front unless PORT=0, so no request can ever see an empty issuer.
+        if (config.issuerBase || config.port !== 0) {
+          runtime.setBase(config.issuerBase ?? httpUrl(config.host, config.port, !!https));
+        }
+      },
+    },
   );
-  useStructuredLogger(app);
-  const fastify = adapter.getInstance();
-  fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
-  // Every body as raw bytes, whatever its type: the controllers check the media type and
-  // parse it themselves (a repeated form parameter must stay visible: invalid_request).
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.useGlobalFilters(new EmulatorExceptionFilter(allowedMethods(pool.userPoolId, config.admin)));
-  app.enableShutdownHooks();
-
-  // Known up front unless PORT=0, so no request can ever see an empty issuer.
-  if (config.issuerBase || config.port !== 0) {
-    runtime.setBase(config.issuerBase ?? scheme(httpUrl(config.host, config.port)));
-  }
-  await app.listen(config.port, config.host);
-  const url = scheme(listeningUrl(app, config.host));
+  const url = started.url;
   runtime.setBase(config.issuerBase ?? url);
   logger.log(
-    `user pool ${pool.userPoolId} listening on ${url}; issuer ${runtime.issuer}; token endpoint ${runtime.tokenUrl}`,
+    `user pool ${pool.userPoolId} on ${url}; issuer ${runtime.issuer}; token endpoint ${runtime.tokenUrl}`,
   );
   if (config.admin) {
     logger.warn(
       'admin endpoints enabled: POST /_emulator/rotate-keys and the control plane on POST / (SigV4 signatures are not verified)',
     );
   }
-  return {
-    app,
-    url,
-    issuer: runtime.issuer,
-    tokenUrl: runtime.tokenUrl,
-    close: () => app.close(),
-  };
+  return { ...started, issuer: runtime.issuer, tokenUrl: runtime.tokenUrl };
 }

@@ -1,7 +1,9 @@
 import {
   CognitoIdentityProviderClient,
   CreateResourceServerCommand,
+  type CreateResourceServerCommandInput,
   CreateUserPoolClientCommand,
+  type CreateUserPoolClientCommandInput,
   DeleteResourceServerCommand,
   DeleteUserPoolClientCommand,
   DescribeResourceServerCommand,
@@ -12,6 +14,7 @@ import {
   UpdateResourceServerCommand,
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startWeatherApi, type WeatherApiHandle } from '../../weather-api/src/bootstrap.js';
 import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
@@ -293,12 +296,65 @@ describe('the control plane through the AWS SDK v3', () => {
     }
   });
 
+  it('keeps AllowedOAuthFlows without AllowedOAuthFlowsUserPoolClient, as Cognito: its tokens are invalid_grant', async () => {
+    const flows = {
+      UserPoolId: POOL_ID,
+      ClientName: 'half configured',
+      GenerateSecret: true,
+      AllowedOAuthFlows: ['client_credentials' as const],
+      AllowedOAuthScopes: ['weather-api/forecast.read'],
+      // Left out: a validity takes Cognito's default (1 hour) in the unit given.
+      TokenValidityUnits: { AccessToken: 'minutes' as const },
+    };
+    const { UserPoolClient: c } = await cognito.send(new CreateUserPoolClientCommand(flows));
+    expect(c).toMatchObject({
+      AllowedOAuthFlows: ['client_credentials'],
+      AllowedOAuthFlowsUserPoolClient: false,
+      AccessTokenValidity: 60,
+      TokenValidityUnits: { AccessToken: 'minutes' },
+    });
+    expect(await token(emu, c!.ClientId!, c!.ClientSecret!)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant' },
+    });
+    await cognito.send(
+      new UpdateUserPoolClientCommand({
+        ...flows,
+        ClientId: c!.ClientId,
+        AllowedOAuthFlowsUserPoolClient: true,
+      }),
+    );
+    const fixed = await token(emu, c!.ClientId!, c!.ClientSecret!);
+    expect(fixed).toMatchObject({ status: 200, body: { expires_in: 3600 } });
+  });
+
   describe('answers every error as Cognito, a 4xx with its __type', () => {
-    const cases: [string, () => Promise<unknown>, string][] = [
+    const createClient = (input: Partial<CreateUserPoolClientCommandInput>) => () =>
+      cognito.send(
+        new CreateUserPoolClientCommand({ UserPoolId: POOL_ID, ClientName: 'x', ...input }),
+      );
+    const m2m: Partial<CreateUserPoolClientCommandInput> = {
+      GenerateSecret: true,
+      AllowedOAuthFlows: ['client_credentials'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ['weather-api/forecast.read'],
+    };
+    const createServer = (input: Partial<CreateResourceServerCommandInput>) => () =>
+      cognito.send(
+        new CreateResourceServerCommand({
+          UserPoolId: POOL_ID,
+          Identifier: 'x',
+          Name: 'x',
+          ...input,
+        }),
+      );
+    // [case, call, __type, the message where AWS's own is known]
+    const cases: [string, () => Promise<unknown>, string, string?][] = [
       [
         'another pool',
         () => cognito.send(new DescribeUserPoolCommand({ UserPoolId: 'eu-west-1_Other' })),
         'ResourceNotFoundException',
+        'User pool eu-west-1_Other does not exist.',
       ],
       [
         'an unknown client',
@@ -307,6 +363,7 @@ describe('the control plane through the AWS SDK v3', () => {
             new DescribeUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: 'nosuchclient' }),
           ),
         'ResourceNotFoundException',
+        'User pool client nosuchclient does not exist.',
       ],
       [
         'an unknown resource server',
@@ -338,218 +395,111 @@ describe('the control plane through the AWS SDK v3', () => {
       ],
       [
         'a duplicate resource server',
-        () =>
-          cognito.send(
-            new CreateResourceServerCommand({
-              UserPoolId: POOL_ID,
-              Identifier: 'weather-api',
-              Name: 'again',
-            }),
-          ),
+        createServer({ Identifier: 'weather-api', Name: 'again' }),
         'InvalidParameterException',
+        `${POOL_ID} already has identifier weather-api`,
       ],
       [
         'duplicate scope names',
-        () =>
-          cognito.send(
-            new CreateResourceServerCommand({
-              UserPoolId: POOL_ID,
-              Identifier: 'dup',
-              Name: 'dup',
-              Scopes: [
-                { ScopeName: 'a', ScopeDescription: 'a' },
-                { ScopeName: 'a', ScopeDescription: 'b' },
-              ],
-            }),
-          ),
+        createServer({
+          Identifier: 'dup',
+          Scopes: [
+            { ScopeName: 'a', ScopeDescription: 'a' },
+            { ScopeName: 'a', ScopeDescription: 'b' },
+          ],
+        }),
         'InvalidParameterException',
       ],
       [
         'a scope name with "/"',
-        () =>
-          cognito.send(
-            new CreateResourceServerCommand({
-              UserPoolId: POOL_ID,
-              Identifier: 'x',
-              Name: 'x',
-              Scopes: [{ ScopeName: 'a/b', ScopeDescription: 'a' }],
-            }),
-          ),
+        createServer({ Scopes: [{ ScopeName: 'a/b', ScopeDescription: 'a' }] }),
         'InvalidParameterException',
       ],
       [
         'a client name with a "!"',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({ UserPoolId: POOL_ID, ClientName: 'bad!' }),
-          ),
+        createClient({ ClientName: 'bad!' }),
         'InvalidParameterException',
       ],
       [
         'an unknown scope',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              GenerateSecret: true,
-              AllowedOAuthFlows: ['client_credentials'],
-              AllowedOAuthFlowsUserPoolClient: true,
-              AllowedOAuthScopes: ['weather-api/forecast.delete'],
-            }),
-          ),
+        createClient({ ...m2m, AllowedOAuthScopes: ['weather-api/forecast.delete'] }),
         'ScopeDoesNotExistException',
+        'Invalid scope requested: weather-api/forecast.delete',
       ],
       [
         'client credentials without a secret',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              AllowedOAuthFlows: ['client_credentials'],
-              AllowedOAuthFlowsUserPoolClient: true,
-              AllowedOAuthScopes: ['weather-api/forecast.read'],
-            }),
-          ),
+        createClient({ ...m2m, GenerateSecret: false }),
         'InvalidOAuthFlowException',
+        'client_credentials flow can not be selected if client does not have a client secret.',
       ],
       [
         'client credentials with the code flow',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              GenerateSecret: true,
-              AllowedOAuthFlows: ['client_credentials', 'code'],
-              AllowedOAuthFlowsUserPoolClient: true,
-              AllowedOAuthScopes: ['weather-api/forecast.read'],
-              CallbackURLs: ['https://example.com/cb'],
-            }),
-          ),
+        createClient({
+          ...m2m,
+          AllowedOAuthFlows: ['client_credentials', 'code'],
+          CallbackURLs: ['https://example.com/cb'],
+        }),
         'InvalidOAuthFlowException',
+        'client_credentials flow can not be selected along with code flow or implicit flow.',
       ],
       [
         'client credentials with openid',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              GenerateSecret: true,
-              AllowedOAuthFlows: ['client_credentials'],
-              AllowedOAuthFlowsUserPoolClient: true,
-              AllowedOAuthScopes: ['openid'],
-            }),
-          ),
+        createClient({ ...m2m, AllowedOAuthScopes: ['weather-api/forecast.read', 'openid'] }),
         'InvalidOAuthFlowException',
-      ],
-      [
-        'OAuth flows not switched on',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              GenerateSecret: true,
-              AllowedOAuthFlows: ['client_credentials'],
-              AllowedOAuthScopes: ['weather-api/forecast.read'],
-            }),
-          ),
-        'InvalidOAuthFlowException',
+        'openid is not supported with client_credentials flow',
       ],
       [
         'the code flow without callback URLs',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              AllowedOAuthFlows: ['code'],
-              AllowedOAuthFlowsUserPoolClient: true,
-              AllowedOAuthScopes: ['openid'],
-            }),
-          ),
+        createClient({
+          AllowedOAuthFlows: ['code'],
+          AllowedOAuthFlowsUserPoolClient: true,
+          AllowedOAuthScopes: ['openid'],
+        }),
         'InvalidParameterException',
       ],
       [
         'an access token valid for 2 days',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              AccessTokenValidity: 2,
-              TokenValidityUnits: { AccessToken: 'days' },
-            }),
-          ),
+        createClient({ AccessTokenValidity: 2, TokenValidityUnits: { AccessToken: 'days' } }),
         'InvalidParameterException',
       ],
       [
         'an ID token valid for 1 minute',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              IdTokenValidity: 1,
-              TokenValidityUnits: { IdToken: 'minutes' },
-            }),
-          ),
+        createClient({ IdTokenValidity: 1, TokenValidityUnits: { IdToken: 'minutes' } }),
         'InvalidParameterException',
       ],
       [
         'a refresh token valid for 11 years',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              RefreshTokenValidity: 4016,
-            }),
-          ),
+        createClient({ RefreshTokenValidity: 4016 }),
         'InvalidParameterException',
       ],
       [
+        'an unknown OAuth flow',
+        createClient({ AllowedOAuthFlows: ['code', 'token' as never] }),
+        'InvalidParameterException',
+        "1 validation error detected: Value '[code, token]' at 'allowedOAuthFlows' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [implicit, client_credentials, code]]",
+      ],
+      [
         'an access token outliving its refresh token',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              AccessTokenValidity: 2,
-              RefreshTokenValidity: 1,
-              TokenValidityUnits: { AccessToken: 'hours', RefreshToken: 'hours' },
-            }),
-          ),
+        createClient({
+          AccessTokenValidity: 2,
+          RefreshTokenValidity: 1,
+          TokenValidityUnits: { AccessToken: 'hours', RefreshToken: 'hours' },
+        }),
         'InvalidParameterException',
       ],
       [
         'a callback URL that is no URL',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              AllowedOAuthFlows: ['code'],
-              AllowedOAuthFlowsUserPoolClient: true,
-              AllowedOAuthScopes: ['openid'],
-              CallbackURLs: ['not a url'],
-            }),
-          ),
+        createClient({
+          AllowedOAuthFlows: ['code'],
+          AllowedOAuthFlowsUserPoolClient: true,
+          AllowedOAuthScopes: ['openid'],
+          CallbackURLs: ['not a url'],
+        }),
         'InvalidParameterException',
       ],
       [
         'an unknown auth flow',
-        () =>
-          cognito.send(
-            new CreateUserPoolClientCommand({
-              UserPoolId: POOL_ID,
-              ClientName: 'x',
-              ExplicitAuthFlows: ['ALLOW_MAGIC' as never],
-            }),
-          ),
+        createClient({ ExplicitAuthFlows: ['ALLOW_MAGIC' as never] }),
         'InvalidParameterException',
       ],
       [
@@ -576,12 +526,13 @@ describe('the control plane through the AWS SDK v3', () => {
         'InvalidParameterException',
       ],
     ];
-    it.each(cases.map(([name, call, type]) => [name, type, call] as const))(
+    it.each(cases.map(([name, call, type, message]) => [name, type, call, message] as const))(
       '%s → %s',
-      async (_name, type, call) => {
+      async (_name, type, call, message) => {
         const err = await failure(call());
         expect(err.name).toBe(type);
         expect(err.status).toBe(400);
+        if (message !== undefined) expect(err.message).toBe(message);
       },
     );
 
@@ -612,6 +563,59 @@ describe('the control plane through the AWS SDK v3', () => {
       expect(err.message).toContain("at 'clientName'");
       expect(err.message).toContain("at 'accessTokenValidity'");
     });
+  });
+});
+
+describe('the control plane under large and failing requests', () => {
+  it('takes a resource server with 100 long-described scopes, and bounds the body all the same', async () => {
+    const dir = await tempDir();
+    const emu = await startEmulator({
+      PORT: '0',
+      LOG_LEVEL: 'fatal',
+      COGNITO_EMULATOR_ADMIN: 'true',
+      COGNITO_EMULATOR_STATE_FILE: join(dir, 'state', 'state.json'),
+    });
+    const cognito = sdk(emu);
+    try {
+      const scopes = Array.from({ length: 100 }, (_, i) => ({
+        ScopeName: `scope.${i}`,
+        ScopeDescription: 'd'.repeat(250),
+      }));
+      const created = await cognito.send(
+        new CreateResourceServerCommand({
+          UserPoolId: POOL_ID,
+          Identifier: 'big',
+          Name: 'Big',
+          Scopes: scopes,
+        }),
+      );
+      expect(created.ResourceServer?.Scopes).toHaveLength(100);
+      const huge = await fetch(`${emu.url}/`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'X-Amz-Target': 'AWSCognitoIdentityProviderService.DescribeUserPool',
+        },
+        body: JSON.stringify({ UserPoolId: POOL_ID, padding: 'x'.repeat(300 * 1024) }),
+      });
+      expect(huge.status).toBe(413);
+      expect(await huge.json()).toEqual({
+        __type: 'SerializationException',
+        message: 'request body larger than 256 KiB',
+      });
+
+      // The state file's folder replaced by a file: the change cannot be saved, and the
+      // answer is AWS's InternalErrorException, not a client error.
+      await rm(join(dir, 'state'), { recursive: true, force: true });
+      await writeFile(join(dir, 'state'), '');
+      const err = await failure(
+        cognito.send(new DeleteResourceServerCommand({ UserPoolId: POOL_ID, Identifier: 'big' })),
+      );
+      expect(err).toMatchObject({ name: 'InternalErrorException', status: 500 });
+    } finally {
+      cognito.destroy();
+      await emu.close();
+    }
   });
 });
 

@@ -1,4 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { startEmulator } from '../src/bootstrap.js';
+import { DEMO_POOL } from './helpers.js';
+
+// The shipped pool, whatever services `npm run new:service` added to it.
+const pool = JSON.parse(readFileSync(DEMO_POOL, 'utf8')) as {
+  userPoolId: string;
+  clients: unknown[];
+};
 
 describe('emulator health', () => {
   it('is live and ready with its pool and keys loaded, and serves /metrics', async () => {
@@ -11,7 +19,14 @@ describe('emulator health', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({
         status: 'ok',
-        info: { issuer: { status: 'up', userPoolId: 'us-east-1_Weather01', clients: 3, keys: 2 } },
+        info: {
+          issuer: {
+            status: 'up',
+            userPoolId: pool.userPoolId,
+            clients: pool.clients.length,
+            keys: 2,
+          },
+        },
       });
       const metrics = await fetch(`${emulator.url}/metrics`);
       expect(metrics.status).toBe(200);

@@ -100,8 +100,10 @@ describe('POST /oauth2/token (client credentials)', () => {
     const res = await request(emu.url)
       .get('/us-east-1_Weather01/.well-known/openid-configuration')
       .expect(200);
-    // A real pool's document (AWS documentation), its URLs put on the emulator's base: the
-    // issuer and key set on the issuer, the OAuth endpoints on the pool's domain.
+    // A real pool's document as it publishes it today (AWS's guide lists the endpoint but
+    // prints no example; pools older than the revocation and logout entries lack those two),
+    // with placeholders for its domain and id, put on the emulator's base: the issuer and key
+    // set on the issuer, the OAuth endpoints on the pool's domain.
     const real = JSON.parse(
       await readFile(
         new URL('./fixtures/cognito-openid-configuration.json', import.meta.url),
@@ -118,6 +120,12 @@ describe('POST /oauth2/token (client credentials)', () => {
     }
     expect(emu.issuer).toBe(`${emu.url}/us-east-1_Weather01`);
     expect(emu.tokenUrl).toBe(`${emu.url}/oauth2/token`);
+    // The managed-login endpoints it advertises say what is not emulated.
+    for (const url of [res.body.authorization_endpoint, res.body.end_session_endpoint]) {
+      const answer = await fetch(`${url as string}?client_id=weather-web`);
+      expect(answer.status).toBe(404);
+      expect(await answer.text()).toContain('the emulator does not emulate');
+    }
   });
 
   describe('errors: 400 OAuth JSON, never cached', () => {

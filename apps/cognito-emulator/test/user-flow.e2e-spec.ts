@@ -67,13 +67,13 @@ describe('the user flow: sign-in, refresh, userInfo, revoke', () => {
     await jwtVerify(AccessToken, jwks, { issuer: emu.issuer });
     await jwtVerify(IdToken, jwks, { issuer: emu.issuer, audience: 'weather-web' });
 
+    // As Cognito, userInfo takes only access tokens with the openid scope, which
+    // InitiateAuth's never carry.
     const info = await userInfo(emu, AccessToken);
-    expect(info.status).toBe(200);
+    expect(info.status).toBe(401);
     expect(await info.json()).toEqual({
-      sub: expect.any(String),
-      email_verified: 'true',
-      email: 'alice@example.com',
-      username: 'alice',
+      error: 'invalid_token',
+      error_description: 'Access token does not contain openid scope',
     });
 
     const refreshed = await refresh(emu, RefreshToken);
@@ -102,6 +102,9 @@ describe('the user flow: sign-in, refresh, userInfo, revoke', () => {
       const res = await userInfo(emu, token);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+      expect(((await res.json()) as { error_description: string }).error_description).toBe(
+        'Access token is expired, disabled, or deleted, or the user has globally signed out.',
+      );
     }
   });
 
@@ -124,16 +127,17 @@ describe('the user flow: sign-in, refresh, userInfo, revoke', () => {
     expect(await info.json()).toMatchObject({ error: 'invalid_token' });
     expect((await fetch(`${emu.url}/oauth2/userInfo`)).status).toBe(400);
 
-    // An unknown token is answered 200 (RFC 7009 §2.2); no client, a wrong secret, no token: 4xx.
+    // As Cognito's revoke endpoint documents: an unknown token 200 (RFC 7009 §2.2), bad
+    // client credentials 401 invalid_client, no token 400 invalid_request.
     expect((await revoke(emu, { token: 'unknown', client_id: 'weather-web' })).status).toBe(200);
-    const cases: [Record<string, string>, string | undefined, string][] = [
-      [{ token: 'x' }, undefined, 'invalid_client'],
-      [{ token: 'x' }, basic('weather-caller', 'wrong'), 'invalid_client'],
-      [{ client_id: 'weather-web' }, undefined, 'invalid_request'],
+    const cases: [Record<string, string>, string | undefined, number, string][] = [
+      [{ token: 'x' }, undefined, 401, 'invalid_client'],
+      [{ token: 'x' }, basic('weather-caller', 'wrong'), 401, 'invalid_client'],
+      [{ client_id: 'weather-web' }, undefined, 400, 'invalid_request'],
     ];
-    for (const [form, auth, error] of cases) {
+    for (const [form, auth, status, error] of cases) {
       const res = await revoke(emu, form, auth);
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(status);
       expect(await res.json()).toMatchObject({ error });
     }
     const other = await password(emu, ALICE);

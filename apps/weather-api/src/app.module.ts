@@ -1,32 +1,37 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import {
-  HealthModule,
   JwksReadinessIndicator,
-  LoggingModule,
   type LoggingModuleOptions,
-  MetricsModule,
-  ResourceServerModule,
-} from '@app/auth';
-import type { WeatherApiConfig } from './config.js';
+  ObservabilityModule,
+} from '@nest-m2m-cognito/auth/observability';
+import { ResourceServerModule } from '@nest-m2m-cognito/auth/resource-server';
 import { WeatherForecastController } from './weather/weather-forecast.controller.js';
 import { WeatherForecastService } from './weather/weather-forecast.service.js';
 import { WhoamiController } from './whoami.controller.js';
 
-/** How the app logs (from the environment, or a test's capture). */
-export type WeatherApiLogging = Omit<LoggingModuleOptions, 'service'>;
+/** What weather-api is built from: its environment, read and validated at start-up. */
+export interface WeatherApiSettings {
+  /** `LOG_LEVEL`, `NODE_ENV`. */
+  env: NodeJS.ProcessEnv;
+  /** From `resourceServerOptionsFromEnv` (the bench adds `globalGuards: false`). */
+  auth: Parameters<typeof ResourceServerModule.forRoot>[0];
+  /** Over the environment's (a test's capture). */
+  logging?: Omit<LoggingModuleOptions, 'service'>;
+}
 
 @Module({})
 export class AppModule {
-  /** The app for a validated configuration (never reads process.env). */
-  static forRoot(config: WeatherApiConfig, logging: WeatherApiLogging = {}): DynamicModule {
-    const resourceServer = ResourceServerModule.forRoot({ ...config.auth, realm: 'weather-api' });
+  static forRoot({ env, auth, logging }: WeatherApiSettings): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        LoggingModule.forRoot({ service: 'weather-api', ...logging }),
-        MetricsModule.forRoot({ defaultLabels: { service: 'weather-api' } }),
-        resourceServer,
-        HealthModule.forRoot({ readiness: [JwksReadinessIndicator], imports: [resourceServer] }),
+        ObservabilityModule.forRoot({
+          service: 'weather-api',
+          env,
+          logging,
+          readiness: [JwksReadinessIndicator],
+        }),
+        ResourceServerModule.forRoot(auth),
       ],
       controllers: [WeatherForecastController, WhoamiController],
       providers: [WeatherForecastService],

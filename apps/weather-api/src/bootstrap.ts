@@ -1,21 +1,14 @@
-import { listeningUrl, loggingOptionsFromEnv, useStructuredLogger } from '@app/auth';
-import { BadRequestException, type INestApplication, Logger, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { ValidationError } from 'class-validator';
+import { startService, type StartedService } from '@nest-m2m-cognito/auth/observability';
+import { resourceServerOptionsFromEnv } from '@nest-m2m-cognito/auth/resource-server';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
-import { loadWeatherApiConfig } from './config.js';
-import { BodyParserErrorFilter } from './body-parser-error.filter.js';
 import { docsTokenUrl, setupApiDocs } from './docs/openapi.js';
 
+/** The embedded default: the local emulator's demo pool (see libs/fleet-auth/pool.json). */
+export const DEV_EMULATOR_ISSUER = 'http://127.0.0.1:4000/us-east-1_Weather01';
+
 /** A running weather-api. */
-export interface WeatherApiHandle {
-  app: INestApplication;
-  /** Base URL, e.g. `http://127.0.0.1:54321`. */
-  url: string;
-  close(): Promise<void>;
-}
+export type WeatherApiHandle = StartedService;
 
 /** Test hooks. */
 export interface StartWeatherApiOptions {
@@ -23,21 +16,13 @@ export interface StartWeatherApiOptions {
   logDestination?: DestinationStream;
 }
 
-function flatten(errors: ValidationError[], prefix = ''): { field: string; errors: string[] }[] {
-  return errors.flatMap((e) => [
-    ...(e.constraints
-      ? [{ field: prefix + e.property, errors: Object.values(e.constraints) }]
-      : []),
-    ...flatten(e.children ?? [], `${prefix}${e.property}.`),
-  ]);
-}
-
 /**
- * Builds, configures and starts weather-api from an environment object
- * (`HOST`, `PORT` (0 = ephemeral), `AUTH_ISSUER` or `COGNITO_REGION` +
- * `COGNITO_USER_POOL_ID`, `AUTH_JWKS_URI`, `AUTH_CLIENT_IDS`, `LOG_LEVEL`, `NODE_ENV`, and for
- * the docs page at `/docs` `AUTH_TOKEN_URL` or `COGNITO_DOMAIN`).
- * Throws before listening when the configuration is invalid.
+ * Builds, configures and starts weather-api from an environment object: `HOST`, `PORT`
+ * (default 3000, `0` = ephemeral), the resource server's variables (`AUTH_ISSUER` or
+ * `COGNITO_REGION` + `COGNITO_USER_POOL_ID`, `AUTH_CLIENT_IDS`, `AUTH_JWKS_*`: see
+ * `resourceServerOptionsFromEnv`; with none, the local emulator's pool outside production),
+ * `LOG_LEVEL`, `NODE_ENV`, and for the docs page at `/docs` `AUTH_TOKEN_URL` or
+ * `COGNITO_DOMAIN`. Throws before listening when the configuration is invalid.
  *
  * @example
  * ```ts
@@ -50,36 +35,14 @@ export async function startWeatherApi(
   env: NodeJS.ProcessEnv = process.env,
   options: StartWeatherApiOptions = {},
 ): Promise<WeatherApiHandle> {
-  const config = loadWeatherApiConfig(env);
-  const tokenUrl = docsTokenUrl(env, config.auth.issuer);
-  const logging = loggingOptionsFromEnv(env, options.logDestination);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logging), {
-    bodyParser: false,
-    bufferLogs: true,
+  const auth = resourceServerOptionsFromEnv(env, {
+    realm: 'weather-api',
+    devIssuer: DEV_EMULATOR_ISSUER,
   });
-  useStructuredLogger(app);
-  if (config.usesDevIssuer) {
-    new Logger('WeatherApi').warn(
-      `No AUTH_ISSUER / COGNITO_* set: trusting the local emulator (${config.auth.issuer}); dev only`,
-    );
-  }
-  app.useBodyParser('json', { limit: '16kb' });
-  app.useGlobalFilters(new BodyParserErrorFilter(app.getHttpAdapter()));
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) =>
-        new BadRequestException({
-          error: 'invalid_request',
-          error_description: 'the request body is invalid',
-          fields: flatten(errors),
-        }),
-    }),
-  );
-  setupApiDocs(app, tokenUrl);
-  app.enableShutdownHooks();
-  await app.listen(config.port, config.host);
-  return { app, url: listeningUrl(app, config.host), close: () => app.close() };
+  const tokenUrl = docsTokenUrl(env, auth.issuer);
+  const logging = options.logDestination ? { destination: options.logDestination } : undefined;
+  return startService(AppModule.forRoot({ env, auth, logging }), {
+    env,
+    configure: (app) => setupApiDocs(app, tokenUrl),
+  });
 }

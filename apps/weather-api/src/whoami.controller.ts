@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { Principal, Public } from '@app/auth';
+import { Principal, Public } from '@nest-m2m-cognito/auth/resource-server';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProtected } from './docs/api-docs.decorators.js';
 import { PrincipalDto, StatusDto } from './docs/api-docs.dto.js';

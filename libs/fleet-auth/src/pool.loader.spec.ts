@@ -65,7 +65,7 @@ describe('pool file', () => {
       callbackURLs: [],
       logoutURLs: [],
     });
-    expect(pool.services).toEqual({
+    expect(pool.services).toMatchObject({
       'weather-api': { resourceServers: ['weather-api'], clients: {} },
       caller: {
         resourceServers: [],

@@ -1,11 +1,15 @@
-import { CallerConfigError, loadCallerConfig } from './caller-config.js';
+import { EnvConfigError } from '@nest-m2m-cognito/auth/client';
+import { callerClients } from './caller-config.js';
 
-describe('loadCallerConfig', () => {
+const loadCallerConfig = (env: NodeJS.ProcessEnv) => {
+  const [read, write] = callerClients(env);
+  return { tokenUrl: read.tokenUrl, weatherApiUrl: read.baseURL, read, write };
+};
+
+describe('callerClients', () => {
   it('targets the local emulator demo pool when nothing is configured', () => {
     const config = loadCallerConfig({});
     expect(config).toMatchObject({
-      host: '127.0.0.1',
-      port: 3001,
       weatherApiUrl: 'http://127.0.0.1:3000',
       tokenUrl: 'http://127.0.0.1:4000/oauth2/token',
       read: {
@@ -26,7 +30,7 @@ describe('loadCallerConfig', () => {
       OAUTH_AUTH_METHOD: 'client_secret_post',
     });
     expect(config.tokenUrl).toBe('https://my-fleet.auth.eu-west-1.amazoncognito.com/oauth2/token');
-    expect(config.read).toEqual({
+    expect(config.read).toMatchObject({
       clientId: 'abc',
       clientSecret: 'xyz',
       scopes: [],
@@ -37,7 +41,7 @@ describe('loadCallerConfig', () => {
   });
 
   it.each([
-    [{ PORT: 'eighty' }, /PORT/],
+    [{ WEATHER_API_TIMEOUT_MS: 'soon' }, /WEATHER_API_TIMEOUT_MS/],
     [{ WEATHER_API_URL: 'ftp://x' }, /WEATHER_API_URL/],
     [{ OAUTH_TOKEN_URL: 'https://idp/oauth2/token' }, /OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET/],
     [
@@ -62,7 +66,7 @@ describe('loadCallerConfig', () => {
     [{ COGNITO_DOMAIN: 'my-fleet' }, /COGNITO_DOMAIN\/COGNITO_REGION/],
     [{ OAUTH_SCOPES: 'a  b' }, /OAUTH_SCOPES/],
   ])('fails fast on %o, naming the variable', (env, message) => {
-    expect(() => loadCallerConfig(env)).toThrow(CallerConfigError);
+    expect(() => loadCallerConfig(env)).toThrow(EnvConfigError);
     expect(() => loadCallerConfig(env)).toThrow(message);
   });
 

@@ -1,6 +1,6 @@
-import { InjectM2MHttpService, RequestIdContext } from '@app/auth';
+import { InjectM2MHttpService } from '@nest-m2m-cognito/auth/client';
 import { HttpService } from '@nestjs/axios';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
 import type { ObservationDto } from './observation.dto.js';
 
@@ -9,19 +9,14 @@ export const WRITE_CLIENT = 'weather-write';
 
 /**
  * weather-api, called with the read client for reads and the write client for writes.
- * Every call carries the incoming request's `x-request-id`.
+ * Every call carries the incoming request's `x-request-id` (the M2M clients forward it).
  */
 @Injectable()
-export class WeatherClient implements OnModuleInit {
+export class WeatherClient {
   constructor(
-    private readonly ids: RequestIdContext,
     @InjectM2MHttpService(READ_CLIENT) private readonly read: HttpService,
     @InjectM2MHttpService(WRITE_CLIENT) private readonly write: HttpService,
   ) {}
-
-  onModuleInit() {
-    for (const http of [this.read, this.write]) this.ids.propagateTo(http.axiosRef);
-  }
 
   async forecast(): Promise<unknown> {
     const res = await firstValueFrom(this.read.get<unknown>('/weatherforecast'));

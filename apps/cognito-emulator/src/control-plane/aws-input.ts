@@ -57,24 +57,37 @@ export class AwsInput {
     );
   }
 
-  private checkString(value: string, name: string, rule: StringRule): void {
+  /** The first constraint of `rule` that `value` breaks, in AWS's words; undefined if none. */
+  private static broken(value: string, rule: StringRule): string | undefined {
     if (rule.min !== undefined && value.length < rule.min) {
-      this.violation(value, name, `Member must have length greater than or equal to ${rule.min}`);
-    } else if (rule.max !== undefined && value.length > rule.max) {
-      this.violation(value, name, `Member must have length less than or equal to ${rule.max}`);
-    } else if (rule.pattern && !rule.pattern.test(value)) {
-      this.violation(
-        value,
-        name,
-        `Member must satisfy regular expression pattern: ${rule.patternText ?? rule.pattern.source}`,
-      );
-    } else if (rule.values && !rule.values.includes(value)) {
-      this.violation(
-        value,
-        name,
-        `Member must satisfy enum value set: [${rule.values.join(', ')}]`,
-      );
+      return `Member must have length greater than or equal to ${rule.min}`;
     }
+    if (rule.max !== undefined && value.length > rule.max) {
+      return `Member must have length less than or equal to ${rule.max}`;
+    }
+    if (rule.pattern && !rule.pattern.test(value)) {
+      return `Member must satisfy regular expression pattern: ${rule.patternText ?? rule.pattern.source}`;
+    }
+    if (rule.values && !rule.values.includes(value)) {
+      return `Member must satisfy enum value set: [${rule.values.join(', ')}]`;
+    }
+    return undefined;
+  }
+
+  /** Every constraint of `rule`, as AWS lists a list member's constraints. */
+  private static constraints(rule: StringRule): string[] {
+    return [
+      rule.max !== undefined && `Member must have length less than or equal to ${rule.max}`,
+      rule.min !== undefined && `Member must have length greater than or equal to ${rule.min}`,
+      rule.pattern &&
+        `Member must satisfy regular expression pattern: ${rule.patternText ?? rule.pattern.source}`,
+      rule.values && `Member must satisfy enum value set: [${rule.values.join(', ')}]`,
+    ].filter((c): c is string => typeof c === 'string');
+  }
+
+  private checkString(value: string, name: string, rule: StringRule): void {
+    const broken = AwsInput.broken(value, rule);
+    if (broken !== undefined) this.violation(value, name, broken);
   }
 
   requiredString(name: string, rule: StringRule = {}): string {
@@ -104,6 +117,12 @@ export class AwsInput {
     return value;
   }
 
+  /**
+   * A list of strings. A member breaking its rule is reported as AWS does, with the whole
+   * list and every member constraint: "Value '[code, token]' at 'allowedOAuthFlows' failed to
+   * satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set:
+   * [implicit, client_credentials, code]]".
+   */
   stringList(name: string, rule: StringRule & { maxItems?: number } = {}): string[] | undefined {
     const value = this.typed(
       name,
@@ -113,12 +132,9 @@ export class AwsInput {
     if (value === undefined) return undefined;
     if (rule.maxItems !== undefined && value.length > rule.maxItems) {
       this.violation(value, name, `Member must have length less than or equal to ${rule.maxItems}`);
-      return value;
-    }
-    const before = this.violations.length;
-    for (const item of value) {
-      if (this.violations.length > before) break;
-      this.checkString(item, name, rule);
+    } else if (value.some((item) => AwsInput.broken(item, rule) !== undefined)) {
+      const all = AwsInput.constraints(rule).join(', ');
+      this.violation(value, name, `Member must satisfy constraint: [${all}]`);
     }
     return value;
   }

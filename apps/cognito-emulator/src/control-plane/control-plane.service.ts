@@ -3,6 +3,8 @@ import {
   ClientSchema,
   COGNITO_PATTERNS,
   formatZodIssues,
+  SECONDS_PER,
+  STANDARD_SCOPES,
   TIME_UNITS,
   wholeMatch,
   type AppClientViolation,
@@ -37,7 +39,8 @@ const AUTH_FLOWS = [
   'ALLOW_REFRESH_TOKEN_AUTH',
   'ALLOW_USER_AUTH',
 ] as const;
-const OAUTH_FLOWS = ['code', 'implicit', 'client_credentials'] as const;
+// In the order AWS's validation message lists them.
+const OAUTH_FLOWS = ['implicit', 'client_credentials', 'code'] as const;
 /** Cognito's quotas per user pool. */
 const MAX_RESOURCE_SERVERS = 25;
 const MAX_CLIENTS = 1000;
@@ -50,8 +53,12 @@ function generated(length: number): string {
   return out;
 }
 
-/** A broken rule of Cognito's for app clients, as the exception Cognito answers it with. */
-function violationError(v: AppClientViolation): CognitoIdpError {
+/**
+ * A broken rule of Cognito's for app clients, as the exception Cognito answers it with: its
+ * own words where they are known (as its answers are quoted in public issues: the
+ * client_credentials rules), the shared rule's otherwise.
+ */
+function violationError(v: AppClientViolation, client: PoolClient): CognitoIdpError {
   const member = v.field.charAt(0).toUpperCase() + v.field.slice(1);
   switch (v.rule) {
     case 'tokenValidity':
@@ -59,8 +66,18 @@ function violationError(v: AppClientViolation): CognitoIdpError {
         'InvalidParameterException',
         `Invalid range for token validity: ${member} ${v.message}.`,
       );
-    case 'oauthFlow':
-      return new CognitoIdpError('InvalidOAuthFlowException', `${v.message}.`);
+    case 'oauthFlow': {
+      const standard = client.allowedOAuthScopes.find((s) => STANDARD_SCOPES.includes(s));
+      const message =
+        v.field === 'allowedOAuthFlows'
+          ? 'client_credentials flow can not be selected along with code flow or implicit flow.'
+          : v.field === 'clientSecret'
+            ? 'client_credentials flow can not be selected if client does not have a client secret.'
+            : standard !== undefined
+              ? `${standard} is not supported with client_credentials flow`
+              : `${v.message}.`;
+      return new CognitoIdpError('InvalidOAuthFlowException', message);
+    }
     case 'callbackURLs':
       return new CognitoIdpError('InvalidParameterException', `${member}: ${v.message}.`);
   }
@@ -208,6 +225,10 @@ export class ControlPlaneService {
   private existingResourceServer(input: AwsInput): PoolResourceServer {
     const identifier = input.requiredString('Identifier', IDENTIFIER);
     this.poolId(input);
+    return this.resourceServerOrThrow(identifier);
+  }
+
+  private resourceServerOrThrow(identifier: string): PoolResourceServer {
     const rs = this.pool.resourceServer(identifier);
     if (!rs) {
       throw new CognitoIdpError(
@@ -224,7 +245,7 @@ export class ControlPlaneService {
     if (this.pool.resourceServer(rs.identifier)) {
       throw new CognitoIdpError(
         'InvalidParameterException',
-        `${rs.identifier} already exists in user pool ${this.pool.userPoolId}.`,
+        `${this.pool.userPoolId} already has identifier ${rs.identifier}`,
       );
     }
     if (this.pool.resourceServers().length >= MAX_RESOURCE_SERVERS) {
@@ -256,12 +277,7 @@ export class ControlPlaneService {
   private updateResourceServer(input: AwsInput): Json {
     const rs = this.readResourceServer(input);
     this.poolId(input);
-    if (!this.pool.resourceServer(rs.identifier)) {
-      throw new CognitoIdpError(
-        'ResourceNotFoundException',
-        `Resource server ${rs.identifier} does not exist in user pool ${this.pool.userPoolId}.`,
-      );
-    }
+    this.resourceServerOrThrow(rs.identifier);
     // As Cognito: the request replaces the server; scopes it leaves out are gone.
     this.pool.putResourceServer(rs);
     return { ResourceServer: this.resourceServerShape(rs) };
@@ -293,7 +309,7 @@ export class ControlPlaneService {
       ExplicitAuthFlows: c.explicitAuthFlows,
       AllowedOAuthFlows: c.allowedOAuthFlows,
       AllowedOAuthScopes: c.allowedOAuthScopes,
-      AllowedOAuthFlowsUserPoolClient: c.allowedOAuthFlows.length > 0,
+      AllowedOAuthFlowsUserPoolClient: meta.allowedOAuthFlowsUserPoolClient,
       ...(c.callbackURLs.length > 0 && { CallbackURLs: c.callbackURLs }),
       ...(c.logoutURLs.length > 0 && { LogoutURLs: c.logoutURLs }),
       SupportedIdentityProviders: ['COGNITO'],
@@ -319,14 +335,24 @@ export class ControlPlaneService {
         ? input.requiredString('ClientName', NAME)
         : (input.optionalString('ClientName', NAME) ?? fallbackName);
     const units = input.struct('TokenValidityUnits');
-    const unit = (name: string, fallback: TimeUnit): TimeUnit =>
-      (units?.optionalString(name, { values: TIME_UNITS }) as TimeUnit | undefined) ?? fallback;
-    const accessUnit = unit('AccessToken', 'hours');
-    const idUnit = unit('IdToken', 'hours');
-    const refreshUnit = unit('RefreshToken', 'days');
-    const access = input.integer('AccessTokenValidity', 1, 86400) ?? 1;
-    const id = input.integer('IdTokenValidity', 1, 86400) ?? 1;
-    const refresh = input.integer('RefreshTokenValidity', 0, 315360000) ?? 30;
+    // A validity left out is Cognito's default (1 hour, 1 hour, 30 days), whatever unit is
+    // given for it: expressed in that unit when it is a whole number of it.
+    const validity = (token: string, fallback: TimeUnit, range: [number, number], dflt: number) => {
+      const given = units?.optionalString(token, { values: TIME_UNITS }) as TimeUnit | undefined;
+      const u = given ?? fallback;
+      const value = input.integer(`${token}Validity`, ...range);
+      if (value !== undefined) return { value, unit: u };
+      const whole = dflt % SECONDS_PER[u] === 0 ? u : fallback;
+      return { value: dflt / SECONDS_PER[whole], unit: whole };
+    };
+    const { value: access, unit: accessUnit } = validity('AccessToken', 'hours', [1, 86400], 3600);
+    const { value: id, unit: idUnit } = validity('IdToken', 'hours', [1, 86400], 3600);
+    const { value: refresh, unit: refreshUnit } = validity(
+      'RefreshToken',
+      'days',
+      [0, 315360000],
+      30 * 86400,
+    );
     const explicitAuthFlows = input.stringList('ExplicitAuthFlows', { values: AUTH_FLOWS }) ?? [];
     const allowedOAuthFlows =
       input.stringList('AllowedOAuthFlows', { values: OAUTH_FLOWS, maxItems: 3 }) ?? [];
@@ -360,7 +386,7 @@ export class ControlPlaneService {
       preventUserExistenceErrors: (prevent as 'ENABLED' | 'LEGACY' | undefined) ?? 'LEGACY',
     };
     const [violation] = appClientViolations(client);
-    if (violation?.rule === 'tokenValidity') throw violationError(violation);
+    if (violation?.rule === 'tokenValidity') throw violationError(violation, client);
     for (const scope of allowedOAuthScopes) {
       if (!this.pool.hasScope(scope)) {
         throw new CognitoIdpError(
@@ -369,20 +395,16 @@ export class ControlPlaneService {
         );
       }
     }
-    if (allowedOAuthFlows.length > 0 && !flowsOn) {
-      throw new CognitoIdpError(
-        'InvalidOAuthFlowException',
-        'AllowedOAuthFlowsUserPoolClient must be true to use AllowedOAuthFlows.',
-      );
-    }
-    if (violation) throw violationError(violation);
+    // No error for AllowedOAuthFlows without AllowedOAuthFlowsUserPoolClient: Cognito keeps
+    // both, and the token endpoint then answers the client invalid_grant.
+    if (violation) throw violationError(violation, client);
     // What the control plane creates is a client the definition's schema accepts, so the
     // state file it is saved to loads again.
     const parsed = ClientSchema.safeParse(client);
     if (!parsed.success) {
       throw new CognitoIdpError('InvalidParameterException', formatZodIssues(parsed.error.issues));
     }
-    return parsed.data;
+    return { client: parsed.data, allowedOAuthFlowsUserPoolClient: flowsOn };
   }
 
   private existingClient(input: AwsInput): PoolClient {
@@ -400,7 +422,7 @@ export class ControlPlaneService {
 
   private createUserPoolClient(input: AwsInput): Json {
     const generateSecret = input.boolean('GenerateSecret') ?? false;
-    const client = this.readClientSettings(
+    const { client, allowedOAuthFlowsUserPoolClient } = this.readClientSettings(
       input,
       generated(26),
       generateSecret ? generated(51) : null,
@@ -412,7 +434,11 @@ export class ControlPlaneService {
       );
     }
     const now = this.now();
-    const meta: ClientMeta = { createdAt: now, lastModifiedAt: now };
+    const meta: ClientMeta = {
+      createdAt: now,
+      lastModifiedAt: now,
+      allowedOAuthFlowsUserPoolClient,
+    };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };
   }
@@ -439,7 +465,7 @@ export class ControlPlaneService {
 
   private updateUserPoolClient(input: AwsInput): Json {
     const existing = this.existingClient(input);
-    const client = this.readClientSettings(
+    const { client, allowedOAuthFlowsUserPoolClient } = this.readClientSettings(
       input,
       existing.clientId,
       existing.clientSecret,
@@ -448,6 +474,7 @@ export class ControlPlaneService {
     const meta: ClientMeta = {
       ...this.pool.clientMeta(existing.clientId)!,
       lastModifiedAt: this.now(),
+      allowedOAuthFlowsUserPoolClient,
     };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };

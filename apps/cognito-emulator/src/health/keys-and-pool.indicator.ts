@@ -1,4 +1,4 @@
-import type { ReadinessIndicator } from '@app/auth';
+import type { ReadinessIndicator } from '@nest-m2m-cognito/auth/observability';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { KeyStore } from '../keys/key-store.js';

@@ -10,6 +10,7 @@ import {
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { CognitoIdpError } from '../idp/cognito-idp.error.js';
 import { OAuthError } from '../oauth/oauth.error.js';
+import { bodyLimitOf } from './body-limits.js';
 import { MethodNotAllowedError } from './method-not-allowed.error.js';
 import { pathOf } from './token-cors.js';
 
@@ -50,7 +51,7 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     }
 
     if (exception instanceof OAuthError) {
-      if (exception.status === 401) {
+      if (exception.code === 'invalid_token') {
         res.header(
           'WWW-Authenticate',
           `Bearer error="${exception.code}", error_description="${exception.description}"`,
@@ -90,7 +91,7 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
       }
       const message =
         status === 413
-          ? 'request body larger than 16 KiB'
+          ? `request body larger than ${bodyLimitOf(path) / 1024} KiB`
           : status === 404
             ? exception.message
             : (HttpStatus[status]?.toLowerCase().replace(/_/g, ' ') ?? 'bad request');
@@ -109,7 +110,11 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
       this.send(res, status, { error: 'invalid_request', error_description: message }, true);
     } else if (dialect === 'idp') {
       const type =
-        status === 413 || status === 400 ? 'SerializationException' : 'InvalidParameterException';
+        status >= 500
+          ? 'InternalErrorException'
+          : status === 413 || status === 400
+            ? 'SerializationException'
+            : 'InvalidParameterException';
       void res
         .status(status)
         .type('application/x-amz-json-1.1')

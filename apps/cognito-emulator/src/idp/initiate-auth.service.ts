@@ -123,7 +123,7 @@ export class InitiateAuthService {
     const hidesUsers = client.preventUserExistenceErrors === 'ENABLED';
     // Unknown users are locked out too where their existence must not show.
     const tracked = user !== undefined || hidesUsers;
-    if (tracked && this.lockout.isLockedOut(username)) {
+    if (tracked && this.lockout.attempt(username)) {
       throw new CognitoIdpError('NotAuthorizedException', 'Password attempts exceeded');
     }
     const ok = secretsEqual(password, user?.password ?? DUMMY_PASSWORD);

@@ -1,43 +1,71 @@
 import { MAX_LOCKOUT_SECONDS, SignInLockout } from './sign-in-lockout.js';
 
 describe('SignInLockout', () => {
-  it('locks for 2^(n-5) s after n failures, at most ~15 minutes, and resets after 15 quiet minutes', () => {
-    let now = 0;
-    const lockout = new SignInLockout(() => now);
-    const lockedFor = () => {
-      let ms = 0;
-      while (lockout.isLockedOut('alice')) {
-        now += 100;
-        ms += 100;
-      }
-      return ms;
-    };
-    for (let i = 0; i < 4; i++) lockout.recordFailure('alice');
-    expect(lockout.isLockedOut('alice')).toBe(false);
-    lockout.recordFailure('alice');
-    expect(lockedFor()).toBe(1000);
-    lockout.recordFailure('alice');
-    expect(lockedFor()).toBe(2000);
-    lockout.recordFailure('alice');
-    expect(lockedFor()).toBe(4000);
-    for (let i = 0; i < 20; i++) lockout.recordFailure('alice');
-    expect(lockedFor()).toBe(MAX_LOCKOUT_SECONDS * 1000);
-    // 15 quiet minutes after the last attempt: a fresh count.
-    lockout.recordFailure('alice');
-    now += MAX_LOCKOUT_SECONDS * 1000;
-    lockout.recordFailure('alice');
-    expect(lockout.isLockedOut('alice')).toBe(false);
+  let now: number;
+  let lockout: SignInLockout;
+  /** How long alice's attempts are refused, probing every 100 ms (each probe an attempt). */
+  const lockedFor = () => {
+    let ms = 0;
+    while (lockout.attempt('alice')) {
+      now += 100;
+      ms += 100;
+    }
+    return ms;
+  };
+  const fail = (n: number) => {
+    for (let i = 0; i < n; i++) lockout.recordFailure('alice');
+  };
+  beforeEach(() => {
+    now = 0;
+    lockout = new SignInLockout(() => now);
   });
 
-  it('forgets a user on success, and keeps at most maxUsers usernames', () => {
-    const lockout = new SignInLockout(() => 0, 2);
-    for (let i = 0; i < 5; i++) lockout.recordFailure('a');
-    expect(lockout.isLockedOut('a')).toBe(true);
-    lockout.recordSuccess('a');
-    expect(lockout.isLockedOut('a')).toBe(false);
-    for (let i = 0; i < 5; i++) lockout.recordFailure('b');
-    lockout.recordFailure('c');
-    lockout.recordFailure('d');
-    expect(lockout.isLockedOut('b')).toBe(false);
+  it('locks for 2^(n-5) s after n failures, at most about 15 minutes', () => {
+    fail(4);
+    expect(lockout.attempt('alice')).toBe(false);
+    fail(1);
+    expect(lockedFor()).toBe(1000);
+    fail(1);
+    expect(lockedFor()).toBe(2000);
+    fail(1);
+    expect(lockedFor()).toBe(4000);
+    fail(20);
+    expect(lockedFor()).toBe(MAX_LOCKOUT_SECONDS * 1000);
+  });
+
+  it('resets after 15 minutes without any attempt after a lockout; refused attempts keep it', () => {
+    fail(6);
+    // Probing all through the 2 s lockout and the quiet period that follows it: every
+    // probe is an attempt, so 15 minutes after the first probe the count still stands.
+    for (let t = 0; t < MAX_LOCKOUT_SECONDS * 1000; t += 60_000) {
+      lockout.attempt('alice');
+      now += 60_000;
+    }
+    fail(1);
+    expect(lockedFor()).toBe(4000);
+    // Now 15 quiet minutes: a fresh count (the next failure is the first of five).
+    now += MAX_LOCKOUT_SECONDS * 1000;
+    fail(1);
+    expect(lockout.attempt('alice')).toBe(false);
+  });
+
+  it('keeps failures that never reached a lockout until a successful sign-in', () => {
+    fail(4);
+    now += 24 * 3600 * 1000;
+    fail(1);
+    expect(lockedFor()).toBe(1000);
+    lockout.recordSuccess('alice');
+    fail(4);
+    expect(lockout.attempt('alice')).toBe(false);
+  });
+
+  it('keeps at most maxUsers usernames', () => {
+    const small = new SignInLockout(() => 0, 2);
+    for (let i = 0; i < 5; i++) small.recordFailure('a');
+    expect(small.attempt('a')).toBe(true);
+    for (let i = 0; i < 5; i++) small.recordFailure('b');
+    small.recordFailure('c');
+    small.recordFailure('d');
+    expect(small.attempt('b')).toBe(false);
   });
 });

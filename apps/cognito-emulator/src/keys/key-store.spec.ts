@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,5 +96,17 @@ describe('KeyStore', () => {
       /COGNITO_EMULATOR_KEYS_FILE: .* is not valid JSON/,
     );
     expect(await readFile(file, 'utf8')).toBe('nope');
+  });
+
+  it('refuses a keys file holding an RSA key under 2048 bits (it could only fail per token)', async () => {
+    const file = await tempFile();
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    await writeFile(
+      file,
+      JSON.stringify({ keys: [{ createdAt: 1, jwk: weak.export({ format: 'jwk' }) }] }),
+    );
+    await expect(KeyStore.open({ file, retentionSeconds: 300 })).rejects.toThrow(
+      /not an RSA private key of at least 2048 bits/,
+    );
   });
 });

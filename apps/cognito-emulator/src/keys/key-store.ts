@@ -1,5 +1,11 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { readIfExists, writePrivateFile } from '../files/private-file.js';
+
+const generateRsaKeyPair = promisify(generateKeyPair);
+/** RFC 8725 §3.5 and RFC 7518 §3.3: RS256 keys of at least 2048 bits. */
+const MIN_MODULUS_BITS = 2048;
 
 /** Which tokens a key signs: Cognito publishes one key for access tokens and one for ID tokens. */
 export type KeyUse = 'access' | 'id';
@@ -17,7 +23,8 @@ export class KeysFileError extends Error {
 interface SigningKey {
   kid: string;
   tokenUse: KeyUse;
-  privateKey: CryptoKey;
+  /** Node's own key object: what `crypto.sign` takes without a conversion per signature. */
+  privateKey: KeyObject;
   privateJwk: JWK;
   publicJwk: JWK;
   createdAt: number;
@@ -86,7 +93,7 @@ export class KeyStore {
   }
 
   /** The key that signs new access tokens (or, with `'id'`, ID tokens). */
-  signing(use: KeyUse = 'access'): { kid: string; privateKey: CryptoKey } {
+  signing(use: KeyUse = 'access'): { kid: string; privateKey: KeyObject } {
     return this.keys.find((k) => k.tokenUse === use && k.retireAt === undefined)!;
   }
 
@@ -145,9 +152,8 @@ export class KeyStore {
 }
 
 async function newKey(tokenUse: KeyUse, now: number): Promise<SigningKey> {
-  const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-  const jwk = await exportJWK(privateKey);
-  return fromStored({ tokenUse, createdAt: now, jwk });
+  const { privateKey } = await generateRsaKeyPair('rsa', { modulusLength: MIN_MODULUS_BITS });
+  return fromStored({ tokenUse, createdAt: now, jwk: privateKey.export({ format: 'jwk' }) });
 }
 
 async function fromStored(stored: StoredKey): Promise<SigningKey> {
@@ -155,9 +161,12 @@ async function fromStored(stored: StoredKey): Promise<SigningKey> {
   const publicOnly: JWK = { kty: jwk.kty, n: jwk.n, e: jwk.e };
   const kid = jwk.kid ?? (await calculateJwkThumbprint(publicOnly));
   const privateJwk: JWK = { ...jwk, kid, alg: 'RS256', use: 'sig' };
-  const privateKey = await importJWK(privateJwk, 'RS256', { extractable: true });
-  if (!(privateKey instanceof CryptoKey) || privateKey.type !== 'private') {
-    throw new KeysFileError(`key ${kid} is not an RSA private key`);
+  const privateKey = createPrivateKey({ key: privateJwk, format: 'jwk' });
+  const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (privateKey.asymmetricKeyType !== 'rsa' || bits < MIN_MODULUS_BITS) {
+    throw new KeysFileError(
+      `COGNITO_EMULATOR_KEYS_FILE: key ${kid} is not an RSA private key of at least ${MIN_MODULUS_BITS} bits`,
+    );
   }
   const publicJwk: JWK = { alg: 'RS256', e: jwk.e, kid, kty: 'RSA', n: jwk.n, use: 'sig' };
   return {

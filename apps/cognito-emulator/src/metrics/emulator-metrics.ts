@@ -10,11 +10,20 @@ const GRANT_TYPES = new Set([
   'implicit',
 ]);
 
+/**
+ * Distinct client ids that get a `client_id` label of their own; further ones are counted as
+ * `other`. Above Cognito's 1000 clients per pool plus a pool file's, so it only bites when
+ * the control plane creates and deletes clients over and over: each new id would otherwise
+ * add series that are never removed.
+ */
+const MAX_LABELLED_CLIENTS = 1100;
+
 /** Counters tests and users read to see what callers and APIs really ask for. */
 @Injectable()
 export class EmulatorMetrics {
   private readonly tokenRequests: Counter<'client_id' | 'grant_type' | 'outcome'>;
   private readonly jwksRequests: Counter;
+  private readonly labelledClients = new Set<string>();
   constructor(
     registry: Registry,
     @Inject(PoolStore) private readonly pool: PoolStore,
@@ -35,7 +44,7 @@ export class EmulatorMetrics {
   /** Only known client ids and grant types become label values (bounded, never a secret). */
   tokenRequest(clientId: string | undefined, grantType: string | undefined, outcome: string): void {
     this.tokenRequests.inc({
-      client_id: clientId !== undefined && this.pool.client(clientId) ? clientId : 'unknown',
+      client_id: this.clientLabel(clientId),
       grant_type:
         grantType === undefined ? 'none' : GRANT_TYPES.has(grantType) ? grantType : 'other',
       outcome,
@@ -44,5 +53,13 @@ export class EmulatorMetrics {
 
   jwksRequest(): void {
     this.jwksRequests.inc();
+  }
+
+  private clientLabel(clientId: string | undefined): string {
+    if (clientId === undefined || !this.pool.client(clientId)) return 'unknown';
+    if (this.labelledClients.has(clientId)) return clientId;
+    if (this.labelledClients.size >= MAX_LABELLED_CLIENTS) return 'other';
+    this.labelledClients.add(clientId);
+    return clientId;
   }
 }

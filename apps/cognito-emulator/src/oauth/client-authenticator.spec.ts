@@ -46,13 +46,9 @@ describe('client authentication', () => {
       id: 'svc',
       secret: 's3cret:with:colons',
     });
-    expect(
-      auth.authenticate({
-        authorization: `basic ${b64('svc:s3cret:with:colons')}`,
-        bodyClientId: undefined,
-        bodyClientSecret: undefined,
-      }).clientId,
-    ).toBe('svc');
+    expect(auth.authenticate(new Map(), `basic ${b64('svc:s3cret:with:colons')}`).clientId).toBe(
+      'svc',
+    );
   });
 
   it('reads Basic credentials both as they are and form-decoded (RFC 6749 §2.3.1)', () => {
@@ -60,26 +56,21 @@ describe('client authentication', () => {
       { id: 'a+b%2Fc', secret: 'p+q%25 r' },
       { id: 'a b/c', secret: 'p q% r' },
     ]);
-    // Not decodable (a lone "%"): the raw reading twice.
-    expect(parseBasic(`Basic ${b64('a:100%')}`)).toEqual([
-      { id: 'a', secret: '100%' },
-      { id: 'a', secret: '100%' },
-    ]);
+    // Nothing to decode, or not decodable (a lone "%"): the raw reading alone.
+    expect(parseBasic(`Basic ${b64('svc:plain')}`)).toEqual([{ id: 'svc', secret: 'plain' }]);
+    expect(parseBasic(`Basic ${b64('a:100%')}`)).toEqual([{ id: 'a', secret: '100%' }]);
   });
 
   it('accepts raw and form-encoded Basic credentials, and nothing in between', () => {
-    const basic = (id: string, secret: string) => ({
-      authorization: `Basic ${b64(`${id}:${secret}`)}`,
-      bodyClientId: undefined,
-      bodyClientSecret: undefined,
-    });
-    expect(auth.authenticate(basic('a+b', 'p+q%r')).clientId).toBe('a+b');
-    expect(auth.authenticate(basic('a%2Bb', 'p%2Bq%25r')).clientId).toBe('a+b');
-    expect(auth.authenticate(basic('svc', 's3cret%3Awith%3Acolons')).clientId).toBe('svc');
+    const basic = (id: string, secret: string) =>
+      auth.authenticate(new Map(), `Basic ${b64(`${id}:${secret}`)}`);
+    expect(basic('a+b', 'p+q%r').clientId).toBe('a+b');
+    expect(basic('a%2Bb', 'p%2Bq%25r').clientId).toBe('a+b');
+    expect(basic('svc', 's3cret%3Awith%3Acolons').clientId).toBe('svc');
     // Raw id with the encoded secret, or the reverse: neither reading matches.
-    expect(codeOf(() => auth.authenticate(basic('a+b', 'p%2Bq%25r')))).toBe('invalid_client');
-    expect(codeOf(() => auth.authenticate(basic('a%2Bb', 'p+q%r')))).toBe('invalid_client');
-    expect(codeOf(() => auth.authenticate(basic('nobody', 'x')))).toBe('invalid_client');
+    expect(codeOf(() => basic('a+b', 'p%2Bq%25r'))).toBe('invalid_client');
+    expect(codeOf(() => basic('a%2Bb', 'p+q%r'))).toBe('invalid_client');
+    expect(codeOf(() => basic('nobody', 'x'))).toBe('invalid_client');
   });
 
   it.each([['Basic'], ['Basic a'], [`Basic ${b64(':secret')}`], ['Digest abc']])(
@@ -90,11 +81,10 @@ describe('client authentication', () => {
   );
 
   it('accepts a public client by id alone and refuses it with a secret', () => {
-    const none = { authorization: undefined, bodyClientSecret: undefined };
-    expect(auth.authenticate({ ...none, bodyClientId: 'pub' }).clientId).toBe('pub');
-    expect(
-      codeOf(() => auth.authenticate({ ...none, bodyClientId: 'pub', bodyClientSecret: 'x' })),
-    ).toBe('invalid_client');
+    const post = (fields: Record<string, string>) =>
+      auth.authenticate(new Map(Object.entries(fields)), undefined);
+    expect(post({ client_id: 'pub' }).clientId).toBe('pub');
+    expect(codeOf(() => post({ client_id: 'pub', client_secret: 'x' }))).toBe('invalid_client');
   });
 
   it('compares secrets of any length without throwing', () => {

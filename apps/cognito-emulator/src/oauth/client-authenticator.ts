@@ -3,15 +3,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { sha256, type PoolStore } from '../pool/pool-store.js';
 import { OAuthError } from './oauth.error.js';
 
-export interface ClientCredentialsPresented {
-  /** The raw Authorization header, if any. */
-  authorization: string | undefined;
-  /** `client_id` from the form body. */
-  bodyClientId: string | undefined;
-  /** `client_secret` from the form body. */
-  bodyClientSecret: string | undefined;
-}
-
 /** Compares a presented secret with an expected one's SHA-256 digest, in constant time. */
 function matchesDigest(presented: string, expectedDigest: Buffer): boolean {
   return timingSafeEqual(sha256(presented), expectedDigest);
@@ -34,6 +25,7 @@ export interface BasicCredentials {
 
 /** `application/x-www-form-urlencoded` decoding of one value; undefined when malformed. */
 function formDecode(value: string): string | undefined {
+  if (!value.includes('%') && !value.includes('+')) return value;
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '));
   } catch {
@@ -43,12 +35,12 @@ function formDecode(value: string): string | undefined {
 
 /**
  * Splits `Basic base64(id:secret)` at the first colon; a malformed header is
- * `invalid_request`. Returns two readings: the id and secret as they are (what Cognito
- * documents, `Base64Encode(client_id:client_secret)`, and what `@app/auth` sends) and
- * form-decoded (RFC 6749 §2.3.1, what oauth4webapi and openid-client send). The second
- * is the first again when decoding changes nothing or is impossible.
+ * `invalid_request`. Returns the readings to try: the id and secret as they are (what
+ * Cognito documents, `Base64Encode(client_id:client_secret)`, and what `@nest-m2m-cognito/auth/client` sends)
+ * and, when decoding changes them, form-decoded (RFC 6749 §2.3.1, what oauth4webapi and
+ * openid-client send).
  */
-export function parseBasic(header: string): [BasicCredentials, BasicCredentials] {
+export function parseBasic(header: string): readonly BasicCredentials[] {
   const match = /^Basic[ ]+(\S+)[ ]*$/i.exec(header);
   if (!match) {
     throw new OAuthError(
@@ -68,27 +60,30 @@ export function parseBasic(header: string): [BasicCredentials, BasicCredentials]
   const raw = { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
   const id = formDecode(raw.id);
   const secret = formDecode(raw.secret);
-  return [raw, id === undefined || secret === undefined || id === '' ? raw : { id, secret }];
+  const changed = id !== undefined && secret !== undefined && id !== '';
+  return changed && (id !== raw.id || secret !== raw.secret) ? [raw, { id, secret }] : [raw];
 }
 
 /**
  * Authenticates the client of a token or revocation request by client_secret_basic or
- * client_secret_post (never both). A public client may present only its id.
+ * client_secret_post (never both), from the request's form and `Authorization` header. A
+ * public client may present only its id.
  */
 export class ClientAuthenticator {
   constructor(private readonly pool: PoolStore) {}
 
-  authenticate(presented: ClientCredentialsPresented): PoolClient {
-    let readings: readonly (BasicCredentials | { id: string | undefined; secret?: string })[];
-    if (presented.authorization !== undefined) {
-      if (presented.bodyClientSecret !== undefined) {
+  authenticate(form: ReadonlyMap<string, string>, authorization: string | undefined): PoolClient {
+    const bodyId = form.get('client_id');
+    const bodySecret = form.get('client_secret');
+    let readings: readonly { id: string | undefined; secret?: string }[];
+    if (authorization !== undefined) {
+      if (bodySecret !== undefined) {
         throw new OAuthError(
           'invalid_request',
           'use one client authentication method: Authorization header or client_secret in the body, not both',
         );
       }
-      readings = parseBasic(presented.authorization);
-      const bodyId = presented.bodyClientId;
+      readings = parseBasic(authorization);
       if (bodyId !== undefined && readings.every((r) => r.id !== bodyId)) {
         throw new OAuthError(
           'invalid_request',
@@ -96,14 +91,14 @@ export class ClientAuthenticator {
         );
       }
     } else {
-      const one = { id: presented.bodyClientId, secret: presented.bodyClientSecret };
-      readings = [one, one];
+      readings = [{ id: bodyId, secret: bodySecret }];
     }
     if (readings[0].id === undefined) {
       throw new OAuthError('invalid_client', 'client authentication is required');
     }
-    // Both readings are always compared (against a dummy digest for unknown and public
-    // clients), so neither the encoding nor the existence of a client shows in the timing.
+    // Every reading is compared (against a dummy digest for unknown and public clients), so
+    // whether a client exists never shows in the timing; a second reading exists only when
+    // the presented credentials themselves hold "%" or "+".
     const outcomes = readings.map((r) => {
       const client = r.id === undefined ? undefined : this.pool.client(r.id);
       const expected = (r.id !== undefined && this.pool.secretDigest(r.id)) || DUMMY_DIGEST;

@@ -1,3 +1,4 @@
+import type { PoolClient } from '@app/fleet-auth';
 import { decodeJwt } from 'jose';
 import type { RefreshTokenStore } from '../idp/refresh-tokens.js';
 import type { PoolStore } from '../pool/pool-store.js';
@@ -15,10 +16,12 @@ function isIssuedJwt(token: string, issuer: string): boolean {
 }
 
 /**
- * `POST /oauth2/revoke` as Cognito implements RFC 7009: the client authenticates as at the
- * token endpoint, only refresh tokens can be revoked (access and ID tokens:
- * `unsupported_token_type`), and revoking one also revokes the access tokens issued from its
- * sign-in. An unknown token is answered 200, as RFC 7009 §2.2 requires.
+ * `POST /oauth2/revoke` as Cognito implements RFC 7009 ("Revoke endpoint", Amazon Cognito
+ * developer guide): the client authenticates as at the token endpoint, but bad client
+ * credentials are 401 `invalid_client` here; only refresh tokens can be revoked (access and
+ * ID tokens: `unsupported_token_type`); no token, or revocation disabled for the client,
+ * `invalid_request`; an unknown or already revoked token 200. Revoking a refresh token also
+ * revokes the access tokens issued from its sign-in.
  */
 export class RevocationService {
   private readonly authenticator: ClientAuthenticator;
@@ -32,11 +35,7 @@ export class RevocationService {
   }
 
   revoke(form: Map<string, string>, authorization: string | undefined): void {
-    const client = this.authenticator.authenticate({
-      authorization,
-      bodyClientId: form.get('client_id'),
-      bodyClientSecret: form.get('client_secret'),
-    });
+    const client = this.authenticate(form, authorization);
     const token = form.get('token');
     if (token === undefined) {
       throw new OAuthError('invalid_request', 'token is required', client.clientId);
@@ -65,5 +64,16 @@ export class RevocationService {
       );
     }
     this.refreshTokens.revoke(found.grant, this.pool.maxTokenValiditySeconds());
+  }
+
+  private authenticate(form: Map<string, string>, authorization: string | undefined): PoolClient {
+    try {
+      return this.authenticator.authenticate(form, authorization);
+    } catch (err) {
+      if (err instanceof OAuthError && err.code === 'invalid_client') {
+        throw new OAuthError(err.code, err.description, err.clientId, { cause: err, status: 401 });
+      }
+      throw err;
+    }
   }
 }

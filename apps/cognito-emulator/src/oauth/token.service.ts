@@ -16,7 +16,7 @@ export class TokenService {
   private readonly authenticator: ClientAuthenticator;
 
   constructor(
-    pool: PoolStore,
+    private readonly pool: PoolStore,
     private readonly signer: TokenSigner,
     private readonly runtime: EmulatorRuntime,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
@@ -31,11 +31,7 @@ export class TokenService {
     client: PoolClient;
     response: TokenResponse;
   }> {
-    const client = this.authenticator.authenticate({
-      authorization,
-      bodyClientId: form.get('client_id'),
-      bodyClientSecret: form.get('client_secret'),
-    });
+    const client = this.authenticator.authenticate(form, authorization);
     const grantType = form.get('grant_type');
     if (grantType === undefined) {
       throw new OAuthError('invalid_request', 'grant_type is required', client.clientId);
@@ -51,6 +47,15 @@ export class TokenService {
       throw new OAuthError(
         'unauthorized_client',
         'this client may not use the client_credentials grant',
+        client.clientId,
+      );
+    }
+    // As Cognito, for a client created with AllowedOAuthFlows but not
+    // AllowedOAuthFlowsUserPoolClient (the SDK and CloudFormation accept that).
+    if (!this.pool.clientMeta(client.clientId)?.allowedOAuthFlowsUserPoolClient) {
+      throw new OAuthError(
+        'invalid_grant',
+        'OAuth flows are not enabled for this app client (AllowedOAuthFlowsUserPoolClient)',
         client.clientId,
       );
     }

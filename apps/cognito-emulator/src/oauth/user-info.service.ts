@@ -12,10 +12,20 @@ export interface UserInfo {
   email_verified?: 'true';
 }
 
+/** Cognito's descriptions ("UserInfo endpoint", Amazon Cognito developer guide). */
+const BAD_REQUEST = 'Bad OAuth2 request at UserInfo Endpoint';
+const INVALID_TOKEN =
+  'Access token is expired, disabled, or deleted, or the user has globally signed out.';
+const NO_OPENID = 'Access token does not contain openid scope';
+
 /**
- * `GET|POST /oauth2/userInfo`: the attributes of the user a user access token was issued
- * for. Client-credentials tokens, other issuers' tokens, expired tokens and the tokens of a
- * revoked sign-in are `invalid_token` (401).
+ * `GET|POST /oauth2/userInfo` as Cognito answers it: the attributes of the user an access
+ * token with the `openid` scope was issued for. Cognito's userInfo refuses the access tokens
+ * of InitiateAuth, which carry only `aws.cognito.signin.user.admin`, and so does this one:
+ * 401 `invalid_token` "Access token does not contain openid scope" (the emulator has no
+ * authorization-code flow, so it issues no token this endpoint accepts). Other issuers',
+ * expired, ID, and revoked sign-ins' tokens are 401 `invalid_token` too; no bearer token is
+ * 400 `invalid_request`.
  */
 export class UserInfoService {
   private verifier:
@@ -30,12 +40,7 @@ export class UserInfoService {
 
   async userInfo(authorization: string | undefined): Promise<UserInfo> {
     const match = /^Bearer[ ]+([\w-]+\.[\w-]+\.[\w-]+)[ ]*$/i.exec(authorization ?? '');
-    if (!match) {
-      throw new OAuthError(
-        'invalid_request',
-        'send the access token as "Authorization: Bearer <token>"',
-      );
-    }
+    if (!match) throw new OAuthError('invalid_request', BAD_REQUEST);
     let claims: Record<string, unknown>;
     try {
       ({ payload: claims } = await jwtVerify(match[1], this.keySet(), {
@@ -43,17 +48,17 @@ export class UserInfoService {
         algorithms: ['RS256'],
       }));
     } catch {
-      throw new OAuthError('invalid_token', 'the access token is invalid or expired');
+      throw new OAuthError('invalid_token', INVALID_TOKEN);
     }
-    const username = claims.username;
-    if (claims.token_use !== 'access' || typeof username !== 'string') {
-      throw new OAuthError('invalid_token', 'userInfo takes a user access token');
+    const revoked =
+      typeof claims.origin_jti === 'string' && this.refreshTokens.isRevoked(claims.origin_jti);
+    if (claims.token_use !== 'access' || revoked) {
+      throw new OAuthError('invalid_token', INVALID_TOKEN);
     }
-    if (typeof claims.origin_jti === 'string' && this.refreshTokens.isRevoked(claims.origin_jti)) {
-      throw new OAuthError('invalid_token', 'the access token has been revoked');
-    }
-    const user = this.pool.user(username);
-    if (!user) throw new OAuthError('invalid_token', 'the user no longer exists');
+    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+    if (!scopes.includes('openid')) throw new OAuthError('invalid_token', NO_OPENID);
+    const user = typeof claims.username === 'string' ? this.pool.user(claims.username) : undefined;
+    if (!user) throw new OAuthError('invalid_token', INVALID_TOKEN);
     return {
       sub: String(claims.sub),
       ...(user.email && { email_verified: 'true' as const, email: user.email }),

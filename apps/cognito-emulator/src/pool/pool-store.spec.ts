@@ -33,7 +33,11 @@ describe('PoolStore', () => {
       const state = new StateFile(join(dir, 'state.json'));
       const before = new PoolStore(definition());
       const extra: PoolClient = { ...before.client('svc')!, clientId: 'extra' };
-      before.putClient(extra, { createdAt: 1, lastModifiedAt: 1 });
+      before.putClient(extra, {
+        createdAt: 1,
+        lastModifiedAt: 1,
+        allowedOAuthFlowsUserPoolClient: true,
+      });
       before.deleteResourceServer('api');
       expect(before.client('extra')?.allowedOAuthScopes).toEqual([]);
       await state.save(before.overlay());
@@ -42,7 +46,11 @@ describe('PoolStore', () => {
       expect(after.resourceServer('api')).toBeUndefined();
       expect(after.client('svc')?.allowedOAuthScopes).toEqual([]);
       expect(after.client('extra')).toEqual(before.client('extra'));
-      expect(after.clientMeta('extra')).toEqual({ createdAt: 1, lastModifiedAt: 1 });
+      expect(after.clientMeta('extra')).toEqual({
+        createdAt: 1,
+        lastModifiedAt: 1,
+        allowedOAuthFlowsUserPoolClient: true,
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

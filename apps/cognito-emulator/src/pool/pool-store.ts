@@ -6,13 +6,19 @@ import {
   type PoolResourceServer,
   type PoolUser,
 } from '@app/fleet-auth';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-/** What the control plane knows of a client beyond its settings. */
+/** What the control plane knows of a client beyond the definition's settings. */
 export interface ClientMeta {
   /** Unix seconds. */
   createdAt: number;
   lastModifiedAt: number;
+  /**
+   * Cognito's `AllowedOAuthFlowsUserPoolClient`. Cognito accepts `AllowedOAuthFlows` without
+   * it, and the client's token requests then get `invalid_grant`. The definition's clients
+   * have it exactly when they list a flow.
+   */
+  allowedOAuthFlowsUserPoolClient: boolean;
 }
 
 /** The changes made through the control plane on top of the pool file (the state file's content). */
@@ -31,8 +37,9 @@ interface StoredClient {
   secretDigest: Buffer | undefined;
 }
 
+/** SHA-256 of a UTF-8 string (Node's one-shot `crypto.hash`: no Hash object per call). */
 export function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /**
@@ -65,7 +72,11 @@ export class PoolStore {
     this.loadedAt = now;
     for (const rs of pool.resourceServers) this.servers.set(rs.identifier, rs);
     for (const client of pool.clients) {
-      this.setClient(client, { createdAt: now, lastModifiedAt: now });
+      this.setClient(client, {
+        createdAt: now,
+        lastModifiedAt: now,
+        allowedOAuthFlowsUserPoolClient: client.allowedOAuthFlows.length > 0,
+      });
     }
     this.users = new Map(pool.users.map((u) => [u.username, u]));
     if (overlay) this.apply(overlay);

@@ -19,7 +19,12 @@ const OverlaySchema = z.strictObject({
     z.strictObject({
       // Fields only: a client can outlive Cognito's creation rules (its resource server deleted).
       client: ClientFieldsSchema,
-      meta: z.strictObject({ createdAt: z.number(), lastModifiedAt: z.number() }),
+      meta: z.strictObject({
+        createdAt: z.number(),
+        lastModifiedAt: z.number(),
+        // Absent in state files written before the emulator kept it.
+        allowedOAuthFlowsUserPoolClient: z.boolean().optional(),
+      }),
     }),
   ),
   deletedResourceServers: z.array(z.string()),
@@ -63,7 +68,18 @@ export class StateFile {
         `${name} belongs to user pool ${parsed.data.userPoolId}, not ${userPoolId}`,
       );
     }
-    return parsed.data;
+    const { clients, ...rest } = parsed.data;
+    return {
+      ...rest,
+      clients: clients.map(({ client, meta }) => ({
+        client,
+        meta: {
+          ...meta,
+          allowedOAuthFlowsUserPoolClient:
+            meta.allowedOAuthFlowsUserPoolClient ?? client.allowedOAuthFlows.length > 0,
+        },
+      })),
+    };
   }
 
   /** Saves `overlay`; saves run one after another, so the last change is the one on disk. */

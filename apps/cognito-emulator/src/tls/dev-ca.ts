@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { readIfExists, writePrivateFile } from '../files/private-file.js';
+import { checkPair, type TlsPair } from './tls-pair.js';
 
 // Node's crypto verifies X.509 but cannot issue it; @peculiar/x509 builds certificates on
 // WebCrypto (native key generation and signing), so it runs on Node's own webcrypto.
@@ -13,12 +14,6 @@ const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
 /** Reissued when it would expire within this long. */
 const RENEW_BEFORE_MS = 30 * DAY;
-
-/** A certificate and its private key, PEM. */
-export interface TlsPair {
-  cert: string;
-  key: string;
-}
 
 /** The dev CA's files in `dir`: `ca.pem` is what fleets trust (`NODE_EXTRA_CA_CERTS`). */
 export function devCaFiles(dir: string) {
@@ -130,6 +125,7 @@ export async function devCaCertificate(dir: string, names: readonly string[]): P
   let ca: TlsPair;
   if (caCert !== undefined && caKey !== undefined) {
     ca = { cert: caCert, key: caKey };
+    checkPair(ca, `COGNITO_EMULATOR_TLS_DIR: ${files.caCert}`, files.caKey);
   } else {
     ca = await createCa();
     await writePrivateFile(files.caKey, ca.key);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { EmulatorConfigError, type EmulatorConfig } from '../config/emulator-config.js';
-import { devCaCertificate, type TlsPair } from './dev-ca.js';
+import { devCaCertificate } from './dev-ca.js';
+import { checkPair, type TlsPair } from './tls-pair.js';
 
 /** The names every dev certificate covers: loopback, and the docker-compose service name. */
 export const DEFAULT_TLS_NAMES = ['localhost', '127.0.0.1', '::1', 'cognito-emulator'];
@@ -32,5 +33,10 @@ export async function httpsOptions(
     read(tls.certFile, 'COGNITO_EMULATOR_TLS_CERT'),
     read(tls.keyFile, 'COGNITO_EMULATOR_TLS_KEY'),
   ]);
+  checkPair(
+    { cert, key },
+    `COGNITO_EMULATOR_TLS_CERT (${tls.certFile})`,
+    `COGNITO_EMULATOR_TLS_KEY (${tls.keyFile})`,
+  );
   return { cert, key };
 }

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { KeyStore } from '../keys/key-store.js';
 import {
   clientCredentialsClaims,
@@ -101,5 +101,27 @@ describe('TokenSigner', () => {
       algorithms: ['RS256'],
     });
     expect(payload.sub).toBe('x');
+  });
+
+  it('produces exactly the token jose SignJWT produces with the same key and claims', async () => {
+    const keys = await KeyStore.open({ retentionSeconds: 3600 });
+    const signer = new TokenSigner(keys);
+    const claims = clientCredentialsClaims({
+      issuer,
+      clientId: 'weather-caller',
+      scopes: ['weather-api/forecast.read'],
+      validitySeconds: 3600,
+      now: 1_700_000_000,
+    });
+    const { kid, privateKey } = keys.signing('access');
+    const fromJose = await new SignJWT(claims)
+      .setProtectedHeader({ kid, alg: 'RS256' })
+      .sign(privateKey);
+    expect(await signer.sign(claims)).toBe(fromJose);
+    // After a rotation the new key and its own header are used.
+    await keys.rotate();
+    const rotated = decodeProtectedHeader(await signer.sign(claims));
+    expect(rotated.kid).toBe(keys.signing('access').kid);
+    expect(rotated.kid).not.toBe(kid);
   });
 });

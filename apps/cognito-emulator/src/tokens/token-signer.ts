@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { SignJWT, type JWTPayload } from 'jose';
+import { createHash, type KeyObject, randomUUID, sign } from 'node:crypto';
+import type { JWTPayload } from 'jose';
 import type { KeyStore, KeyUse } from '../keys/key-store.js';
 
 export interface ClientCredentialsClaimsInput {
@@ -94,12 +94,36 @@ export function stableUserSub(userPoolId: string, username: string): string {
 /**
  * Signs claims with the current key for their kind of token (access or ID, each with its
  * own key as Cognito does): RS256, header `{ kid, alg }`.
+ *
+ * The compact JWS is assembled here rather than by jose's `SignJWT`, which re-validates and
+ * re-encodes the same protected header and converts the key on every call: the encoded
+ * header is computed once per key, the key is Node's `KeyObject`, and the RSA signature
+ * runs on libuv's thread pool (`crypto.sign` with a callback). RS256 (PKCS#1 v1.5) is
+ * deterministic, so the result is byte for byte what `SignJWT` produces (the unit spec
+ * compares them).
  */
 export class TokenSigner {
+  private readonly headers = new WeakMap<KeyObject, string>();
+
   constructor(private readonly keys: KeyStore) {}
 
   sign(claims: JWTPayload, use: KeyUse = 'access'): Promise<string> {
     const { kid, privateKey } = this.keys.signing(use);
-    return new SignJWT(claims).setProtectedHeader({ kid, alg: 'RS256' }).sign(privateKey);
+    let header = this.headers.get(privateKey);
+    if (header === undefined) {
+      header = base64url(JSON.stringify({ kid, alg: 'RS256' }));
+      this.headers.set(privateKey, header);
+    }
+    const input = `${header}.${base64url(JSON.stringify(claims))}`;
+    return new Promise((resolve, reject) => {
+      sign('sha256', Buffer.from(input), privateKey, (err, signature) => {
+        if (err) reject(err);
+        else resolve(`${input}.${signature.toString('base64url')}`);
+      });
+    });
   }
+}
+
+function base64url(text: string): string {
+  return Buffer.from(text).toString('base64url');
 }

@@ -26,7 +26,8 @@ export class WellKnownController {
   /**
    * The fields and values a real pool publishes (compared field by field with one in the
    * tests). The domain endpoints live on the emulator's own base, as they would on a pool's
-   * domain; `/oauth2/authorize` and `/logout` (the hosted UI) are not emulated.
+   * domain; `/oauth2/authorize` and `/logout` (the hosted UI) are not emulated and say so
+   * (hosted-ui.controller.ts).
    */
   @Get('openid-configuration')
   openidConfiguration(@Param('poolId') poolId: string): Record<string, unknown> {

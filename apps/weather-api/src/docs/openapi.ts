@@ -1,13 +1,9 @@
-import { cognitoTokenUrl } from '@app/auth';
+import { cognitoTokenUrl } from '@nest-m2m-cognito/auth/cognito';
+import { EnvConfigError } from '@nest-m2m-cognito/auth/observability';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { READ_SCOPE, WRITE_SCOPE } from '../weather/weather-forecast.controller.js';
 import { BEARER_SCHEME, OAUTH2_SCHEME } from './api-docs.decorators.js';
-
-/** Thrown at start-up when the docs' token URL settings are invalid; names the variable. */
-export class DocsConfigError extends Error {
-  readonly code = 'invalid_config';
-}
 
 const SCOPES: Record<string, string> = {
   [READ_SCOPE]: 'Read the forecast',
@@ -21,7 +17,7 @@ function url(name: string, value: string): string {
   } catch {
     // reported below
   }
-  throw new DocsConfigError(`Invalid weather-api configuration: ${name} must be an http(s) URL`);
+  throw new EnvConfigError(name, `${name} must be an http(s) URL`);
 }
 
 /**
@@ -42,10 +38,9 @@ export function docsTokenUrl(
     try {
       return cognitoTokenUrl(domain, value('COGNITO_REGION'));
     } catch (cause) {
-      throw new DocsConfigError(
-        `Invalid weather-api configuration: COGNITO_DOMAIN: ${(cause as Error).message}`,
-        { cause },
-      );
+      throw new EnvConfigError('COGNITO_DOMAIN', `COGNITO_DOMAIN: ${(cause as Error).message}`, {
+        cause,
+      });
     }
   }
   if (!issuer || new URL(issuer).hostname.endsWith('.amazonaws.com')) return undefined;

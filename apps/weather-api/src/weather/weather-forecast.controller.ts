@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { Scopes } from '@app/auth';
+import { Scopes } from '@nest-m2m-cognito/auth/resource-server';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,

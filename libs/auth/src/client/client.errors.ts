@@ -1,3 +1,5 @@
+import { LibraryError } from '../shared/errors.js';
+
 /**
  * The token endpoint answered with an OAuth error (`invalid_client`, `invalid_scope`,
  * `unauthorized_client`, ...) or with something that is not a token. Never retried: asking
@@ -11,9 +13,7 @@
  * }
  * ```
  */
-export class TokenEndpointError extends Error {
-  override readonly name = 'TokenEndpointError';
-
+export class TokenEndpointError extends LibraryError {
   constructor(
     /** The OAuth error code, or `invalid_token_response` / `unexpected_status`. */
     readonly code: string,
@@ -43,8 +43,7 @@ export class TokenEndpointError extends Error {
  * if (e instanceof TokenEndpointUnavailableError) res.setHeader('Retry-After', e.retryAfterSeconds);
  * ```
  */
-export class TokenEndpointUnavailableError extends Error {
-  override readonly name = 'TokenEndpointUnavailableError';
+export class TokenEndpointUnavailableError extends LibraryError {
   readonly code = 'token_endpoint_unavailable';
 
   constructor(
@@ -74,8 +73,7 @@ export class TokenEndpointUnavailableError extends Error {
  * }
  * ```
  */
-export class M2MClientConfigError extends Error {
-  override readonly name = 'M2MClientConfigError';
+export class M2MClientConfigError extends LibraryError {
   readonly code = 'invalid_options';
 
   constructor(

@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { getOrCreate } from '../metrics/get-or-create.js';
+import { getOrCreate } from '../shared/metrics.js';
 
 /** The client's series, shared by every client registered on one app's registry. */
 export interface M2MClientMetrics {

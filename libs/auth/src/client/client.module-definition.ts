@@ -12,12 +12,23 @@ export interface M2MClientModuleOptions extends TokenProviderOptions {
   baseURL?: string;
   /** Timeout of each downstream request. Default 10,000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * The name of the API this client calls, as error answers name it (`dependency` of the
+   * 502/503 `M2MErrorFilter` sends). Default: the client's `name`.
+   */
+  downstream?: string;
 }
 
-/** Static extras: the name the client's providers are injected by. */
+/** Static extras of `register`/`registerAsync`. */
 export interface M2MClientModuleExtras {
+  /** The name the client's providers are injected by. Default `'default'`. */
   name?: string;
   isGlobal?: boolean;
+  /**
+   * Register `M2MErrorFilter` globally, so failed calls are answered with a 502/503 naming
+   * what failed. Default `true`; `false` to answer them yourself.
+   */
+  errorFilter?: boolean;
 }
 
 export const {
@@ -27,8 +38,11 @@ export const {
   ASYNC_OPTIONS_TYPE: M2M_CLIENT_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<M2MClientModuleOptions>({ moduleName: 'M2MClient' })
   .setClassMethodName('register')
-  .setExtras<M2MClientModuleExtras>({ name: 'default', isGlobal: false }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-  }))
+  .setExtras<M2MClientModuleExtras>(
+    { name: 'default', isGlobal: false, errorFilter: true },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+    }),
+  )
   .build();

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { Registry } from 'prom-client';
 import { firstValueFrom } from 'rxjs';
-import { MetricsModule } from '../metrics/metrics.module.js';
+import { MetricsModule } from '../observability/metrics.module.js';
 import { M2MClientModule } from './client.module.js';
 import { getM2MHttpServiceToken, getTokenProviderToken } from './client.tokens.js';
 import type { TokenProvider } from './token-provider.js';

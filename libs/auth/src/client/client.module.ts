@@ -1,18 +1,26 @@
 import { HttpModule, HttpService } from '@nestjs/axios';
 import { type DynamicModule, Module, type OnModuleDestroy, type Provider } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import {
   M2M_CLIENT_ASYNC_OPTIONS_TYPE,
   M2M_CLIENT_OPTIONS,
   M2M_CLIENT_OPTIONS_TYPE,
   M2MClientConfigurableModule,
+  type M2MClientModuleExtras,
   type M2MClientModuleOptions,
 } from './client.module-definition.js';
 import { getM2MHttpServiceToken, getTokenProviderToken } from './client.tokens.js';
+import { M2MErrorFilter } from './m2m-error.filter.js';
 import { attachM2MInterceptors } from './m2m-http.interceptors.js';
 import { TokenProvider } from './token-provider.js';
 
-function clientParts(definition: DynamicModule, name: string): DynamicModule {
+/** `M2MErrorFilter`, registered once per application however many clients ask for it. */
+@Module({ providers: [{ provide: APP_FILTER, useClass: M2MErrorFilter }] })
+class M2MErrorFilterModule {}
+
+function clientParts(definition: DynamicModule, extras: M2MClientModuleExtras): DynamicModule {
+  const name = extras.name ?? 'default';
   const optionalRegistry = { token: Registry, optional: true };
   const providers: Provider[] = [
     {
@@ -28,7 +36,10 @@ function clientParts(definition: DynamicModule, name: string): DynamicModule {
         const axios = http.axiosRef;
         if (options.baseURL) axios.defaults.baseURL = options.baseURL;
         axios.defaults.timeout = options.requestTimeoutMs ?? 10_000;
-        attachM2MInterceptors(axios, provider, provider.metrics, options.baseURL);
+        attachM2MInterceptors(axios, provider, provider.metrics, {
+          baseURL: options.baseURL,
+          dependency: options.downstream ?? name,
+        });
         return http;
       },
       inject: [HttpService, TokenProvider, M2M_CLIENT_OPTIONS],
@@ -36,8 +47,12 @@ function clientParts(definition: DynamicModule, name: string): DynamicModule {
   ];
   return {
     ...definition,
-    // Its own HttpModule, so its own axios instance: the interceptors stay on this client.
-    imports: [...(definition.imports ?? []), HttpModule.register({ maxRedirects: 0 })],
+    imports: [
+      ...(definition.imports ?? []),
+      // Its own HttpModule, so its own axios instance: the interceptors stay on this client.
+      HttpModule.register({ maxRedirects: 0 }),
+      ...((extras.errorFilter ?? true) ? [M2MErrorFilterModule] : []),
+    ],
     providers: [...(definition.providers ?? []), ...providers],
     exports: [getTokenProviderToken(name), getM2MHttpServiceToken(name)],
   };
@@ -46,7 +61,11 @@ function clientParts(definition: DynamicModule, name: string): DynamicModule {
 /**
  * One machine-to-machine client: a {@link TokenProvider} (client-credentials tokens,
  * cached, refreshed ahead, single flight) and an `HttpService` of its own that attaches
- * them and retries once on a 401. Register it once per client; inject by name.
+ * them (and the current request id) and retries once on a 401. Register it once per
+ * client; inject by name. Two registrations with the same credentials and scopes share one
+ * token (the process's default store, unless `cache` names another). Failed calls are answered with a
+ * 502/503 naming what failed (`M2MErrorFilter`, registered globally unless
+ * `errorFilter: false`).
  *
  * @example
  * ```ts
@@ -58,6 +77,8 @@ function clientParts(definition: DynamicModule, name: string): DynamicModule {
  *       clientId, clientSecret, scopes: ['weather-api/forecast.read'],
  *       baseURL: 'https://weather-api.internal',
  *     }),
+ *     // or, from OAUTH_INVENTORY_API_* and INVENTORY_API_URL:
+ *     M2MClientModule.register(m2mClientOptionsFromEnv(process.env, 'inventory-api')),
  *   ],
  * })
  * export class AppModule {}
@@ -73,11 +94,11 @@ export class M2MClientModule extends M2MClientConfigurableModule implements OnMo
   }
 
   static override register(options: typeof M2M_CLIENT_OPTIONS_TYPE): DynamicModule {
-    return clientParts(super.register(options), options.name ?? 'default');
+    return clientParts(super.register(options), options);
   }
 
   static override registerAsync(options: typeof M2M_CLIENT_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return clientParts(super.registerAsync(options), options.name ?? 'default');
+    return clientParts(super.registerAsync(options), options);
   }
 
   onModuleDestroy() {

@@ -1,8 +1,9 @@
 import { Inject } from '@nestjs/common';
+import { tokenProviderToken } from '../shared/readiness.js';
 
 /** The injection token of the `TokenProvider` of the M2M client named `name`. */
 export function getTokenProviderToken(name = 'default'): string {
-  return `M2M_TOKEN_PROVIDER:${name}`;
+  return tokenProviderToken(name);
 }
 
 /** The injection token of the `HttpService` of the M2M client named `name`. */

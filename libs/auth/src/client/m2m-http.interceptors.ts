@@ -4,6 +4,7 @@ import {
   type InternalAxiosRequestConfig,
   isAxiosError,
 } from 'axios';
+import { currentRequestId, REQUEST_ID_HEADER } from '../shared/request-context.js';
 import type { M2MClientMetrics } from './client.metrics.js';
 import type { TokenProvider } from './token-provider.js';
 
@@ -13,6 +14,7 @@ const TOKEN = '__m2mToken';
 const STARTED = '__m2mStarted';
 const FAST = '__m2mFastToken';
 const SKIP = '__m2mSkip';
+const DEPENDENCY = '__m2mDependency';
 // As axios decides "absolute": a scheme, or a protocol-relative `//host`.
 const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
@@ -22,7 +24,16 @@ type M2MConfig = InternalAxiosRequestConfig & {
   [STARTED]?: number;
   [FAST]?: string;
   [SKIP]?: boolean;
+  [DEPENDENCY]?: string;
 };
+
+/**
+ * The downstream an axios error of an M2M client's call is about (its `downstream`, or the
+ * client's name), or `undefined` for an error of any other axios instance.
+ */
+export function dependencyOf(error: AxiosError): string | undefined {
+  return (error.config as M2MConfig | undefined)?.[DEPENDENCY];
+}
 
 function statusClass(status: number | undefined) {
   return status === undefined ? 'error' : `${Math.floor(status / 100)}xx`;
@@ -56,17 +67,24 @@ function sanitize(error: AxiosError) {
   }
 }
 
+/** Where an M2M client's calls go and how its errors name that place. */
+export interface M2MTarget {
+  baseURL?: string;
+  /** Names the downstream in error answers (`dependency`). */
+  dependency: string;
+}
+
 /**
- * Attaches `Authorization: Bearer <token>` to the requests of `instance` that go to the
- * origin of `baseURL` (all requests when there is no `baseURL`), and on a 401 to such a
- * request gets a new token and retries it once (never on 403, never twice). Errors leave
- * without the token.
+ * Attaches `Authorization: Bearer <token>` and the current request's `x-request-id` to the
+ * requests of `instance` that go to the origin of `baseURL` (all requests when there is no
+ * `baseURL`), and on a 401 to such a request gets a new token and retries it once (never
+ * on 403, never twice). Errors leave without the token, tagged with the dependency.
  */
 export function attachM2MInterceptors(
   instance: AxiosInstance,
   provider: TokenProvider,
   metrics: M2MClientMetrics,
-  baseURL?: string,
+  { baseURL, dependency }: M2MTarget,
 ) {
   const clientId = provider.clientId;
   const origin = baseURL === undefined ? undefined : originOf(baseURL);
@@ -95,6 +113,10 @@ export function attachM2MInterceptors(
 
   const attach = (config: M2MConfig, token: string) => {
     config.headers.set('Authorization', `Bearer ${token}`);
+    const requestId = currentRequestId();
+    if (requestId !== undefined && !config.headers.has(REQUEST_ID_HEADER)) {
+      config.headers.set(REQUEST_ID_HEADER, requestId);
+    }
     config[TOKEN] = token;
     config[STARTED] = performance.now();
     return config;
@@ -128,6 +150,7 @@ export function attachM2MInterceptors(
       // A request interceptor's failure (no token to be had) passes through here too.
       if (!isAxiosError(error)) throw error;
       const config = error.config as M2MConfig | undefined;
+      if (config) config[DEPENDENCY] = dependency;
       observe(config, error.response?.status);
       if (error.response?.status === 401 && config?.[TOKEN] !== undefined && !config[RETRIED]) {
         config[RETRIED] = true;

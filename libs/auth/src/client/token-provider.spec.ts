@@ -8,7 +8,13 @@ import {
   TokenEndpointError,
   TokenEndpointUnavailableError,
 } from './client.errors.js';
-import type { CachedToken } from './token-cache.store.js';
+import {
+  type CachedToken,
+  MemoryTokenCacheStore,
+  TokenCacheEntry,
+  type TokenCacheKey,
+  type TokenCacheLogger,
+} from './token-cache.store.js';
 import { TokenProvider, type TokenProviderOptions } from './token-provider.js';
 
 const SECRET = 'unit-test-secret-value';
@@ -336,11 +342,12 @@ describe('TokenProvider', () => {
   });
 
   it('shares a cache store between providers of the same client and scopes', async () => {
-    const { MemoryTokenCacheStore } = await import('./token-cache.store.js');
     const cache = new MemoryTokenCacheStore();
     await provider({ cache }).getToken();
     expect(await provider({ cache, scopes: ['api/a', 'api/b'] }).getToken()).toBe('tok-1');
     expect(await provider({ cache, scopes: ['api/a'] }).getToken()).toBe('tok-2');
+    // Another store is another cache.
+    expect(await provider({ cache: new MemoryTokenCacheStore() }).getToken()).toBe('tok-3');
   });
 
   it('peekToken answers synchronously from the in-process cache and never asks itself', async () => {
@@ -360,18 +367,92 @@ describe('TokenProvider', () => {
     expect(endpoint.seen).toHaveLength(2);
   });
 
-  it('reads a store without a synchronous peek through get, and peekToken defers to it', async () => {
-    const entries = new Map<string, CachedToken>();
-    const remote = {
-      get: (key: string) => Promise.resolve(entries.get(key)),
-      set: (key: string, token: CachedToken) => Promise.resolve(void entries.set(key, token)),
-      delete: (key: string) => Promise.resolve(void entries.delete(key)),
+  it('takes the token another replica stored in a shared store, with no request of its own', async () => {
+    // Two stores (two replicas) over one shared map, through the entry's load/save hooks.
+    const shared = new Map<string, CachedToken>();
+    const id = (key: TokenCacheKey) => `${key.tokenUrl}|${key.clientId}|${key.scopes.join(' ')}`;
+    class SharedEntry extends TokenCacheEntry {
+      protected override load() {
+        return Promise.resolve(shared.get(id(this.key)));
+      }
+      protected override save(token: CachedToken) {
+        shared.set(id(this.key), token);
+        return Promise.resolve();
+      }
+    }
+    class SharedStore extends MemoryTokenCacheStore {
+      protected override create(key: TokenCacheKey, onIdle: () => void) {
+        return new SharedEntry(key, onIdle);
+      }
+    }
+    const first = provider({ cache: new SharedStore() });
+    const second = provider({ cache: new SharedStore() });
+    expect(await first.getToken()).toBe('tok-1');
+    expect(second.peekToken()).toBeUndefined(); // nothing in its own process yet
+    expect(await second.getToken()).toBe('tok-1');
+    expect(second.peekToken()).toBe('tok-1'); // now a local copy: no shared read per call
+    expect(endpoint.seen).toHaveLength(1);
+  });
+
+  it('keeps serving its own token when the shared store fails, and warns once', async () => {
+    const warnings: string[] = [];
+    const logger: TokenCacheLogger = {
+      warn: (message: string) => void warnings.push(message),
+      log: () => undefined,
     };
-    const p = provider({ cache: remote });
+    class BrokenEntry extends TokenCacheEntry {
+      protected override load(): Promise<CachedToken | undefined> {
+        return Promise.reject(new Error('store down'));
+      }
+      protected override save(): Promise<void> {
+        return Promise.reject(new Error('store down'));
+      }
+    }
+    class BrokenStore extends MemoryTokenCacheStore {
+      protected override create(key: TokenCacheKey, onIdle: () => void) {
+        return new BrokenEntry(key, onIdle, logger);
+      }
+    }
+    const p = provider({ cache: new BrokenStore() });
     expect(await p.getToken()).toBe('tok-1');
-    expect(await p.getToken()).toBe('tok-1');
-    expect(p.peekToken()).toBeUndefined();
-    expect(entries.size).toBe(1);
+    for (let i = 0; i < 5; i++) expect(await p.getToken()).toBe('tok-1');
+    expect(p.peekToken()).toBe('tok-1');
+    expect(await p.hasValidToken()).toBe(true);
+    expect(endpoint.seen).toHaveLength(1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('store failed');
+    expect(warnings[0]).not.toContain(SECRET);
+    p.close();
+  });
+
+  it("never fails another provider's call when one closes during their shared fetch", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    endpoint.respond = async (res) => {
+      await gate;
+      endpoint.ok(res);
+    };
+    const a = provider();
+    const b = provider();
+    const first = a.getToken(); // a's fetch, which b joins
+    const second = b.getToken();
+    await vi.waitFor(() => expect(endpoint.seen).toHaveLength(1));
+    a.close();
+    release();
+    expect(await second).toBe('tok-1');
+    expect(await first).toBe('tok-1');
+    expect(endpoint.seen).toHaveLength(1);
+    expect(b.peekToken()).toBe('tok-1');
+    b.close();
+  });
+
+  it('stops its request when the last provider of a key closes', async () => {
+    endpoint.respond = () => undefined; // never answers
+    const p = provider({ tokenTimeoutMs: 60_000 });
+    const pending = p.getToken().catch((e: unknown) => e);
+    await vi.waitFor(() => expect(endpoint.seen).toHaveLength(1));
+    p.close();
+    expect(await pending).toBeInstanceOf(TokenEndpointUnavailableError);
     expect(endpoint.seen).toHaveLength(1);
   });
 
@@ -438,28 +519,6 @@ describe('TokenProvider', () => {
     await expect(q.getToken()).rejects.toBeInstanceOf(TokenEndpointUnavailableError);
     expect(endpoint.seen).toHaveLength(4);
     q.close();
-  });
-
-  it('treats a throwing cache store as a miss, serves its own last token, and logs once', async () => {
-    const broken = {
-      get: () => Promise.reject(new Error('store down')),
-      peek: () => {
-        throw new Error('store down');
-      },
-      set: () => Promise.reject(new Error('store down')),
-      delete: () => Promise.resolve(),
-    };
-    const p = provider({ cache: broken });
-    expect(await p.getToken()).toBe('tok-1');
-    for (let i = 0; i < 5; i++) expect(await p.getToken()).toBe('tok-1');
-    expect(p.peekToken()).toBe('tok-1');
-    expect(await p.hasValidToken()).toBe(true);
-    expect(endpoint.seen).toHaveLength(1);
-    const warnings = logs.filter((l) => l.level === 'warn');
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0].message).toContain('store failed');
-    expect(warnings[0].message).not.toContain(SECRET);
-    p.close();
   });
 
   it("keeps the issuer's error_description to printable ASCII and 200 characters", async () => {

@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { DEFAULT_RETRY, type RetryOptions } from './backoff.js';
 import { M2MClientConfigError, TokenEndpointError } from './client.errors.js';
 import { m2mClientMetrics, type M2MClientMetrics } from './client.metrics.js';
+import type { ProbeResult, TokenReadiness } from '../shared/readiness.js';
 import {
   type CachedToken,
   MemoryTokenCacheStore,
+  type TokenCacheEntry,
   type TokenCacheStore,
-  tokenCacheKey,
 } from './token-cache.store.js';
 import {
   type ClientAuthMethod,
@@ -40,11 +40,10 @@ export interface TokenProviderOptions {
   /** A token is treated as expired this long before its `expires_in`. Default 5,000 ms. */
   expirySkewMs?: number;
   /**
-   * Default: one {@link MemoryTokenCacheStore} shared by every provider of this process, so
-   * two registrations with the same token URL, client, secret and scopes share one token
-   * (an entry is dropped when the last provider using it is closed). A store that throws is
-   * treated as a miss (reads) or skipped (writes), logged once; the provider then keeps
-   * serving the last token it fetched itself.
+   * Where the token, the request in flight and a remembered error live, shared by every
+   * provider of the store with the same token URL, client, secret and scopes (an entry is
+   * dropped when the last provider using it is closed). Default:
+   * `MemoryTokenCacheStore.processDefault`, shared by the whole process.
    */
   cache?: TokenCacheStore;
   /**
@@ -65,6 +64,9 @@ export interface TokenProviderDeps {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
 }
+
+/** How long a readiness probe waits for a first token. */
+const READINESS_WAIT_MS = 2_000;
 
 const realSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -109,30 +111,6 @@ function validate(options: TokenProviderOptions) {
   return { refreshAhead: ahead, authMethod: method, errorCacheMs, retry };
 }
 
-/** The default store, shared process-wide (see `TokenProviderOptions.cache`). */
-const sharedStore = new MemoryTokenCacheStore();
-/**
- * Per shared key: how many open providers use it, the request in flight, the OAuth error
- * being remembered, and the last token fetched (served when the store fails to read).
- */
-interface SharedSlot {
-  refs: number;
-  inflight?: Promise<CachedToken>;
-  negative?: { error: TokenEndpointError; until: number };
-  own?: CachedToken;
-}
-const shared = new Map<string, SharedSlot>();
-
-/**
- * The key under which providers share a token and a request in this process: the public
- * cache key plus a digest of the secret, so a provider with a wrong secret never gets the
- * token (or the error) of one with the right secret. Stays in memory; custom stores get
- * the public {@link tokenCacheKey}.
- */
-function processKey(key: string, secret: string) {
-  return `${key}|${createHash('sha256').update(secret).digest('base64url').slice(0, 22)}`;
-}
-
 /**
  * Gets OAuth 2.0 client-credentials tokens and keeps the cost at one token request per
  * (token URL, client, scope set) per token lifetime: cached, shared by concurrent callers
@@ -146,14 +124,10 @@ function processKey(key: string, secret: string) {
  * const fresh = await provider.getToken({ forceRefresh: true, rejectedToken: token }); // after a 401
  * ```
  */
-export class TokenProvider {
+export class TokenProvider implements TokenReadiness {
   readonly clientId: string;
-  private readonly key: string;
-  private readonly sharedKey: string;
-  private readonly slot: SharedSlot;
-  private readonly cache: TokenCacheStore;
+  private readonly entry: TokenCacheEntry;
   private readonly errorCacheMs: number;
-  private storeFailureLogged = false;
   private closed = false;
   private readonly clock: TokenClock;
   private readonly endpoint: TokenEndpointClient;
@@ -166,11 +140,10 @@ export class TokenProvider {
   private readonly logger: Pick<Logger, 'warn' | 'log' | 'error'>;
   private readonly refreshAhead: number;
   private readonly skewMs: number;
-  private readonly abort = new AbortController();
-  private backgroundNotBefore = 0;
   private failing: string | undefined;
   private readonly hitLabels: { client_id: string; result: 'hit' };
   private readonly missLabels: { client_id: string; result: 'miss' };
+  private readonly fetchToken = (signal: AbortSignal) => this.requestToken(signal);
 
   constructor(options: TokenProviderOptions, deps: TokenProviderDeps = {}) {
     const { refreshAhead, authMethod, errorCacheMs, retry } = validate(options);
@@ -178,15 +151,13 @@ export class TokenProvider {
     this.clientId = options.clientId;
     this.hitLabels = { client_id: options.clientId, result: 'hit' };
     this.missLabels = { client_id: options.clientId, result: 'miss' };
-    const publicKey = tokenCacheKey(options.tokenUrl, options.clientId, scopes);
-    this.sharedKey = processKey(publicKey, options.clientSecret);
-    this.key = options.cache ? publicKey : this.sharedKey;
-    this.cache = options.cache ?? sharedStore;
+    this.entry = (options.cache ?? MemoryTokenCacheStore.processDefault).acquire({
+      tokenUrl: options.tokenUrl,
+      clientId: options.clientId,
+      scopes,
+      clientSecret: options.clientSecret,
+    });
     this.errorCacheMs = errorCacheMs;
-    let slot = shared.get(this.sharedKey);
-    if (!slot) shared.set(this.sharedKey, (slot = { refs: 0 }));
-    slot.refs += 1;
-    this.slot = slot;
     this.clock = options.clock ?? { now: () => Date.now() };
     this.refreshAhead = refreshAhead;
     this.skewMs = options.expirySkewMs ?? 5_000;
@@ -219,91 +190,83 @@ export class TokenProvider {
    */
   async getToken(options: { forceRefresh?: boolean; rejectedToken?: string } = {}) {
     if (options.forceRefresh) return this.forceRefresh(options.rejectedToken);
-    const cached = this.cache.peek ? this.peekStore() : await this.readStore();
-    const token = this.serveCached(cached);
+    const token = this.serveCached(this.entry.peek()) ?? this.serveCached(await this.entry.read());
     if (token !== undefined) return token;
     this.metrics.tokenCache?.inc(this.missLabels);
     return (await this.fetchShared()).accessToken;
   }
 
   /**
-   * The cached token when the store can be read synchronously and holds a valid one, else
-   * `undefined` (then call {@link getToken}). Counts a cache hit and starts the background
-   * refresh exactly as `getToken` does; never sends a request itself.
+   * The token this process holds when it is valid, else `undefined` (then call
+   * {@link getToken}). Counts a cache hit and starts the background refresh exactly as
+   * `getToken` does; never sends a request itself.
    */
   peekToken(): string | undefined {
-    return this.cache.peek ? this.serveCached(this.peekStore()) : undefined;
-  }
-
-  private peekStore(): CachedToken | undefined {
-    try {
-      return this.cache.peek!(this.key);
-    } catch (error) {
-      this.storeFailed('read', error);
-      return this.slot.own;
-    }
-  }
-
-  private async readStore(): Promise<CachedToken | undefined> {
-    try {
-      return await this.cache.get(this.key);
-    } catch (error) {
-      this.storeFailed('read', error);
-      return this.slot.own;
-    }
-  }
-
-  private async writeStore(entry: CachedToken, ttlMs: number) {
-    try {
-      await this.cache.set(this.key, entry, ttlMs);
-    } catch (error) {
-      this.storeFailed('write', error);
-    }
-  }
-
-  /** Once per provider: a broken store must not flood the log. */
-  private storeFailed(what: string, error: unknown) {
-    if (this.storeFailureLogged) return;
-    this.storeFailureLogged = true;
-    const name = error instanceof Error ? error.name : typeof error;
-    this.logger.warn(
-      `Token cache store failed to ${what} for client "${this.clientId}" (${name}); ` +
-        'using the token fetched last in this process (logged once)',
-    );
+    return this.serveCached(this.entry.peek());
   }
 
   private serveCached(cached: CachedToken | undefined): string | undefined {
     const now = this.clock.now();
     if (!cached || now >= cached.expiresAt) return undefined;
     this.metrics.tokenCache?.inc(this.hitLabels);
-    if (now >= cached.refreshAt && now >= this.backgroundNotBefore && !this.slot.inflight) {
-      this.refreshInBackground();
+    if (now >= cached.refreshAt && !this.entry.refreshing && !this.entry.refreshPaused(now)) {
+      // Failures are logged (once) and pause background refreshes; the token keeps serving.
+      this.fetchShared().catch(() => undefined);
     }
     return cached.accessToken;
   }
 
   /** True when a valid token is cached: no request, no metrics (for readiness probes). */
   async hasValidToken(): Promise<boolean> {
-    const cached = await this.readStore();
+    const cached = await this.entry.read();
     return cached !== undefined && this.clock.now() < cached.expiresAt;
   }
 
-  /** Stops waits and requests in flight (called when the module is destroyed). */
-  close() {
-    if (this.closed) return;
-    this.closed = true;
-    this.abort.abort();
-    this.slot.refs -= 1;
-    if (this.slot.refs === 0 && shared.get(this.sharedKey) === this.slot) {
-      shared.delete(this.sharedKey);
-      if (this.cache === sharedStore) void sharedStore.delete(this.key);
+  /**
+   * Readiness: up when a valid token is cached or the token endpoint gives one now; waits
+   * at most 2 s (a slower request goes on and fills the cache for the next probe). Down,
+   * naming the OAuth error, when the endpoint refuses the client: no call could succeed.
+   */
+  async readiness(): Promise<ProbeResult> {
+    if (await this.hasValidToken()) return { up: true };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<ProbeResult>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ up: false, reason: 'the token endpoint has not answered yet' }),
+        READINESS_WAIT_MS,
+      );
+    });
+    const fetched = this.getToken().then(
+      (): ProbeResult => ({ up: true }),
+      (error: unknown): ProbeResult => ({
+        up: false,
+        reason:
+          error instanceof TokenEndpointError
+            ? `the token endpoint refused the client: ${error.code}`
+            : 'the token endpoint is unreachable',
+      }),
+    );
+    try {
+      return await Promise.race([fetched, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
+  /**
+   * Done with the token: releases the cache entry. Another provider of the same entry keeps
+   * its token and its request in flight; the last one to close stops waits and requests.
+   */
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.entry.release();
+  }
+
   private async forceRefresh(rejectedToken?: string) {
-    if (this.slot.inflight) return (await this.slot.inflight).accessToken;
+    if (this.entry.refreshing) return (await this.fetchShared()).accessToken;
     if (rejectedToken !== undefined) {
-      const cached = await this.readStore();
+      const cached = await this.entry.read();
       if (cached && cached.accessToken !== rejectedToken && this.clock.now() < cached.expiresAt) {
         return cached.accessToken;
       }
@@ -312,53 +275,41 @@ export class TokenProvider {
   }
 
   private fetchShared(): Promise<CachedToken> {
-    const negative = this.slot.negative;
-    if (negative && this.clock.now() < negative.until) return Promise.reject(negative.error);
-    const slot = this.slot;
-    slot.inflight ??= this.fetchAndStore().finally(() => {
-      slot.inflight = undefined;
-    });
-    return slot.inflight;
+    const remembered = this.entry.rememberedError(this.clock.now());
+    if (remembered) return Promise.reject(remembered);
+    return this.entry.refresh(this.fetchToken);
   }
 
-  private async fetchAndStore(): Promise<CachedToken> {
+  /** One token request (with its retries), run by the entry on its own signal. */
+  private async requestToken(signal: AbortSignal): Promise<CachedToken> {
     let response: TokenResponse;
     try {
-      response = await this.endpoint.requestToken(this.abort.signal);
+      response = await this.endpoint.requestToken(signal);
     } catch (error) {
       this.reportFailure(error);
       const now = this.clock.now();
       // Remembered before the in-flight promise settles, so no caller slips in between.
       if (error instanceof TokenEndpointError && this.errorCacheMs > 0) {
-        this.slot.negative = { error, until: now + this.errorCacheMs };
+        this.entry.remember(error, now + this.errorCacheMs);
       }
       // Background refreshes pause for a while instead of asking again on every call.
-      const cached = await this.readStore();
+      const cached = this.entry.peek();
       const left = cached ? cached.expiresAt - now : 0;
-      this.backgroundNotBefore = now + Math.min(30_000, Math.max(1_000, left / 4));
+      this.entry.pauseRefresh(now + Math.min(30_000, Math.max(1_000, left / 4)));
       throw error;
     }
     const now = this.clock.now();
     const lifetimeMs = response.expiresInSeconds * 1000;
-    const entry: CachedToken = {
-      accessToken: response.accessToken,
-      expiresAt: now + Math.max(lifetimeMs - this.skewMs, lifetimeMs / 2),
-      refreshAt: now + lifetimeMs * this.refreshAhead,
-    };
-    this.slot.own = entry;
-    this.slot.negative = undefined;
-    await this.writeStore(entry, entry.expiresAt - now);
     if (this.failing) {
       this.logger.log(`Token endpoint serves client "${this.clientId}" again`);
       this.failing = undefined;
     }
-    this.backgroundNotBefore = 0;
-    return entry;
-  }
-
-  private refreshInBackground() {
-    // Failures are logged (once) and paused in fetchAndStore; the current token keeps serving.
-    this.fetchShared().catch(() => undefined);
+    this.entry.pauseRefresh(0);
+    return {
+      accessToken: response.accessToken,
+      expiresAt: now + Math.max(lifetimeMs - this.skewMs, lifetimeMs / 2),
+      refreshAt: now + lifetimeMs * this.refreshAhead,
+    };
   }
 
   /** One log line per outage (or per distinct OAuth error), not one per call. */

@@ -5,7 +5,7 @@ import {
   type HealthIndicatorFunction,
   HealthIndicatorService,
 } from '@nestjs/terminus';
-import { Public } from '../resource-server/public.decorator.js';
+import { Public } from '../shared/public.decorator.js';
 import { READINESS_INDICATORS, type ReadinessIndicator } from './readiness-indicator.js';
 
 @Public()

@@ -11,7 +11,7 @@ import { APP_GUARD, Reflector } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { Public } from '../resource-server/public.decorator.js';
+import { Public } from '../shared/public.decorator.js';
 import { HealthModule } from './health.module.js';
 import type { ReadinessIndicator } from './readiness-indicator.js';
 

@@ -16,10 +16,16 @@ export interface HealthModuleOptions {
  * process serves) and `GET /health/ready` (200 when every readiness indicator is up, 503
  * with the details otherwise). Both are `@Public()` and excluded from request logs.
  *
+ * `ObservabilityModule` imports it; import it yourself only to compose logging, metrics and
+ * health differently.
+ *
  * @example
  * ```ts
  * @Module({
- *   imports: [HealthModule.forRoot({ readiness: [KeySetIndicator], imports: [ResourceServerModule] })],
+ *   imports: [
+ *     ResourceServerModule.forRoot({ issuer }),
+ *     HealthModule.forRoot({ readiness: [JwksReadinessIndicator] }),
+ *   ],
  * })
  * export class AppModule {}
  * ```

@@ -4,8 +4,30 @@ import { type DynamicModule, type INestApplication, Module } from '@nestjs/commo
 import { Logger, PinoLogger } from 'nestjs-pino';
 import pino, { type DestinationStream, type LevelWithSilent } from 'pino';
 import { REDACT_PATHS, REDACTED, scrubbingDestination } from './redaction.js';
-import { REQUEST_ID_HEADER, RequestIdContext, requestIdFrom } from './request-id.js';
-import { RequestLogStore, requestLogStorage } from './request-log-context.js';
+import {
+  REQUEST_ID_HEADER,
+  type RequestContext,
+  requestContext,
+  requestIdFrom,
+} from '../shared/request-context.js';
+import { RequestIdContext } from './request-id.js';
+
+/**
+ * A request's context as the logging part keeps it: its id, and a logger with `reqId`
+ * bound, built on first use (most requests log nothing but their closing line).
+ */
+class RequestLogStore implements RequestContext {
+  private child?: pino.Logger;
+
+  constructor(
+    private readonly root: pino.Logger,
+    readonly id: string,
+  ) {}
+
+  get logger(): pino.Logger {
+    return (this.child ??= this.root.child({ reqId: this.id }));
+  }
+}
 
 /** Options of {@link LoggingModule.forRoot}. */
 export interface LoggingModuleOptions {
@@ -189,7 +211,8 @@ class AppPinoLogger extends PinoLogger {
   }
 
   override get logger(): pino.Logger {
-    return requestLogStorage.getStore()?.logger ?? this.appRoot;
+    const store = requestContext.getStore();
+    return store instanceof RequestLogStore ? store.logger : this.appRoot;
   }
 }
 
@@ -278,13 +301,13 @@ export function useStructuredLogger(app: INestApplication): void {
     useOnFastify(adapter.getInstance() as FastifyHooks, begin);
   } else {
     app.use((req: Req, res: ServerResponse, next: () => void) => {
-      requestLogStorage.run(begin(req, res), next);
+      requestContext.run(begin(req, res), next);
     });
   }
   app.useLogger(app.get(Logger));
 }
 
-/** The part of a Fastify instance used here (structural: `@app/auth` does not need fastify). */
+/** The part of a Fastify instance used here (structural: the library does not need fastify). */
 interface FastifyHooks {
   addHook(
     name: 'onRequest' | 'preValidation',
@@ -310,11 +333,11 @@ function useOnFastify(
   fastify.addHook('onRequest', (request, reply, done) => {
     const store = begin(request.raw, reply.raw);
     stores.set(request.raw, store);
-    requestLogStorage.run(store, done);
+    requestContext.run(store, done);
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
     const store = stores.get(request.raw);
-    if (store) requestLogStorage.run(store, done);
+    if (store) requestContext.run(store, done);
     else done();
   });
 }

@@ -8,11 +8,11 @@ import type { HealthCheckAttempt, HealthIndicatorResult } from '@nestjs/terminus
  * @example
  * ```ts
  * @Injectable()
- * export class KeySetIndicator implements ReadinessIndicator {
- *   constructor(private readonly health: HealthIndicatorService, private readonly keys: KeySet) {}
+ * export class StockIndicator implements ReadinessIndicator {
+ *   constructor(private readonly health: HealthIndicatorService, private readonly stock: StockService) {}
  *   isHealthy() {
- *     const check = this.health.check('jwks');
- *     return this.keys.loaded ? check.up() : check.down({ reason: 'key set not loaded' });
+ *     const check = this.health.check('stock');
+ *     return this.stock.loaded ? check.up() : check.down({ reason: 'stock not loaded' });
  *   }
  * }
  * ```

@@ -1,37 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import type { AxiosInstance } from 'axios';
-import { requestLogStorage } from './request-log-context.js';
-
-/** The header carrying the request id in, out, and on to downstream calls. */
-export const REQUEST_ID_HEADER = 'x-request-id';
-
-/**
- * An id safe to echo in a log line or header: short, printable, no separators that could
- * forge log fields or headers. Used for request ids here and client ids in the JWT guard's
- * log; internal to the library (not exported from its index).
- */
-export const SAFE_ID = /^[\w.-]{1,128}$/;
-
-/**
- * The id of an incoming request: the caller's `x-request-id` when it is safe to echo
- * (1 to 128 of `[A-Za-z0-9_.-]`), a new UUID otherwise.
- *
- * @example
- * ```ts
- * requestIdFrom({ 'x-request-id': 'abc-1' }); // 'abc-1'
- * requestIdFrom({ 'x-request-id': 'a b\n' }); // a fresh UUID
- * ```
- */
-export function requestIdFrom(headers: IncomingHttpHeaders): string {
-  const incoming = headers[REQUEST_ID_HEADER];
-  return typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
-}
+import { currentRequestId, REQUEST_ID_HEADER } from '../shared/request-context.js';
 
 /**
  * Adds a request interceptor to `axios` that sets `x-request-id` from `currentId()` on
- * every outgoing call that does not set one itself. Returns the interceptor id (for
+ * every outgoing call that does not set one itself (M2M clients' calls carry it already). Returns the interceptor id (for
  * `axios.interceptors.request.eject`).
  *
  * @example
@@ -75,7 +48,7 @@ export function propagateRequestId(
 export class RequestIdContext {
   /** The current request's id, or `undefined` outside a request. */
   currentId(): string | undefined {
-    return requestLogStorage.getStore()?.id;
+    return currentRequestId();
   }
 
   /** Forwards the current request's id on every call made through `axios`. */

@@ -1,41 +1,8 @@
 import { Injectable, mixin, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { TokenEndpointError } from '../client/client.errors.js';
-import { getTokenProviderToken } from '../client/client.tokens.js';
-import type { TokenProvider } from '../client/token-provider.js';
+import { type TokenReadiness, tokenProviderToken } from '../shared/readiness.js';
 import type { ReadinessIndicator } from './readiness-indicator.js';
-
-/** How long a probe waits for a first token; the request goes on and fills the cache. */
-const PROBE_WAIT_MS = 2_000;
-
-type Probe = { ok: true } | { ok: false; reason: string };
-
-async function probe(provider: TokenProvider): Promise<Probe> {
-  if (await provider.hasValidToken()) return { ok: true };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Probe>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ ok: false, reason: 'the token endpoint has not answered yet' }),
-      PROBE_WAIT_MS,
-    );
-  });
-  const fetched = provider.getToken().then(
-    (): Probe => ({ ok: true }),
-    (error: unknown): Probe => ({
-      ok: false,
-      reason:
-        error instanceof TokenEndpointError
-          ? `the token endpoint refused the client: ${error.code}`
-          : 'the token endpoint is unreachable',
-    }),
-  );
-  try {
-    return await Promise.race([fetched, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Readiness of an M2M client service: up when each named client holds a valid token or
@@ -46,11 +13,13 @@ async function probe(provider: TokenProvider): Promise<Probe> {
  *
  * @example
  * ```ts
- * const read = M2MClientModule.register({ name: 'weather-read', ... });
  * @Module({
  *   imports: [
- *     read,
- *     HealthModule.forRoot({ readiness: [TokenProviderReadinessIndicator('weather-read')], imports: [read] }),
+ *     ObservabilityModule.forRoot({
+ *       service: 'caller',
+ *       readiness: [TokenProviderReadinessIndicator('weather-read')],
+ *     }),
+ *     M2MClientModule.register({ name: 'weather-read', ... }),
  *   ],
  * })
  * export class AppModule {}
@@ -61,27 +30,26 @@ export function TokenProviderReadinessIndicator(
 ): Type<ReadinessIndicator> {
   @Injectable()
   class TokenProviderReadiness implements ReadinessIndicator {
-    private providers: TokenProvider[] | undefined;
+    private providers: TokenReadiness[] | undefined;
 
     constructor(
       private readonly health: HealthIndicatorService,
       private readonly moduleRef: ModuleRef,
     ) {}
 
-    private resolve(): TokenProvider[] {
-      this.providers ??= clientNames.map((name) =>
-        this.moduleRef.get<TokenProvider>(getTokenProviderToken(name), { strict: false }),
-      );
-      return this.providers;
-    }
-
     async isHealthy() {
-      const results = await Promise.all(this.resolve().map((p) => probe(p)));
+      this.providers ??= clientNames.map((name) =>
+        this.moduleRef.get<TokenReadiness>(tokenProviderToken(name), { strict: false }),
+      );
+      const results = await Promise.all(this.providers.map((p) => p.readiness()));
       const details = Object.fromEntries(
-        clientNames.map((name, i) => [name, results[i].ok ? 'up' : results[i].reason]),
+        clientNames.map((name, i) => {
+          const result = results[i];
+          return [name, result.up ? 'up' : result.reason];
+        }),
       );
       const check = this.health.check('m2m');
-      return results.every((r) => r.ok) ? check.up(details) : check.down(details);
+      return results.every((r) => r.up) ? check.up(details) : check.down(details);
     }
   }
   return mixin(TokenProviderReadiness);

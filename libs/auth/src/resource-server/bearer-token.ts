@@ -6,15 +6,11 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
- * The bearer token of a request's Authorization header(s), given Node's raw
- * header list (`req.rawHeaders`), so repeated headers are seen.
- *
- * - no Authorization header, or another scheme (`Basic ...`): `TokenMissingError`
- *   (RFC 6750 §3.1: a request without bearer credentials gets no error code);
- * - more than one Authorization header, `Bearer` without a token, a token that
- *   is not a `b64token`, or extra parts after it: `AuthorizationHeaderError`.
+ * The value of a request's Authorization header, given Node's raw header list
+ * (`req.rawHeaders`), so repeated headers are seen: `undefined` when there is none,
+ * `AuthorizationHeaderError` when there is more than one.
  */
-export function extractBearerToken(rawHeaders: readonly string[]): string {
+export function authorizationHeader(rawHeaders: readonly string[]): string | undefined {
   let value: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     if (rawHeaders[i].length === 13 && rawHeaders[i].toLowerCase() === 'authorization') {
@@ -24,6 +20,18 @@ export function extractBearerToken(rawHeaders: readonly string[]): string {
       value = rawHeaders[i + 1];
     }
   }
+  return value;
+}
+
+/**
+ * The bearer token of an Authorization header value.
+ *
+ * - no value, or another scheme (`Basic ...`): `TokenMissingError` (RFC 6750 §3.1: a
+ *   request without bearer credentials gets no error code);
+ * - `Bearer` without a token, a token that is not a `b64token`, or extra parts after it:
+ *   `AuthorizationHeaderError`.
+ */
+export function bearerToken(value: string | undefined): string {
   if (value === undefined) throw new TokenMissingError('no Authorization header');
   const trimmed = value.trim();
   if (trimmed === '') throw new AuthorizationHeaderError('the Authorization header is empty');
@@ -47,5 +55,7 @@ export function extractBearerToken(rawHeaders: readonly string[]): string {
   return token;
 }
 
-/** The bearer token `JwtAuthGuard` extracted, handed to the strategy's `jwtFromRequest`. */
-export const requestTokens = new WeakMap<object, string>();
+/** The bearer token of a request: {@link bearerToken} of its one {@link authorizationHeader}. */
+export function extractBearerToken(rawHeaders: readonly string[]): string {
+  return bearerToken(authorizationHeader(rawHeaders));
+}

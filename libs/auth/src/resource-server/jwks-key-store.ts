@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { JwksClient } from 'jwks-rsa';
+import type { KeySetReadiness } from '../shared/readiness.js';
 import { JwksUnavailableError, UnknownKeyError } from './resource-server.errors.js';
 
 /** What the key store needs to know (a subset of the resolved module options). */
@@ -45,7 +46,7 @@ type FetchReason = 'routine' | 'unknown_kid' | 'probe';
  * const key = await store.getKey(decodeProtectedHeader(token).kid as string);
  * ```
  */
-export class JwksKeyStore {
+export class JwksKeyStore implements KeySetReadiness {
   private readonly logger = new Logger(JwksKeyStore.name);
   private readonly client: JwksClient;
   private keys: Map<string, KeyObject> | undefined;

@@ -1,32 +1,49 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { decodeProtectedHeader } from 'jose';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
-import { requestTokens } from './bearer-token.js';
+import { extractBearerToken } from './bearer-token.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import type { Principal } from './principal.decorator.js';
-import { freezePrincipal } from './verified-token-cache.js';
-import { RESOLVED_RESOURCE_SERVER_OPTIONS } from './resource-server.module-definition.js';
-import type { ResolvedResourceServerOptions } from './resource-server.options.js';
 import {
   ClientNotAllowedError,
-  TokenAlgorithmError,
+  TokenExpiredError,
+  TokenIssuerError,
   TokenMalformedError,
+  TokenNotYetValidError,
   TokenUseError,
-  UnknownKeyError,
 } from './resource-server.errors.js';
+import { RESOLVED_RESOURCE_SERVER_OPTIONS } from './resource-server.module-definition.js';
+import type { ResolvedResourceServerOptions } from './resource-server.options.js';
+import { checkTokenHeader } from './token-header.js';
+import { freezePrincipal } from './verified-token-cache.js';
 
-let instances = 0;
+/** What a successful verification yields: the principal, and what the verified-token cache keeps. */
+export interface VerifiedToken {
+  principal: Readonly<Principal>;
+  /** The `kid` of the key that signed the token. */
+  kid: string;
+  /** Last instant (epoch ms) the token is valid: `exp` plus the clock tolerance. */
+  validUntil: number;
+}
+
+/** What passport-jwt hands to `validate` with `complete: true` (jsonwebtoken's decoded token). */
+interface DecodedToken {
+  header: { kid?: unknown };
+  payload: unknown;
+}
 
 /**
- * The passport-jwt strategy of a resource server: RS256 only, signature
- * against the issuer's key set (jwks-rsa, see `JwksKeyStore`), `iss`,
- * `exp`/`nbf` with the clock tolerance; `validate()` then checks `token_use`
- * and the `client_id` allow-list and returns the {@link Principal}.
+ * The passport-jwt strategy of a resource server. passport-jwt (jsonwebtoken) verifies the
+ * RS256 signature against the issuer's key set (jwks-rsa, see `JwksKeyStore`); before that,
+ * `checkTokenHeader` decodes the header once and refuses any other `alg`; after it,
+ * `validate()` checks `nbf`/`exp` with the clock tolerance, `iss`, `token_use` and the
+ * `client_id` allow-list, each failure a typed `ResourceServerError`, and returns the
+ * {@link VerifiedToken}. The token comes from the request's Authorization header.
  *
- * Each instance registers with passport under its own name (`strategyName`),
- * so several apps with different issuers can share a process.
+ * Each instance registers with passport under its own name (`strategyName`), so several
+ * apps with different issuers can share a process.
  *
  * @example
  * ```ts
@@ -36,13 +53,14 @@ let instances = 0;
  *   constructor(strategy: JwtStrategy) {
  *     super({ defaultStrategy: strategy.strategyName, session: false });
  *   }
+ *   // req.user is then the VerifiedToken; its `principal` is who called.
  * }
  * ```
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements OnModuleDestroy {
   /** The passport name `JwtAuthGuard` authenticates with. */
-  readonly strategyName: string;
+  readonly strategyName = `jwt:${randomUUID()}`;
 
   constructor(
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS)
@@ -50,26 +68,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements On
     keyStore: JwksKeyStore,
   ) {
     super({
-      jwtFromRequest: (req: object) => requestTokens.get(req) ?? null,
+      jwtFromRequest: (req: { rawHeaders: string[] }) => extractBearerToken(req.rawHeaders),
       secretOrKeyProvider: (
         _req: unknown,
         rawJwt: string,
         done: (err: unknown, key?: string | Buffer) => void,
       ) => {
-        let alg: unknown;
-        let kid: unknown;
+        let kid: string;
         try {
-          ({ alg, kid } = decodeProtectedHeader(rawJwt));
-        } catch (cause) {
-          done(new TokenMalformedError('the token is malformed', { cause }));
-          return;
-        }
-        if (alg !== 'RS256') {
-          done(new TokenAlgorithmError('the token algorithm is not allowed (RS256 only)'));
-          return;
-        }
-        if (typeof kid !== 'string' || kid.length === 0) {
-          done(new UnknownKeyError('the token names no signing key (kid)'));
+          kid = checkTokenHeader(rawJwt);
+        } catch (err) {
+          done(err);
           return;
         }
         keyStore.getKey(kid).then(
@@ -79,10 +88,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements On
         );
       },
       algorithms: ['RS256'],
-      issuer: options.issuer,
-      jsonWebTokenOptions: { clockTolerance: options.clockToleranceSeconds },
+      // Times and issuer are checked in validate(), with typed errors.
+      ignoreExpiration: true,
+      jsonWebTokenOptions: { ignoreNotBefore: true, complete: true },
     });
-    this.strategyName = `jwt#${++instances}`;
     passport.use(this.strategyName, this);
   }
 
@@ -90,36 +99,54 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements On
     passport.unuse(this.strategyName);
   }
 
-  /** Checks what the signature does not (`token_use`, client, claim types) and builds the principal. */
-  validate(payload: Record<string, unknown>): Principal {
-    const tokenUse = this.options.tokenUse;
-    if (payload.token_use !== tokenUse) {
-      throw new TokenUseError(
-        `the token is not an ${this.options.tokenUse === 'id' ? 'ID' : 'access'} token`,
-      );
+  /** Checks what the signature does not (times, issuer, `token_use`, client, claim types). */
+  validate(decoded: DecodedToken): VerifiedToken {
+    const payload = decoded.payload;
+    if (typeof payload !== 'object' || payload === null) {
+      throw new TokenMalformedError('the token is malformed');
     }
-    const clientId = tokenUse === 'access' ? payload.client_id : payload.aud;
+    const claims = payload as Record<string, unknown>;
+    const now = Date.now() / 1000;
+    const tolerance = this.options.clockToleranceSeconds;
+    const { exp, nbf } = claims;
+    if (nbf !== undefined) {
+      if (typeof nbf !== 'number') throw new TokenMalformedError('the token nbf is not a number');
+      if (nbf > now + tolerance) throw new TokenNotYetValidError('the token is not yet valid');
+    }
+    if (typeof exp !== 'number') throw new TokenMalformedError('the token lacks sub or exp');
+    if (now >= exp + tolerance) throw new TokenExpiredError('the token has expired');
+    if (claims.iss !== this.options.issuer) {
+      throw new TokenIssuerError('the token issuer is not trusted');
+    }
+    const tokenUse = this.options.tokenUse;
+    if (claims.token_use !== tokenUse) {
+      throw new TokenUseError(`the token is not an ${tokenUse === 'id' ? 'ID' : 'access'} token`);
+    }
+    const clientId = tokenUse === 'access' ? claims.client_id : claims.aud;
     if (typeof clientId !== 'string' || clientId.length === 0) {
       throw new TokenMalformedError('the token has no client_id');
     }
-    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
-      throw new TokenMalformedError('the token lacks sub or exp');
-    }
+    if (typeof claims.sub !== 'string') throw new TokenMalformedError('the token lacks sub or exp');
     if (this.options.clientIds && !this.options.clientIds.has(clientId)) {
       throw new ClientNotAllowedError('the token client is not allowed');
     }
-    const scope = payload.scope;
+    const scope = claims.scope;
     if (scope !== undefined && typeof scope !== 'string') {
       throw new TokenMalformedError('the token scope claim is not a string');
     }
-    const username = payload.username ?? payload['cognito:username'];
-    return freezePrincipal({
-      clientId,
-      subject: payload.sub,
-      scopes: scope ? scope.split(' ').filter((s) => s.length > 0) : [],
-      tokenUse,
-      ...(typeof username === 'string' ? { username } : {}),
-      claims: payload,
-    });
+    const username = claims.username ?? claims['cognito:username'];
+    return {
+      principal: freezePrincipal({
+        clientId,
+        subject: claims.sub,
+        scopes: scope ? scope.split(' ').filter((s) => s.length > 0) : [],
+        tokenUse,
+        ...(typeof username === 'string' ? { username } : {}),
+        claims,
+      }),
+      // checkTokenHeader ran on this token: its kid is a non-empty string.
+      kid: decoded.header.kid as string,
+      validUntil: (exp + tolerance) * 1000,
+    };
   }
 }

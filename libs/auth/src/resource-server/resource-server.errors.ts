@@ -1,3 +1,5 @@
+import { LibraryError } from '../shared/errors.js';
+
 /**
  * Stable reason codes of every resource-server decision. They are the `reason`
  * label of `auth_decisions_total` and the `code` of the error classes below.
@@ -27,12 +29,8 @@ export type AuthFailureCode =
  * if (err instanceof ResourceServerError && err.code === 'expired') { ... }
  * ```
  */
-export abstract class ResourceServerError extends Error {
-  abstract readonly code: AuthFailureCode;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+export abstract class ResourceServerError extends LibraryError {
+  abstract override readonly code: AuthFailureCode;
 }
 
 /** No credentials: no Authorization header, or a scheme other than Bearer. */
@@ -125,10 +123,6 @@ export class JwksUnavailableError extends ResourceServerError {
  * }
  * ```
  */
-export class ResourceServerConfigError extends Error {
+export class ResourceServerConfigError extends LibraryError {
   readonly code = 'invalid_options';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ResourceServerConfigError';
-  }
 }

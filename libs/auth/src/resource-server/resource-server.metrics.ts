@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
-import { getOrCreate } from '../metrics/get-or-create.js';
+import { getOrCreate } from '../shared/metrics.js';
 import type { AuthFailureCode } from './resource-server.errors.js';
 
 /** `outcome` label of `auth_decisions_total`. */
@@ -11,6 +11,8 @@ export type AuthOutcome = 'allowed' | 'denied' | 'unavailable';
 export class ResourceServerMetrics {
   private readonly decisions?: Counter<'outcome' | 'reason'>;
   private readonly fetches?: Counter<'outcome'>;
+  /** Each reason's series, bound once: `inc()` then skips hashing the labels per request. */
+  private readonly byReason = new Map<AuthFailureCode | 'ok', Counter.Internal>();
 
   constructor(@Optional() registry?: Registry) {
     if (!registry) return;
@@ -39,9 +41,15 @@ export class ResourceServerMetrics {
   }
 
   decision(reason: AuthFailureCode | 'ok'): void {
-    const outcome: AuthOutcome =
-      reason === 'ok' ? 'allowed' : reason === 'jwks_unavailable' ? 'unavailable' : 'denied';
-    this.decisions?.inc({ outcome, reason });
+    if (!this.decisions) return;
+    let series = this.byReason.get(reason);
+    if (!series) {
+      const outcome: AuthOutcome =
+        reason === 'ok' ? 'allowed' : reason === 'jwks_unavailable' ? 'unavailable' : 'denied';
+      series = this.decisions.labels({ outcome, reason });
+      this.byReason.set(reason, series);
+    }
+    series.inc();
   }
 
   jwksFetch(outcome: 'success' | 'failure'): void {

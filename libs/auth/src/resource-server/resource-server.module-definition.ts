@@ -4,8 +4,8 @@ import type { ResourceServerModuleOptions } from './resource-server.options.js';
 /** Extras of `forRoot`/`forRootAsync`. */
 export interface ResourceServerModuleExtras {
   /**
-   * Register `JwtAuthGuard` then `ScopesGuard` as global guards (deny by
-   * default). Default `true`; set `false` to bind them yourself, in that order.
+   * Register `JwtAuthGuard` as a global guard (deny by default, scopes per route).
+   * Default `true`; set `false` to bind it yourself.
    */
   globalGuards?: boolean;
 }

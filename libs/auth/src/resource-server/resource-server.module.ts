@@ -1,5 +1,13 @@
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Logger,
+  Module,
+  type OnModuleInit,
+  type Provider,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { KEY_SET_READINESS } from '../shared/readiness.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
@@ -16,14 +24,14 @@ import {
   type ResolvedResourceServerOptions,
   type ResourceServerModuleOptions,
 } from './resource-server.options.js';
-import { ScopesGuard } from './scopes.guard.js';
+import { RoutePolicies } from './route-policy.js';
 
 /**
  * Makes an app a resource server for one token issuer (a Cognito user pool or
- * the local emulator): `JwtStrategy`, and `JwtAuthGuard` + `ScopesGuard`
- * registered as global guards (deny by default; `globalGuards: false` to bind
- * them yourself). Counters go to the app's prom-client `Registry` when
- * `MetricsModule` is imported.
+ * the local emulator): `JwtStrategy`, and `JwtAuthGuard` registered as a global
+ * guard (deny by default, scopes per route; `globalGuards: false` to bind it yourself). Counters go to the app's prom-client `Registry` when
+ * `MetricsModule` is imported. An issuer over plain HTTP (the local emulator) is accepted
+ * with a warning at start-up.
  *
  * @example
  * ```ts
@@ -50,13 +58,30 @@ import { ScopesGuard } from './scopes.guard.js';
       useFactory: (options: ResolvedResourceServerOptions, metrics: ResourceServerMetrics) =>
         new JwksKeyStore(options, (outcome) => metrics.jwksFetch(outcome)),
     },
+    { provide: KEY_SET_READINESS, useExisting: JwksKeyStore },
+    RoutePolicies,
     JwtStrategy,
     JwtAuthGuard,
-    ScopesGuard,
   ],
-  exports: [JwtStrategy, JwtAuthGuard, ScopesGuard, JwksKeyStore],
+  exports: [JwtStrategy, JwtAuthGuard, JwksKeyStore, KEY_SET_READINESS],
 })
-export class ResourceServerModule extends ResourceServerConfigurableModule {
+export class ResourceServerModule extends ResourceServerConfigurableModule implements OnModuleInit {
+  constructor(
+    @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS)
+    private readonly resolved: ResolvedResourceServerOptions,
+  ) {
+    super();
+  }
+
+  /** A plain-HTTP issuer (the local emulator) is for development: say so once, at start-up. */
+  onModuleInit(): void {
+    if (new URL(this.resolved.issuer).protocol === 'http:') {
+      new Logger(ResourceServerModule.name).warn(
+        `Trusting tokens of ${this.resolved.issuer}, an issuer over plain HTTP: development only`,
+      );
+    }
+  }
+
   static override forRoot(options: typeof RESOURCE_SERVER_OPTIONS_TYPE): DynamicModule {
     return withGlobalGuards(super.forRoot(options), options.globalGuards ?? true);
   }
@@ -68,9 +93,6 @@ export class ResourceServerModule extends ResourceServerConfigurableModule {
 
 function withGlobalGuards(definition: DynamicModule, enabled: boolean): DynamicModule {
   if (!enabled) return definition;
-  const guards: Provider[] = [
-    { provide: APP_GUARD, useExisting: JwtAuthGuard },
-    { provide: APP_GUARD, useExisting: ScopesGuard },
-  ];
+  const guards: Provider[] = [{ provide: APP_GUARD, useExisting: JwtAuthGuard }];
   return { ...definition, providers: [...(definition.providers ?? []), ...guards] };
 }

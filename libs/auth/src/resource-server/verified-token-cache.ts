@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import type { VerifiedToken } from './jwt.strategy.js';
 import type { Principal } from './principal.decorator.js';
 
 /** Freezes `value` and everything reachable from it (claims are plain JSON: no cycles). */
@@ -18,30 +19,23 @@ export function freezePrincipal(principal: Principal): Readonly<Principal> {
   return deepFreeze(principal);
 }
 
-interface Entry {
-  principal: Principal;
-  /** Last instant (ms) the token is valid: `exp` plus the clock tolerance. */
-  validUntil: number;
-  kid: string;
-}
-
 /**
  * A bounded LRU of tokens that passed full verification, keyed by the SHA-256
- * of the raw token (the token itself is not kept). A hit still checks expiry
+ * of the request's Authorization header value (the token itself is not kept). A hit still checks expiry
  * and that the signing key is still published; everything else a token is
  * checked for cannot change for a given token and configuration. Cached
  * principals are deeply frozen ({@link freezePrincipal}): every hit shares one object.
  */
 export class VerifiedTokenCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, VerifiedToken>();
 
   constructor(
     private readonly maxEntries: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64');
+  static keyOf(authorization: string): string {
+    return hash('sha256', authorization, 'base64');
   }
 
   get size(): number {
@@ -49,7 +43,7 @@ export class VerifiedTokenCache {
   }
 
   /** The principal of a cached token still valid now and whose `kid` passes `isPublished`. */
-  get(key: string, isPublished: (kid: string) => boolean): Principal | undefined {
+  get(key: string, isPublished: (kid: string) => boolean): Readonly<Principal> | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (this.now() >= entry.validUntil || !isPublished(entry.kid)) {
@@ -61,13 +55,13 @@ export class VerifiedTokenCache {
     return entry.principal;
   }
 
-  set(key: string, principal: Principal, validUntil: number, kid: string): void {
+  set(key: string, verified: VerifiedToken): void {
     if (this.maxEntries <= 0) return;
     this.entries.delete(key);
     // JwtStrategy already froze it (then this is one isFrozen check), but a subclass of the
-    // exported JwtStrategy or JwtAuthGuard (validate / handleRequest) may hand over its own
-    // object, and every hit shares the cached one: so freeze here regardless.
-    this.entries.set(key, { principal: freezePrincipal(principal), validUntil, kid });
+    // exported JwtStrategy (validate) may hand over its own object, and every hit shares the
+    // cached one: so freeze here regardless.
+    this.entries.set(key, { ...verified, principal: freezePrincipal(verified.principal) });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { Public } from '../resource-server/public.decorator.js';
+import { Public } from '../shared/public.decorator.js';
 
 /** What Express's `Response` and Fastify's `FastifyReply` both offer. */
 interface Reply {

@@ -1,0 +1,35 @@
+// @nest-m2m-cognito/auth/client: get, cache and attach client-credentials tokens.
+// Loads @nestjs/axios and axios; never passport, passport-jwt, jwks-rsa or jsonwebtoken.
+export { M2MClientModule } from './client.module.js';
+export type { M2MClientModuleOptions, M2MClientModuleExtras } from './client.module-definition.js';
+export { m2mClientOptionsFromEnv, type M2MClientEnvOptions } from './client.env.js';
+export {
+  TokenProvider,
+  type TokenProviderOptions,
+  type TokenProviderDeps,
+  type TokenClock,
+} from './token-provider.js';
+export {
+  TokenEndpointError,
+  TokenEndpointUnavailableError,
+  M2MClientConfigError,
+} from './client.errors.js';
+export { EnvConfigError } from '../shared/errors.js';
+export { M2MErrorFilter, m2mErrorAnswer, type M2MErrorAnswer } from './m2m-error.filter.js';
+export {
+  MemoryTokenCacheStore,
+  TokenCacheEntry,
+  tokenCacheKey,
+  type TokenCacheStore,
+  type TokenCacheKey,
+  type TokenCacheLogger,
+  type CachedToken,
+} from './token-cache.store.js';
+export type { RetryOptions } from './backoff.js';
+export type { ClientAuthMethod } from './token-endpoint.js';
+export {
+  InjectTokenProvider,
+  InjectM2MHttpService,
+  getTokenProviderToken,
+  getM2MHttpServiceToken,
+} from './client.tokens.js';

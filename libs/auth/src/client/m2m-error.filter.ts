@@ -1,0 +1,140 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import { AxiosError } from 'axios';
+import { TokenEndpointError, TokenEndpointUnavailableError } from './client.errors.js';
+import { dependencyOf } from './m2m-http.interceptors.js';
+
+/** How the token endpoint is named in answers. */
+const TOKEN_ENDPOINT = 'token-endpoint';
+
+/** What the filter answers. */
+export interface M2MErrorAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  retryAfter?: number;
+}
+
+/** `error="..."` of a `WWW-Authenticate: Bearer ...` header, if well-formed. */
+function bearerErrorOf(header: unknown): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  return /\berror="([\w.-]{1,64})"/.exec(header)?.[1];
+}
+
+function bodyErrorOf(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const error = (data as Record<string, unknown>).error;
+  return typeof error === 'string' && /^[\w.-]{1,64}$/.test(error) ? error : undefined;
+}
+
+/**
+ * The answer to a failed M2M call, naming what failed: the token endpoint's OAuth errors
+ * as 502 naming the error; the token endpoint unreachable with no valid token left as 503
+ * with `Retry-After`; the downstream (by its `dependency`, the client's `downstream` or
+ * name) unreachable as 503, answering 503 as 503 with its `Retry-After`, anything else
+ * (401 after the retry, 403, 5xx) as 502 with its status and error code. `undefined` for an
+ * axios error of another instance. Nothing of the request (headers, tokens) is echoed.
+ *
+ * @example
+ * ```ts
+ * m2mErrorAnswer(new TokenEndpointError('invalid_client', 'svc', 400));
+ * // { status: 502, body: { error: 'bad_gateway', dependency: 'token-endpoint', dependency_error: 'invalid_client', ... } }
+ * ```
+ */
+export function m2mErrorAnswer(exception: unknown): M2MErrorAnswer | undefined {
+  if (exception instanceof TokenEndpointError) {
+    return {
+      status: 502,
+      body: {
+        error: 'bad_gateway',
+        dependency: TOKEN_ENDPOINT,
+        dependency_error: exception.code,
+        error_description: `The token endpoint refused client "${exception.clientId}": ${exception.code}`,
+      },
+    };
+  }
+  if (exception instanceof TokenEndpointUnavailableError) {
+    return {
+      status: 503,
+      retryAfter: exception.retryAfterSeconds,
+      body: {
+        error: 'service_unavailable',
+        dependency: TOKEN_ENDPOINT,
+        dependency_error: 'unavailable',
+        error_description: 'The token endpoint is unreachable and no valid token is cached',
+      },
+    };
+  }
+  const dependency = exception instanceof AxiosError ? dependencyOf(exception) : undefined;
+  if (!(exception instanceof AxiosError) || dependency === undefined) return undefined;
+  const response = exception.response;
+  if (!response) {
+    const timedOut = exception.code === 'ECONNABORTED' || exception.code === 'ETIMEDOUT';
+    return {
+      status: 503,
+      retryAfter: 5,
+      body: {
+        error: 'service_unavailable',
+        dependency,
+        dependency_error: timedOut ? 'timeout' : 'unreachable',
+        error_description: `${dependency} did not answer`,
+      },
+    };
+  }
+  const status = response.status;
+  const dependencyError =
+    bearerErrorOf(response.headers['www-authenticate']) ??
+    bodyErrorOf(response.data) ??
+    `http_${status}`;
+  // A 503 passes on (503 + Retry-After); anything else is the dependency's fault (502).
+  const unavailable = status === 503;
+  const retryAfter = Number(response.headers['retry-after']);
+  return {
+    status: unavailable ? 503 : 502,
+    ...(unavailable && {
+      retryAfter: Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : 5,
+    }),
+    body: {
+      error: unavailable ? 'service_unavailable' : 'bad_gateway',
+      dependency,
+      dependency_status: status,
+      dependency_error: dependencyError,
+      ...(!unavailable && { error_description: `${dependency} answered ${status}` }),
+    },
+  };
+}
+
+/**
+ * Answers what a route's M2M calls failed with ({@link m2mErrorAnswer}), logging each 5xx
+ * answer once (method, path, body: never a token). Registered globally by
+ * `M2MClientModule`; an axios error of another instance goes on to Nest's default handling.
+ */
+@Catch(TokenEndpointError, TokenEndpointUnavailableError, AxiosError)
+export class M2MErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(M2MErrorFilter.name);
+
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const adapter = this.adapterHost.httpAdapter;
+    const answer = m2mErrorAnswer(exception);
+    if (!answer) {
+      new BaseExceptionFilter(adapter).catch(exception, host);
+      return;
+    }
+    const ctx = host.switchToHttp();
+    const req: unknown = ctx.getRequest();
+    const res: unknown = ctx.getResponse();
+    const method = String(adapter.getRequestMethod(req));
+    const path = requestPath(String(adapter.getRequestUrl(req)));
+    this.logger.warn(`${method} ${path} -> ${answer.status} ${JSON.stringify(answer.body)}`);
+    if (answer.retryAfter !== undefined) {
+      adapter.setHeader(res, 'Retry-After', String(answer.retryAfter));
+    }
+    adapter.reply(res, answer.body, answer.status);
+  }
+}
+
+/** The path of a request URL, without the query string (which may carry credentials). */
+function requestPath(url: string): string {
+  return url.split('?', 1)[0];
+}

@@ -1,0 +1,101 @@
+import { Body, Controller, type INestApplication, Module, Post } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { IsInt, Max } from 'class-validator';
+import { EnvConfigError } from '../shared/errors.js';
+import { LoggingModule } from './logging.module.js';
+import { startService, StartServiceError } from './start-service.js';
+
+class CountDto {
+  @IsInt()
+  @Max(10)
+  count!: number;
+}
+
+@Controller()
+class CountController {
+  @Post('count')
+  count(@Body() body: CountDto) {
+    return { count: body.count, dto: body instanceof CountDto };
+  }
+}
+
+@Module({
+  imports: [LoggingModule.forRoot({ service: 'start-service-spec', level: 'silent' })],
+  controllers: [CountController],
+})
+class AppModule {}
+
+describe('startService', () => {
+  let app: INestApplication | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  const post = (url: string, body: string) =>
+    fetch(`${url}/count`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+
+  it('answers unreadable bodies and invalid DTOs as 4xx JSON, one way, and hides X-Powered-By', async () => {
+    const service = await startService(AppModule, { env: { PORT: '0' }, bodyLimit: '1kb' });
+    app = service.app;
+    expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const ok = await post(service.url, '{"count":3}');
+    expect(ok.status).toBe(201);
+    expect(ok.headers.get('x-powered-by')).toBeNull();
+    expect(await ok.json()).toEqual({ count: 3, dto: true });
+
+    const malformed = await post(service.url, '{"count":');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({
+      error: 'invalid_request',
+      error_description: 'the request body is not valid JSON',
+    });
+
+    const huge = await post(service.url, JSON.stringify({ count: 1, pad: 'x'.repeat(2048) }));
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toEqual({
+      error: 'payload_too_large',
+      error_description: 'the request body is too large',
+    });
+
+    const invalid = await post(service.url, '{"count":11,"extra":true}');
+    expect(invalid.status).toBe(400);
+    const body = (await invalid.json()) as { error: string; fields: { field: string }[] };
+    expect(body.error).toBe('invalid_request');
+    expect(body.fields.map((f) => f.field).sort()).toEqual(['count', 'extra']);
+  });
+
+  it('refuses a bad PORT, naming it, before creating anything', async () => {
+    await expect(startService(AppModule, { env: { PORT: 'eighty' } })).rejects.toThrow(
+      expect.objectContaining({ variable: 'PORT' }) as EnvConfigError,
+    );
+  });
+
+  it('says what is missing when the module has no logging', async () => {
+    @Module({})
+    class Bare {}
+    await expect(startService(Bare, { env: { PORT: '0' } })).rejects.toBeInstanceOf(
+      StartServiceError,
+    );
+  });
+
+  it('refuses httpsOptions with a Fastify adapter, which would serve plain HTTP', async () => {
+    await expect(
+      startService(AppModule, {
+        env: { PORT: '0' },
+        adapter: new FastifyAdapter(),
+        httpsOptions: { key: 'k', cert: 'c' },
+      }),
+    ).rejects.toThrow(
+      expect.objectContaining({
+        code: 'invalid_options',
+        message: expect.stringContaining('new FastifyAdapter({ https })') as string,
+      }) as StartServiceError,
+    );
+  });
+});

@@ -1,0 +1,34 @@
+// @nest-m2m-cognito/auth/resource-server: validate Cognito access tokens and enforce scopes.
+// Loads passport, passport-jwt and jwks-rsa; never the M2M client's axios machinery.
+export { ResourceServerModule } from './resource-server.module.js';
+export type { ResourceServerModuleOptions } from './resource-server.options.js';
+export type { ResourceServerModuleExtras } from './resource-server.module-definition.js';
+export {
+  resourceServerOptionsFromEnv,
+  type ResourceServerEnvDefaults,
+} from './resource-server.env.js';
+export { JwtStrategy, type VerifiedToken } from './jwt.strategy.js';
+export { JwtAuthGuard } from './jwt-auth.guard.js';
+export { Public } from '../shared/public.decorator.js';
+export { Scopes } from './scopes.decorator.js';
+export { Principal } from './principal.decorator.js';
+export { JwksKeyStore } from './jwks-key-store.js';
+export { EnvConfigError } from '../shared/errors.js';
+export {
+  ResourceServerError,
+  type AuthFailureCode,
+  ResourceServerConfigError,
+  TokenMissingError,
+  AuthorizationHeaderError,
+  TokenMalformedError,
+  TokenAlgorithmError,
+  TokenSignatureError,
+  UnknownKeyError,
+  TokenExpiredError,
+  TokenNotYetValidError,
+  TokenIssuerError,
+  TokenUseError,
+  ClientNotAllowedError,
+  InsufficientScopeError,
+  JwksUnavailableError,
+} from './resource-server.errors.js';
