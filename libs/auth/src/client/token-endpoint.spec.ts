@@ -3,7 +3,12 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HostileHttpServer } from '../../../../test/helpers/hostile-http.js';
+import {
+  endlessJson,
+  type HostilePeer,
+  startPeer,
+  trickle,
+} from '../../../../test/helpers/hostile-peers.js';
 import { DEFAULT_RETRY } from './backoff.js';
 import { TokenEndpointError, TokenEndpointUnavailableError } from './client.errors.js';
 import type { M2MClientMetrics } from './client.metrics.js';
@@ -15,6 +20,8 @@ const realRuntime = {
   sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
 };
 const never = new AbortController().signal;
+/** A token response that starts and, a byte at a time, never gets anywhere. */
+const NEVER_ENDING = `{"access_token":"${'x'.repeat(100_000)}`;
 const noMetrics: M2MClientMetrics = {};
 
 function client(tokenUrl: string, settings: Partial<TokenEndpointSettings> = {}) {
@@ -34,7 +41,7 @@ function client(tokenUrl: string, settings: Partial<TokenEndpointSettings> = {})
   );
 }
 
-let peer: HostileHttpServer | undefined;
+let peer: HostilePeer | undefined;
 afterEach(async () => {
   await peer?.close();
   peer = undefined;
@@ -43,7 +50,7 @@ afterEach(async () => {
 describe('TokenEndpointClient bounds', () => {
   it('a token endpoint that trickles its body: each attempt ends at its deadline, the budget at its own, sockets closed', async () => {
     // Headers at once, then a byte every 100 ms: never idle for long, never done.
-    peer = await HostileHttpServer.start({ kind: 'trickle', intervalMs: 100 });
+    peer = await startPeer(trickle(NEVER_ENDING, 100));
     const started = Date.now();
     const error: unknown = await client(`${peer.url}/oauth2/token`)
       .requestToken(never)
@@ -54,12 +61,12 @@ describe('TokenEndpointClient bounds', () => {
     // 3 x 300 ms attempts plus two short backoffs, inside the 1 s budget (+ scheduling slack).
     expect(took).toBeGreaterThanOrEqual(850);
     expect(took).toBeLessThan(1_500);
-    expect(peer.requests).toHaveLength(3);
-    expect(await peer.allClosedWithin(500)).toBe(true);
+    expect(peer.requests).toBe(3);
+    expect(await peer.allClosed(500)).toBe(true);
   });
 
   it('the retry budget is a deadline too: a long per-request timeout is cut to what is left of it', async () => {
-    peer = await HostileHttpServer.start({ kind: 'trickle', intervalMs: 100 });
+    peer = await startPeer(trickle(NEVER_ENDING, 100));
     const started = Date.now();
     await expect(
       client(`${peer.url}/oauth2/token`, {
@@ -68,21 +75,21 @@ describe('TokenEndpointClient bounds', () => {
       }).requestToken(never),
     ).rejects.toBeInstanceOf(TokenEndpointUnavailableError);
     expect(Date.now() - started).toBeLessThan(1_100);
-    expect(await peer.allClosedWithin(500)).toBe(true);
+    expect(await peer.allClosed(500)).toBe(true);
   });
 
   it('an endpoint that never answers is bounded the same way', async () => {
-    peer = await HostileHttpServer.start({ kind: 'silent' });
+    peer = await startPeer(() => undefined);
     const started = Date.now();
     await expect(client(`${peer.url}/oauth2/token`).requestToken(never)).rejects.toBeInstanceOf(
       TokenEndpointUnavailableError,
     );
     expect(Date.now() - started).toBeLessThan(1_500);
-    expect(await peer.allClosedWithin(500)).toBe(true);
+    expect(await peer.allClosed(500)).toBe(true);
   });
 
   it('a body without end is cut at the size cap: an invalid response, not retried, socket closed', async () => {
-    peer = await HostileHttpServer.start({ kind: 'endless' });
+    peer = await startPeer(endlessJson());
     const rss = process.memoryUsage().rss;
     const started = Date.now();
     const error: unknown = await client(`${peer.url}/oauth2/token`, { timeoutMs: 5_000 })
@@ -91,8 +98,8 @@ describe('TokenEndpointClient bounds', () => {
     expect(error).toBeInstanceOf(TokenEndpointError);
     expect((error as TokenEndpointError).code).toBe('invalid_token_response');
     expect(Date.now() - started).toBeLessThan(1_000);
-    expect(peer.requests).toHaveLength(1);
-    expect(await peer.allClosedWithin(500)).toBe(true);
+    expect(peer.requests).toBe(1);
+    expect(await peer.allClosed(500)).toBe(true);
     expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 1024 * 1024);
   });
 
