@@ -89,7 +89,7 @@ describe('RedisTokenCache against a real redis-server', () => {
     const b = replica().entry({ ...identity, scopes: [...identity.scopes] });
     const token = tokenFor('eyJ.access.token-one');
     await a.storeAndRelease(token, 60_000, 'owner');
-    expect(await b.read()).toEqual(token);
+    expect((await b.read()).token).toEqual(token);
 
     const keys = await raw.keys('*');
     expect(keys).toHaveLength(1);
@@ -111,7 +111,7 @@ describe('RedisTokenCache against a real redis-server', () => {
     const right = replica().entry(identity);
     const wrong = replica().entry({ ...identity, clientSecret: 'rotated-secret' });
     await right.storeAndRelease(tokenFor('right-token'), 60_000, 'o');
-    expect(await wrong.read()).toBeUndefined();
+    expect((await wrong.read()).token).toBeUndefined();
     expect(await right.readOrLease(undefined, 'r', 1_000)).toMatchObject({ kind: 'entry' });
     expect(await wrong.readOrLease(undefined, 'w', 1_000)).toEqual({ kind: 'leased' });
 
@@ -120,7 +120,7 @@ describe('RedisTokenCache against a real redis-server', () => {
     const [wrongLease] = await raw.keys('*:lease');
     const wrongKey = wrongLease.replace(/:lease$/, ':token');
     await raw.set(wrongKey, (await raw.get(rightKey))!);
-    expect(await wrong.read()).toBeUndefined();
+    expect((await wrong.read()).token).toBeUndefined();
   });
 
   it('corrupt values and keys of another type are misses, never errors', async () => {
@@ -129,7 +129,7 @@ describe('RedisTokenCache against a real redis-server', () => {
     const [key] = await raw.keys('*:token');
     for (const corrupt of ['garbage', 'v1.a.b.c']) {
       await raw.set(key, corrupt);
-      expect(await entry.read()).toBeUndefined();
+      expect((await entry.read()).token).toBeUndefined();
       const first = await entry.readOrLease(undefined, 'o', 1_000);
       expect(first).toEqual({ kind: 'entry', raw: corrupt, token: undefined });
       // As the lease does with it: "known" = that value, so the next look takes the lease.
@@ -137,14 +137,14 @@ describe('RedisTokenCache against a real redis-server', () => {
       await raw.del(key.replace(/:token$/, ':lease'));
     }
     await raw.set(key, '');
-    expect(await entry.read()).toBeUndefined();
+    expect((await entry.read()).token).toBeUndefined();
     expect(await entry.readOrLease(undefined, 'o', 1_000)).toEqual({ kind: 'leased' });
     await raw.del([key, key.replace(/:token$/, ':lease')]);
     await raw.hSet(key, 'field', 'value');
-    expect(await entry.read()).toBeUndefined();
+    expect((await entry.read()).token).toBeUndefined();
     expect(await entry.readOrLease(undefined, 'o', 1_000)).toEqual({ kind: 'leased' });
     await entry.storeAndRelease(tokenFor('over-hash'), 60_000, 'o');
-    expect(await entry.read()).toMatchObject({ accessToken: 'over-hash' });
+    expect((await entry.read()).token).toMatchObject({ accessToken: 'over-hash' });
   });
 
   it('the lease: SET NX PX, released and renewed by its owner only, gone after its time', async () => {
@@ -216,7 +216,9 @@ describe('RedisTokenCache against a real redis-server', () => {
       expect(cache.status()).toMatchObject({ available: true });
       expect(logs.map((l) => l.level)).toEqual(['warn', 'log']);
       await entry.storeAndRelease(tokenFor('after'), 60_000, 'o');
-      expect(await replica().entry(identity).read()).toMatchObject({ accessToken: 'after' });
+      expect((await replica().entry(identity).read()).token).toMatchObject({
+        accessToken: 'after',
+      });
     });
 
     it('Redis hung (SIGSTOP): each command gives up at its deadline; it serves again when resumed', async () => {
@@ -237,7 +239,7 @@ describe('RedisTokenCache against a real redis-server', () => {
       } finally {
         redis.resume();
       }
-      expect(await eventually(() => entry.read())).toMatchObject({ accessToken: 't' });
+      expect((await eventually(() => entry.read())).token).toMatchObject({ accessToken: 't' });
       expect(logs.map((l) => l.level)).toEqual(['warn', 'log']);
     });
 
@@ -276,7 +278,7 @@ describe('RedisTokenCache against a real redis-server', () => {
 
         const good = replica({ url: secured.url });
         await good.entry(identity).storeAndRelease(tokenFor('t'), 60_000, 'o');
-        expect(await good.entry(identity).read()).toMatchObject({ accessToken: 't' });
+        expect((await good.entry(identity).read()).token).toMatchObject({ accessToken: 't' });
       } finally {
         await secured.close();
       }

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { createClient, type RedisClientType } from '@redis/client';
+import { M2MClientConfigError } from '../client/client.errors.js';
 import type { CachedToken } from '../client/token-cache.store.js';
+import { LibraryError } from '../shared/errors.js';
 import { type CacheIdentity, EntryCipher } from './entry-cipher.js';
 import type { LeaseBackend, LeaseRead } from './lease.js';
 
@@ -39,8 +41,7 @@ export interface SharedCacheStatus {
  * The store answered nothing usable in time, or is known to be down: the caller uses its
  * in-process cache. `code` is always `shared_cache_unavailable`.
  */
-export class SharedCacheUnavailableError extends Error {
-  override readonly name = 'SharedCacheUnavailableError';
+export class SharedCacheUnavailableError extends LibraryError {
   readonly code = 'shared_cache_unavailable';
 }
 
@@ -76,7 +77,7 @@ return 0`;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`${name} must be a number > 0`);
+  if (!(Number.isFinite(v) && v > 0)) throw new M2MClientConfigError(name, 'must be a number > 0');
   return v;
 }
 
@@ -116,20 +117,31 @@ export class RedisTokenCache {
   /** Until the first connection is up: commands wait for it (within their deadline). */
   private firstConnect: Promise<unknown> | undefined;
 
-  constructor(options: RedisTokenCacheOptions, deps: RedisTokenCacheDeps = {}) {
-    let url: URL;
+  /** Throws an `M2MClientConfigError` naming the first option it cannot work with (never a value). */
+  static check(options: RedisTokenCacheOptions) {
+    let url: URL | undefined;
     try {
       url = new URL(options.url);
     } catch {
-      throw new RangeError('url must be an absolute redis:// or rediss:// URL');
+      // reported below
     }
-    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-      throw new RangeError('url must be an absolute redis:// or rediss:// URL');
+    if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
+      throw new M2MClientConfigError('url', 'must be an absolute redis:// or rediss:// URL');
     }
-    this.prefix = options.keyPrefix ?? 'm2m:';
-    this.commandTimeoutMs = positive('commandTimeoutMs', options.commandTimeoutMs, 500);
-    this.probeIntervalMs = positive('probeIntervalMs', options.probeIntervalMs, 1_000);
-    const connectTimeout = positive('connectTimeoutMs', options.connectTimeoutMs, 2_000);
+    return {
+      prefix: options.keyPrefix ?? 'm2m:',
+      commandTimeoutMs: positive('commandTimeoutMs', options.commandTimeoutMs, 500),
+      probeIntervalMs: positive('probeIntervalMs', options.probeIntervalMs, 1_000),
+      connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 2_000),
+    };
+  }
+
+  constructor(options: RedisTokenCacheOptions, deps: RedisTokenCacheDeps = {}) {
+    const checked = RedisTokenCache.check(options);
+    this.prefix = checked.prefix;
+    this.commandTimeoutMs = checked.commandTimeoutMs;
+    this.probeIntervalMs = checked.probeIntervalMs;
+    const connectTimeout = checked.connectTimeoutMs;
     this.logger = deps.logger ?? new Logger(RedisTokenCache.name);
     this.client = createClient({
       url: options.url,
@@ -238,9 +250,12 @@ export class RedisTokenEntry implements LeaseBackend {
     this.leaseKey = `${prefix}{${cipher.id}}:lease`;
   }
 
-  /** The stored token, or undefined (none, corrupt, another secret's). No lease taken. */
-  async read(): Promise<CachedToken | undefined> {
-    return this.cipher.open(await this.cache.eval(READ, [this.entryKey], []));
+  /** The stored value and its token (undefined: none, corrupt, another secret's). No lease. */
+  async read(): Promise<{ raw: string; token: CachedToken | undefined }> {
+    const raw = await this.cache.eval(READ, [this.entryKey], []);
+    return typeof raw === 'string'
+      ? { raw, token: this.cipher.open(raw) }
+      : { raw: '', token: undefined };
   }
 
   async readOrLease(known: string | undefined, owner: string, leaseMs: number): Promise<LeaseRead> {
