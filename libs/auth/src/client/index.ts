@@ -12,6 +12,7 @@ export {
 export {
   TokenEndpointError,
   TokenEndpointUnavailableError,
+  TokenRejectedError,
   M2MClientConfigError,
 } from './client.errors.js';
 export { EnvConfigError } from '../shared/errors.js';
@@ -23,6 +24,7 @@ export {
   type TokenCacheStore,
   type TokenCacheKey,
   type TokenCacheLogger,
+  type RefreshIntent,
   type CachedToken,
 } from './token-cache.store.js';
 export type { RetryOptions } from './backoff.js';
