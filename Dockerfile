@@ -7,7 +7,10 @@ FROM ${NODE_IMAGE} AS build
 ARG APP
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: no dependency needs an install script; the one that has one is
+# @scarf/scarf's install-time telemetry (via swagger-ui-dist), which package.json also
+# opts out of (scarfSettings, allowScripts) for installs outside the image.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build
 RUN test -f "dist/apps/${APP}/apps/${APP}/src/main.js" || \
@@ -22,11 +25,16 @@ ARG APP
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=8" \
     APP=${APP} \
+    OTEL_SERVICE_NAME=${APP} \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --omit=optional too: TypeScript (24 MB) is an optional peer of @nestjs/swagger (for its
+# build-time plugin) and a dev dependency here, so npm marks it devOptional and --omit=dev
+# alone keeps it. No runtime dependency is optional: the two installs differ only by
+# TypeScript.
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/apps/${APP} ./dist/apps/${APP}
 # The emulator's demo pool (dev-only secrets); the other services never read it.
 COPY libs/fleet-auth/pool.json ./libs/fleet-auth/pool.json
@@ -37,4 +45,7 @@ USER node
 HEALTHCHECK --interval=5s --timeout=3s --start-period=15s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # exec: node becomes PID 1's child-free replacement and receives SIGTERM directly.
-CMD ["sh", "-c", "exec node dist/apps/${APP}/apps/${APP}/src/main.js"]
+# --import: the tracing entry point (scripts/lib/fleet.mjs tracingImport) starts
+# OpenTelemetry first when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER is set, and
+# loads nothing otherwise.
+CMD ["sh", "-c", "exec node --import ./dist/apps/${APP}/libs/auth/src/observability/register-tracing.js dist/apps/${APP}/apps/${APP}/src/main.js"]

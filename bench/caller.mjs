@@ -15,10 +15,13 @@
 // the cores with four Node processes, and a cheaper one disturbs the measurement less.
 // Token requests are counted at the emulator's /metrics. Goal (issue 4): ratio >= 0.95
 // and one token request per caller process, none during the measured rounds.
+// Every process loads its tracing entry point as the services run (npm start, the image);
+// with no OTEL_* exporter variable set, as here, it starts nothing (issue 14: >= 0.95 so).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort, load as drive, loadTool, median, ms, withCpu } from './load.mjs';
+import { tracingImport } from '../scripts/lib/fleet.mjs';
+import { freePort, loadForecast as load, loadTool, median, ms, tokenRequests } from './load.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (app) => `${root}dist/apps/${app}/apps/${app}/src/main.js`;
@@ -78,7 +81,7 @@ async function waitForHealth(url, child, path = '/health') {
 }
 
 async function startService(app, port, env, readyPath) {
-  const child = spawn(process.execPath, [dist(app)], {
+  const child = spawn(process.execPath, [...tracingImport(app), dist(app)], {
     cwd: root,
     env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port), NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -88,7 +91,8 @@ async function startService(app, port, env, readyPath) {
 }
 
 function startCallerProcess(mode, env) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', mode], {
+  const args = [...tracingImport('caller'), fileURLToPath(import.meta.url), '--serve', mode];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env, NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -97,24 +101,6 @@ function startCallerProcess(mode, env) {
     child.once('message', ({ url }) => resolve({ child, url }));
     child.once('exit', (code) => reject(new Error(`caller (${mode}) exited with ${code}`)));
   });
-}
-
-async function load(url, seconds, connections, pid) {
-  const r = await withCpu(pid, () => drive({ url: `${url}/forecast`, connections, seconds }));
-  if (r.bad) throw new Error(`${url}/forecast: ${r.bad} failed requests`);
-  return r;
-}
-
-async function tokenRequests(emulatorUrl, clientId) {
-  const text = await (await fetch(`${emulatorUrl}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter(
-      (l) =>
-        l.startsWith('cognito_emulator_token_requests_total{') &&
-        l.includes(`client_id="${clientId}"`),
-    )
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 async function main() {

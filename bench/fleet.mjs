@@ -23,6 +23,7 @@ import {
   launch,
   rssMiB,
   sleep,
+  tracingImport,
   waitReady,
 } from '../scripts/lib/fleet.mjs';
 
@@ -54,10 +55,17 @@ async function peakMiB(pid) {
 
 /** The command for a service: after `previous` is ready, run `app`'s entry point. */
 function command(app, previous) {
-  if (!previous) return [entryPoint(app)];
+  if (!previous) return [...tracingImport(app), entryPoint(app)];
   return values.mode === 'plain'
-    ? [entryPoint(app)]
-    : ['scripts/start.mjs', '--wait-for', previous, '--then', entryPoint(app)];
+    ? [...tracingImport(app), entryPoint(app)]
+    : [
+        ...tracingImport(app),
+        'scripts/start.mjs',
+        '--wait-for',
+        previous,
+        '--then',
+        entryPoint(app),
+      ];
 }
 
 const keysFile = join(mkdtempSync(join(tmpdir(), 'bench-fleet-')), 'emulator.keys.json');
@@ -90,7 +98,14 @@ async function startFleet() {
     {
       name: 'weather-api',
       proc: launch(
-        ['scripts/start.mjs', '--wait-for', emulator, '--then', entryPoint('weather-api')],
+        [
+          ...tracingImport('weather-api'),
+          'scripts/start.mjs',
+          '--wait-for',
+          emulator,
+          '--then',
+          entryPoint('weather-api'),
+        ],
         {
           env: { ...common, PORT: String(apiPort), AUTH_ISSUER: `${emulator}/us-east-1_Weather01` },
         },

@@ -14,6 +14,7 @@ import {
   POOL_FILE,
   probe,
   SERVICES,
+  tracingImport,
   waitReady,
 } from './lib/fleet.mjs';
 
@@ -170,10 +171,11 @@ async function startOwn() {
   const issuer = `${urls['cognito-emulator']}/${pool.userPoolId}`;
   const t0 = Date.now();
   for (const s of SERVICES) {
-    const proc = launch([entryPoint(s.app)], {
+    const proc = launch([...tracingImport(s.app), entryPoint(s.app)], {
       env: {
         HOST: '127.0.0.1',
         NODE_ENV: 'production',
+        OTEL_SERVICE_NAME: s.app,
         PORT: String(ports[s.app]),
         ...envOf(s.app, urls, issuer),
       },

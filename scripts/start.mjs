@@ -26,11 +26,13 @@ import {
   FLEET_NODE_OPTIONS,
   root,
   SERVICES,
+  tracingImport,
   waitReady as waitUntilReady,
 } from './lib/fleet.mjs';
 
 const WAIT_TIMEOUT_MS = 60_000;
 
+const tracing = (service) => tracingImport(service.app).join(' ');
 const baseUrl = (service) => `http://127.0.0.1:${service.port}`;
 const waitReady = (url) => waitUntilReady(url, { timeoutMs: WAIT_TIMEOUT_MS, pollMs: 20 });
 
@@ -81,10 +83,11 @@ async function main() {
       // Every process starts now and loads its code; the wait for `after` is part of the
       // command, so concurrently owns (and stops) it as well.
       command: after
-        ? `node ${self} --wait-for ${baseUrl(after)} --then ${entryPoint(service.app)}`
-        : `node ${entryPoint(service.app)}`,
+        ? `node ${tracing(service)} ${self} --wait-for ${baseUrl(after)} --then ${entryPoint(service.app)}`
+        : `node ${tracing(service)} ${entryPoint(service.app)}`,
       env: {
         PORT: String(service.port),
+        OTEL_SERVICE_NAME: service.app,
         NODE_ENV: process.env.NODE_ENV ?? 'development',
         NODE_OPTIONS: process.env.NODE_OPTIONS ?? FLEET_NODE_OPTIONS,
         ...(service.app === 'cognito-emulator' ? emulatorKeys() : {}),

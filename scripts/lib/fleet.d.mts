@@ -27,6 +27,7 @@ export const SERVICES: Service[];
 export const POOL_FILE: string;
 export const FLEET_NODE_OPTIONS: string;
 export function entryPoint(app: string): string;
+export function tracingImport(app: string): string[];
 export const INFRA_ENV_SCRIPT: string;
 export function sleep(ms: number): Promise<void>;
 export function probe(url: string): Promise<'ready' | 'not-ready' | 'down'>;

@@ -36,6 +36,16 @@ export const FLEET_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size
 /** The built entry point of an app, relative to the root (as npm start and the Dockerfile run it). */
 export const entryPoint = (app) => join('dist', 'apps', app, 'apps', app, 'src', 'main.js');
 
+/**
+ * The `node` arguments that load an app's tracing entry point (built beside it) before the
+ * app, as npm start, the Dockerfile and the tests run every service: OpenTelemetry starts
+ * there when an OTLP endpoint or OTEL_TRACES_EXPORTER is set, and nothing loads otherwise.
+ */
+export const tracingImport = (app) => [
+  '--import',
+  `./${join('dist', 'apps', app, 'libs', 'auth', 'src', 'observability', 'register-tracing.js')}`,
+];
+
 /** The built outputs-to-env script (`npm run infra:env`), relative to the root. */
 export const INFRA_ENV_SCRIPT = join('dist', 'infra', 'infra', 'src', 'outputs-to-env.main.js');
 

@@ -5,6 +5,7 @@ import {
   launch,
   type Launched,
   root,
+  tracingImport,
   waitReady,
 } from '../../scripts/lib/fleet.mjs';
 
@@ -12,6 +13,20 @@ export const READ_CLIENT = { id: 'weather-caller', secret: 'weather-caller-dev-s
 export const WRITE_CLIENT = { id: 'weather-admin', secret: 'weather-admin-dev-secret' };
 export const READ_SCOPE = 'weather-api/forecast.read';
 export const WRITE_SCOPE = 'weather-api/forecast.write';
+
+/** The caller's environment for a weather-api and a token endpoint: the demo pool's clients. */
+export function callerEnv(weatherApiUrl: string, tokenUrl: string): Record<string, string> {
+  return {
+    WEATHER_API_URL: weatherApiUrl,
+    OAUTH_TOKEN_URL: tokenUrl,
+    OAUTH_CLIENT_ID: READ_CLIENT.id,
+    OAUTH_CLIENT_SECRET: READ_CLIENT.secret,
+    OAUTH_SCOPES: READ_SCOPE,
+    OAUTH_WRITE_CLIENT_ID: WRITE_CLIENT.id,
+    OAUTH_WRITE_CLIENT_SECRET: WRITE_CLIENT.secret,
+    OAUTH_WRITE_SCOPES: WRITE_SCOPE,
+  };
+}
 
 type Name = 'emulator' | 'weather-api' | 'caller';
 const APPS: Record<Name, string> = {
@@ -69,13 +84,7 @@ export class ProcessFleet {
         AUTH_CLIENT_IDS: `${READ_CLIENT.id},${WRITE_CLIENT.id}`,
       }),
       caller: service(callerPort, {
-        WEATHER_API_URL: `http://127.0.0.1:${apiPort}`,
-        OAUTH_TOKEN_URL: `${emulatorUrl}/oauth2/token`,
-        OAUTH_CLIENT_ID: READ_CLIENT.id,
-        OAUTH_CLIENT_SECRET: READ_CLIENT.secret,
-        OAUTH_SCOPES: READ_SCOPE,
-        OAUTH_WRITE_CLIENT_ID: WRITE_CLIENT.id,
-        OAUTH_WRITE_CLIENT_SECRET: WRITE_CLIENT.secret,
+        ...callerEnv(`http://127.0.0.1:${apiPort}`, `${emulatorUrl}/oauth2/token`),
         OAUTH_WRITE_SCOPES: `${READ_SCOPE} ${WRITE_SCOPE}`,
       }),
     });
@@ -108,7 +117,9 @@ export class ProcessFleet {
   async launch(name: Name): Promise<void> {
     const s = this.services[name];
     if (s.proc && !s.proc.exited) throw new Error(`${name} is already running`);
-    const proc = launch(['--import', GUARD, entryPoint(APPS[name])], { env: s.env });
+    const proc = launch(['--import', GUARD, ...tracingImport(APPS[name]), entryPoint(APPS[name])], {
+      env: { OTEL_SERVICE_NAME: APPS[name], ...s.env },
+    });
     s.proc = proc;
     live.add(proc);
     void proc.exit.then(() => live.delete(proc));

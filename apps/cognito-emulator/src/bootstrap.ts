@@ -87,6 +87,9 @@ export async function startEmulator(
       env,
       defaultPort: 4000,
       adapter,
+      // No HSTS: a browser that saw it from https://localhost:4000 would refuse plain HTTP to
+      // every localhost port (the docs page on :3000 included) for a year; a dev tool's call.
+      securityHeaders: { strictTransportSecurity: false },
       configure: (app) => {
         const fastify = adapter.getInstance();
         // Routes are registered when the app initialises, after this hook is in place.

@@ -2,7 +2,7 @@ import { startService, type StartedService } from '@nest-m2m-cognito/auth/observ
 import { resourceServerOptionsFromEnv } from '@nest-m2m-cognito/auth/resource-server';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
-import { docsTokenUrl, setupApiDocs } from './docs/openapi.js';
+import { docsContentSecurityPolicy, docsTokenUrl, setupApiDocs } from './docs/openapi.js';
 
 /** The embedded default: the local emulator's demo pool (see libs/fleet-auth/pool.json). */
 export const DEV_EMULATOR_ISSUER = 'http://127.0.0.1:4000/us-east-1_Weather01';
@@ -43,6 +43,7 @@ export async function startWeatherApi(
   const logging = options.logDestination ? { destination: options.logDestination } : undefined;
   return startService(AppModule.forRoot({ env, auth, logging }), {
     env,
+    securityHeaders: { contentSecurityPolicy: docsContentSecurityPolicy(tokenUrl) },
     configure: (app) => setupApiDocs(app, tokenUrl),
   });
 }

@@ -2,6 +2,7 @@ import { cognitoTokenUrl } from '@nest-m2m-cognito/auth/cognito';
 import { EnvConfigError } from '@nest-m2m-cognito/auth/observability';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { HelmetOptions } from 'helmet';
 import { READ_SCOPE, WRITE_SCOPE } from '../weather/weather-forecast.controller.js';
 import { BEARER_SCHEME, OAUTH2_SCHEME } from './api-docs.decorators.js';
 
@@ -18,6 +19,24 @@ function url(name: string, value: string): string {
     // reported below
   }
   throw new EnvConfigError(name, `${name} must be an http(s) URL`);
+}
+
+/**
+ * The content security policy of weather-api's responses, the Swagger UI page at `/docs`
+ * included: helmet's defaults (scripts and styles from the page's own origin, no plugins,
+ * no framing by other origins), plus the token endpoint's origin for the Authorize
+ * button's request, and no `upgrade-insecure-requests` (the local emulator's token
+ * endpoint is plain HTTP). Checked in a real browser (apps/weather-api/test/docs.browser.e2e-spec.ts).
+ */
+export function docsContentSecurityPolicy(
+  tokenUrl: string | undefined,
+): NonNullable<HelmetOptions['contentSecurityPolicy']> {
+  return {
+    directives: {
+      'connect-src': ["'self'", ...(tokenUrl ? [new URL(tokenUrl).origin] : [])],
+      'upgrade-insecure-requests': null,
+    },
+  };
 }
 
 /**

@@ -61,6 +61,32 @@ export class TokenEndpointUnavailableError extends LibraryError {
 }
 
 /**
+ * The downstream rejected (401) a token that a forced refresh had just fetched, so a new
+ * one is not requested again until the cooldown ends (no token storm against the issuer:
+ * a resource server that refuses fresh tokens refuses the next ones too). The call fails
+ * with the downstream's 401. `code` is always `token_rejected`.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof TokenRejectedError) logger.warn(`${e.clientId}: check the API's issuer`);
+ * ```
+ */
+export class TokenRejectedError extends LibraryError {
+  readonly code = 'token_rejected';
+
+  constructor(
+    readonly clientId: string,
+    /** Seconds until a forced refresh is allowed again. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      `The downstream rejected a freshly fetched token of client "${clientId}"; ` +
+        `no new token before the cooldown ends (${retryAfterSeconds} s)`,
+    );
+  }
+}
+
+/**
  * An M2M client or token provider was given options it cannot work with (a relative token
  * URL, no secret, a refresh fraction outside (0, 1], ...). Thrown at construction, so a
  * misconfigured app fails at start-up. `code` is always `invalid_options`; `option` names

@@ -12,6 +12,7 @@ export {
 export {
   TokenEndpointError,
   TokenEndpointUnavailableError,
+  TokenRejectedError,
   M2MClientConfigError,
   DownstreamError,
   type DownstreamFailure,
@@ -25,6 +26,7 @@ export {
   type TokenCacheStore,
   type TokenCacheKey,
   type TokenCacheLogger,
+  type RefreshIntent,
   type CachedToken,
 } from './token-cache.store.js';
 export type { RetryOptions } from './backoff.js';

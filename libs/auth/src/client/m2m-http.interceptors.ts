@@ -6,7 +6,7 @@ import {
   isAxiosError,
 } from 'axios';
 import { currentRequestId, REQUEST_ID_HEADER } from '../shared/request-context.js';
-import { DownstreamError } from './client.errors.js';
+import { DownstreamError, TokenRejectedError } from './client.errors.js';
 import type { M2MClientMetrics } from './client.metrics.js';
 import type { TokenProvider } from './token-provider.js';
 
@@ -163,9 +163,10 @@ function boundsFailure(
  * Attaches `Authorization: Bearer <token>` and the current request's `x-request-id` to the
  * requests of `instance` that go to the origin of `baseURL` (all requests when there is no
  * `baseURL`), and on a 401 to such a request gets a new token and retries it once (never
- * on 403, never twice). Every call of `instance` is bounded: aborted at its total deadline,
- * its body capped, a 2xx body that is not JSON refused (see `strictJson`), each as a
- * `DownstreamError`. Errors leave without the token, tagged with the dependency.
+ * on 403, never twice, and not while a freshly fetched token's rejection holds forced
+ * refreshes off: then the 401 stands). Every call of `instance` is bounded: aborted at its
+ * total deadline, its body capped, a 2xx body that is not JSON refused (see `strictJson`),
+ * each as a `DownstreamError`. Errors leave without the token, tagged with the dependency.
  */
 export function attachM2MInterceptors(
   instance: AxiosInstance,
@@ -266,6 +267,10 @@ export function attachM2MInterceptors(
         config[RETRIED] = true;
         try {
           await provider.getToken({ forceRefresh: true, rejectedToken: config[TOKEN] });
+        } catch (refused) {
+          // A fresh token was rejected already: no new one now, the 401 stands (no storm).
+          if (refused instanceof TokenRejectedError) throw error;
+          throw refused;
         } finally {
           sanitize(error);
         }

@@ -24,5 +24,7 @@ export type { ReadinessIndicator } from './readiness-indicator.js';
 export { JwksReadinessIndicator } from './jwks-readiness.indicator.js';
 export { TokenProviderReadinessIndicator } from './token-provider-readiness.indicator.js';
 export { MetricsModule } from './metrics.module.js';
+export { useHttpMetrics, UNMATCHED_ROUTE } from './http-metrics.js';
+export { useSecurityHeaders, API_CONTENT_SECURITY_POLICY } from './security-headers.js';
 export type { MetricsModuleOptions } from './metrics.module-definition.js';
 export { EnvConfigError } from '../shared/errors.js';

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import pino, { type DestinationStream, type LevelWithSilent } from 'pino';
+import { isProbePath } from './probe-paths.js';
 import { REDACT_PATHS, REDACTED, scrubbingDestination } from './redaction.js';
 import {
   REQUEST_ID_HEADER,
@@ -11,6 +12,8 @@ import {
   requestIdFrom,
 } from '../shared/request-context.js';
 import { RequestIdContext } from './request-id.js';
+import { TraceFlush } from './trace-flush.js';
+import { traceLogFields } from './trace-log-fields.js';
 
 /**
  * A request's context as the logging part keeps it: its id, and a logger with `reqId`
@@ -46,11 +49,6 @@ type Req = IncomingMessage & { originalUrl?: string };
 /** The request's path: its URL without the query string (which may carry credentials). */
 function requestPath(req: Req): string {
   return (req.originalUrl ?? req.url ?? '').split('?', 1)[0];
-}
-
-/** Probes and scrapes are polled every few seconds; logging each would drown real traffic. */
-function isQuietPath(path: string): boolean {
-  return path === '/metrics' || path === '/health' || path.startsWith('/health/');
 }
 
 type Prettifier = (line: string) => string;
@@ -104,10 +102,11 @@ function appLoggers(options: LoggingModuleOptions): AppLoggers {
         level: options.level ?? 'info',
         base,
         redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+        mixin: traceLogFields,
       },
       destination,
     ),
-    requests: pino({ level: 'trace', base }, destination),
+    requests: pino({ level: 'trace', base, mixin: traceLogFields }, destination),
   };
 }
 
@@ -221,11 +220,13 @@ class AppPinoLogger extends PinoLogger {
  * `pretty`), a `service` field and a request id (`reqId`) on every line, the id taken from
  * a safe incoming `x-request-id` or generated and echoed in the response header, one line
  * per request except `/health*` and `/metrics` (`req.method`, `req.url` without the query
- * string, `req.remoteAddress`, `res.statusCode`, `responseTime` in ms; never headers).
- * Credentials never reach the output: `client_secret`/`access_token`/`password` fields and
+ * string, `req.remoteAddress`, `res.statusCode`, `responseTime` in ms; never headers);
+ * with tracing on, `trace_id`, `span_id` and `trace_flags` of the active span on every line
+ * logged inside one. Credentials never reach the output: `client_secret`/`access_token`/`password` fields and
  * `req.headers.authorization`/`cookie` are redacted, and every line is scrubbed of
  * token-shaped strings (JWTs, `Bearer x`, `Basic x`). Also provides
- * {@link RequestIdContext} to forward the id downstream.
+ * {@link RequestIdContext} to forward the id downstream, and flushes queued spans at
+ * shutdown.
  *
  * Each `forRoot` builds its own root pino logger (nestjs-pino's `LoggerModule` keeps one
  * per process), so apps sharing a process keep their own `service`, level and destination
@@ -262,6 +263,7 @@ export class LoggingModule {
           inject: [PinoLogger],
         },
         RequestIdContext,
+        TraceFlush,
       ],
       exports: [PinoLogger, Logger, RequestIdContext, APP_LOGGERS],
     };
@@ -290,7 +292,7 @@ export function useStructuredLogger(app: INestApplication): void {
     const id = requestIdFrom(req.headers);
     res.setHeader(REQUEST_ID_HEADER, id);
     const path = requestPath(req);
-    if (!isQuietPath(path)) {
+    if (!isProbePath(path)) {
       const startedAt = performance.now();
       res.once('close', () => logRequestEnd(loggers, req, path, res, id, startedAt));
     }

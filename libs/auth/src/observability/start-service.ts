@@ -15,11 +15,14 @@ import {
 } from '@nestjs/common';
 import { type AbstractHttpAdapter, BaseExceptionFilter, NestFactory } from '@nestjs/core';
 import type { ValidationError } from 'class-validator';
+import type { HelmetOptions } from 'helmet';
 import { EnvReader } from '../shared/env.js';
 import { LibraryError } from '../shared/errors.js';
 import { listeningUrl } from './listening-url.js';
+import { useHttpMetrics } from './http-metrics.js';
 import { useStructuredLogger } from './logging.module.js';
 import { applyServerTimeouts, serverTimeoutsFromEnv } from './server-timeouts.js';
+import { useSecurityHeaders } from './security-headers.js';
 
 /** Options of {@link startService}. */
 export interface StartServiceOptions {
@@ -37,6 +40,11 @@ export interface StartServiceOptions {
   configure?: (app: INestApplication) => void | Promise<void>;
   /** Nest's own logs go here instead of through the structured logger (tests). */
   logger?: LoggerService | LogLevel[];
+  /**
+   * helmet's options, merged over the defaults (a JSON API's content security policy,
+   * `API_CONTENT_SECURITY_POLICY`): a service serving a page passes its own policy.
+   */
+  securityHeaders?: HelmetOptions;
 }
 
 /** `useBodyParser` of Nest's Express application. */
@@ -130,11 +138,12 @@ function fieldErrors(
  * structured logs and request ids (`useStructuredLogger`: the module must import
  * `ObservabilityModule` or `LoggingModule`), a JSON body limit, unreadable bodies and
  * invalid DTOs answered as 400/413/415 JSON (`{ error, error_description, fields? }`, DTOs
- * validated with `whitelist`, `forbidNonWhitelisted` and `transform`), no `X-Powered-By`,
- * clients that send their request too slowly closed (`HTTP_HEADERS_TIMEOUT_MS` 5000,
- * `HTTP_REQUEST_TIMEOUT_MS` 10000, each within a second more; `HTTP_KEEP_ALIVE_TIMEOUT_MS`
- * 5000 for idle connections), shutdown hooks, then `listen` on `HOST`/`PORT` and one line
- * saying where.
+ * validated with `whitelist`, `forbidNonWhitelisted` and `transform`), inbound HTTP
+ * metrics (`useHttpMetrics`), security headers (`useSecurityHeaders`, helmet) and no
+ * `X-Powered-By`, clients that send their request too slowly closed
+ * (`HTTP_HEADERS_TIMEOUT_MS` 5000, `HTTP_REQUEST_TIMEOUT_MS` 10000, each within a second
+ * more; `HTTP_KEEP_ALIVE_TIMEOUT_MS` 5000 for idle connections), shutdown hooks (which also
+ * flush queued spans), then `listen` on `HOST`/`PORT` and one line saying where.
  *
  * @example
  * ```ts
@@ -183,6 +192,9 @@ export async function startService(
   }
   if (options.logger) app.useLogger(options.logger);
   applyServerTimeouts(app.getHttpServer() as Server, timeouts);
+  // Before the body parser: its 400/413 answers are counted and carry the headers too.
+  useHttpMetrics(app);
+  await useSecurityHeaders(app, options.securityHeaders);
   const adapter = app.getHttpAdapter();
   if (express) {
     (adapter.getInstance() as { disable(setting: string): void }).disable('x-powered-by');

@@ -1,12 +1,16 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { getOrCreate } from '../shared/metrics.js';
+import { markSpan } from '../shared/spans.js';
 import type { AuthFailureCode } from './resource-server.errors.js';
 
 /** `outcome` label of `auth_decisions_total`. */
 export type AuthOutcome = 'allowed' | 'denied' | 'unavailable';
 
-/** Counters of the resource server, on the app's `Registry` when `MetricsModule` is present. */
+/**
+ * Counters of the resource server, on the app's `Registry` when `MetricsModule` is present;
+ * each decision is also an `auth.decision` span in the request's trace.
+ */
 @Injectable()
 export class ResourceServerMetrics {
   private readonly decisions?: Counter<'outcome' | 'reason'>;
@@ -41,11 +45,17 @@ export class ResourceServerMetrics {
   }
 
   decision(reason: AuthFailureCode | 'ok'): void {
+    const outcome: AuthOutcome =
+      reason === 'ok' ? 'allowed' : reason === 'jwks_unavailable' ? 'unavailable' : 'denied';
+    // The decision in the request's trace too: an `auth.decision` span (no-op without an SDK).
+    markSpan(
+      'auth.decision',
+      { 'auth.outcome': outcome, 'auth.reason': reason },
+      outcome === 'unavailable',
+    );
     if (!this.decisions) return;
     let series = this.byReason.get(reason);
     if (!series) {
-      const outcome: AuthOutcome =
-        reason === 'ok' ? 'allowed' : reason === 'jwks_unavailable' ? 'unavailable' : 'denied';
       series = this.decisions.labels({ outcome, reason });
       this.byReason.set(reason, series);
     }
