@@ -111,3 +111,31 @@ export class M2MClientConfigError extends LibraryError {
     super(`M2M client option "${option}" ${why}`, options);
   }
 }
+
+/** Why a downstream call failed although the downstream may have answered. */
+export type DownstreamFailure =
+  'downstream_timeout' | 'downstream_too_large' | 'downstream_not_json';
+
+/**
+ * A call of an M2M client's `HttpService` was cut off or its answer refused: past its total
+ * deadline (`requestTimeoutMs`, the 401 retry included), a body over `maxResponseBytes`, or
+ * a success body that is not declared and parsed as JSON (for the default
+ * `responseType: 'json'`). The call is aborted and its connection closed; nothing of the
+ * body is kept. `dependency` names the downstream, as `M2MErrorFilter` answers it.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof DownstreamError && e.code === 'downstream_timeout') metrics.timeouts.inc();
+ * ```
+ */
+export class DownstreamError extends LibraryError {
+  constructor(
+    readonly code: DownstreamFailure,
+    /** The downstream, e.g. `weather-api`. */
+    readonly dependency: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -14,6 +14,8 @@ export {
   TokenEndpointUnavailableError,
   TokenRejectedError,
   M2MClientConfigError,
+  DownstreamError,
+  type DownstreamFailure,
 } from './client.errors.js';
 export { EnvConfigError } from '../shared/errors.js';
 export { M2MErrorFilter, m2mErrorAnswer, type M2MErrorAnswer } from './m2m-error.filter.js';
