@@ -14,7 +14,8 @@ const entryPoints = Object.keys(
   .map((path) => `${LIB}/${path.slice(2)}`);
 
 // Inside the library, dependencies point one way: resource-server and client on shared and
-// cognito only, observability on shared only (it finds the other two at run time).
+// cognito only, redis on the client and shared, observability on shared only (it finds the
+// others at run time).
 const folder = (name) => [`../${name}/*`, `../${name}/**`];
 const verifier = ['passport', '@nestjs/passport', 'passport-jwt', 'jwks-rsa', 'jsonwebtoken'];
 const httpClient = ['axios', '@nestjs/axios'];
@@ -117,9 +118,15 @@ export default tseslint.config(
   ),
   boundary(
     ['libs/auth/src/client/**'],
+    ['resource-server', 'observability', 'redis'],
+    [...verifier, '@redis/client'],
+    'The client imports neither the resource server, observability nor Redis (./redis builds on it).',
+  ),
+  boundary(
+    ['libs/auth/src/redis/**'],
     ['resource-server', 'observability'],
     verifier,
-    'The client imports neither the resource server nor observability.',
+    'The Redis store builds on the client and shared/ only.',
   ),
   boundary(
     ['libs/auth/src/observability/**'],

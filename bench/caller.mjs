@@ -21,7 +21,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tracingImport } from '../scripts/lib/fleet.mjs';
-import { freePort, load as drive, loadTool, median, ms, withCpu } from './load.mjs';
+import { freePort, loadForecast as load, loadTool, median, ms, tokenRequests } from './load.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (app) => `${root}dist/apps/${app}/apps/${app}/src/main.js`;
@@ -101,24 +101,6 @@ function startCallerProcess(mode, env) {
     child.once('message', ({ url }) => resolve({ child, url }));
     child.once('exit', (code) => reject(new Error(`caller (${mode}) exited with ${code}`)));
   });
-}
-
-async function load(url, seconds, connections, pid) {
-  const r = await withCpu(pid, () => drive({ url: `${url}/forecast`, connections, seconds }));
-  if (r.bad) throw new Error(`${url}/forecast: ${r.bad} failed requests`);
-  return r;
-}
-
-async function tokenRequests(emulatorUrl, clientId) {
-  const text = await (await fetch(`${emulatorUrl}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter(
-      (l) =>
-        l.startsWith('cognito_emulator_token_requests_total{') &&
-        l.includes(`client_id="${clientId}"`),
-    )
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 async function main() {

@@ -130,3 +130,23 @@ export async function withCpu(pid, fn) {
       : ((after - before) * 1000) / result.requests;
   return { ...result, cpuMsPerRequest };
 }
+
+/** Token requests the emulator at `emulatorUrl` counted for `clientId` (every outcome). */
+export async function tokenRequests(emulatorUrl, clientId) {
+  const text = await (await fetch(`${emulatorUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter(
+      (l) =>
+        l.startsWith('cognito_emulator_token_requests_total{') &&
+        l.includes(`client_id="${clientId}"`),
+    )
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+/** GET `url`/forecast for `seconds` with the process `pid`'s CPU measured; throws on failures. */
+export async function loadForecast(url, seconds, connections, pid) {
+  const r = await withCpu(pid, () => load({ url: `${url}/forecast`, connections, seconds }));
+  if (r.bad) throw new Error(`${url}/forecast: ${r.bad} failed requests`);
+  return r;
+}

@@ -19,13 +19,16 @@ if ! command -v docker-compose >/dev/null 2>&1; then
 fi
 
 docker-compose -f docker-compose.yml config --quiet
-# The fleet's services (scripts/lib/fleet.json), each once, on its port.
+# The fleet's services (scripts/lib/fleet.json), each once, on its port; besides them only
+# the infrastructure they use (redis, the shared token cache) and extra replicas (<app>-<n>).
 expected="$(node -e '
   const { services } = JSON.parse(require("fs").readFileSync("scripts/lib/fleet.json", "utf8"));
   console.log(services.map((s) => s.app).sort().join(" "));
 ')"
-# jaeger: the optional tracing profile, off unless --profile tracing.
-services="$(docker-compose -f docker-compose.yml config --services | grep -vx jaeger | sort | tr '\n' ' ' | sed 's/ $//')"
+# jaeger: the optional tracing profile, off unless --profile tracing; redis and <app>-<n>
+# replicas are the shared token cache's demo, beside the fleet's own services.
+services="$(docker-compose -f docker-compose.yml config --services | grep -Ev '^(jaeger|redis|.+-[0-9]+)$' |
+  sort | tr '\n' ' ' | sed 's/ $//')"
 if [ "$services" != "$expected" ]; then
   echo "check-compose: services are [$services], scripts/lib/fleet.json lists [$expected]" >&2
   exit 1

@@ -1,4 +1,5 @@
 import { M2MClientModule, type TokenClock } from '@nest-m2m-cognito/auth/client';
+import { redisTokenCacheFromEnv } from '@nest-m2m-cognito/auth/redis';
 import {
   type LoggingModuleOptions,
   ObservabilityModule,
@@ -20,8 +21,10 @@ export interface CallerOverrides {
 export class AppModule {
   /** The caller for an environment (read and validated here, at start-up). */
   static forRoot(env: NodeJS.ProcessEnv, overrides: CallerOverrides = {}): DynamicModule {
+    // TOKEN_CACHE_REDIS_URL set: one token per client for every replica (else per process).
+    const cache = redisTokenCacheFromEnv(env);
     const clients = callerClients(env).map((client) =>
-      M2MClientModule.register({ ...client, clock: overrides.clock }),
+      M2MClientModule.register({ ...client, cache, clock: overrides.clock }),
     );
     return {
       module: AppModule,

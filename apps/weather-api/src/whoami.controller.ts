@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { Principal, Public } from '@nest-m2m-cognito/auth/resource-server';
+import { AnyValidToken, Principal, Public } from '@nest-m2m-cognito/auth/resource-server';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProtected } from './docs/api-docs.decorators.js';
 import { PrincipalDto, StatusDto } from './docs/api-docs.dto.js';
@@ -11,6 +11,7 @@ export class WhoamiController {
   @ApiOperation({ summary: 'Who the token says the caller is (any valid token, no scope)' })
   @ApiOkResponse({ description: 'The verified principal', type: PrincipalDto })
   @ApiProtected()
+  @AnyValidToken()
   @Get('whoami')
   whoami(@Principal() principal: Principal): Principal {
     return principal;

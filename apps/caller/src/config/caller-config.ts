@@ -2,7 +2,7 @@ import {
   m2mClientOptionsFromEnv,
   type M2MClientModuleOptions,
 } from '@nest-m2m-cognito/auth/client';
-import { READ_CLIENT, WRITE_CLIENT } from '../weather/weather.client.js';
+import { READ_CLIENT, WEATHER_API, WRITE_CLIENT } from '../weather/weather.client.js';
 
 /** One M2M client of the caller, as registered. */
 export type CallerClient = M2MClientModuleOptions & { name: string };
@@ -32,7 +32,7 @@ const DEMO_WRITE = {
  * Fails fast naming the bad variable (see `m2mClientOptionsFromEnv`).
  */
 export function callerClients(env: NodeJS.ProcessEnv): [CallerClient, CallerClient] {
-  const weatherApi = { downstream: 'weather-api', defaultBaseURL: 'http://127.0.0.1:3000' };
+  const weatherApi = { downstream: WEATHER_API, defaultBaseURL: 'http://127.0.0.1:3000' };
   const read = m2mClientOptionsFromEnv(env, READ_CLIENT, {
     ...weatherApi,
     prefix: 'OAUTH',

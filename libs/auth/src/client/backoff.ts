@@ -35,3 +35,17 @@ export function parseRetryAfter(value: unknown, now: number): number | undefined
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
 }
+
+/** Waits `ms`, or less when `signal` aborts (it never rejects). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

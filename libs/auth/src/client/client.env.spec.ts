@@ -96,4 +96,23 @@ describe('m2mClientOptionsFromEnv', () => {
       m2mClientOptionsFromEnv({ OAUTH_INVENTORY_API_CLIENT_ID: 'x' }, 'inventory-api', options),
     ).toThrow(/OAUTH_TOKEN_URL .*required when OAUTH_INVENTORY_API_CLIENT_ID is set/);
   });
+
+  it('reads the refresh point and the no-storm cooldown, refusing values it cannot use', () => {
+    expect(
+      m2mClientOptionsFromEnv(
+        { ...env, OAUTH_INVENTORY_API_REFRESH_AHEAD: '0.5', OAUTH_REJECTION_COOLDOWN_MS: '60000' },
+        'inventory-api',
+      ),
+    ).toMatchObject({ refreshAhead: 0.5, rejectionCooldownMs: 60_000 });
+    for (const [name, value] of [
+      ['OAUTH_INVENTORY_API_REFRESH_AHEAD', '0'],
+      ['OAUTH_INVENTORY_API_REFRESH_AHEAD', '1.5'],
+      ['OAUTH_INVENTORY_API_REFRESH_AHEAD', 'soon'],
+      ['OAUTH_REJECTION_COOLDOWN_MS', '-1'],
+    ]) {
+      expect(() => m2mClientOptionsFromEnv({ ...env, [name]: value }, 'inventory-api')).toThrow(
+        expect.objectContaining({ variable: name }),
+      );
+    }
+  });
 });

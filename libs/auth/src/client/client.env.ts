@@ -12,7 +12,8 @@ export interface M2MClientEnvOptions {
   prefix?: string;
   /**
    * The API the client calls: it names it in error answers (`dependency`), and
-   * `<DOWNSTREAM>_URL` / `<DOWNSTREAM>_TIMEOUT_MS` give its base URL and request timeout.
+   * `<DOWNSTREAM>_URL`, `<DOWNSTREAM>_TIMEOUT_MS` and `<DOWNSTREAM>_MAX_RESPONSE_BYTES` give
+   * its base URL, the deadline of a call and the largest answer accepted.
    * Default: the client's name.
    */
   downstream?: string;
@@ -48,9 +49,12 @@ function envName(name: string): string {
  * | `OAUTH_INVENTORY_API_SCOPES` (space-separated) | `scopes` | every scope the client may have |
  * | `OAUTH_INVENTORY_API_AUTH_METHOD`, else `OAUTH_AUTH_METHOD` | `authMethod` | `client_secret_basic` |
  * | `INVENTORY_API_URL` | `baseURL` | `defaultBaseURL` |
- * | `INVENTORY_API_TIMEOUT_MS` | `requestTimeoutMs` | 10000 |
+ * | `INVENTORY_API_TIMEOUT_MS` | `requestTimeoutMs` (a total deadline) | 10000 |
+ * | `INVENTORY_API_MAX_RESPONSE_BYTES` | `maxResponseBytes` | 4194304 |
  * | `OAUTH_TOKEN_TIMEOUT_MS` | `tokenTimeoutMs` (every client) | 5000 |
  * | `OAUTH_RETRY_MAX_ATTEMPTS` / `OAUTH_RETRY_MAX_TOTAL_MS` | `retry` (every client) | 4 / 10000 |
+ * | `OAUTH_INVENTORY_API_REFRESH_AHEAD` (fraction of the lifetime, (0, 1]) | `refreshAhead` | 0.75 |
+ * | `OAUTH_REJECTION_COOLDOWN_MS` | `rejectionCooldownMs` (every client) | 30000 |
  *
  * Throws an `EnvConfigError` naming the first bad or missing variable, never a value.
  *
@@ -110,6 +114,10 @@ export function m2mClientOptionsFromEnv(
     read.fail(idVar, `${idVar} and ${secretVar} are required`);
   }
   const maxAttempts = read.int('OAUTH_RETRY_MAX_ATTEMPTS', 1, 20);
+  const refreshAhead = read.nonNegative(`${prefix}_REFRESH_AHEAD`);
+  if (refreshAhead !== undefined && !(refreshAhead > 0 && refreshAhead <= 1)) {
+    read.fail(`${prefix}_REFRESH_AHEAD`, `${prefix}_REFRESH_AHEAD must be a fraction in (0, 1]`);
+  }
   const maxTotalMs = read.int('OAUTH_RETRY_MAX_TOTAL_MS', 0, 600_000);
   const baseURL = read.url(`${downstream}_URL`, true) ?? options.defaultBaseURL;
   if (!baseURL) read.fail(`${downstream}_URL`, `${downstream}_URL is required`);
@@ -129,7 +137,10 @@ export function m2mClientOptionsFromEnv(
       ...(maxAttempts !== undefined && { maxAttempts }),
       ...(maxTotalMs !== undefined && { maxTotalMs }),
     },
+    ...(refreshAhead !== undefined && { refreshAhead }),
+    rejectionCooldownMs: read.int('OAUTH_REJECTION_COOLDOWN_MS', 0, 3_600_000),
     baseURL,
     requestTimeoutMs: read.int(`${downstream}_TIMEOUT_MS`, 1, 600_000),
+    maxResponseBytes: read.int(`${downstream}_MAX_RESPONSE_BYTES`, 1024, 1024 * 1024 * 1024),
   };
 }

@@ -61,6 +61,32 @@ export class TokenEndpointUnavailableError extends LibraryError {
 }
 
 /**
+ * The downstream rejected (401) a token that a forced refresh had just fetched, so a new
+ * one is not requested again until the cooldown ends (no token storm against the issuer:
+ * a resource server that refuses fresh tokens refuses the next ones too). The call fails
+ * with the downstream's 401. `code` is always `token_rejected`.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof TokenRejectedError) logger.warn(`${e.clientId}: check the API's issuer`);
+ * ```
+ */
+export class TokenRejectedError extends LibraryError {
+  readonly code = 'token_rejected';
+
+  constructor(
+    readonly clientId: string,
+    /** Seconds until a forced refresh is allowed again. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      `The downstream rejected a freshly fetched token of client "${clientId}"; ` +
+        `no new token before the cooldown ends (${retryAfterSeconds} s)`,
+    );
+  }
+}
+
+/**
  * An M2M client or token provider was given options it cannot work with (a relative token
  * URL, no secret, a refresh fraction outside (0, 1], ...). Thrown at construction, so a
  * misconfigured app fails at start-up. `code` is always `invalid_options`; `option` names
@@ -83,5 +109,33 @@ export class M2MClientConfigError extends LibraryError {
     options?: { cause?: unknown },
   ) {
     super(`M2M client option "${option}" ${why}`, options);
+  }
+}
+
+/** Why a downstream call failed although the downstream may have answered. */
+export type DownstreamFailure =
+  'downstream_timeout' | 'downstream_too_large' | 'downstream_not_json';
+
+/**
+ * A call of an M2M client's `HttpService` was cut off or its answer refused: past its total
+ * deadline (`requestTimeoutMs`, the 401 retry included), a body over `maxResponseBytes`, or
+ * a success body that is not declared and parsed as JSON (for the default
+ * `responseType: 'json'`). The call is aborted and its connection closed; nothing of the
+ * body is kept. `dependency` names the downstream, as `M2MErrorFilter` answers it.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof DownstreamError && e.code === 'downstream_timeout') metrics.timeouts.inc();
+ * ```
+ */
+export class DownstreamError extends LibraryError {
+  constructor(
+    readonly code: DownstreamFailure,
+    /** The downstream, e.g. `weather-api`. */
+    readonly dependency: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
   }
 }

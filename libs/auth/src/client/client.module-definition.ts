@@ -10,8 +10,17 @@ export interface M2MClientModuleOptions extends TokenProviderOptions {
    * the token, so set it.
    */
   baseURL?: string;
-  /** Timeout of each downstream request. Default 10,000 ms. */
+  /**
+   * Total deadline of each downstream call, from the first byte sent to the last received,
+   * the retry after a 401 included; past it the call is aborted (`DownstreamError`
+   * `downstream_timeout`, answered 503). Default 10,000 ms.
+   */
   requestTimeoutMs?: number;
+  /**
+   * Largest downstream response body accepted, in bytes; a larger one is aborted as it
+   * arrives (`DownstreamError` `downstream_too_large`, answered 502). Default 4 MiB.
+   */
+  maxResponseBytes?: number;
   /**
    * The name of the API this client calls, as error answers name it (`dependency` of the
    * 502/503 `M2MErrorFilter` sends). Default: the client's `name`.

@@ -7,8 +7,17 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { Registry } from 'prom-client';
 import { firstValueFrom } from 'rxjs';
+import {
+  type Behaviour,
+  hugeJson,
+  peersClosedAfterEach,
+  respond,
+  trickle,
+} from '../../../../test/helpers/hostile-peers.js';
 import { MetricsModule } from '../observability/metrics.module.js';
+import { DownstreamError } from './client.errors.js';
 import { M2MClientModule } from './client.module.js';
+import { m2mErrorAnswer } from './m2m-error.filter.js';
 import { getM2MHttpServiceToken, getTokenProviderToken } from './client.tokens.js';
 import type { TokenProvider } from './token-provider.js';
 
@@ -191,5 +200,147 @@ describe('M2MClientModule', () => {
     } finally {
       other.server.close();
     }
+  });
+});
+
+describe('M2MClientModule bounds against a hostile downstream', () => {
+  const peer = peersClosedAfterEach();
+  const refs: TestingModule[] = [];
+  afterEach(async () => {
+    await Promise.all(refs.splice(0).map((ref) => ref.close()));
+  });
+
+  /** The HttpService of a client of `behaviour`, with `limits`. */
+  const clientOf = async (
+    behaviour: Behaviour,
+    limits: { requestTimeoutMs?: number; maxResponseBytes?: number } = {},
+  ) => {
+    const downstreamPeer = await peer(behaviour);
+    const ref = await Test.createTestingModule({
+      imports: [
+        M2MClientModule.register({
+          name: 'bounded',
+          downstream: 'hostile-api',
+          tokenUrl: `${issuer.url}/oauth2/token`,
+          authMethod: 'client_secret_post',
+          clientId: 'reader',
+          clientSecret: 's1',
+          baseURL: downstreamPeer.url,
+          ...limits,
+        }),
+      ],
+    }).compile();
+    refs.push(ref);
+    return { http: ref.get<HttpService>(getM2MHttpServiceToken('bounded')), downstreamPeer };
+  };
+  const failure = async (call: Promise<unknown>): Promise<unknown> =>
+    call.then(
+      () => {
+        throw new Error('the call succeeded');
+      },
+      (e: unknown) => e,
+    );
+
+  it('aborts a body that trickles past the total deadline, closing the connection', async () => {
+    const { http: client, downstreamPeer } = await clientOf(trickle('[1,2,3,4,5,6,7,8,9]', 50), {
+      requestTimeoutMs: 300,
+    });
+    const started = Date.now();
+    const err = await failure(firstValueFrom(client.get('/')));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(err).toBeInstanceOf(DownstreamError);
+    expect(err).toMatchObject({ code: 'downstream_timeout', dependency: 'hostile-api' });
+    expect(await downstreamPeer.allClosed(2000)).toBe(true);
+    expect(m2mErrorAnswer(err)).toMatchObject({
+      status: 503,
+      retryAfter: 5,
+      body: { dependency: 'hostile-api', dependency_error: 'timeout' },
+    });
+  });
+
+  it('keeps one deadline across the retry after a 401', async () => {
+    const slow401: Behaviour = (_req, res) =>
+      void setTimeout(() => {
+        res.writeHead(401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+        res.end();
+      }, 250);
+    const { http: client, downstreamPeer } = await clientOf(slow401, { requestTimeoutMs: 400 });
+    const err = await failure(firstValueFrom(client.get('/')));
+    expect(err).toMatchObject({ code: 'downstream_timeout' });
+    expect(downstreamPeer.requests).toBe(2);
+  });
+
+  it.each([
+    ['chunked', false],
+    ['with a Content-Length', true],
+  ])('aborts a 50 MB body (%s) at the size cap, closing the connection', async (_how, declared) => {
+    const { http: client, downstreamPeer } = await clientOf(hugeJson(50_000_000, declared), {
+      maxResponseBytes: 1024 * 1024,
+    });
+    const err = await failure(firstValueFrom(client.get('/')));
+    expect(err).toMatchObject({
+      code: 'downstream_too_large',
+      message: 'hostile-api answered more than 1048576 bytes',
+    });
+    expect(await downstreamPeer.allClosed(2000)).toBe(true);
+    expect(downstreamPeer.bytesSent).toBeLessThan(20_000_000);
+    expect(m2mErrorAnswer(err)).toMatchObject({
+      status: 502,
+      body: { dependency_error: 'response_too_large' },
+    });
+  });
+
+  it.each([
+    ['text/plain', '<script>alert(document.domain)</script>'],
+    ['text/html', '[1]'],
+    ['application/json', '{"half":'],
+  ])('refuses a 200 %s body that is not JSON it parsed', async (type, body) => {
+    const { http: client } = await clientOf(respond(200, { 'Content-Type': type }, body));
+    const err = await failure(firstValueFrom(client.get('/')));
+    expect(err).toMatchObject({ code: 'downstream_not_json' });
+    const answer = m2mErrorAnswer(err);
+    expect(answer).toMatchObject({ status: 502, body: { dependency_error: 'invalid_response' } });
+    expect(JSON.stringify(answer)).not.toContain(body);
+  });
+
+  it('parses JSON and +json bodies, and an empty 204 as undefined', async () => {
+    const { http: json } = await clientOf(
+      respond(200, { 'Content-Type': 'application/problem+json; charset=utf-8' }, '{"a":1}'),
+    );
+    expect((await firstValueFrom(json.get('/'))).data).toEqual({ a: 1 });
+    const { http: empty } = await clientOf(respond(204, {}));
+    expect((await firstValueFrom(empty.get('/'))).data).toBeUndefined();
+    const { http: text } = await clientOf(respond(200, { 'Content-Type': 'text/plain' }, 'hi'));
+    expect((await firstValueFrom(text.get('/', { responseType: 'text' }))).data).toBe('hi');
+  });
+
+  it('passes on only RFC 6750 error codes of a refusal, never an opaque value', async () => {
+    const opaque = 'zq81Xv_opaque.tok';
+    const { http: client } = await clientOf(
+      respond(
+        403,
+        { 'Content-Type': 'application/json', 'WWW-Authenticate': `Bearer error="${opaque}"` },
+        JSON.stringify({ error: opaque, error_description: opaque }),
+      ),
+    );
+    const answer = m2mErrorAnswer(await failure(firstValueFrom(client.get('/'))));
+    expect(answer).toMatchObject({
+      status: 502,
+      body: { dependency_status: 403, dependency_error: 'http_403' },
+    });
+    expect(JSON.stringify(answer)).not.toContain(opaque);
+    const { http: scoped } = await clientOf(
+      respond(403, { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="x"' }),
+    );
+    expect(m2mErrorAnswer(await failure(firstValueFrom(scoped.get('/'))))).toMatchObject({
+      body: { dependency_error: 'insufficient_scope' },
+    });
+  });
+
+  it('refuses a deadline or size cap that is not a positive whole number', async () => {
+    await expect(clientOf(respond(200, {}), { requestTimeoutMs: 0 })).rejects.toMatchObject({
+      code: 'invalid_options',
+      option: 'requestTimeoutMs',
+    });
   });
 });

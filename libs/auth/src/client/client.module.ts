@@ -10,6 +10,7 @@ import {
   type M2MClientModuleExtras,
   type M2MClientModuleOptions,
 } from './client.module-definition.js';
+import { M2MClientConfigError } from './client.errors.js';
 import { getM2MHttpServiceToken, getTokenProviderToken } from './client.tokens.js';
 import { M2MErrorFilter } from './m2m-error.filter.js';
 import { attachM2MInterceptors } from './m2m-http.interceptors.js';
@@ -18,6 +19,17 @@ import { TokenProvider } from './token-provider.js';
 /** `M2MErrorFilter`, registered once per application however many clients ask for it. */
 @Module({ providers: [{ provide: APP_FILTER, useClass: M2MErrorFilter }] })
 class M2MErrorFilterModule {}
+
+/** Largest downstream response body accepted by default: 4 MiB. */
+const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+function positive(option: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v <= 0) {
+    throw new M2MClientConfigError(option, 'must be a positive whole number');
+  }
+  return v;
+}
 
 function clientParts(definition: DynamicModule, extras: M2MClientModuleExtras): DynamicModule {
   const name = extras.name ?? 'default';
@@ -35,10 +47,15 @@ function clientParts(definition: DynamicModule, extras: M2MClientModuleExtras): 
       useFactory: (http: HttpService, provider: TokenProvider, options: M2MClientModuleOptions) => {
         const axios = http.axiosRef;
         if (options.baseURL) axios.defaults.baseURL = options.baseURL;
-        axios.defaults.timeout = options.requestTimeoutMs ?? 10_000;
         attachM2MInterceptors(axios, provider, provider.metrics, {
           baseURL: options.baseURL,
           dependency: options.downstream ?? name,
+          deadlineMs: positive('requestTimeoutMs', options.requestTimeoutMs, 10_000),
+          maxResponseBytes: positive(
+            'maxResponseBytes',
+            options.maxResponseBytes,
+            DEFAULT_MAX_RESPONSE_BYTES,
+          ),
         });
         return http;
       },

@@ -12,7 +12,10 @@ export {
 export {
   TokenEndpointError,
   TokenEndpointUnavailableError,
+  TokenRejectedError,
   M2MClientConfigError,
+  DownstreamError,
+  type DownstreamFailure,
 } from './client.errors.js';
 export { EnvConfigError } from '../shared/errors.js';
 export { M2MErrorFilter, m2mErrorAnswer, type M2MErrorAnswer } from './m2m-error.filter.js';
@@ -23,6 +26,7 @@ export {
   type TokenCacheStore,
   type TokenCacheKey,
   type TokenCacheLogger,
+  type RefreshIntent,
   type CachedToken,
 } from './token-cache.store.js';
 export type { RetryOptions } from './backoff.js';

@@ -1,7 +1,12 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { AxiosError } from 'axios';
-import { TokenEndpointError, TokenEndpointUnavailableError } from './client.errors.js';
+import {
+  DownstreamError,
+  type DownstreamFailure,
+  TokenEndpointError,
+  TokenEndpointUnavailableError,
+} from './client.errors.js';
 import { dependencyOf } from './m2m-http.interceptors.js';
 
 /** How the token endpoint is named in answers. */
@@ -14,25 +19,44 @@ export interface M2MErrorAnswer {
   retryAfter?: number;
 }
 
-/** `error="..."` of a `WWW-Authenticate: Bearer ...` header, if well-formed. */
+/** The error codes of RFC 6750 §3.1: the only downstream error values passed on. */
+const BEARER_ERRORS: ReadonlySet<string> = new Set([
+  'invalid_request',
+  'invalid_token',
+  'insufficient_scope',
+]);
+
+/** `error="..."` of a `WWW-Authenticate: Bearer ...` header, if it is one of RFC 6750's. */
 function bearerErrorOf(header: unknown): string | undefined {
   if (typeof header !== 'string') return undefined;
-  return /\berror="([\w.-]{1,64})"/.exec(header)?.[1];
+  const error = /\berror="([^"]*)"/.exec(header)?.[1];
+  return error !== undefined && BEARER_ERRORS.has(error) ? error : undefined;
 }
 
+/** The body's `error`, if it is one of RFC 6750's. */
 function bodyErrorOf(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const error = (data as Record<string, unknown>).error;
-  return typeof error === 'string' && /^[\w.-]{1,64}$/.test(error) ? error : undefined;
+  return typeof error === 'string' && BEARER_ERRORS.has(error) ? error : undefined;
 }
+
+/** How a `DownstreamError` is answered: status and `dependency_error`. */
+const DOWNSTREAM_FAILURES: Record<DownstreamFailure, [number, string]> = {
+  downstream_timeout: [503, 'timeout'],
+  downstream_too_large: [502, 'response_too_large'],
+  downstream_not_json: [502, 'invalid_response'],
+};
 
 /**
  * The answer to a failed M2M call, naming what failed: the token endpoint's OAuth errors
  * as 502 naming the error; the token endpoint unreachable with no valid token left as 503
  * with `Retry-After`; the downstream (by its `dependency`, the client's `downstream` or
- * name) unreachable as 503, answering 503 as 503 with its `Retry-After`, anything else
- * (401 after the retry, 403, 5xx) as 502 with its status and error code. `undefined` for an
- * axios error of another instance. Nothing of the request (headers, tokens) is echoed.
+ * name) unreachable or past its deadline as 503, answering 503 as 503 with its
+ * `Retry-After`, an answer too large or not JSON as 502, anything else (401 after the
+ * retry, 403, 5xx) as 502 with its status and, when it names one, its RFC 6750 error code
+ * (`invalid_token`, `insufficient_scope`, `invalid_request`; else `http_<status>`).
+ * `undefined` for an axios error of another instance. Nothing of the request (headers,
+ * tokens) or of the downstream's answer beyond those codes is echoed.
  *
  * @example
  * ```ts
@@ -64,18 +88,30 @@ export function m2mErrorAnswer(exception: unknown): M2MErrorAnswer | undefined {
       },
     };
   }
+  if (exception instanceof DownstreamError) {
+    const [status, dependencyError] = DOWNSTREAM_FAILURES[exception.code];
+    return {
+      status,
+      ...(status === 503 && { retryAfter: 5 }),
+      body: {
+        error: status === 503 ? 'service_unavailable' : 'bad_gateway',
+        dependency: exception.dependency,
+        dependency_error: dependencyError,
+        error_description: exception.message,
+      },
+    };
+  }
   const dependency = exception instanceof AxiosError ? dependencyOf(exception) : undefined;
   if (!(exception instanceof AxiosError) || dependency === undefined) return undefined;
   const response = exception.response;
   if (!response) {
-    const timedOut = exception.code === 'ECONNABORTED' || exception.code === 'ETIMEDOUT';
     return {
       status: 503,
       retryAfter: 5,
       body: {
         error: 'service_unavailable',
         dependency,
-        dependency_error: timedOut ? 'timeout' : 'unreachable',
+        dependency_error: 'unreachable',
         error_description: `${dependency} did not answer`,
       },
     };
@@ -91,7 +127,7 @@ export function m2mErrorAnswer(exception: unknown): M2MErrorAnswer | undefined {
   return {
     status: unavailable ? 503 : 502,
     ...(unavailable && {
-      retryAfter: Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : 5,
+      retryAfter: Number.isInteger(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 3600) : 5,
     }),
     body: {
       error: unavailable ? 'service_unavailable' : 'bad_gateway',
@@ -108,7 +144,7 @@ export function m2mErrorAnswer(exception: unknown): M2MErrorAnswer | undefined {
  * answer once (method, path, body: never a token). Registered globally by
  * `M2MClientModule`; an axios error of another instance goes on to Nest's default handling.
  */
-@Catch(TokenEndpointError, TokenEndpointUnavailableError, AxiosError)
+@Catch(TokenEndpointError, TokenEndpointUnavailableError, DownstreamError, AxiosError)
 export class M2MErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(M2MErrorFilter.name);
 

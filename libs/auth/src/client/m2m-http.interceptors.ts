@@ -1,10 +1,12 @@
 import {
-  type AxiosError,
+  AxiosError,
   type AxiosInstance,
+  type AxiosResponseHeaders,
   type InternalAxiosRequestConfig,
   isAxiosError,
 } from 'axios';
 import { currentRequestId, REQUEST_ID_HEADER } from '../shared/request-context.js';
+import { DownstreamError, TokenRejectedError } from './client.errors.js';
 import type { M2MClientMetrics } from './client.metrics.js';
 import type { TokenProvider } from './token-provider.js';
 
@@ -15,6 +17,7 @@ const STARTED = '__m2mStarted';
 const FAST = '__m2mFastToken';
 const SKIP = '__m2mSkip';
 const DEPENDENCY = '__m2mDependency';
+const DEADLINE = '__m2mDeadline';
 // As axios decides "absolute": a scheme, or a protocol-relative `//host`.
 const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
@@ -25,7 +28,52 @@ type M2MConfig = InternalAxiosRequestConfig & {
   [FAST]?: string;
   [SKIP]?: boolean;
   [DEPENDENCY]?: string;
+  /** The call's total deadline: set on its first attempt, kept by the retry. */
+  [DEADLINE]?: AbortSignal;
 };
+
+/** `application/json` or a `+json` type (RFC 6839). */
+const JSON_TYPE = /^application\/(?:[\w.!#$&^-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * axios's `transformResponse` for the default `responseType: 'json'`, strict: a 2xx body
+ * must be declared JSON and parse, or the call fails with `downstream_not_json` (axios
+ * would silently hand on the raw text, a `text/plain` script included); an empty one is
+ * `undefined`. An error answer's body is kept only when it is JSON, for its `error` code.
+ * Any other `responseType` gets the body as axios decoded it.
+ */
+function strictJson(dependency: string) {
+  return function decode(
+    this: InternalAxiosRequestConfig,
+    data: unknown,
+    headers: AxiosResponseHeaders,
+    status?: number,
+  ): unknown {
+    if ((this.responseType ?? 'json') !== 'json' || typeof data !== 'string') return data;
+    const success = status !== undefined && status >= 200 && status < 300;
+    if (success && data === '') return undefined;
+    const declared = JSON_TYPE.test(String(headers['content-type'] ?? ''));
+    try {
+      if (declared) return JSON.parse(data) as unknown;
+    } catch (cause) {
+      if (success) {
+        throw new DownstreamError(
+          'downstream_not_json',
+          dependency,
+          `${dependency} answered ${status} with a body that is not valid JSON`,
+          { cause },
+        );
+      }
+      return undefined;
+    }
+    if (!success) return undefined;
+    throw new DownstreamError(
+      'downstream_not_json',
+      dependency,
+      `${dependency} answered ${status} with a body that is not declared JSON`,
+    );
+  };
+}
 
 /**
  * The downstream an axios error of an M2M client's call is about (its `downstream`, or the
@@ -67,25 +115,68 @@ function sanitize(error: AxiosError) {
   }
 }
 
-/** Where an M2M client's calls go and how its errors name that place. */
+/** Where an M2M client's calls go, how its errors name that place, and its bounds. */
 export interface M2MTarget {
   baseURL?: string;
   /** Names the downstream in error answers (`dependency`). */
   dependency: string;
+  /** Total deadline of a call, its 401 retry included, in ms. */
+  deadlineMs: number;
+  /** Largest response body accepted, in bytes. */
+  maxResponseBytes: number;
+}
+
+/**
+ * A deadline or size failure of `error` (a call of this client) as a `DownstreamError`, or
+ * `undefined`. axios reports a body over `maxContentLength` as `ERR_BAD_RESPONSE` without a
+ * response (every other `ERR_BAD_RESPONSE` of its http adapter carries the response).
+ */
+function boundsFailure(
+  error: AxiosError,
+  config: M2MConfig | undefined,
+  { dependency, deadlineMs, maxResponseBytes }: M2MTarget,
+): DownstreamError | undefined {
+  const timedOut =
+    config?.[DEADLINE]?.aborted === true ||
+    error.code === AxiosError.ECONNABORTED ||
+    error.code === AxiosError.ETIMEDOUT;
+  if (timedOut) {
+    return new DownstreamError(
+      'downstream_timeout',
+      dependency,
+      `${dependency} did not answer within ${deadlineMs} ms`,
+      { cause: error },
+    );
+  }
+  if (error.code === AxiosError.ERR_BAD_RESPONSE && !error.response) {
+    return new DownstreamError(
+      'downstream_too_large',
+      dependency,
+      `${dependency} answered more than ${maxResponseBytes} bytes`,
+      { cause: error },
+    );
+  }
+  return undefined;
 }
 
 /**
  * Attaches `Authorization: Bearer <token>` and the current request's `x-request-id` to the
  * requests of `instance` that go to the origin of `baseURL` (all requests when there is no
  * `baseURL`), and on a 401 to such a request gets a new token and retries it once (never
- * on 403, never twice). Errors leave without the token, tagged with the dependency.
+ * on 403, never twice, and not while a freshly fetched token's rejection holds forced
+ * refreshes off: then the 401 stands). Every call of `instance` is bounded: aborted at its
+ * total deadline, its body capped, a 2xx body that is not JSON refused (see `strictJson`),
+ * each as a `DownstreamError`. Errors leave without the token, tagged with the dependency.
  */
 export function attachM2MInterceptors(
   instance: AxiosInstance,
   provider: TokenProvider,
   metrics: M2MClientMetrics,
-  { baseURL, dependency }: M2MTarget,
+  target: M2MTarget,
 ) {
+  const { baseURL, dependency, deadlineMs } = target;
+  instance.defaults.maxContentLength = target.maxResponseBytes;
+  instance.defaults.transformResponse = [strictJson(dependency)];
   const clientId = provider.clientId;
   const origin = baseURL === undefined ? undefined : originOf(baseURL);
   // Where the request resolves to, as axios resolves it: an absolute URL as is, a relative
@@ -121,7 +212,22 @@ export function attachM2MInterceptors(
     config[STARTED] = performance.now();
     return config;
   };
-  // Two request interceptors, exactly one of which runs per request. axios evaluates every
+  // The deadline of the call: on its first attempt only, so the retry after a 401 shares it.
+  // Registered first, so axios runs it last, after the token is attached.
+  instance.interceptors.request.use(
+    (config: M2MConfig) => {
+      if (config[DEADLINE]) return config;
+      const deadline = AbortSignal.timeout(deadlineMs);
+      config[DEADLINE] = deadline;
+      config.signal = config.signal
+        ? AbortSignal.any([config.signal as AbortSignal, deadline])
+        : deadline;
+      return config;
+    },
+    undefined,
+    { synchronous: true },
+  );
+  // Two more request interceptors, exactly one of which runs per request. axios evaluates every
   // `runWhen` in registration order before running any interceptor, and stays on its
   // synchronous path only when every interceptor that runs is `synchronous`. So with a
   // valid token in memory (the warm path) the token is attached with no promise hop; only
@@ -152,10 +258,19 @@ export function attachM2MInterceptors(
       const config = error.config as M2MConfig | undefined;
       if (config) config[DEPENDENCY] = dependency;
       observe(config, error.response?.status);
+      const bounded = boundsFailure(error, config, target);
+      if (bounded) {
+        sanitize(error);
+        throw bounded;
+      }
       if (error.response?.status === 401 && config?.[TOKEN] !== undefined && !config[RETRIED]) {
         config[RETRIED] = true;
         try {
           await provider.getToken({ forceRefresh: true, rejectedToken: config[TOKEN] });
+        } catch (refused) {
+          // A fresh token was rejected already: no new one now, the 401 stands (no storm).
+          if (refused instanceof TokenRejectedError) throw error;
+          throw refused;
         } finally {
           sanitize(error);
         }

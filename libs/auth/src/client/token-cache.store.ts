@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import type { M2MClientMetrics } from './client.metrics.js';
 
 /** A token as kept in a {@link TokenCacheEntry}. Times are epoch milliseconds. */
 export interface CachedToken {
@@ -30,9 +31,20 @@ export interface TokenCacheKey {
  * (Redis, ...) extends it and returns entries that extend `TokenCacheEntry`.
  */
 export interface TokenCacheStore {
-  /** The entry for `key`, created on first use; pair each call with one `entry.release()`. */
-  acquire(key: TokenCacheKey): TokenCacheEntry;
+  /**
+   * The entry for `key`, created on first use; pair each call with one `entry.release()`.
+   * `metrics`: the acquiring client's series, where a store records its own (shared look-ups).
+   */
+  acquire(key: TokenCacheKey, metrics?: M2MClientMetrics): TokenCacheEntry;
 }
+
+/**
+ * Why a token is being fetched, so a shared store can decide whether to wait for another
+ * replica's request: `miss` (no valid token here), `ahead` (a refresh ahead of expiry: the
+ * current token keeps serving), `rejected` (the downstream answered 401 to `rejected`).
+ */
+export type RefreshIntent =
+  { reason: 'miss' } | { reason: 'ahead' } | { reason: 'rejected'; rejected: string };
 
 /** Who reports a store's failures (a test passes a collecting one). */
 export type TokenCacheLogger = Pick<Logger, 'warn' | 'log'>;
@@ -66,6 +78,8 @@ export class TokenCacheEntry {
   private inflight: Promise<CachedToken> | undefined;
   private error: { error: Error; until: number } | undefined;
   private pausedUntil = 0;
+  private forced: { accessToken: string; cooledDown: boolean } | undefined;
+  private cooldownUntil = 0;
   private refs = 0;
   private failing = false;
   private readonly abort = new AbortController();
@@ -115,8 +129,11 @@ export class TokenCacheEntry {
    * The token `fetch` gets, stored; or, while one is in flight, that request's (single flight).
    * `fetch` runs on the entry's signal.
    */
-  refresh(fetch: (signal: AbortSignal) => Promise<CachedToken>): Promise<CachedToken> {
-    this.inflight ??= this.fetchOnce(() => fetch(this.abort.signal))
+  refresh(
+    fetch: (signal: AbortSignal) => Promise<CachedToken>,
+    intent: RefreshIntent = { reason: 'miss' },
+  ): Promise<CachedToken> {
+    this.inflight ??= this.fetchOnce(() => fetch(this.abort.signal), intent, this.abort.signal)
       .then(async (token) => {
         this.token = token;
         this.error = undefined;
@@ -152,6 +169,40 @@ export class TokenCacheEntry {
     return now < this.pausedUntil;
   }
 
+  /** `token` is what a forced refresh (after a 401) produced. */
+  markForced(token: CachedToken): void {
+    if (this.forced?.accessToken !== token.accessToken) {
+      this.forced = { accessToken: token.accessToken, cooledDown: false };
+    }
+  }
+
+  /**
+   * Whether a forced refresh because `rejected` was refused must wait: during a cooldown,
+   * and when `rejected` is itself the product of a forced refresh (then a cooldown until
+   * `until` starts, once per such token: `started` is true for the call that started it).
+   */
+  refusesForcedRefresh(
+    rejected: string,
+    now: number,
+    until: number,
+  ): { refused: boolean; started: boolean } {
+    if (now < this.cooldownUntil) return { refused: true, started: false };
+    if (this.forced?.accessToken !== rejected || this.forced.cooledDown) {
+      return { refused: false, started: false };
+    }
+    this.forced.cooledDown = true;
+    this.cooldownUntil = until;
+    return { refused: true, started: true };
+  }
+
+  /**
+   * How the store behind this entry is doing, for readiness detail (`undefined`: nothing to
+   * say, as for the in-process store).
+   */
+  storeStatus(): string | undefined {
+    return undefined;
+  }
+
   /** Reads the shared copy. The in-process entry has none. */
   protected load(): Promise<CachedToken | undefined> {
     return Promise.resolve(undefined);
@@ -164,9 +215,14 @@ export class TokenCacheEntry {
 
   /**
    * Runs the token request. A shared store runs it once across replicas and may answer
-   * with the token another replica stored instead of calling `run`.
+   * with the token another replica stored instead of calling `run`; `intent` says whether
+   * waiting for another replica is worth it, `signal` aborts when the entry is dropped.
    */
-  protected fetchOnce(run: () => Promise<CachedToken>): Promise<CachedToken> {
+  protected fetchOnce(
+    run: () => Promise<CachedToken>,
+    _intent: RefreshIntent,
+    _signal: AbortSignal,
+  ): Promise<CachedToken> {
     return run();
   }
 
@@ -216,18 +272,22 @@ export class MemoryTokenCacheStore implements TokenCacheStore {
 
   constructor(protected readonly logger?: TokenCacheLogger) {}
 
-  acquire(key: TokenCacheKey): TokenCacheEntry {
+  acquire(key: TokenCacheKey, metrics: M2MClientMetrics = {}): TokenCacheEntry {
     const id = `${tokenCacheKey(key.tokenUrl, key.clientId, key.scopes)}|${secretDigest(key.clientSecret)}`;
     let entry = this.entries.get(id);
     if (!entry) {
-      entry = this.create(key, () => this.entries.delete(id));
+      entry = this.create(key, () => this.entries.delete(id), metrics);
       this.entries.set(id, entry);
     }
     return entry.retain();
   }
 
   /** Makes the entry of a new key; `onIdle` drops it from the store. */
-  protected create(key: TokenCacheKey, onIdle: () => void): TokenCacheEntry {
+  protected create(
+    key: TokenCacheKey,
+    onIdle: () => void,
+    _metrics: M2MClientMetrics,
+  ): TokenCacheEntry {
     return new TokenCacheEntry(key, onIdle, this.logger);
   }
 }

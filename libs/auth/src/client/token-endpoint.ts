@@ -25,9 +25,18 @@ export interface TokenEndpointSettings {
   clientSecret: string;
   scopes: readonly string[];
   authMethod: ClientAuthMethod;
+  /** Deadline of one request, headers and body: the request is aborted when it passes. */
   timeoutMs: number;
   retry: RetryOptions;
+  /** A token living no longer than this is an invalid response (the expiry skew). Default 0. */
+  minLifetimeMs?: number;
 }
+
+/**
+ * The most a token response may be; the request is aborted past it. A Cognito answer is
+ * about 1 KiB; 64 KiB leaves room for any issuer's large tokens.
+ */
+export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
 export interface Runtime {
   now: () => number;
@@ -63,6 +72,9 @@ function plainCause(message: string, code?: string): Error {
 /**
  * Talks to the OAuth token endpoint with its own axios instance: one client-credentials
  * request, retried with full-jitter backoff on network errors, timeouts, 5xx and 429.
+ * Deadlines, not idle timeouts: each attempt is aborted (its socket closed) when its
+ * timeout or what is left of the retry budget passes, however steadily the endpoint
+ * trickles bytes, and when its answer grows past {@link MAX_TOKEN_RESPONSE_BYTES}.
  */
 export class TokenEndpointClient {
   private readonly http: AxiosInstance = axios.create({ maxRedirects: 0 });
@@ -130,23 +142,32 @@ export class TokenEndpointClient {
     let status: number;
     let data: unknown;
     let retryAfter: unknown;
+    // axios's own `timeout` is an idle timeout on the socket in Node: a peer sending a byte
+    // now and then never trips it. An abort signal ends the request whatever it receives.
+    const deadline = AbortSignal.timeout(timeout);
     try {
       const res = await this.http.post<unknown>(tokenUrl, this.body, {
         headers: this.headers,
-        timeout,
-        signal,
+        signal: AbortSignal.any([signal, deadline]),
+        maxContentLength: MAX_TOKEN_RESPONSE_BYTES,
+        maxBodyLength: MAX_TOKEN_RESPONSE_BYTES,
         validateStatus: () => true,
       });
       status = res.status;
       data = res.data;
       retryAfter = res.headers['retry-after'];
     } catch (error) {
-      if (axios.isCancel(error) || signal.aborted) {
+      if (signal.aborted) {
         this.count('aborted');
         return { kind: 'fatal', error: new TokenEndpointUnavailableError(clientId, 1, 1) };
       }
       const code = axios.isAxiosError(error) ? error.code : undefined;
-      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      if (code === axios.AxiosError.ERR_BAD_RESPONSE && !deadline.aborted) {
+        // Past MAX_TOKEN_RESPONSE_BYTES (or undecodable): not an endpoint worth asking again.
+        const status = axios.isAxiosError(error) ? error.response?.status : undefined;
+        return this.invalidResponse('invalid_token_response', status ?? 200);
+      }
+      const timedOut = deadline.aborted || code === 'ECONNABORTED' || code === 'ETIMEDOUT';
       this.count(timedOut ? 'timeout' : 'network_error');
       const message = timedOut
         ? `token request timed out after ${timeout} ms`
@@ -172,6 +193,9 @@ export class TokenEndpointClient {
         token.length > 0 &&
         Number.isFinite(expiresIn) &&
         expiresIn > 0 &&
+        // A token that expires within the skew could not serve one call: an outage of the
+        // issuer's configuration, not a token to ask again for on every call.
+        expiresIn * 1000 > (this.settings.minLifetimeMs ?? 0) &&
         (type === undefined || (typeof type === 'string' && type.toLowerCase() === 'bearer'))
       ) {
         this.count('success');

@@ -1,6 +1,3 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { inspect } from 'node:util';
 import {
@@ -16,64 +13,9 @@ import {
   type TokenCacheLogger,
 } from './token-cache.store.js';
 import { TokenProvider, type TokenProviderOptions } from './token-provider.js';
+import { ScriptedTokenEndpoint } from '../../../../test/helpers/scripted-token-endpoint.js';
 
 const SECRET = 'unit-test-secret-value';
-
-interface Seen {
-  headers: IncomingMessage['headers'];
-  body: URLSearchParams;
-}
-type Responder = (res: ServerResponse, seen: Seen) => void | Promise<void>;
-
-/** A real token endpoint on an ephemeral port whose answers the test scripts. */
-class ScriptedTokenEndpoint {
-  readonly seen: Seen[] = [];
-  private server: Server;
-  private issued = 0;
-  respond: Responder = (res) => this.ok(res);
-  url = '';
-
-  ok(res: ServerResponse, expiresIn = 3600) {
-    this.issued += 1;
-    res.setHeader('Content-Type', 'application/json');
-    res.end(
-      JSON.stringify({
-        access_token: `tok-${this.issued}`,
-        expires_in: expiresIn,
-        token_type: 'Bearer',
-      }),
-    );
-  }
-
-  json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  }
-
-  async start() {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const seen = {
-          headers: req.headers,
-          body: new URLSearchParams(Buffer.concat(chunks).toString()),
-        };
-        this.seen.push(seen);
-        void this.respond(res, seen);
-      });
-    });
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/oauth2/token`;
-  }
-
-  async stop() {
-    this.server.closeAllConnections();
-    this.server.close();
-    await once(this.server, 'close');
-  }
-}
 
 function fakeClock(start = 1_700_000_000_000) {
   return {
@@ -339,6 +281,50 @@ describe('TokenProvider', () => {
     // a later forced refresh for that old token reuses the new one
     expect(await p.getToken({ forceRefresh: true, rejectedToken: old })).toBe('tok-2');
     expect(endpoint.seen).toHaveLength(2);
+  });
+
+  it('no token storm: a forced token rejected too holds forced refreshes off for the cooldown', async () => {
+    const p = provider({ rejectionCooldownMs: 30_000 });
+    const first = await p.getToken();
+    expect(await p.getToken({ forceRefresh: true, rejectedToken: first })).toBe('tok-2');
+    for (let i = 0; i < 10; i += 1) {
+      await expect(
+        p.getToken({ forceRefresh: true, rejectedToken: 'tok-2' }),
+      ).rejects.toMatchObject({
+        name: 'TokenRejectedError',
+        code: 'token_rejected',
+        retryAfterSeconds: 30,
+      });
+      clock.t += 2_000;
+    }
+    expect(endpoint.seen).toHaveLength(2);
+    expect(logs.filter((l) => l.level === 'warn')).toHaveLength(1);
+    expect(logs[0].message).toMatch(/"svc".*no forced token refresh for 30 s/);
+    expect(await metric('m2m_token_refresh_cooldowns_total')).toMatch(/client_id="svc"} 1/);
+    // Calls that do not force a refresh keep the token meanwhile.
+    expect(await p.getToken()).toBe('tok-2');
+
+    // The cooldown over: one more forced refresh, then the next cooldown if it is rejected too.
+    clock.t += 10_000;
+    expect(await p.getToken({ forceRefresh: true, rejectedToken: 'tok-2' })).toBe('tok-3');
+    await expect(p.getToken({ forceRefresh: true, rejectedToken: 'tok-3' })).rejects.toMatchObject({
+      code: 'token_rejected',
+    });
+    expect(endpoint.seen).toHaveLength(3);
+    expect(logs.filter((l) => l.level === 'warn')).toHaveLength(2);
+  });
+
+  it('a lifetime no longer than the expiry skew is an invalid response, remembered like an OAuth error', async () => {
+    endpoint.respond = (res) => endpoint.ok(res, 0.001);
+    const p = provider({ expirySkewMs: 5_000 });
+    for (let i = 0; i < 10; i += 1) {
+      await expect(p.getToken()).rejects.toMatchObject({
+        name: 'TokenEndpointError',
+        code: 'invalid_token_response',
+      });
+    }
+    expect(endpoint.seen).toHaveLength(1);
+    expect(await metric('m2m_token_requests_total')).toMatch(/outcome="invalid_response"} 1/);
   });
 
   it('shares a cache store between providers of the same client and scopes', async () => {

@@ -2,13 +2,14 @@ import { Logger } from '@nestjs/common';
 import type { Attributes } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { inSpan, markSpan } from '../shared/spans.js';
-import { DEFAULT_RETRY, type RetryOptions } from './backoff.js';
-import { M2MClientConfigError, TokenEndpointError } from './client.errors.js';
+import { abortableSleep, DEFAULT_RETRY, type RetryOptions } from './backoff.js';
+import { M2MClientConfigError, TokenEndpointError, TokenRejectedError } from './client.errors.js';
 import { m2mClientMetrics, type M2MClientMetrics } from './client.metrics.js';
 import type { ProbeResult, TokenReadiness } from '../shared/readiness.js';
 import {
   type CachedToken,
   MemoryTokenCacheStore,
+  type RefreshIntent,
   type TokenCacheEntry,
   type TokenCacheStore,
 } from './token-cache.store.js';
@@ -55,6 +56,13 @@ export interface TokenProviderOptions {
    * call). A valid cached token keeps serving. Default 30,000 ms; 0 turns it off.
    */
   errorCacheMs?: number;
+  /**
+   * No token storms: when the downstream rejects (401) the token a forced refresh just got,
+   * no forced refresh for this long; calls meanwhile fail with the downstream's 401 without
+   * a token request (one warning per cooldown, `m2m_token_refresh_cooldowns_total`).
+   * Default 30,000 ms.
+   */
+  rejectionCooldownMs?: number;
   /** Default: `Date.now`. */
   clock?: TokenClock;
 }
@@ -69,18 +77,6 @@ export interface TokenProviderDeps {
 
 /** How long a readiness probe waits for a first token. */
 const READINESS_WAIT_MS = 2_000;
-
-const realSleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 
 /** Checks the options and returns the defaulted values the provider uses. */
 function validate(options: TokenProviderOptions) {
@@ -107,10 +103,15 @@ function validate(options: TokenProviderOptions) {
   const errorCacheMs = options.errorCacheMs ?? 30_000;
   if (!(Number.isFinite(errorCacheMs) && errorCacheMs >= 0))
     fail('errorCacheMs', 'must be a number >= 0');
+  const cooldownMs = options.rejectionCooldownMs ?? 30_000;
+  if (!(Number.isFinite(cooldownMs) && cooldownMs >= 0))
+    fail('rejectionCooldownMs', 'must be a number >= 0');
+  const skewMs = options.expirySkewMs ?? 5_000;
+  if (!(Number.isFinite(skewMs) && skewMs >= 0)) fail('expirySkewMs', 'must be a number >= 0');
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   if (!(Number.isInteger(retry.maxAttempts) && retry.maxAttempts >= 1))
     fail('retry.maxAttempts', 'must be an integer >= 1');
-  return { refreshAhead: ahead, authMethod: method, errorCacheMs, retry };
+  return { refreshAhead: ahead, authMethod: method, errorCacheMs, cooldownMs, skewMs, retry };
 }
 
 /**
@@ -136,6 +137,7 @@ export class TokenProvider implements TokenReadiness {
   readonly clientId: string;
   private readonly entry: TokenCacheEntry;
   private readonly errorCacheMs: number;
+  private readonly cooldownMs: number;
   private closed = false;
   private readonly clock: TokenClock;
   private readonly endpoint: TokenEndpointClient;
@@ -153,30 +155,36 @@ export class TokenProvider implements TokenReadiness {
   private readonly missLabels: { client_id: string; result: 'miss' };
   /** Of every `m2m.token` span: which client and scopes (never the secret, never a token). */
   private readonly spanAttributes: Attributes;
+  private readonly cooldownLabels: { client_id: string };
   private readonly fetchToken = (signal: AbortSignal) => this.requestToken(signal);
 
   constructor(options: TokenProviderOptions, deps: TokenProviderDeps = {}) {
-    const { refreshAhead, authMethod, errorCacheMs, retry } = validate(options);
+    const { refreshAhead, authMethod, errorCacheMs, cooldownMs, skewMs, retry } = validate(options);
     const scopes = [...new Set(options.scopes ?? [])].sort();
     this.clientId = options.clientId;
     this.hitLabels = { client_id: options.clientId, result: 'hit' };
     this.missLabels = { client_id: options.clientId, result: 'miss' };
     this.spanAttributes = { 'oauth.client_id': options.clientId, 'oauth.scope': scopes.join(' ') };
-    this.entry = (options.cache ?? MemoryTokenCacheStore.processDefault).acquire({
-      tokenUrl: options.tokenUrl,
-      clientId: options.clientId,
-      scopes,
-      clientSecret: options.clientSecret,
-    });
+    this.cooldownLabels = { client_id: options.clientId };
+    this.metrics = m2mClientMetrics(deps.registry);
+    this.entry = (options.cache ?? MemoryTokenCacheStore.processDefault).acquire(
+      {
+        tokenUrl: options.tokenUrl,
+        clientId: options.clientId,
+        scopes,
+        clientSecret: options.clientSecret,
+      },
+      this.metrics,
+    );
     this.errorCacheMs = errorCacheMs;
+    this.cooldownMs = cooldownMs;
     this.clock = options.clock ?? { now: () => Date.now() };
     this.refreshAhead = refreshAhead;
-    this.skewMs = options.expirySkewMs ?? 5_000;
-    this.metrics = m2mClientMetrics(deps.registry);
+    this.skewMs = skewMs;
     this.logger = deps.logger ?? new Logger(TokenProvider.name);
     const runtime: Runtime = {
       now: () => this.clock.now(),
-      sleep: deps.sleep ?? realSleep,
+      sleep: deps.sleep ?? abortableSleep,
       random: deps.random ?? Math.random,
     };
     this.endpoint = new TokenEndpointClient(
@@ -188,6 +196,7 @@ export class TokenProvider implements TokenReadiness {
         authMethod,
         timeoutMs: options.tokenTimeoutMs ?? 5_000,
         retry,
+        minLifetimeMs: skewMs,
       },
       runtime,
       this.metrics,
@@ -214,7 +223,7 @@ export class TokenProvider implements TokenReadiness {
       }
       this.metrics.tokenCache?.inc(this.missLabels);
       span.setAttribute(TOKEN_SOURCE, this.entry.refreshing ? 'shared' : 'fetch');
-      return (await this.fetchShared()).accessToken;
+      return (await this.fetchShared({ reason: 'miss' })).accessToken;
     });
   }
 
@@ -236,15 +245,16 @@ export class TokenProvider implements TokenReadiness {
     this.metrics.tokenCache?.inc(this.hitLabels);
     if (now >= cached.refreshAt && !this.entry.refreshing && !this.entry.refreshPaused(now)) {
       // Failures are logged (once) and pause background refreshes; the token keeps serving.
-      this.fetchShared().catch(() => undefined);
+      this.fetchShared({ reason: 'ahead' }).catch(() => undefined);
     }
     return cached.accessToken;
   }
 
   /** True when a valid token is cached: no request, no metrics (for readiness probes). */
   async hasValidToken(): Promise<boolean> {
-    const cached = await this.entry.read();
-    return cached !== undefined && this.clock.now() < cached.expiresAt;
+    const valid = (t: CachedToken | undefined) => t !== undefined && this.clock.now() < t.expiresAt;
+    // This process's copy first: a probe of a warm replica asks no shared store.
+    return valid(this.entry.peek()) || valid(await this.entry.read());
   }
 
   /**
@@ -253,7 +263,9 @@ export class TokenProvider implements TokenReadiness {
    * naming the OAuth error, when the endpoint refuses the client: no call could succeed.
    */
   async readiness(): Promise<ProbeResult> {
-    if (await this.hasValidToken()) return { up: true };
+    const store = this.entry.storeStatus();
+    const up: ProbeResult = store === undefined ? { up: true } : { up: true, store };
+    if (await this.hasValidToken()) return up;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<ProbeResult>((resolve) => {
       timer = setTimeout(
@@ -262,7 +274,7 @@ export class TokenProvider implements TokenReadiness {
       );
     });
     const fetched = this.getToken().then(
-      (): ProbeResult => ({ up: true }),
+      (): ProbeResult => up,
       (error: unknown): ProbeResult => ({
         up: false,
         reason:
@@ -289,20 +301,43 @@ export class TokenProvider implements TokenReadiness {
   }
 
   private async forceRefresh(rejectedToken?: string) {
-    if (this.entry.refreshing) return (await this.fetchShared()).accessToken;
-    if (rejectedToken !== undefined) {
-      const cached = await this.entry.read();
-      if (cached && cached.accessToken !== rejectedToken && this.clock.now() < cached.expiresAt) {
-        return cached.accessToken;
-      }
+    if (rejectedToken === undefined) {
+      return (await this.fetchShared({ reason: 'miss' })).accessToken;
     }
-    return (await this.fetchShared()).accessToken;
+    // Another caller's refresh may already have replaced the rejected token.
+    const cached = this.entry.refreshing ? await this.inflight() : await this.entry.read();
+    if (cached && cached.accessToken !== rejectedToken && this.clock.now() < cached.expiresAt) {
+      return cached.accessToken;
+    }
+    const now = this.clock.now();
+    const { refused, started } = this.entry.refusesForcedRefresh(
+      rejectedToken,
+      now,
+      now + this.cooldownMs,
+    );
+    const retryAfter = Math.max(1, Math.ceil(this.cooldownMs / 1000));
+    if (started) {
+      this.metrics.refreshCooldowns?.inc(this.cooldownLabels);
+      this.logger.warn(
+        `The downstream rejected a freshly fetched token of client "${this.clientId}" (401); ` +
+          `no forced token refresh for ${retryAfter} s (check the API's issuer and allowed clients)`,
+      );
+    }
+    if (refused) throw new TokenRejectedError(this.clientId, retryAfter);
+    const token = await this.fetchShared({ reason: 'rejected', rejected: rejectedToken });
+    this.entry.markForced(token);
+    return token.accessToken;
   }
 
-  private fetchShared(): Promise<CachedToken> {
+  /** The request in flight's token, or undefined when it failed (the caller decides then). */
+  private inflight(): Promise<CachedToken | undefined> {
+    return this.fetchShared({ reason: 'miss' }).catch(() => undefined);
+  }
+
+  private fetchShared(intent: RefreshIntent): Promise<CachedToken> {
     const remembered = this.entry.rememberedError(this.clock.now());
     if (remembered) return Promise.reject(remembered);
-    return this.entry.refresh(this.fetchToken);
+    return this.entry.refresh(this.fetchToken, intent);
   }
 
   /** One token request (with its retries), run by the entry on its own signal. */

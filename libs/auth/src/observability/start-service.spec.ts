@@ -1,6 +1,7 @@
 import { Body, Controller, type INestApplication, Module, Post } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { IsInt, Max } from 'class-validator';
+import { slowBodyClient, slowHeaderClient } from '../../../../test/helpers/hostile-peers.js';
 import { EnvConfigError } from '../shared/errors.js';
 import { LoggingModule } from './logging.module.js';
 import { startService, StartServiceError } from './start-service.js';
@@ -96,6 +97,37 @@ describe('startService', () => {
         code: 'invalid_options',
         message: expect.stringContaining('new FastifyAdapter({ https })') as string,
       }) as StartServiceError,
+    );
+  });
+
+  it.each([
+    ['Express', undefined],
+    ['Fastify', () => new FastifyAdapter()],
+  ])('closes slow clients within the HTTP_* deadlines on %s', async (_name, adapter) => {
+    const service = await startService(AppModule, {
+      env: { PORT: '0', HTTP_HEADERS_TIMEOUT_MS: '300', HTTP_REQUEST_TIMEOUT_MS: '600' },
+      adapter: adapter?.(),
+    });
+    app = service.app;
+    const slow = { intervalMs: 50, giveUpMs: 5000, path: '/count' };
+    const [headers, body] = await Promise.all([
+      slowHeaderClient(service.url, slow),
+      slowBodyClient(service.url, slow),
+    ]);
+    // Deadlines are checked every headersTimeout/4 here; the rest is slack for a busy machine.
+    expect(headers.closedAfterMs).toBeLessThan(300 + 1500);
+    expect(body.closedAfterMs).toBeGreaterThanOrEqual(550);
+    expect(body.closedAfterMs).toBeLessThan(600 + 1500);
+    for (const { response } of [headers, body]) expect(response).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it.each([
+    [{ HTTP_REQUEST_TIMEOUT_MS: '0' }, 'HTTP_REQUEST_TIMEOUT_MS'],
+    [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: 'soon' }, 'HTTP_KEEP_ALIVE_TIMEOUT_MS'],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '20000' }, 'HTTP_HEADERS_TIMEOUT_MS'],
+  ])('refuses bad server timeouts %o, naming the variable', async (env, variable) => {
+    await expect(startService(AppModule, { env: { PORT: '0', ...env } })).rejects.toThrow(
+      expect.objectContaining({ variable }) as EnvConfigError,
     );
   });
 });

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import {
   type ArgumentsHost,
   BadRequestException,
@@ -20,6 +21,7 @@ import { LibraryError } from '../shared/errors.js';
 import { listeningUrl } from './listening-url.js';
 import { useHttpMetrics } from './http-metrics.js';
 import { useStructuredLogger } from './logging.module.js';
+import { applyServerTimeouts, serverTimeoutsFromEnv } from './server-timeouts.js';
 import { useSecurityHeaders } from './security-headers.js';
 
 /** Options of {@link startService}. */
@@ -138,7 +140,10 @@ function fieldErrors(
  * invalid DTOs answered as 400/413/415 JSON (`{ error, error_description, fields? }`, DTOs
  * validated with `whitelist`, `forbidNonWhitelisted` and `transform`), inbound HTTP
  * metrics (`useHttpMetrics`), security headers (`useSecurityHeaders`, helmet) and no
- * `X-Powered-By`, shutdown hooks (which also flush queued spans), then `listen` on `HOST`/`PORT` and one line saying where.
+ * `X-Powered-By`, clients that send their request too slowly closed
+ * (`HTTP_HEADERS_TIMEOUT_MS` 5000, `HTTP_REQUEST_TIMEOUT_MS` 10000, each within a second
+ * more; `HTTP_KEEP_ALIVE_TIMEOUT_MS` 5000 for idle connections), shutdown hooks (which also
+ * flush queued spans), then `listen` on `HOST`/`PORT` and one line saying where.
  *
  * @example
  * ```ts
@@ -156,6 +161,7 @@ export async function startService(
   const env: EnvReader = new EnvReader(options.env ?? process.env);
   const host = env.text('HOST') ?? '127.0.0.1';
   const port = env.int('PORT', 0, 65_535) ?? options.defaultPort ?? 3000;
+  const timeouts = serverTimeoutsFromEnv(env);
   const express = (options.adapter?.getType() ?? 'express') === 'express';
   if (options.httpsOptions && !express) {
     // Fastify creates its server with the adapter: Nest would ignore them and serve plain HTTP.
@@ -185,6 +191,7 @@ export async function startService(
     );
   }
   if (options.logger) app.useLogger(options.logger);
+  applyServerTimeouts(app.getHttpServer() as Server, timeouts);
   // Before the body parser: its 400/413 answers are counted and carry the headers too.
   useHttpMetrics(app);
   await useSecurityHeaders(app, options.securityHeaders);

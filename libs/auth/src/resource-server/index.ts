@@ -11,6 +11,7 @@ export { JwtStrategy, type VerifiedToken } from './jwt.strategy.js';
 export { JwtAuthGuard } from './jwt-auth.guard.js';
 export { Public } from '../shared/public.decorator.js';
 export { Scopes } from './scopes.decorator.js';
+export { AnyValidToken } from './any-valid-token.decorator.js';
 export { Principal } from './principal.decorator.js';
 export { JwksKeyStore } from './jwks-key-store.js';
 export { EnvConfigError } from '../shared/errors.js';
@@ -31,4 +32,6 @@ export {
   ClientNotAllowedError,
   InsufficientScopeError,
   JwksUnavailableError,
+  RoutePolicyError,
 } from './resource-server.errors.js';
+export { JwksFetchError, type JwksFetchFailure } from './jwks-fetcher.js';

@@ -1,3 +1,12 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import {
+  endlessJson,
+  peersClosedAfterEach,
+  respond,
+  trickle,
+} from '../../../../test/helpers/hostile-peers.js';
+import { JwksFetchError } from './jwks-fetcher.js';
 import { JwksKeyStore, type JwksKeyStoreOptions } from './jwks-key-store.js';
 import { JwksUnavailableError, UnknownKeyError } from './resource-server.errors.js';
 import { makeKey, TestIssuer } from './test-issuer.fixture-spec.js';
@@ -14,6 +23,7 @@ describe('JwksKeyStore', () => {
         jwksCacheMaxAgeMs: 600_000,
         jwksMaxStaleMs: 3_600_000,
         jwksTimeoutMs: 5_000,
+        jwksMaxBytes: 1024 * 1024,
         jwksPenaltyWindowMs: WINDOW,
         jwksFailureCooldownMs: 1_000,
         ...options,
@@ -124,5 +134,68 @@ describe('JwksKeyStore', () => {
     iss.down = false;
     clock += 1_000;
     await expect(keys.isReady()).resolves.toBe(true);
+  });
+
+  describe('against a hostile or weak key set', () => {
+    const at = peersClosedAfterEach();
+    afterEach(() => vi.restoreAllMocks());
+    const rsaJwk = (kid: string, modulusLength: number) => ({
+      ...generateKeyPairSync('rsa', { modulusLength }).publicKey.export({ format: 'jwk' }),
+      kid,
+      alg: 'RS256',
+      use: 'sig',
+    });
+    const json = { 'Content-Type': 'application/json' };
+
+    it('drops RSA keys under 2048 bits, warning once per kid over repeated fetches', async () => {
+      const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const body = JSON.stringify({ keys: [rsaJwk('strong', 2048), rsaJwk('weak', 1024)] });
+      const peer = await at(respond(200, json, body));
+      const keys = store({ jwksUri: peer.url, jwksPenaltyWindowMs: 0 });
+      await expect(keys.getKey('strong')).resolves.toBeDefined();
+      for (let i = 0; i < 3; i++) {
+        await expect(keys.getKey('weak')).rejects.toBeInstanceOf(UnknownKeyError);
+      }
+      expect(peer.requests).toBe(4);
+      expect(warn.mock.calls.map(([message]) => message as unknown)).toEqual([
+        'Key set key "weak" is a 1024-bit RSA key, under the 2048 bits required: not trusted',
+      ]);
+    });
+
+    it('treats a set of weak keys only as no key set (503, never accepted)', async () => {
+      vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const peer = await at(respond(200, json, JSON.stringify({ keys: [rsaJwk('weak', 1024)] })));
+      await expect(store({ jwksUri: peer.url }).getKey('weak')).rejects.toBeInstanceOf(
+        JwksUnavailableError,
+      );
+    });
+
+    it('gives up on a key set that streams without end at the size cap, its connection closed', async () => {
+      vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const peer = await at(endlessJson());
+      const err = await store({ jwksUri: peer.url, jwksMaxBytes: 256 * 1024 })
+        .getKey('any')
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(JwksUnavailableError);
+      expect((err as JwksUnavailableError).cause).toBeInstanceOf(JwksFetchError);
+      expect(((err as JwksUnavailableError).cause as JwksFetchError).code).toBe('jwks_too_large');
+      expect(await peer.allClosed(2000)).toBe(true);
+    });
+
+    it('aborts the fetch in flight when destroyed', async () => {
+      vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const peer = await at(trickle('{"keys":[]}', 100));
+      const keys = store({ jwksUri: peer.url, jwksTimeoutMs: 30_000 });
+      const pending = keys.getKey('any');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const started = Date.now();
+      keys.onModuleDestroy();
+      await expect(pending).rejects.toBeInstanceOf(JwksUnavailableError);
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(await peer.allClosed(2000)).toBe(true);
+    });
   });
 });

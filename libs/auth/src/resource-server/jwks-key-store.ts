@@ -1,8 +1,12 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { Logger } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { JwksClient } from 'jwks-rsa';
 import type { KeySetReadiness } from '../shared/readiness.js';
+import { createJwksFetcher } from './jwks-fetcher.js';
 import { JwksUnavailableError, UnknownKeyError } from './resource-server.errors.js';
+
+/** RSA keys shorter than this are not trusted (RFC 7518 §3.3: 2048 bits or larger). */
+const MIN_RSA_BITS = 2048;
 
 /** What the key store needs to know (a subset of the resolved module options). */
 export interface JwksKeyStoreOptions {
@@ -10,6 +14,7 @@ export interface JwksKeyStoreOptions {
   jwksCacheMaxAgeMs: number;
   jwksMaxStaleMs: number;
   jwksTimeoutMs: number;
+  jwksMaxBytes: number;
   jwksPenaltyWindowMs: number;
   jwksFailureCooldownMs: number;
 }
@@ -23,6 +28,11 @@ type FetchReason = 'routine' | 'unknown_kid' | 'probe';
 /**
  * The issuer's RSA signing keys by `kid`, fetched with jwks-rsa's client.
  *
+ * - Each fetch is bounded by `jwksTimeoutMs` (a total deadline) and `jwksMaxBytes`, and
+ *   aborted, its connection closed, when it exceeds either (see `createJwksFetcher`);
+ *   fetches in flight are aborted when the module is destroyed.
+ * - Only RS256 keys of at least 2048 bits are kept; a shorter one is dropped with one
+ *   warning naming its `kid`.
  * - One fetch at a time (concurrent callers share it).
  * - A known `kid` in a fresh set costs nothing. A set older than
  *   `jwksCacheMaxAgeMs` is refreshed; if that fails its keys keep serving for
@@ -41,14 +51,18 @@ type FetchReason = 'routine' | 'unknown_kid' | 'probe';
  * const store = new JwksKeyStore({
  *   jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json',
  *   jwksCacheMaxAgeMs: 600_000, jwksMaxStaleMs: 3_600_000, jwksTimeoutMs: 5_000,
- *   jwksPenaltyWindowMs: 10_000, jwksFailureCooldownMs: 1_000,
+ *   jwksMaxBytes: 1_048_576, jwksPenaltyWindowMs: 10_000, jwksFailureCooldownMs: 1_000,
  * });
  * const key = await store.getKey(decodeProtectedHeader(token).kid as string);
  * ```
  */
-export class JwksKeyStore implements KeySetReadiness {
+export class JwksKeyStore implements KeySetReadiness, OnModuleDestroy {
   private readonly logger = new Logger(JwksKeyStore.name);
   private readonly client: JwksClient;
+  /** Aborts every fetch in flight when the store is destroyed. */
+  private readonly lifetime = new AbortController();
+  /** The kids of weak keys already warned about (one warning each). */
+  private readonly weakKidsWarned = new Set<string>();
   private keys: Map<string, KeyObject> | undefined;
   /** When the current key set was fetched (ms since epoch). */
   private fetchedAt = 0;
@@ -75,8 +89,16 @@ export class JwksKeyStore implements KeySetReadiness {
       jwksUri: options.jwksUri,
       cache: false,
       rateLimit: false,
-      timeout: options.jwksTimeoutMs,
+      fetcher: createJwksFetcher({
+        timeoutMs: options.jwksTimeoutMs,
+        maxBytes: options.jwksMaxBytes,
+        signal: this.lifetime.signal,
+      }),
     });
+  }
+
+  onModuleDestroy(): void {
+    this.lifetime.abort();
   }
 
   /** True when `kid` is in a key set that is still fresh: no I/O, for the verified-token cache. */
@@ -155,25 +177,20 @@ export class JwksKeyStore implements KeySetReadiness {
   }
 
   private async fetch(reason: FetchReason): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const signingKeys = await Promise.race([
-        this.client.getSigningKeys(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(new Error(`key set request timed out after ${this.options.jwksTimeoutMs} ms`)),
-            this.options.jwksTimeoutMs,
-          );
-        }),
-      ]);
       const keys = new Map<string, KeyObject>();
-      for (const signingKey of signingKeys) {
+      for (const signingKey of await this.client.getSigningKeys()) {
         if (!signingKey.kid || (signingKey.alg && signingKey.alg !== 'RS256')) continue;
         const key = createPublicKey(signingKey.getPublicKey());
-        if (key.asymmetricKeyType === 'rsa') keys.set(signingKey.kid, key);
+        if (key.asymmetricKeyType !== 'rsa') continue;
+        const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+        if (bits < MIN_RSA_BITS) {
+          this.warnWeakKey(signingKey.kid, bits);
+          continue;
+        }
+        keys.set(signingKey.kid, key);
       }
-      if (keys.size === 0) throw new Error('the key set holds no RS256 signing key');
+      if (keys.size === 0) throw new Error('the key set holds no usable RS256 signing key');
       this.keys = keys;
       this.fetchedAt = this.lastAttemptAt = this.now();
       if (reason === 'unknown_kid') {
@@ -192,8 +209,16 @@ export class JwksKeyStore implements KeySetReadiness {
         `Key set fetch failed (${err instanceof Error ? err.message : String(err)}); ` +
           `next attempt in ${this.options.jwksFailureCooldownMs} ms`,
       );
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  private warnWeakKey(kid: string, bits: number): void {
+    if (this.weakKidsWarned.has(kid)) return;
+    this.weakKidsWarned.add(kid);
+    // Quoted and escaped: a kid is the issuer's text, not ours.
+    this.logger.warn(
+      `Key set key ${JSON.stringify(kid.slice(0, 128))} is a ${bits}-bit RSA key, ` +
+        `under the ${MIN_RSA_BITS} bits required: not trusted`,
+    );
   }
 }

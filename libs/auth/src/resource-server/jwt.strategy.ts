@@ -8,15 +8,14 @@ import { JwksKeyStore } from './jwks-key-store.js';
 import type { Principal } from './principal.decorator.js';
 import {
   ClientNotAllowedError,
-  TokenExpiredError,
   TokenIssuerError,
   TokenMalformedError,
-  TokenNotYetValidError,
   TokenUseError,
 } from './resource-server.errors.js';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from './resource-server.module-definition.js';
 import type { ResolvedResourceServerOptions } from './resource-server.options.js';
 import { checkTokenHeader } from './token-header.js';
+import { checkTokenTimes } from './token-times.js';
 import { freezePrincipal } from './verified-token-cache.js';
 
 /** What a successful verification yields: the principal, and what the verified-token cache keeps. */
@@ -37,8 +36,9 @@ interface DecodedToken {
 /**
  * The passport-jwt strategy of a resource server. passport-jwt (jsonwebtoken) verifies the
  * RS256 signature against the issuer's key set (jwks-rsa, see `JwksKeyStore`); before that,
- * `checkTokenHeader` decodes the header once and refuses any other `alg`; after it,
- * `validate()` checks `nbf`/`exp` with the clock tolerance, `iss`, `token_use` and the
+ * `checkTokenHeader` decodes the header once and refuses any other `alg` and any `crit`;
+ * after it, `validate()` checks the times (`checkTokenTimes`: finite `exp`/`nbf`/`iat`, none
+ * in the future, `exp` not past, with the clock tolerance), `iss`, `token_use` and the
  * `client_id` allow-list, each failure a typed `ResourceServerError`, and returns the
  * {@link VerifiedToken}. The token comes from the request's Authorization header.
  *
@@ -106,15 +106,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements On
       throw new TokenMalformedError('the token is malformed');
     }
     const claims = payload as Record<string, unknown>;
-    const now = Date.now() / 1000;
     const tolerance = this.options.clockToleranceSeconds;
-    const { exp, nbf } = claims;
-    if (nbf !== undefined) {
-      if (typeof nbf !== 'number') throw new TokenMalformedError('the token nbf is not a number');
-      if (nbf > now + tolerance) throw new TokenNotYetValidError('the token is not yet valid');
-    }
-    if (typeof exp !== 'number') throw new TokenMalformedError('the token lacks sub or exp');
-    if (now >= exp + tolerance) throw new TokenExpiredError('the token has expired');
+    const exp = checkTokenTimes(claims, Date.now() / 1000, tolerance);
     if (claims.iss !== this.options.issuer) {
       throw new TokenIssuerError('the token issuer is not trusted');
     }
@@ -126,7 +119,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements On
     if (typeof clientId !== 'string' || clientId.length === 0) {
       throw new TokenMalformedError('the token has no client_id');
     }
-    if (typeof claims.sub !== 'string') throw new TokenMalformedError('the token lacks sub or exp');
+    if (typeof claims.sub !== 'string') throw new TokenMalformedError('the token lacks sub');
     if (this.options.clientIds && !this.options.clientIds.has(clientId)) {
       throw new ClientNotAllowedError('the token client is not allowed');
     }

@@ -26,7 +26,8 @@ export interface ResourceServerEnvDefaults {
  * | `AUTH_JWKS_MAX_STALE_SECONDS` | `jwksMaxStaleMs` | 3600 |
  * | `AUTH_JWKS_PENALTY_SECONDS` | `jwksPenaltyWindowMs` | 10 |
  * | `AUTH_JWKS_FAILURE_COOLDOWN_SECONDS` | `jwksFailureCooldownMs` | 1 |
- * | `AUTH_JWKS_TIMEOUT_MS` | `jwksTimeoutMs` | 5000 |
+ * | `AUTH_JWKS_TIMEOUT_MS` | `jwksTimeoutMs` (a total deadline) | 5000 |
+ * | `AUTH_JWKS_MAX_BYTES` | `jwksMaxBytes` | 1048576 |
  *
  * Throws an `EnvConfigError` naming the first bad or missing variable.
  *
@@ -53,6 +54,7 @@ export function resourceServerOptionsFromEnv(
     jwksPenaltyWindowMs: read.secondsAsMs('AUTH_JWKS_PENALTY_SECONDS'),
     jwksFailureCooldownMs: read.secondsAsMs('AUTH_JWKS_FAILURE_COOLDOWN_SECONDS'),
     jwksTimeoutMs: read.int('AUTH_JWKS_TIMEOUT_MS', 1, 600_000),
+    jwksMaxBytes: read.int('AUTH_JWKS_MAX_BYTES', 1024, 64 * 1024 * 1024),
   };
   if (issuer) return { ...options, issuer };
   if (region || userPoolId) {

@@ -126,3 +126,28 @@ export class JwksUnavailableError extends ResourceServerError {
 export class ResourceServerConfigError extends LibraryError {
   readonly code = 'invalid_options';
 }
+
+/**
+ * Routes that declare no access policy (`@Scopes(...)`, `@AnyValidToken()` or `@Public()`),
+ * or conflicting ones: thrown at start-up, before the app listens, unless `routePolicy:
+ * 'warn'`. `routes` names each, e.g. `DELETE /items/:id (ItemsController.remove)`.
+ *
+ * @example
+ * ```ts
+ * await app.init().catch((e) => {
+ *   if (e instanceof RoutePolicyError) console.error(e.routes.join('\n'));
+ *   throw e;
+ * });
+ * ```
+ */
+export class RoutePolicyError extends LibraryError {
+  readonly code = 'missing_route_policy';
+
+  constructor(
+    message: string,
+    /** Each route at fault, with what is wrong with it. */
+    readonly routes: readonly string[],
+  ) {
+    super(message);
+  }
+}

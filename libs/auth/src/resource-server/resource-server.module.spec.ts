@@ -1,10 +1,11 @@
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { SignJWT, base64url } from 'jose';
+import { CompactSign, SignJWT, base64url } from 'jose';
 import request from 'supertest';
 import { MetricsModule } from '../observability/metrics.module.js';
+import { AnyValidToken } from './any-valid-token.decorator.js';
 import { Principal } from './principal.decorator.js';
-import { ResourceServerConfigError } from './resource-server.errors.js';
+import { ResourceServerConfigError, RoutePolicyError } from './resource-server.errors.js';
 import { Public } from '../shared/public.decorator.js';
 import { ResourceServerModule } from './resource-server.module.js';
 import type { ResourceServerModuleOptions } from './resource-server.options.js';
@@ -23,10 +24,12 @@ class DemoController {
   write() {
     return {};
   }
+  @AnyValidToken()
   @Get('any')
   any(@Principal() p: Principal) {
     return { clientId: p.clientId };
   }
+  @AnyValidToken()
   @Get('mutate')
   mutate(@Principal() p: Principal) {
     const attempt = (change: () => void) => {
@@ -202,6 +205,45 @@ describe('ResourceServerModule', () => {
     expect(served.keys[0].n).toBe(evil.jwk.n);
   });
 
+  it('refuses a crit header it does not understand, before any key lookup', async () => {
+    const before = iss.fetches;
+    const custom = await new SignJWT({ iss: iss.issuer, token_use: 'access', exp: 4e9 })
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1', crit: ['x-custom'], 'x-custom': 1 })
+      .sign(iss.key.privateKey, { crit: { 'x-custom': true } });
+    await invalid(custom, /crit/);
+    // b64: false as the review sent it: the header says so, the payload is encoded anyway.
+    const header = base64url.encode(
+      JSON.stringify({ alg: 'RS256', kid: 'unknown-kid', crit: ['b64'], b64: false }),
+    );
+    const payload = (await iss.token()).split('.')[1];
+    const signature = await crypto.subtle.sign(
+      'RSASSA-PKCS1-v1_5',
+      iss.key.privateKey,
+      new TextEncoder().encode(`${header}.${payload}`),
+    );
+    const unencoded = `${header}.${payload}.${base64url.encode(new Uint8Array(signature))}`;
+    await invalid(unencoded, /crit/);
+    expect(iss.fetches).toBe(before);
+  });
+
+  it('refuses exp = 1e400 (Infinity) and a token issued in the future', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = JSON.stringify({
+      sub: 'weather-caller',
+      client_id: 'weather-caller',
+      token_use: 'access',
+      scope: 'weather-api/forecast.read',
+      iss: iss.issuer,
+      iat: now,
+      exp: 0,
+    }).replace('"exp":0', '"exp":1e400');
+    const infinite = await new CompactSign(new TextEncoder().encode(claims))
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .sign(iss.key.privateKey);
+    await invalid(infinite, /exp claim is not a finite number/);
+    await invalid(await iss.token({ iat: now + 3600, exp: now + 7200 }), /issued in the future/);
+  });
+
   it('hands out a deeply frozen principal, so no request changes what the next one sees', async () => {
     const token = await iss.token({ 'cognito:groups': ['readers'] });
     for (let i = 0; i < 2; i++) {
@@ -320,4 +362,90 @@ describe('ResourceServerModule with an allow-list, rotation and outages', () => 
       expect((failure as Error).message).toMatch(message);
     },
   );
+});
+
+describe('ResourceServerModule route policy', () => {
+  // What `nest g resource items` generates: no policy anywhere.
+  @Controller('items')
+  class ItemsController {
+    @Get()
+    findAll() {
+      return [];
+    }
+    @Get(':id')
+    findOne() {
+      return {};
+    }
+  }
+
+  @Public()
+  @Controller('mixed')
+  class MixedController {
+    @Get('open')
+    open() {
+      return { ok: true };
+    }
+    @Scopes('weather-api/forecast.write')
+    @Get('closed')
+    closed() {
+      return { ok: true };
+    }
+  }
+
+  const start = async (controllers: (new () => object)[], options = {}) => {
+    const ref = await Test.createTestingModule({
+      imports: [ResourceServerModule.forRoot({ issuer: 'https://idp.example/pool', ...options })],
+      controllers,
+    }).compile();
+    const app = ref.createNestApplication({ logger: false });
+    const failure = await app.init().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    return { app, failure };
+  };
+
+  it('refuses to start with routes that declare no policy, naming each', async () => {
+    const { app, failure } = await start([ItemsController, DemoController]);
+    expect(failure).toBeInstanceOf(RoutePolicyError);
+    expect(failure).toMatchObject({
+      code: 'missing_route_policy',
+      routes: ['GET /items (ItemsController.findAll)', 'GET /items/:id (ItemsController.findOne)'],
+    });
+    expect((failure as Error).message).toMatch(
+      /^2 route\(s\) declare no access policy; give each @Scopes\(\.\.\.\), @AnyValidToken\(\) or @Public\(\)/,
+    );
+    await app.close();
+  });
+
+  it("with routePolicy 'warn', starts and lets them accept any valid token", async () => {
+    const iss = await TestIssuer.start();
+    const { app, failure } = await start([ItemsController], {
+      issuer: iss.issuer,
+      routePolicy: 'warn',
+    });
+    expect(failure).toBeUndefined();
+    await request(app.getHttpServer()).get('/items').expect(401);
+    await request(app.getHttpServer())
+      .get('/items')
+      .set('Authorization', `Bearer ${await iss.token({ scope: '' })}`)
+      .expect(200);
+    await app.close();
+    await iss.close();
+  });
+
+  it("lets a handler's @Scopes close a route of a @Public controller", async () => {
+    const iss = await TestIssuer.start();
+    const { app, failure } = await start([MixedController], { issuer: iss.issuer });
+    expect(failure).toBeUndefined();
+    const server = app.getHttpServer();
+    await request(server).get('/mixed/open').expect(200);
+    await request(server).get('/mixed/closed').expect(401);
+    await request(server)
+      .get('/mixed/closed')
+      .set('Authorization', `Bearer ${await iss.token()}`)
+      .expect(403);
+    await app.close();
+    await iss.close();
+  });
 });

@@ -6,7 +6,7 @@ import {
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { KEY_SET_READINESS } from '../shared/readiness.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
@@ -24,13 +24,15 @@ import {
   type ResolvedResourceServerOptions,
   type ResourceServerModuleOptions,
 } from './resource-server.options.js';
-import { RoutePolicies } from './route-policy.js';
+import { RoutePolicyError } from './resource-server.errors.js';
+import { RoutePolicies, RoutePolicyAudit } from './route-policy.js';
 
 /**
  * Makes an app a resource server for one token issuer (a Cognito user pool or
  * the local emulator): `JwtStrategy`, and `JwtAuthGuard` registered as a global
  * guard (deny by default, scopes per route; `globalGuards: false` to bind it yourself). Counters go to the app's prom-client `Registry` when
- * `MetricsModule` is imported. An issuer over plain HTTP (the local emulator) is accepted
+ * `MetricsModule` is imported. Every route of the app must declare `@Scopes(...)`,
+ * `@AnyValidToken()` or `@Public()`: start-up fails naming those that do not. An issuer over plain HTTP (the local emulator) is accepted
  * with a warning at start-up.
  *
  * @example
@@ -45,6 +47,7 @@ import { RoutePolicies } from './route-policy.js';
  * ```
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: RESOLVED_RESOURCE_SERVER_OPTIONS,
@@ -60,6 +63,7 @@ import { RoutePolicies } from './route-policy.js';
     },
     { provide: KEY_SET_READINESS, useExisting: JwksKeyStore },
     RoutePolicies,
+    RoutePolicyAudit,
     JwtStrategy,
     JwtAuthGuard,
   ],
@@ -69,17 +73,32 @@ export class ResourceServerModule extends ResourceServerConfigurableModule imple
   constructor(
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS)
     private readonly resolved: ResolvedResourceServerOptions,
+    private readonly audit: RoutePolicyAudit,
   ) {
     super();
   }
 
-  /** A plain-HTTP issuer (the local emulator) is for development: say so once, at start-up. */
+  /**
+   * A plain-HTTP issuer (the local emulator) is for development: say so once. Every route
+   * must declare its policy: refuse to start, or with `routePolicy: 'warn'` say so, naming
+   * the routes that do not.
+   */
   onModuleInit(): void {
+    const logger = new Logger(ResourceServerModule.name);
     if (new URL(this.resolved.issuer).protocol === 'http:') {
-      new Logger(ResourceServerModule.name).warn(
+      logger.warn(
         `Trusting tokens of ${this.resolved.issuer}, an issuer over plain HTTP: development only`,
       );
     }
+    const routes = this.audit
+      .problems()
+      .map(({ route, problem }) => (problem === 'none' ? route : `${route}: conflicting policies`));
+    if (routes.length === 0) return;
+    const message =
+      `${routes.length} route(s) declare no access policy; give each @Scopes(...), ` +
+      `@AnyValidToken() or @Public() (exactly one): ${routes.join('; ')}`;
+    if (this.resolved.routePolicy === 'enforce') throw new RoutePolicyError(message, routes);
+    logger.warn(`${message}. They accept any valid token until they do.`);
   }
 
   static override forRoot(options: typeof RESOURCE_SERVER_OPTIONS_TYPE): DynamicModule {

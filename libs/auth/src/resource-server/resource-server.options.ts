@@ -1,4 +1,5 @@
 import { cognitoIssuer } from '../cognito/cognito-urls.js';
+import { DEFAULT_JWKS_MAX_BYTES } from './jwks-fetcher.js';
 import { ResourceServerConfigError } from './resource-server.errors.js';
 
 /** Options of {@link ResourceServerModule}. Give `issuer`, or `region` + `userPoolId` for Cognito. */
@@ -28,8 +29,13 @@ export interface ResourceServerModuleOptions {
    * leaked key) stops being trusted within the hour even if its removal was never fetched.
    */
   jwksMaxStaleMs?: number;
-  /** Key-set request timeout, in ms. Default 5,000. */
+  /**
+   * Total deadline of one key-set request (connection to last byte), in ms; past it the
+   * request is aborted and its connection closed. Default 5,000.
+   */
   jwksTimeoutMs?: number;
+  /** Largest key set accepted, in bytes; a larger one is aborted as it arrives. Default 1 MiB. */
+  jwksMaxBytes?: number;
   /**
    * After a refetch caused by an unknown `kid`, further unknown kids cause no fetch for this
    * long, in ms (routine fetches do not start it). Default 10,000.
@@ -39,6 +45,12 @@ export interface ResourceServerModuleOptions {
   jwksFailureCooldownMs?: number;
   /** Size of the verified-token cache (entries). `0` disables it. Default 10,000. */
   verifiedTokenCacheSize?: number;
+  /**
+   * Every route must declare `@Scopes(...)`, `@AnyValidToken()` or `@Public()`. `'enforce'`
+   * (default): start-up fails listing the routes that declare none (or conflicting ones).
+   * `'warn'`, to migrate: it logs them once, and they accept any valid token meanwhile.
+   */
+  routePolicy?: 'enforce' | 'warn';
 }
 
 /** Options with every default applied. */
@@ -52,9 +64,11 @@ export interface ResolvedResourceServerOptions {
   jwksCacheMaxAgeMs: number;
   jwksMaxStaleMs: number;
   jwksTimeoutMs: number;
+  jwksMaxBytes: number;
   jwksPenaltyWindowMs: number;
   jwksFailureCooldownMs: number;
   verifiedTokenCacheSize: number;
+  routePolicy: 'enforce' | 'warn';
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
@@ -117,6 +131,12 @@ export function resolveResourceServerOptions(
   if (tokenUse !== 'access' && tokenUse !== 'id') {
     throw new ResourceServerConfigError(`ResourceServerModule: tokenUse must be 'access' or 'id'`);
   }
+  const routePolicy = options.routePolicy ?? 'enforce';
+  if (routePolicy !== 'enforce' && routePolicy !== 'warn') {
+    throw new ResourceServerConfigError(
+      `ResourceServerModule: routePolicy must be 'enforce' or 'warn'`,
+    );
+  }
   const clientIds = options.clientIds?.filter((c) => c.length > 0);
   return {
     issuer,
@@ -128,6 +148,9 @@ export function resolveResourceServerOptions(
     jwksCacheMaxAgeMs: nonNegative('jwksCacheMaxAgeMs', options.jwksCacheMaxAgeMs, 600_000),
     jwksMaxStaleMs: nonNegative('jwksMaxStaleMs', options.jwksMaxStaleMs, 3_600_000),
     jwksTimeoutMs: nonNegative('jwksTimeoutMs', options.jwksTimeoutMs, 5_000) || 5_000,
+    jwksMaxBytes:
+      Math.floor(nonNegative('jwksMaxBytes', options.jwksMaxBytes, DEFAULT_JWKS_MAX_BYTES)) ||
+      DEFAULT_JWKS_MAX_BYTES,
     jwksPenaltyWindowMs: nonNegative('jwksPenaltyWindowMs', options.jwksPenaltyWindowMs, 10_000),
     jwksFailureCooldownMs: nonNegative(
       'jwksFailureCooldownMs',
@@ -137,5 +160,6 @@ export function resolveResourceServerOptions(
     verifiedTokenCacheSize: Math.floor(
       nonNegative('verifiedTokenCacheSize', options.verifiedTokenCacheSize, 10_000),
     ),
+    routePolicy,
   };
 }

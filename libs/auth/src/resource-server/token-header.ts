@@ -21,7 +21,7 @@ function jsonObject(segment: string): Record<string, unknown> | undefined {
 /**
  * Checks the shape of a compact JWS and decodes its header, once per verification, before
  * any key is looked up: three base64url segments, a JSON-object header, `alg` RS256
- * (pinned, RFC 8725 §3.1), a JSON-object payload, a signature and a `kid`. What passes can then fail
+ * (pinned, RFC 8725 §3.1), no `crit`, a JSON-object payload, a signature and a `kid`. What passes can then fail
  * signature verification only for its signature.
  *
  * @returns the `kid` naming the signing key
@@ -33,6 +33,11 @@ export function checkTokenHeader(token: string): string {
   // The algorithm first: an unsigned (`alg: none`) token is refused as such.
   if (header.alg !== 'RS256') {
     throw new TokenAlgorithmError('the token algorithm is not allowed (RS256 only)');
+  }
+  // RFC 7515 §4.1.11: this verifier understands no extension (`b64`, private ones), so a
+  // token that names one it must understand is refused.
+  if (header.crit !== undefined) {
+    throw new TokenMalformedError('the token has a crit header this server does not understand');
   }
   if (!SEGMENT.test(parts[1]) || !SEGMENT.test(parts[2]) || !jsonObject(parts[1])) {
     throw new TokenMalformedError('the token is malformed');

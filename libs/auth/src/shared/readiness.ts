@@ -4,8 +4,11 @@
  * way: both sides depend on this file only). Library-internal.
  */
 
-/** Outcome of one readiness probe. */
-export type ProbeResult = { up: true } | { up: false; reason: string };
+/**
+ * Outcome of one readiness probe. `store`: how a client's token store is doing, when it
+ * has something to say (a shared cache that is unavailable does not make a client down).
+ */
+export type ProbeResult = { up: true; store?: string } | { up: false; reason: string };
 
 /** A resource server's key set, as readiness sees it. */
 export interface KeySetReadiness {

@@ -1,0 +1,79 @@
+import { EnvReader } from '../shared/env.js';
+import {
+  RedisTokenCacheStore,
+  type RedisTokenCacheStoreDeps,
+  type RedisTokenCacheStoreOptions,
+} from './redis-token-cache.store.js';
+
+/** Printable ASCII without spaces, at most 64 characters. */
+const PREFIX = /^[\x21-\x7e]{1,64}$/;
+
+/**
+ * The shared token cache's options from the environment, or `undefined` when
+ * `TOKEN_CACHE_REDIS_URL` is unset (then each process keeps its own cache):
+ *
+ * | variable | option | default |
+ * | --- | --- | --- |
+ * | `TOKEN_CACHE_REDIS_URL` | `url`: `redis://[[user]:password@]host[:port][/db]` or `rediss://` | unset: in-process |
+ * | `TOKEN_CACHE_KEY_PREFIX` | `keyPrefix` | `m2m:` |
+ *
+ * Throws an `EnvConfigError` naming the variable, never its value (the URL may hold a
+ * password).
+ *
+ * @example
+ * ```ts
+ * const options = redisTokenCacheOptionsFromEnv(process.env);
+ * const cache = options && new RedisTokenCacheStore(options);
+ * ```
+ */
+export function redisTokenCacheOptionsFromEnv(
+  env: NodeJS.ProcessEnv,
+): RedisTokenCacheStoreOptions | undefined {
+  const read = new EnvReader(env);
+  const url = read.text('TOKEN_CACHE_REDIS_URL');
+  const keyPrefix = read.text('TOKEN_CACHE_KEY_PREFIX');
+  if (keyPrefix !== undefined && !PREFIX.test(keyPrefix)) {
+    read.fail(
+      'TOKEN_CACHE_KEY_PREFIX',
+      'TOKEN_CACHE_KEY_PREFIX must be 1-64 printable characters without spaces',
+    );
+  }
+  if (url === undefined) {
+    if (keyPrefix !== undefined) {
+      read.fail(
+        'TOKEN_CACHE_REDIS_URL',
+        'TOKEN_CACHE_REDIS_URL is required when TOKEN_CACHE_KEY_PREFIX is set',
+      );
+    }
+    return undefined;
+  }
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    read.fail('TOKEN_CACHE_REDIS_URL', 'TOKEN_CACHE_REDIS_URL must be a redis:// or rediss:// URL');
+  }
+  return { url, ...(keyPrefix !== undefined && { keyPrefix }) };
+}
+
+/**
+ * A {@link RedisTokenCacheStore} from `TOKEN_CACHE_REDIS_URL` and `TOKEN_CACHE_KEY_PREFIX`
+ * (see {@link redisTokenCacheOptionsFromEnv}), or `undefined` when the URL is unset: pass
+ * it as every client's `cache`.
+ *
+ * @example
+ * ```ts
+ * const cache = redisTokenCacheFromEnv(process.env);
+ * M2MClientModule.register({ ...m2mClientOptionsFromEnv(process.env, 'inventory-api'), cache });
+ * ```
+ */
+export function redisTokenCacheFromEnv(
+  env: NodeJS.ProcessEnv,
+  deps?: RedisTokenCacheStoreDeps,
+): RedisTokenCacheStore | undefined {
+  const options = redisTokenCacheOptionsFromEnv(env);
+  return options && new RedisTokenCacheStore(options, deps);
+}
