@@ -38,7 +38,9 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && n
 COPY --from=build /app/dist/apps/${APP} ./dist/apps/${APP}
 # The emulator's demo pool (dev-only secrets); the other services never read it.
 COPY libs/fleet-auth/pool.json ./libs/fleet-auth/pool.json
-RUN mkdir -p /app/data && chown node:node /app/data
+# /app/data/tls: where docker-compose.tls.yml mounts the emulator's dev CA volume (a volume
+# mounted on a folder of the image takes its owner, so the emulator may write there).
+RUN mkdir -p /app/data/tls && chown -R node:node /app/data
 USER node
 # Ready, not just alive: the probe the orchestrator and compose wait on, on the service's
 # PORT. Node's fetch, as slim images have no curl.

@@ -1,5 +1,6 @@
 #!/usr/bin/env sh
-# Validates docker-compose.yml (and the .env.example it reads) with Debian's docker-compose.
+# Validates docker-compose.yml (and the .env.example it reads) with Debian's docker-compose,
+# alone and with its HTTPS override docker-compose.tls.yml.
 # Installs docker-compose first when missing, but only non-interactively as root (CI);
 # elsewhere it says how to install it and fails.
 set -eu
@@ -46,4 +47,12 @@ for pair in $(node -e '
     exit 1
   fi
 done
-echo "check-compose: docker-compose.yml is valid ($services)"
+# The HTTPS override merges onto it and wires every service of the fleet.
+docker-compose -f docker-compose.yml -f docker-compose.tls.yml config --quiet
+tls_services="$(awk '/^services:$/ { on = 1; next } /^[^ #]/ { on = 0 } on && /^  [a-z0-9-]+:$/ { sub(":", ""); print $1 }' docker-compose.tls.yml | sort | tr '\n' ' ' | sed 's/ $//')"
+if [ "$tls_services" != "$expected" ]; then
+  echo "check-compose: docker-compose.tls.yml wires [$tls_services], scripts/lib/fleet.json lists [$expected]" >&2
+  exit 1
+fi
+echo "check-compose: docker-compose.yml is valid ($services), and with docker-compose.tls.yml"
+

@@ -3,17 +3,24 @@
 // runs when every service of scripts/lib/fleet.json answers on its port; otherwise builds
 // if needed and starts its own on free ports (and always stops what it started). Each step prints what
 // it expected and what it saw; the exit code is 0 only when every step behaved.
+// With COGNITO_EMULATOR_TLS=true, the same story with the emulator over HTTPS, as npm start
+// then runs it (the emulator's dev CA trusted by the demo and its own fleet).
 // Client secrets are the emulator's DEV-ONLY demo ones and are never printed.
-import { readFileSync } from 'node:fs';
 import {
   buildIfStale,
+  demoClient,
+  demoIssuer,
+  emulatorDevFiles,
   entryPoint,
   freePort,
   killGroup,
   launch,
-  POOL_FILE,
+  localUrl,
+  localWiring,
+  prepareTls,
   probe,
   SERVICES,
+  tlsSwitch,
   tracingImport,
   waitReady,
 } from './lib/fleet.mjs';
@@ -25,13 +32,9 @@ const dim = (t) => paint(2, t);
 const green = (t) => paint(32, t);
 const red = (t) => paint(31, t);
 
-const pool = JSON.parse(readFileSync(POOL_FILE, 'utf8'));
-const client = (id) => {
-  const found = pool.clients.find((c) => c.clientId === id);
-  return { id, secret: found?.clientSecret ?? '' };
-};
-const READER = client('weather-caller');
-const ADMIN = client('weather-admin');
+const READER = demoClient('weather-caller');
+const ADMIN = demoClient('weather-admin');
+const tls = tlsSwitch();
 const READ_SCOPE = 'weather-api/forecast.read';
 const WRITE_SCOPE = 'weather-api/forecast.write';
 
@@ -130,12 +133,12 @@ async function tokenCounts(emulatorUrl) {
 
 /** The fleet `npm start` runs, when every service answers on its port: URLs by app. */
 async function findRunning() {
-  const urls = Object.fromEntries(SERVICES.map((s) => [s.app, `http://127.0.0.1:${s.port}`]));
+  const urls = Object.fromEntries(SERVICES.map((s) => [s.app, localUrl(s.app, s.port, tls)]));
   const states = await Promise.all(Object.values(urls).map((u) => probe(u)));
   if (states.every((s) => s === 'down')) return undefined;
   if (states.every((s) => s === 'ready')) {
     const discovery = await fetch(
-      `${urls['cognito-emulator']}/${pool.userPoolId}/.well-known/openid-configuration`,
+      `${demoIssuer(urls['cognito-emulator'])}/.well-known/openid-configuration`,
     )
       .then((r) => (r.ok ? r.json() : undefined))
       .catch(() => undefined);
@@ -147,37 +150,22 @@ async function findRunning() {
   return undefined;
 }
 
-/** Each service's environment in a fleet of our own: the caller is the demo's client. */
-function envOf(app, urls, issuer) {
-  if (app === 'cognito-emulator') return {};
-  if (app !== 'caller') return { AUTH_ISSUER: issuer };
-  return {
-    WEATHER_API_URL: urls['weather-api'],
-    OAUTH_TOKEN_URL: `${urls['cognito-emulator']}/oauth2/token`,
-    OAUTH_CLIENT_ID: READER.id,
-    OAUTH_CLIENT_SECRET: READER.secret,
-    OAUTH_SCOPES: READ_SCOPE,
-    OAUTH_WRITE_CLIENT_ID: ADMIN.id,
-    OAUTH_WRITE_CLIENT_SECRET: ADMIN.secret,
-    OAUTH_WRITE_SCOPES: `${READ_SCOPE} ${WRITE_SCOPE}`,
-  };
-}
-
-async function startOwn() {
+async function startOwn(trust) {
   if (!buildIfStale({ say: (m) => console.log(dim(m)) })) process.exit(1);
   const ports = {};
   for (const s of SERVICES) ports[s.app] = await freePort();
-  const urls = Object.fromEntries(SERVICES.map((s) => [s.app, `http://127.0.0.1:${ports[s.app]}`]));
-  const issuer = `${urls['cognito-emulator']}/${pool.userPoolId}`;
+  const urls = Object.fromEntries(SERVICES.map((s) => [s.app, localUrl(s.app, ports[s.app], tls)]));
+  const issuer = demoIssuer(urls['cognito-emulator']);
   const t0 = Date.now();
   for (const s of SERVICES) {
+    const emulator = s.app === 'cognito-emulator';
     const proc = launch([...tracingImport(s.app), entryPoint(s.app)], {
       env: {
         HOST: '127.0.0.1',
         NODE_ENV: 'production',
         OTEL_SERVICE_NAME: s.app,
         PORT: String(ports[s.app]),
-        ...envOf(s.app, urls, issuer),
+        ...(emulator ? emulatorDevFiles() : { ...localWiring(s.app, urls), ...trust }),
       },
     });
     started.push(proc);
@@ -199,8 +187,13 @@ async function startOwn() {
 async function main() {
   console.log(bold('Machine-to-machine OAuth 2.0 (client credentials), Cognito-style, offline'));
   console.log(dim('The client secrets are the emulator demo pool’s DEV-ONLY ones; never printed.'));
+  // Over HTTPS, trust the emulator's dev CA first (made now, by its own code from dist/, if
+  // missing), then look for npm start's fleet.
+  if (tls && !buildIfStale({ say: (m) => console.log(dim(m)) })) process.exit(1);
+  const trust = tls ? await prepareTls(emulatorDevFiles()) : {};
+  if (trust.NODE_EXTRA_CA_CERTS) console.log(dim(`HTTPS: trusting ${trust.NODE_EXTRA_CA_CERTS}`));
   const found = await findRunning();
-  const own = found ?? (await startOwn());
+  const own = found ?? (await startOwn(trust));
   if (found) console.log(dim('Using the fleet npm start runs.'));
   const fleet = {
     emulator: own.urls['cognito-emulator'],

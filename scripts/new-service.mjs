@@ -8,7 +8,7 @@
 //     serves and infra/ provisions): a resource server `<name>` with the scopes, a client
 //     `<name>-client` (dev-only secret) allowed them, and the service in its `services`;
 //   - its place in the fleet: scripts/lib/fleet.json (npm start, the demo, check-compose),
-//     nest-cli.json (nest build), docker-compose.yml.
+//     nest-cli.json (nest build), docker-compose.yml and its HTTPS override docker-compose.tls.yml.
 // Default scope: items.read. Default port: one above the fleet's highest (not the issuer's).
 // Every file it writes is formatted with the repository's Prettier settings.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -204,6 +204,17 @@ await write(
     depends_on:
       ${issuerApp}:
         condition: service_healthy
+`,
+);
+
+// 6. Its HTTPS wiring in the compose override: the https issuer and the dev CA.
+const tlsComposeFile = join(root, 'docker-compose.tls.yml');
+await write(
+  tlsComposeFile,
+  `${readFileSync(tlsComposeFile, 'utf8').trimEnd()}
+
+  ${name}:
+    <<: *resource-server
 `,
 );
 

@@ -12,28 +12,38 @@
 // NODE_ENV defaults to development (readable logs), NODE_OPTIONS to FLEET_NODE_OPTIONS (a
 // heap cap that keeps each service's RSS under 150 MiB under load). The emulator keeps its keys in
 // dist/cognito-emulator.dev.keys.json unless COGNITO_EMULATOR_KEYS_FILE names a file.
+// COGNITO_EMULATOR_TLS=true runs the fleet over HTTPS: the emulator's dev CA is made first
+// (dist/cognito-emulator.dev-tls/ca.pem), then every service starts, the others with
+// NODE_EXTRA_CA_CERTS naming it and wired to the emulator's https:// issuer and token
+// endpoint (the demo pool's clients; variables you set win).
 //
 // Internal mode, used by the children's commands:
 //   node scripts/start.mjs --wait-for URL --then dist/apps/<app>/.../main.js
 // loads the app's code (its bootstrap.js) while URL is not yet ready, then runs the app
 // in this process; exits 1 when URL is not ready within WAIT_TIMEOUT_MS.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   buildIfStale,
+  emulatorDevFiles,
   entryPoint,
   FLEET_NODE_OPTIONS,
+  localUrl,
+  localWiring,
+  prepareTls,
   root,
   SERVICES,
+  tlsSwitch,
   tracingImport,
   waitReady as waitUntilReady,
 } from './lib/fleet.mjs';
 
 const WAIT_TIMEOUT_MS = 60_000;
 
+const tls = tlsSwitch();
 const tracing = (service) => tracingImport(service.app).join(' ');
-const baseUrl = (service) => `http://127.0.0.1:${service.port}`;
+const baseUrl = (service) => localUrl(service.app, service.port, tls);
 const waitReady = (url) => waitUntilReady(url, { timeoutMs: WAIT_TIMEOUT_MS, pollMs: 20 });
 
 function say(message) {
@@ -59,19 +69,49 @@ async function firstCall(caller) {
   }
 }
 
+/** `vars` without those this process's environment sets: what you set wins. */
+const unlessSet = (vars) =>
+  Object.fromEntries(Object.entries(vars).filter(([name]) => process.env[name] === undefined));
+
 /**
- * The emulator's keys kept in a git-ignored file under dist/ (unless the environment names
- * one): a restarted fleet skips generating an RSA key and earlier tokens stay valid.
- * DEV-ONLY keys.
+ * A service's own variables: its PORT, and the emulator's files under dist/ (DEV-ONLY keys,
+ * so a restarted fleet skips generating RSA keys and earlier tokens stay valid; the dev CA).
+ * Over HTTPS, the others are wired to the emulator's https:// URLs.
  */
-function emulatorKeys() {
-  if (process.env.COGNITO_EMULATOR_KEYS_FILE) return {};
-  return { COGNITO_EMULATOR_KEYS_FILE: join(root, 'dist', 'cognito-emulator.dev.keys.json') };
+function envOf(service, urls) {
+  const emulator = service.app === 'cognito-emulator';
+  return {
+    PORT: String(service.port),
+    OTEL_SERVICE_NAME: service.app,
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+    NODE_OPTIONS: process.env.NODE_OPTIONS ?? FLEET_NODE_OPTIONS,
+    ...(emulator ? emulatorDevFiles() : {}),
+    ...(tls && !emulator ? unlessSet(localWiring(service.app, urls)) : {}),
+  };
+}
+
+/** Over HTTPS, the emulator's dev CA, made before anything starts; what the others need to trust it. */
+async function trustForHttps(emulatorEnv) {
+  if (!tls) return {};
+  try {
+    const trust = await prepareTls(emulatorEnv);
+    const ca = trust.NODE_EXTRA_CA_CERTS;
+    const theirs = process.env.NODE_EXTRA_CA_CERTS;
+    if (ca) say(`HTTPS: the others trust the emulator's dev CA ${relative(root, ca)}`);
+    if (ca && theirs && theirs !== ca) say(`HTTPS: NODE_EXTRA_CA_CERTS=${theirs} replaced by it`);
+    return trust;
+  } catch (error) {
+    say(`HTTPS: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
 }
 
 async function main() {
   if (!buildIfStale({ say })) process.exit(1);
   const startedAt = Date.now();
+  const urls = Object.fromEntries(SERVICES.map((service) => [service.app, baseUrl(service)]));
+  const emulator = SERVICES.find((service) => service.app === 'cognito-emulator');
+  const trust = emulator ? await trustForHttps(envOf(emulator, urls)) : {};
   const { concurrently } = await import('concurrently');
   const self = JSON.stringify(fileURLToPath(import.meta.url));
   const byName = new Map(SERVICES.map((service) => [service.name, service]));
@@ -85,13 +125,7 @@ async function main() {
       command: after
         ? `node ${tracing(service)} ${self} --wait-for ${baseUrl(after)} --then ${entryPoint(service.app)}`
         : `node ${tracing(service)} ${entryPoint(service.app)}`,
-      env: {
-        PORT: String(service.port),
-        OTEL_SERVICE_NAME: service.app,
-        NODE_ENV: process.env.NODE_ENV ?? 'development',
-        NODE_OPTIONS: process.env.NODE_OPTIONS ?? FLEET_NODE_OPTIONS,
-        ...(service.app === 'cognito-emulator' ? emulatorKeys() : {}),
-      },
+      env: { ...envOf(service, urls), ...(service === emulator ? {} : trust) },
     };
   });
 

@@ -27,6 +27,17 @@ export const SERVICES: Service[];
 export const POOL_FILE: string;
 export const FLEET_NODE_OPTIONS: string;
 export function entryPoint(app: string): string;
+export const DEV_KEYS_FILE: string;
+export const DEV_TLS_DIR: string;
+export function emulatorDevFiles(env?: NodeJS.ProcessEnv): Record<string, string>;
+export function tlsSwitch(env?: NodeJS.ProcessEnv): boolean;
+export function localUrl(app: string, port: number, tls?: boolean): string;
+export function demoClient(id: string): { id: string; secret: string };
+export function demoIssuer(emulatorUrl: string): string;
+export function localWiring(app: string, urls: Record<string, string>): Record<string, string>;
+export function prepareTls(
+  emulatorEnv?: Record<string, string>,
+): Promise<{ NODE_EXTRA_CA_CERTS?: string }>;
 export function tracingImport(app: string): string[];
 export const INFRA_ENV_SCRIPT: string;
 export function sleep(ms: number): Promise<void>;

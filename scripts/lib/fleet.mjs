@@ -1,11 +1,13 @@
 // Shared by scripts/start.mjs, scripts/demo.mjs, bench/ (fleet.mjs, load.mjs) and the
 // cross-service e2e (test/): where the built entry points are, when dist/ is stale,
-// readiness probes, free ports, and starting/stopping a service as its own process group.
+// readiness probes, free ports, starting/stopping a service as its own process group, and
+// how a local fleet is wired together (over HTTPS with COGNITO_EMULATOR_TLS=true).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import tls from 'node:tls';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The repository root. */
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,6 +37,102 @@ export const FLEET_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size
 
 /** The built entry point of an app, relative to the root (as npm start and the Dockerfile run it). */
 export const entryPoint = (app) => join('dist', 'apps', app, 'apps', app, 'src', 'main.js');
+
+/**
+ * Where `npm start` and the demo keep the emulator's DEV-ONLY files (git-ignored dist/): its
+ * signing keys, so tokens outlive a restart, and with COGNITO_EMULATOR_TLS=true its dev CA
+ * (`ca.pem`, the one to trust), so the trust does too.
+ */
+export const DEV_KEYS_FILE = join(root, 'dist', 'cognito-emulator.dev.keys.json');
+export const DEV_TLS_DIR = join(root, 'dist', 'cognito-emulator.dev-tls');
+
+/**
+ * The emulator's files as `npm start` and the demo give them: {@link DEV_KEYS_FILE} and
+ * {@link DEV_TLS_DIR}, unless `env` names the keys file (the dev CA is then kept beside it,
+ * the emulator's default) or the TLS folder.
+ */
+export function emulatorDevFiles(env = process.env) {
+  if (env.COGNITO_EMULATOR_KEYS_FILE) return {};
+  return {
+    COGNITO_EMULATOR_KEYS_FILE: DEV_KEYS_FILE,
+    ...(!env.COGNITO_EMULATOR_TLS_DIR && { COGNITO_EMULATOR_TLS_DIR: DEV_TLS_DIR }),
+  };
+}
+
+/**
+ * The local fleet's one HTTPS switch, `COGNITO_EMULATOR_TLS=true` where `npm start` or the
+ * demo runs: the emulator serves HTTPS, and the others verify against and fetch tokens from it
+ * over HTTPS, trusting its dev CA.
+ */
+export const tlsSwitch = (env = process.env) => env.COGNITO_EMULATOR_TLS?.trim() === 'true';
+
+/** A service's loopback URL: `https:` for the emulator when `tls`, else `http:`. */
+export const localUrl = (app, port, tls = false) =>
+  `${tls && app === 'cognito-emulator' ? 'https' : 'http'}://127.0.0.1:${port}`;
+
+/** The demo pool (libs/fleet-auth/pool.json), as it is now (`new:service` edits it). */
+const pool = () => JSON.parse(readFileSync(POOL_FILE, 'utf8'));
+
+/** A client of the demo pool: its id and its DEV-ONLY secret. */
+export function demoClient(id) {
+  const found = pool().clients.find((c) => c.clientId === id);
+  return { id, secret: found?.clientSecret ?? '' };
+}
+
+/** The demo pool's issuer on an emulator at `emulatorUrl`. */
+export const demoIssuer = (emulatorUrl) => `${emulatorUrl}/${pool().userPoolId}`;
+
+/**
+ * The variables that wire `app` of a local fleet to the others at `urls` (base URLs by app),
+ * in the demo pool: resource servers get the emulator's issuer; the caller its token
+ * endpoint, weather-api's URL and the pool's two DEV-ONLY clients of weather-api.
+ */
+export function localWiring(app, urls) {
+  if (app === 'cognito-emulator') return {};
+  if (app !== 'caller') return { AUTH_ISSUER: demoIssuer(urls['cognito-emulator']) };
+  const [read, write] = ['weather-caller', 'weather-admin'].map(demoClient);
+  const [readScope, writeScope] = ['weather-api/forecast.read', 'weather-api/forecast.write'];
+  return {
+    WEATHER_API_URL: urls['weather-api'],
+    OAUTH_TOKEN_URL: `${urls['cognito-emulator']}/oauth2/token`,
+    OAUTH_CLIENT_ID: read.id,
+    OAUTH_CLIENT_SECRET: read.secret,
+    OAUTH_SCOPES: readScope,
+    OAUTH_WRITE_CLIENT_ID: write.id,
+    OAUTH_WRITE_CLIENT_SECRET: write.secret,
+    OAUTH_WRITE_SCOPES: `${readScope} ${writeScope}`,
+  };
+}
+
+/**
+ * Readies a local fleet for an emulator over HTTPS before any of it starts: the emulator's
+ * dev CA and certificate, made now by the emulator's own code from dist/ for its environment
+ * `emulatorEnv` (added to this process's), and trusted by this process (its probes and
+ * calls). Returns what the other services need: `NODE_EXTRA_CA_CERTS`, the CA file, which
+ * Node reads once at process start, hence now, before they start (they do not wait for the
+ * emulator to load their code). With your own certificate (COGNITO_EMULATOR_TLS_CERT),
+ * nothing: the NODE_EXTRA_CA_CERTS you set, if any, is every process's.
+ */
+export async function prepareTls(emulatorEnv = {}) {
+  const module = join(
+    dirname(join(root, entryPoint('cognito-emulator'))),
+    'tls',
+    'https-options.js',
+  );
+  const { prepareDevCa } = await import(pathToFileURL(module).href);
+  const caFile = await prepareDevCa({ ...process.env, ...emulatorEnv }, root);
+  if (!caFile) return {};
+  if (process.env.NODE_EXTRA_CA_CERTS !== caFile) {
+    if (typeof tls.setDefaultCACertificates !== 'function') {
+      throw new Error(
+        `Node ${process.version} cannot trust a CA after its start (no tls.setDefaultCACertificates): use Node 24, or run again with NODE_EXTRA_CA_CERTS=${caFile}`,
+      );
+    }
+    const ca = readFileSync(caFile, 'utf8');
+    tls.setDefaultCACertificates([...tls.getCACertificates('default'), ca]);
+  }
+  return { NODE_EXTRA_CA_CERTS: caFile };
+}
 
 /**
  * The `node` arguments that load an app's tracing entry point (built beside it) before the

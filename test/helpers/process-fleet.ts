@@ -4,7 +4,10 @@ import {
   freePort,
   launch,
   type Launched,
+  localUrl,
+  prepareTls,
   root,
+  sleep,
   tracingImport,
   waitReady,
 } from '../../scripts/lib/fleet.mjs';
@@ -46,6 +49,8 @@ interface Service {
   port: number;
   url: string;
   env: Record<string, string>;
+  /** What node runs: the entry point, or for a fleet as `npm start` runs it the wait first. */
+  args: string[];
   proc?: Launched;
   /** Output of earlier runs of this service (before a restart). */
   earlier: string;
@@ -55,41 +60,62 @@ interface Service {
  * The three services as real processes from dist/ (the entry points npm start and the
  * Dockerfile run), on ports free at start, wired to each other like `npm start` does.
  * Ports stay the same across restarts, so a restarted service is found where it was.
+ * `tls`: as `COGNITO_EMULATOR_TLS=true npm start` runs them: the emulator over HTTPS with
+ * its dev CA (beside the keys file) made before anything starts and trusted by this
+ * process, the three started at once, the others through npm start's wait for the emulator
+ * with `NODE_EXTRA_CA_CERTS` naming the CA.
  */
 export class ProcessFleet {
-  private constructor(private readonly services: Record<Name, Service>) {}
+  private constructor(
+    private readonly services: Record<Name, Service>,
+    private readonly tls: boolean,
+  ) {}
 
-  static async start(keysFile: string): Promise<ProcessFleet> {
+  static async start(keysFile: string, { tls = false } = {}): Promise<ProcessFleet> {
     const [emulatorPort, apiPort, callerPort] = [
       await freePort(),
       await freePort(),
       await freePort(),
     ];
-    const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
+    const emulatorUrl = localUrl(APPS.emulator, emulatorPort, tls);
     const issuer = `${emulatorUrl}/us-east-1_Weather01`;
     const common = { HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'production' };
-    const service = (port: number, env: Record<string, string>): Service => ({
+    const emulatorEnv = {
+      ...common,
+      PORT: String(emulatorPort),
+      COGNITO_EMULATOR_POOL_FILE: 'libs/fleet-auth/pool.json',
+      COGNITO_EMULATOR_KEYS_FILE: keysFile,
+      ...(tls && { COGNITO_EMULATOR_TLS: 'true' }),
+    };
+    const trust = tls ? await prepareTls(emulatorEnv) : {};
+    const service = (name: Name, port: number, env: Record<string, string>): Service => ({
       port,
-      url: `http://127.0.0.1:${port}`,
-      env: { ...common, ...env, PORT: String(port) },
+      url: localUrl(APPS[name], port, tls),
+      env: { ...common, ...env, ...(name !== 'emulator' && trust), PORT: String(port) },
+      args:
+        tls && name !== 'emulator'
+          ? ['scripts/start.mjs', '--wait-for', emulatorUrl, '--then', entryPoint(APPS[name])]
+          : [entryPoint(APPS[name])],
       earlier: '',
     });
-    const fleet = new ProcessFleet({
-      emulator: service(emulatorPort, {
-        COGNITO_EMULATOR_POOL_FILE: 'libs/fleet-auth/pool.json',
-        COGNITO_EMULATOR_KEYS_FILE: keysFile,
-      }),
-      'weather-api': service(apiPort, {
-        AUTH_ISSUER: issuer,
-        AUTH_CLIENT_IDS: `${READ_CLIENT.id},${WRITE_CLIENT.id}`,
-      }),
-      caller: service(callerPort, {
-        ...callerEnv(`http://127.0.0.1:${apiPort}`, `${emulatorUrl}/oauth2/token`),
-        OAUTH_WRITE_SCOPES: `${READ_SCOPE} ${WRITE_SCOPE}`,
-      }),
-    });
+    const fleet = new ProcessFleet(
+      {
+        emulator: service('emulator', emulatorPort, emulatorEnv),
+        'weather-api': service('weather-api', apiPort, {
+          AUTH_ISSUER: issuer,
+          AUTH_CLIENT_IDS: `${READ_CLIENT.id},${WRITE_CLIENT.id}`,
+        }),
+        caller: service('caller', callerPort, {
+          ...callerEnv(`http://127.0.0.1:${apiPort}`, `${emulatorUrl}/oauth2/token`),
+          OAUTH_WRITE_SCOPES: `${READ_SCOPE} ${WRITE_SCOPE}`,
+        }),
+      },
+      tls,
+    );
     try {
-      for (const name of ['emulator', 'weather-api', 'caller'] as const) await fleet.launch(name);
+      const names = ['emulator', 'weather-api', 'caller'] as const;
+      if (tls) await Promise.all(names.map((name) => fleet.launch(name)));
+      else for (const name of names) await fleet.launch(name);
     } catch (error) {
       await fleet.stopAll();
       throw error;
@@ -99,6 +125,11 @@ export class ProcessFleet {
 
   url(name: Name): string {
     return this.services[name].url;
+  }
+
+  /** The environment `name` runs with (a copy), to start a variant of it. */
+  env(name: Name): Record<string, string> {
+    return { ...this.services[name].env };
   }
 
   get issuer(): string {
@@ -117,7 +148,7 @@ export class ProcessFleet {
   async launch(name: Name): Promise<void> {
     const s = this.services[name];
     if (s.proc && !s.proc.exited) throw new Error(`${name} is already running`);
-    const proc = launch(['--import', GUARD, ...tracingImport(APPS[name]), entryPoint(APPS[name])], {
+    const proc = launch(['--import', GUARD, ...tracingImport(APPS[name]), ...s.args], {
       env: { OTEL_SERVICE_NAME: APPS[name], ...s.env },
     });
     s.proc = proc;
@@ -128,6 +159,42 @@ export class ProcessFleet {
       await proc.stop(1000);
       throw new Error(`${name} did not become ready:\n${proc.output}`);
     }
+  }
+
+  /**
+   * Another process of `name` on a free port, with `env` over its own, alive once it
+   * answers `/health/live` (it may never be ready: that can be the point). Stop it yourself.
+   */
+  async launchVariant(
+    name: Name,
+    env: Record<string, string>,
+  ): Promise<{ url: string; proc: Launched }> {
+    const port = await freePort();
+    const proc = launch(['--import', GUARD, ...tracingImport(APPS[name]), entryPoint(APPS[name])], {
+      env: {
+        OTEL_SERVICE_NAME: APPS[name],
+        ...this.services[name].env,
+        ...env,
+        PORT: String(port),
+      },
+    });
+    live.add(proc);
+    void proc.exit.then(() => live.delete(proc));
+    const url = localUrl(APPS[name], port, this.tls);
+    const deadline = Date.now() + 30_000;
+    while (
+      !(await fetch(`${url}/health/live`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
+      if (proc.exited || Date.now() > deadline) {
+        await proc.stop(1000);
+        throw new Error(`${name} (variant) did not come up:\n${proc.output}`);
+      }
+      await sleep(50);
+    }
+    return { url, proc };
   }
 
   /** Stops `name`: SIGTERM (a clean shutdown) or SIGKILL (a crash). */

@@ -16,7 +16,7 @@ import { parseCorsOrigins, tokenEndpointCors } from './http/token-cors.js';
 import { KeyStore } from './keys/key-store.js';
 import { PoolStore } from './pool/pool-store.js';
 import { StateFile } from './pool/state-file.js';
-import { httpsOptions } from './tls/https-options.js';
+import { serverHttpsOptions } from './tls/https-options.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 
 /** A running emulator. */
@@ -76,8 +76,7 @@ export async function startEmulator(
     retentionSeconds: config.admin ? 86_400 : pool.maxTokenValiditySeconds(),
   });
   const runtime = new EmulatorRuntime(pool.userPoolId);
-  const issuerHost = config.issuerBase ? new URL(config.issuerBase).hostname : '';
-  const https = await httpsOptions(config.tls, [config.host, issuerHost.replace(/^\[|\]$/g, '')]);
+  const https = await serverHttpsOptions(config);
 
   // Fastify takes its TLS options at construction (startService's httpsOptions is Express's).
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, ...(https && { https }) });

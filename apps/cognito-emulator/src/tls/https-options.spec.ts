@@ -1,9 +1,10 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmulatorConfigError } from '../config/emulator-config.js';
+import { EmulatorConfigError, loadEmulatorConfig } from '../config/emulator-config.js';
 import { devCaFiles } from './dev-ca.js';
-import { httpsOptions } from './https-options.js';
+import { httpsOptions, prepareDevCa, serverHttpsOptions } from './https-options.js';
 
 describe('httpsOptions', () => {
   let dir: string;
@@ -49,5 +50,49 @@ describe('httpsOptions', () => {
     const started = httpsOptions({ kind: 'dev-ca', dir: broken });
     await expect(started).rejects.toBeInstanceOf(EmulatorConfigError);
     await expect(started).rejects.toThrow(/COGNITO_EMULATOR_TLS_DIR: .*ca\.pem/);
+  });
+});
+
+describe('prepareDevCa', () => {
+  it('makes the CA and the certificate the emulator then serves, before it starts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emu-tls-prep-'));
+    const env = {
+      COGNITO_EMULATOR_TLS: 'true',
+      COGNITO_EMULATOR_TLS_DIR: dir,
+      COGNITO_EMULATOR_ISSUER_BASE: 'https://cognito-emulator:4000',
+    };
+    const caFile = await prepareDevCa(env);
+    expect(caFile).toBe(devCaFiles(dir).caCert);
+    const ca = await readFile(caFile!, 'utf8');
+
+    // What the emulator's start with the same environment serves: issued by that CA, not
+    // reissued, so a process given NODE_EXTRA_CA_CERTS before the emulator started trusts it.
+    const served = await serverHttpsOptions(loadEmulatorConfig(env));
+    expect(served?.cert).toBe(await readFile(devCaFiles(dir).cert, 'utf8'));
+    const cert = new X509Certificate(served!.cert);
+    expect(cert.verify(new X509Certificate(ca).publicKey)).toBe(true);
+    expect(cert.checkHost('cognito-emulator')).toBe('cognito-emulator');
+    expect(cert.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    expect(await readFile(caFile!, 'utf8')).toBe(ca);
+  });
+
+  it('has nothing to trust without TLS or with your own certificate', async () => {
+    expect(await prepareDevCa({})).toBeUndefined();
+    expect(
+      await prepareDevCa({
+        COGNITO_EMULATOR_TLS: 'true',
+        COGNITO_EMULATOR_TLS_CERT: 'cert.pem',
+        COGNITO_EMULATOR_TLS_KEY: 'key.pem',
+      }),
+    ).toBeUndefined();
+  });
+
+  it('fails as the emulator would, naming the variable', async () => {
+    await expect(prepareDevCa({ COGNITO_EMULATOR_TLS: 'yes' })).rejects.toThrow(
+      /COGNITO_EMULATOR_TLS/,
+    );
+    await expect(prepareDevCa({ COGNITO_EMULATOR_TLS: 'true' })).rejects.toThrow(
+      /COGNITO_EMULATOR_TLS_DIR: required/,
+    );
   });
 });

@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { EmulatorConfigError, type EmulatorConfig } from '../config/emulator-config.js';
-import { devCaCertificate } from './dev-ca.js';
+import {
+  EmulatorConfigError,
+  loadEmulatorConfig,
+  type EmulatorConfig,
+} from '../config/emulator-config.js';
+import { devCaCertificate, devCaFiles } from './dev-ca.js';
 import { checkPair, type TlsPair } from './tls-pair.js';
 
 /** The names every dev certificate covers: loopback, and the docker-compose service name. */
@@ -39,4 +43,40 @@ export async function httpsOptions(
     `COGNITO_EMULATOR_TLS_KEY (${tls.keyFile})`,
   );
   return { cert, key };
+}
+
+/**
+ * The certificate and key of the emulator `config` describes: {@link httpsOptions} for its
+ * own URLs (the listen host, and the host of `COGNITO_EMULATOR_ISSUER_BASE`).
+ */
+export function serverHttpsOptions(
+  config: Pick<EmulatorConfig, 'tls' | 'host' | 'issuerBase'>,
+): Promise<TlsPair | undefined> {
+  const issuerHost = config.issuerBase ? new URL(config.issuerBase).hostname : '';
+  return httpsOptions(config.tls, [config.host, issuerHost.replace(/^\[|\]$/g, '')]);
+}
+
+/**
+ * For what starts the emulator beside processes that must trust it (`npm start`, the demo,
+ * the cross-service e2e): with `COGNITO_EMULATOR_TLS=true` and the dev CA, makes the CA and
+ * the emulator's certificate now, exactly as the emulator's own start with the same `env`
+ * would (which then finds and keeps them), and returns the CA file to trust. Processes
+ * started before the emulator is ready can so be given `NODE_EXTRA_CA_CERTS`, which Node
+ * reads once, at process start. Undefined without TLS or with your own certificate (trust
+ * whatever issued it). Fails like the emulator's start would, naming the variable.
+ *
+ * @example
+ * ```ts
+ * const ca = await prepareDevCa({ COGNITO_EMULATOR_TLS: 'true', COGNITO_EMULATOR_TLS_DIR: dir });
+ * // start the others with NODE_EXTRA_CA_CERTS=ca, then the emulator with the same env
+ * ```
+ */
+export async function prepareDevCa(
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+): Promise<string | undefined> {
+  const config = loadEmulatorConfig(env, cwd);
+  if (config.tls?.kind !== 'dev-ca') return undefined;
+  await serverHttpsOptions(config);
+  return devCaFiles(config.tls.dir).caCert;
 }
