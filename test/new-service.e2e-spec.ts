@@ -1,6 +1,6 @@
-// `npm run new:service` and `nest g app` in a copy of this repository, then everything CI
-// runs, there: what they generate must pass lint, types, format and the whole suite (the
-// new service's e2e included), and the wiring a user would write for a protected service
+// `npm run new:service` and `nest g app` in a copy of this repository, then what CI runs,
+// there: what they generate must pass lint, types, format and every spec that reads what
+// they wrote (the new service's e2e included; INNER_SUITE), and the wiring a user would write for a protected service
 // and for calling it stays within 10 lines per side.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -23,6 +23,23 @@ const PLAIN_APP = 'reports-api';
 const LIBRARY = '@nest-m2m-cognito/auth';
 /** Set in the copy's own `npm test`, so this test does not run itself there. */
 const INNER = process.env.NEW_SERVICE_E2E === 'inner';
+/**
+ * What the copy's `npm test` runs: every spec that reads a file the two generators write
+ * (the new apps themselves, the fleet definition `libs/fleet-auth/pool.json` through its
+ * loader, the CDK stack and the drift test); the rest of the suite runs on the same files
+ * in this repository's own run. `NEW_SERVICE_E2E_FULL=1` runs the whole suite in the copy
+ * (about five minutes more).
+ */
+const INNER_SUITE =
+  process.env.NEW_SERVICE_E2E_FULL === '1'
+    ? []
+    : [
+        `apps/${NAME}/`,
+        `apps/${PLAIN_APP}/`,
+        'libs/fleet-auth/',
+        'infra/',
+        'test/fleet-auth-drift',
+      ];
 
 /** The repository as a clone has it (tracked and untracked-but-not-ignored files). */
 function copyRepository(to: string): void {
@@ -186,10 +203,11 @@ describe.skipIf(INNER)('npm run new:service in a copy of the repository', () => 
       steps.format = run(dir, 'npm', ['run', 'format:check']).ms;
       steps.lint = run(dir, 'npm', ['run', 'lint']).ms;
       steps.typecheck = run(dir, 'npm', ['run', 'typecheck']).ms;
-      const suite = run(dir, 'npm', ['test']);
+      const suite = run(dir, 'npm', ['test', '--', ...INNER_SUITE]);
       steps.test = suite.ms;
       expect(suite.output).toMatch(new RegExp(`apps/${NAME}/test/${NAME}\\.e2e-spec\\.ts`));
       expect(suite.output).toMatch(new RegExp(`apps/${PLAIN_APP}/test/app\\.e2e-spec\\.ts`));
+      expect(suite.output).toContain('test/fleet-auth-drift.e2e-spec.ts');
       expect(suite.output).not.toMatch(/\d+ failed/);
       console.log(
         `[new:service] in the copy: ${Object.entries(steps)
