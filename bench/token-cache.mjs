@@ -166,8 +166,8 @@ async function main() {
     await Promise.all(fleet.map((f) => fetch(`${f.url}/forecast`)));
     const after = await tokenRequests(emulator.url, 'weather-caller');
     console.log(
-      `  token requests for weather-caller: redis callers ${1 + replicas}, ${after - before} ` +
-        `more for ${replicas} started together (goal 0; in-process: 1 per caller)`,
+      `  token requests for weather-caller: ${after - before} more for ${replicas} callers started ` +
+        `together on the same Redis, ${1 + replicas} callers there in all (goal 0; in-process: 1 per caller)`,
     );
   } finally {
     for (const child of children) child.kill('SIGTERM');

@@ -298,5 +298,22 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       }
       for (const name of VERIFIER) expect(loaded).not.toContain(name);
     });
+
+    it('loads node-redis only once a shared token cache is used', () => {
+      const modules = join(dir, 'redis-entry.modules.txt');
+      const script = [
+        "import { redisTokenCacheFromEnv } from '@nest-m2m-cognito/auth/redis';",
+        "const store = redisTokenCacheFromEnv({ TOKEN_CACHE_REDIS_URL: 'redis://127.0.0.1:1' });",
+        "if (!store) throw new Error('no store');",
+      ].join('\n');
+      execFileSync(
+        process.execPath,
+        ['--import', './record-modules.mjs', '--input-type=module', '-e', script],
+        { cwd: dir, env: { PATH: process.env.PATH, LOADED_MODULES_FILE: modules } },
+      );
+      const loaded = loadedPackages(modules);
+      expect(loaded).toContain('@nest-m2m-cognito/auth');
+      expect(loaded).not.toContain('@redis/client');
+    });
   },
 );

@@ -1,5 +1,6 @@
 // @nest-m2m-cognito/auth/redis: one token cache for a fleet's replicas, in Redis.
-// Loads @redis/client (an optional peer); the client entry point never does.
+// Loads @redis/client (an optional peer) when a store's first client connects; the client
+// entry point never does.
 export {
   RedisTokenCacheStore,
   type RedisTokenCacheStoreOptions,

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createClient, type RedisClientType } from '@redis/client';
+import type { RedisClientType } from '@redis/client';
 import { M2MClientConfigError } from '../client/client.errors.js';
 import type { CachedToken } from '../client/token-cache.store.js';
 import { LibraryError } from '../shared/errors.js';
@@ -106,7 +106,8 @@ function reasonOf(error: unknown): string {
  * ```
  */
 export class RedisTokenCache {
-  private readonly client: RedisClientType;
+  /** Set once node-redis is loaded (see connect). */
+  private client: RedisClientType | undefined;
   private readonly prefix: string;
   private readonly commandTimeoutMs: number;
   private readonly probeIntervalMs: number;
@@ -143,8 +144,21 @@ export class RedisTokenCache {
     this.probeIntervalMs = checked.probeIntervalMs;
     const connectTimeout = checked.connectTimeoutMs;
     this.logger = deps.logger ?? new Logger(RedisTokenCache.name);
-    this.client = createClient({
-      url: options.url,
+    this.firstConnect = this.connect(options.url, connectTimeout).then(
+      () => (this.firstConnect = undefined),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Loads node-redis on first use (a process without a shared cache never loads its ~480
+   * modules), then connects.
+   */
+  private async connect(url: string, connectTimeout: number): Promise<void> {
+    const { createClient } = await import('@redis/client');
+    if (this.closed) return;
+    const client: RedisClientType = createClient({
+      url,
       // Down means down: a command fails at once instead of queueing until Redis is back.
       disableOfflineQueue: true,
       commandsQueueMaxLength: 1_000,
@@ -160,14 +174,11 @@ export class RedisTokenCache {
     });
     // Connection errors surface as failed commands (one warning per outage); the event
     // itself must have a listener or it would crash the process.
-    this.client.on('error', () => undefined);
+    client.on('error', () => undefined);
     // Reconnected: the next command may try at once instead of waiting for the probe.
-    this.client.on('ready', () => (this.nextProbeAt = 0));
-    const connecting = this.client.connect().then(
-      () => (this.firstConnect = undefined),
-      () => undefined,
-    );
-    this.firstConnect = connecting;
+    client.on('ready', () => (this.nextProbeAt = 0));
+    this.client = client;
+    await client.connect();
   }
 
   /** The entry of one client (its name and key derived from its secret). */
@@ -183,7 +194,7 @@ export class RedisTokenCache {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.client.destroy();
+    this.client?.destroy();
   }
 
   /** @internal Runs one script within the deadline, tracking availability. */
@@ -203,6 +214,7 @@ export class RedisTokenCache {
     });
     try {
       if (this.firstConnect) await Promise.race([this.firstConnect, deadline]);
+      if (!this.client) throw new Error('@redis/client could not be loaded');
       const reply = await Promise.race([
         this.client.eval(script, { keys, arguments: args }),
         deadline,
