@@ -66,6 +66,9 @@ describe('the caller against a hostile downstream', () => {
       dependency: 'weather-api',
       dependency_error: 'timeout',
     });
+    console.log(
+      `[bounds] trickling downstream: 503 after ${elapsed} ms (deadline ${DEADLINE_MS} ms)`,
+    );
     expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 100);
     expect(elapsed).toBeLessThan(DEADLINE_MS + 2000);
     expect(await downstream.allClosed(3000, since)).toBe(true);
@@ -82,7 +85,11 @@ describe('the caller against a hostile downstream', () => {
       dependency_error: 'response_too_large',
     });
     expect(await downstream.allClosed(3000, since)).toBe(true);
-    expect(((await caller.rssMiB()) ?? Infinity) - rssBefore).toBeLessThan(100);
+    const rssAfter = (await caller.rssMiB()) ?? Infinity;
+    console.log(
+      `[bounds] 50 MB downstream body: 502, caller RSS ${rssBefore.toFixed(0)} -> ${rssAfter.toFixed(0)} MiB`,
+    );
+    expect(rssAfter - rssBefore).toBeLessThan(100);
   });
 
   it('answers 502 JSON, never the page, when the downstream sends a text/plain script', async () => {

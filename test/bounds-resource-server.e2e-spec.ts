@@ -159,6 +159,10 @@ describe('weather-api against a hostile issuer', () => {
     expect(elapsed).toBeLessThan(JWKS_TIMEOUT_MS + 3000);
     expect(await issuer.allClosed(3000, since)).toBe(true);
     const rssAfter = (await api.rssMiB()) ?? Infinity;
+    console.log(
+      `[bounds] endless key set: 503 after ${elapsed} ms (timeout ${JWKS_TIMEOUT_MS} ms), ` +
+        `weather-api RSS ${rssBefore.toFixed(0)} -> ${rssAfter.toFixed(0)} MiB, peer sent ${issuer.bytesSent} bytes`,
+    );
     expect(rssAfter - rssBefore).toBeLessThan(100);
     current = keySet(strong);
     expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
@@ -172,6 +176,9 @@ describe('weather-api against a hostile issuer', () => {
     const res = await whoami(token(rsaKey('unknown-2', 2048)));
     const elapsed = Date.now() - started;
     expect(res.status).toBe(503);
+    console.log(
+      `[bounds] trickling key set: 503 after ${elapsed} ms (timeout ${JWKS_TIMEOUT_MS} ms)`,
+    );
     expect(elapsed).toBeGreaterThanOrEqual(JWKS_TIMEOUT_MS - 100);
     expect(elapsed).toBeLessThan(JWKS_TIMEOUT_MS + 3000);
     expect(await issuer.allClosed(3000, since)).toBe(true);

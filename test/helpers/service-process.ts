@@ -15,6 +15,7 @@ const GUARD = join(root, 'test', 'helpers', 'orphan-guard.mjs');
 
 /** A running service process. */
 export interface ServiceProcess {
+  app: string;
   url: string;
   proc: Launched;
   /** Resident memory now, in MiB (undefined once it exited). */
@@ -48,7 +49,7 @@ export async function startService(
     try {
       const res = await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
-      if (res.ok) return { url, proc, rssMiB: () => rssMiB(proc.pid), stop };
+      if (res.ok) return { app, url, proc, rssMiB: () => rssMiB(proc.pid), stop };
     } catch {
       // not listening yet
     }
@@ -100,5 +101,10 @@ export async function expectSlowClientsClosed(
   expect(((await service.rssMiB()) ?? Infinity) - rssBefore).toBeLessThan(100);
   const slowest = (results: SlowClientResult[]) =>
     Math.max(...results.map((r) => r.closedAfterMs ?? Infinity));
+  console.log(
+    `[bounds] ${service.app}: ${count} slow-header clients closed within ${slowest(headers)} ms ` +
+      `(timeout ${TEST_SERVER_TIMEOUTS.headersTimeoutMs} ms), ${count} slow-body within ${slowest(bodies)} ms ` +
+      `(timeout ${TEST_SERVER_TIMEOUTS.requestTimeoutMs} ms)`,
+  );
   return { headersMs: slowest(headers), bodyMs: slowest(bodies) };
 }
