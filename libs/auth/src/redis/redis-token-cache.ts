@@ -115,6 +115,10 @@ export class RedisTokenCache {
   private state: SharedCacheStatus = { available: true, since: Date.now() };
   private nextProbeAt = 0;
   private closed = false;
+  /** Until node-redis is loaded and the client made (see load). */
+  private loading: Promise<void> | undefined;
+  /** Why node-redis could not be loaded (an optional peer that is missing, say). */
+  private loadError: unknown;
   /** Until the first connection is up: commands wait for it (within their deadline). */
   private firstConnect: Promise<unknown> | undefined;
 
@@ -144,17 +148,21 @@ export class RedisTokenCache {
     this.probeIntervalMs = checked.probeIntervalMs;
     const connectTimeout = checked.connectTimeoutMs;
     this.logger = deps.logger ?? new Logger(RedisTokenCache.name);
-    this.firstConnect = this.connect(options.url, connectTimeout).then(
-      () => (this.firstConnect = undefined),
-      () => undefined,
+    this.loading = this.load(options.url, connectTimeout).then(
+      () => (this.loading = undefined),
+      (error: unknown) => {
+        this.loading = undefined;
+        this.loadError = error;
+      },
     );
   }
 
   /**
    * Loads node-redis on first use (a process without a shared cache never loads its ~480
-   * modules), then connects.
+   * modules), then starts connecting. Loading is local work, not a peer's answer: commands
+   * wait for it before their deadline starts.
    */
-  private async connect(url: string, connectTimeout: number): Promise<void> {
+  private async load(url: string, connectTimeout: number): Promise<void> {
     const { createClient } = await import('@redis/client');
     if (this.closed) return;
     const client: RedisClientType = createClient({
@@ -178,7 +186,10 @@ export class RedisTokenCache {
     // Reconnected: the next command may try at once instead of waiting for the probe.
     client.on('ready', () => (this.nextProbeAt = 0));
     this.client = client;
-    await client.connect();
+    this.firstConnect = client.connect().then(
+      () => (this.firstConnect = undefined),
+      () => undefined,
+    );
   }
 
   /** The entry of one client (its name and key derived from its secret). */
@@ -199,6 +210,7 @@ export class RedisTokenCache {
 
   /** @internal Runs one script within the deadline, tracking availability. */
   async eval(script: string, keys: string[], args: string[]): Promise<unknown> {
+    if (this.loading) await this.loading;
     if (this.closed) throw new SharedCacheUnavailableError('the shared token cache is closed');
     const now = Date.now();
     if (!this.state.available && now < this.nextProbeAt) {
@@ -214,7 +226,9 @@ export class RedisTokenCache {
     });
     try {
       if (this.firstConnect) await Promise.race([this.firstConnect, deadline]);
-      if (!this.client) throw new Error('@redis/client could not be loaded');
+      if (!this.client) {
+        throw new Error('@redis/client could not be loaded', { cause: this.loadError });
+      }
       const reply = await Promise.race([
         this.client.eval(script, { keys, arguments: args }),
         deadline,
