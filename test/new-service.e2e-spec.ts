@@ -1,7 +1,7 @@
 // `npm run new:service` and `nest g app` in a copy of this repository, then what CI runs,
 // there: what they generate must pass lint, types, format and every spec that reads what
-// they wrote (the new service's e2e included; INNER_SUITE), and the wiring a user would write for a protected service
-// and for calling it stays within 10 lines per side.
+// they wrote (the new service's e2e included; INNER_SUITE), and the wiring a user would
+// write for a protected service and for calling it stays within 10 lines per side.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cpSync,

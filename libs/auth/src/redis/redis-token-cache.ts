@@ -106,7 +106,7 @@ function reasonOf(error: unknown): string {
  * ```
  */
 export class RedisTokenCache {
-  /** Set once node-redis is loaded (see connect). */
+  /** Set once node-redis is loaded (see load). */
   private client: RedisClientType | undefined;
   private readonly prefix: string;
   private readonly commandTimeoutMs: number;
