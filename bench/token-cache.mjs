@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { redisAnswers, redisServerArgs } from '../scripts/lib/redis-server.mjs';
 import { freePort, loadForecast as load, loadTool, median, ms, tokenRequests } from './load.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -52,27 +53,17 @@ async function startService(app, env, readyPath = '/health/ready') {
 async function startRedis() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  );
+  const child = spawn('redis-server', redisServerArgs({ port, dir }), { stdio: 'ignore' });
   child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  await new Promise((resolve, reject) => {
-    child.once('error', reject);
-    setTimeout(resolve, 300);
-  });
+  // A missing binary: 'error' instead of an exit.
+  const failed = new Promise((_, reject) => child.once('error', reject));
+  failed.catch(() => undefined);
+  const deadline = Date.now() + 10_000;
+  while (!(await Promise.race([redisAnswers(port), failed]))) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error('redis-server did not start');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   return { child, port, url: `redis://127.0.0.1:${port}` };
 }
 

@@ -5,10 +5,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, root } from '../../scripts/lib/fleet.mjs';
+import { redisAnswers, redisServerArgs } from '../../scripts/lib/redis-server.mjs';
 
 function redisBinary(): string {
   const candidates = [process.env.REDIS_SERVER_PATH, '/usr/bin/redis-server'];
@@ -79,23 +79,11 @@ export class RedisServer {
   }
 
   private async launch(): Promise<void> {
-    const args = [
-      '--port',
-      String(this.port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      this.dir,
-      '--daemonize',
-      'no',
-      '--loglevel',
-      'warning',
-    ];
-    if (this.options.password) args.push('--requirepass', this.options.password);
+    const args = redisServerArgs({
+      port: this.port,
+      dir: this.dir,
+      password: this.options.password,
+    });
     const proc = spawn(redisBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     live.add(proc);
@@ -106,7 +94,6 @@ export class RedisServer {
       stream.on('data', (chunk: string) => (this.output = (this.output + chunk).slice(-16_384)));
     }
     const deadline = Date.now() + 10_000;
-    // With requirepass, PING answers -NOAUTH: still "up". Any reply counts as up here.
     while (Date.now() < deadline) {
       if (!this.running) break;
       if (await this.answers(200)) return;
@@ -118,18 +105,7 @@ export class RedisServer {
 
   /** Whether the server answers at all within `timeoutMs` (false when stopped or paused). */
   answers(timeoutMs = 200): Promise<boolean> {
-    return new Promise((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port: this.port });
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve(ok);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      socket.on('error', () => done(false));
-      socket.on('connect', () => socket.write('PING\r\n'));
-      socket.on('data', () => done(true));
-    });
+    return redisAnswers(this.port, timeoutMs);
   }
 
   /** Stops the server (SIGTERM, SIGKILL after 2 s): connections close, new ones are refused. */

@@ -1,0 +1,7 @@
+// Types for redis-server.mjs, so the TypeScript e2e (test/) can reuse it.
+export function redisServerArgs(options: {
+  port: number;
+  dir: string;
+  password?: string;
+}): string[];
+export function redisAnswers(port: number, timeoutMs?: number): Promise<boolean>;
