@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { getOrCreate } from '../shared/metrics.js';
+import type { FastifyHooks } from './fastify-hooks.js';
 
 type Labels = 'method' | 'route' | 'status_class';
 
@@ -13,18 +14,6 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIO
 
 /** Express's request after routing: the matched route's template. */
 type ExpressRequest = IncomingMessage & { baseUrl?: string; route?: { path?: unknown } };
-
-/** The part of a Fastify instance used here (structural: `@app/auth` does not need fastify). */
-interface FastifyHooks {
-  addHook(
-    name: 'onRequest',
-    hook: (
-      request: { raw: IncomingMessage; routeOptions?: { url?: string } },
-      reply: { raw: ServerResponse },
-      done: () => void,
-    ) => void,
-  ): unknown;
-}
 
 /** The app's `Registry` (from `MetricsModule`), or `undefined` when it has none. */
 function registryOf(app: INestApplication): Registry | undefined {

@@ -14,6 +14,7 @@ import {
 import { RequestIdContext } from './request-id.js';
 import { TraceFlush } from './trace-flush.js';
 import { traceLogFields } from './trace-log-fields.js';
+import type { FastifyHooks } from './fastify-hooks.js';
 
 /**
  * A request's context as the logging part keeps it: its id, and a logger with `reqId`
@@ -307,18 +308,6 @@ export function useStructuredLogger(app: INestApplication): void {
     });
   }
   app.useLogger(app.get(Logger));
-}
-
-/** The part of a Fastify instance used here (structural: the library does not need fastify). */
-interface FastifyHooks {
-  addHook(
-    name: 'onRequest' | 'preValidation',
-    hook: (
-      request: { raw: Req },
-      reply: { raw: ServerResponse },
-      done: (err?: Error) => void,
-    ) => void,
-  ): unknown;
 }
 
 /**

@@ -21,7 +21,7 @@ async function boot(
     adapter === 'fastify'
       ? ref.createNestApplication(new FastifyAdapter(), { logger: false })
       : ref.createNestApplication({ logger: false });
-  await useSecurityHeaders(app, options);
+  useSecurityHeaders(app, options);
   await app.init();
   if (adapter === 'fastify') {
     await (app.getHttpAdapter().getInstance() as { ready(): Promise<void> }).ready();

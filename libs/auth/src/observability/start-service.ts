@@ -194,7 +194,7 @@ export async function startService(
   applyServerTimeouts(app.getHttpServer() as Server, timeouts);
   // Before the body parser: its 400/413 answers are counted and carry the headers too.
   useHttpMetrics(app);
-  await useSecurityHeaders(app, options.securityHeaders);
+  useSecurityHeaders(app, options.securityHeaders);
   const adapter = app.getHttpAdapter();
   if (express) {
     (adapter.getInstance() as { disable(setting: string): void }).disable('x-powered-by');
