@@ -5,8 +5,8 @@
 //
 // Three processes besides this one: the emulator (dist main.js), the real weather-api
 // (dist main.js, pointed at the emulator) and an unguarded twin (this file in --serve
-// mode: the same dist AppModule and startService, with the resource server's global guards
-// left out), both sent the same requests, bearer token included. Both log at
+// mode: the service's own dist bootstrap, with the resource server's global guards left
+// out), both sent the same requests, bearer token included. Both log at
 // LOG_LEVEL=error, so request logging costs both sides alike and the ratio is the guards'
 // cost alone. Rounds alternate
 // (guarded, unguarded, ...) after a warm-up; the result is the median of the per-round
@@ -22,19 +22,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (app) => `${root}dist/apps/${app}/apps/${app}/src/`;
 
 if (process.argv[2] === '--serve') {
-  // The unguarded twin: weather-api's own AppModule (logging, request ids, metrics, health,
-  // the resource-server module and its strategy), started by the same startService, with
-  // only the global guards left out (globalGuards: false). So the only difference measured
-  // is the guards' work.
-  await import('reflect-metadata');
-  const base = pathToFileURL(dist('weather-api')).href;
-  const { AppModule } = await import(`${base}app.module.js`);
-  const lib = `${base}../../../libs/auth/src`;
-  const { resourceServerOptionsFromEnv } = await import(`${lib}/resource-server/index.js`);
-  const { startService } = await import(`${lib}/observability/index.js`);
-  const env = { ...process.env, HOST: '127.0.0.1', PORT: process.argv[3] };
-  const auth = resourceServerOptionsFromEnv(env, { realm: 'weather-api' });
-  await startService(AppModule.forRoot({ env, auth: { ...auth, globalGuards: false } }), { env });
+  // The unguarded twin: weather-api's own bootstrap (its AppModule, startService, security
+  // headers and docs page), with only the resource server's global guards left out. So the
+  // only difference measured is the guards' work.
+  const { startWeatherApi } = await import(
+    pathToFileURL(`${dist('weather-api')}bootstrap.js`).href
+  );
+  await startWeatherApi(
+    { ...process.env, HOST: '127.0.0.1', PORT: process.argv[3] },
+    { globalGuards: false },
+  );
   console.log('listening');
 } else {
   const { freePort, load, loadTool, median, ms, withCpu } = await import('./load.mjs');
@@ -120,6 +117,12 @@ if (process.argv[2] === '--serve') {
     const guardedUrl = `http://127.0.0.1:${apiPort}/weatherforecast`;
     const check = await fetch(guardedUrl, { headers: { authorization: `Bearer ${token}` } });
     if (check.status !== 200) throw new Error(`guarded GET answered ${check.status}`);
+    // Each side is what it claims: without a token the service refuses, the twin answers.
+    const anonymous = await fetch(guardedUrl);
+    if (anonymous.status !== 401)
+      throw new Error(`guarded GET without a token: ${anonymous.status}`);
+    const open = await fetch(`http://127.0.0.1:${twinPort}/weatherforecast`);
+    if (open.status !== 200) throw new Error(`unguarded GET without a token: ${open.status}`);
 
     const run = async (url, headers, duration, pid) => {
       const r = await withCpu(pid, () => load({ url, headers, connections, seconds: duration }));

@@ -14,6 +14,11 @@ export type WeatherApiHandle = StartedService;
 export interface StartWeatherApiOptions {
   /** Where log lines go instead of standard output (tests collect them). */
   logDestination?: DestinationStream;
+  /**
+   * `false` leaves the resource server's global guards out, every route then open: only for
+   * `bench/weather-api.mjs`'s unguarded twin, which must differ from the service in nothing else.
+   */
+  globalGuards?: false;
 }
 
 /**
@@ -35,10 +40,10 @@ export async function startWeatherApi(
   env: NodeJS.ProcessEnv = process.env,
   options: StartWeatherApiOptions = {},
 ): Promise<WeatherApiHandle> {
-  const auth = resourceServerOptionsFromEnv(env, {
-    realm: 'weather-api',
-    devIssuer: DEV_EMULATOR_ISSUER,
-  });
+  const auth = {
+    ...resourceServerOptionsFromEnv(env, { realm: 'weather-api', devIssuer: DEV_EMULATOR_ISSUER }),
+    ...(options.globalGuards === false && { globalGuards: false }),
+  };
   const tokenUrl = docsTokenUrl(env, auth.issuer);
   const logging = options.logDestination ? { destination: options.logDestination } : undefined;
   return startService(AppModule.forRoot({ env, auth, logging }), {
