@@ -19,8 +19,9 @@ const WORKER_NAME = 'libuv-worker';
  * serial stage of every request (parse, authenticate, answer), so an even share starves it
  * and the signing threads then wait for work. Below it, they sign whenever the loop has
  * handed them work and the cores would otherwise be idle; an idle machine signs as fast as
- * before. Measured on 2 cores with the load generator beside it: +40% tokens per second
- * at nice 5, +57% at nice 10 (`npm run bench:token-endpoint`), and less CPU per token.
+ * before. Measured on 2 cores with the load generator beside it, as an A/B of two
+ * emulators in alternating rounds: +40% tokens per second at nice 5, +57% at nice 10, and
+ * less CPU per token.
  *
  * Thread priority belongs to the process, so the emulator's entry point (`main.ts`) calls
  * this, not `startEmulator` (tests run emulators inside their own processes). Raising a
