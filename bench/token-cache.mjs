@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { redisAnswers, redisServerArgs } from '../scripts/lib/redis-server.mjs';
+import { redisServerArgs, untilRedisAnswers } from '../scripts/lib/redis-server.mjs';
 import { freePort, loadForecast as load, loadTool, median, ms, tokenRequests } from './load.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -56,13 +56,12 @@ async function startRedis() {
   const child = spawn('redis-server', redisServerArgs({ port, dir }), { stdio: 'ignore' });
   child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   // A missing binary: 'error' instead of an exit.
-  const failed = new Promise((_, reject) => child.once('error', reject));
-  failed.catch(() => undefined);
-  const deadline = Date.now() + 10_000;
-  while (!(await Promise.race([redisAnswers(port), failed]))) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error('redis-server did not start');
-    await new Promise((resolve) => setTimeout(resolve, 25));
+  let spawnError;
+  child.once('error', (error) => (spawnError = error));
+  const alive = () => spawnError === undefined && child.exitCode === null;
+  if (!(await untilRedisAnswers(port, alive))) {
+    child.kill('SIGKILL');
+    throw spawnError ?? new Error('redis-server did not start');
   }
   return { child, port, url: `redis://127.0.0.1:${port}` };
 }

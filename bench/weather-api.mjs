@@ -207,10 +207,10 @@ if (process.argv[2] === '--serve') {
     console.log(line('guarded:  ', g));
     console.log(line('unguarded:', u));
     const ratio = median(ratios);
-    const cpu = (runs) => median(runs.map((r) => r.cpuMsPerRequest ?? NaN)).toFixed(3);
+    const cpuMs = (runs) => median(runs.map((r) => r.cpuMsPerRequest ?? NaN));
     console.log(
       `  API CPU per request (diagnostic; two identical processes differ by up to 10% on a busy machine): ` +
-        `guarded ${cpu(g)} ms, unguarded ${cpu(u)} ms`,
+        `guarded ${cpuMs(g).toFixed(3)} ms, unguarded ${cpuMs(u).toFixed(3)} ms`,
     );
     const guardCost = await new Promise((resolve, reject) => {
       execFile(
@@ -227,7 +227,7 @@ if (process.argv[2] === '--serve') {
         (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').pop()))),
       );
     });
-    const unguardedUs = median(u.map((r) => r.cpuMsPerRequest ?? NaN)) * 1000;
+    const unguardedUs = cpuMs(u) * 1000;
     console.log(
       `  the guard on a cached token, in-process: ${guardCost.usPerCall.toFixed(1)} µs of CPU per request ` +
         `(JwtAuthGuard.canActivate), ${((100 * guardCost.usPerCall) / unguardedUs).toFixed(1)}% of an unguarded request`,

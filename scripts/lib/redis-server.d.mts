@@ -5,3 +5,8 @@ export function redisServerArgs(options: {
   password?: string;
 }): string[];
 export function redisAnswers(port: number, timeoutMs?: number): Promise<boolean>;
+export function untilRedisAnswers(
+  port: number,
+  alive: () => boolean,
+  timeoutMs?: number,
+): Promise<boolean>;

@@ -42,3 +42,16 @@ export function redisAnswers(port, timeoutMs = 200) {
     socket.on('data', () => done(true));
   });
 }
+
+/**
+ * Waits until the server on `port` answers (true), or until `alive()` turns false or
+ * `timeoutMs` has passed (false), probing every 25 ms.
+ */
+export async function untilRedisAnswers(port, alive, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && alive()) {
+    if (await redisAnswers(port)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return false;
+}

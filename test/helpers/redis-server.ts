@@ -8,7 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, root } from '../../scripts/lib/fleet.mjs';
-import { redisAnswers, redisServerArgs } from '../../scripts/lib/redis-server.mjs';
+import {
+  redisAnswers,
+  redisServerArgs,
+  untilRedisAnswers,
+} from '../../scripts/lib/redis-server.mjs';
 
 function redisBinary(): string {
   const candidates = [process.env.REDIS_SERVER_PATH, '/usr/bin/redis-server'];
@@ -93,12 +97,7 @@ export class RedisServer {
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => (this.output = (this.output + chunk).slice(-16_384)));
     }
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (!this.running) break;
-      if (await this.answers(200)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    if (await untilRedisAnswers(this.port, () => this.running)) return;
     proc.kill('SIGKILL');
     throw new Error(`redis-server did not start on port ${this.port}:\n${this.output}`);
   }
