@@ -13,6 +13,7 @@ interface Document {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
   components: {
+    schemas: Record<string, unknown>;
     securitySchemes: Record<
       string,
       { type: string; flows?: { clientCredentials?: { tokenUrl: string; scopes: object } } }
@@ -99,6 +100,22 @@ describe('weather-api OpenAPI document', () => {
     for (const path of ['/health', '/health/live', '/health/ready']) {
       expect(doc.paths[path].get.security).toBeUndefined();
     }
+  });
+
+  it("describes the library's probes: 200 up, 503 down, with terminus's result", () => {
+    for (const path of ['/health/live', '/health/ready']) {
+      const probe = doc.paths[path].get;
+      expect(Object.keys(probe.responses).sort()).toEqual(['200', '503']);
+      for (const status of ['200', '503']) {
+        expect(probe.responses[status].content?.['application/json'].schema).toEqual({
+          $ref: '#/components/schemas/HealthCheckResultDto',
+        });
+      }
+    }
+    expect(doc.components.schemas.HealthCheckResultDto).toMatchObject({
+      required: ['status', 'details'],
+      properties: { status: { enum: ['ok', 'error', 'shutting_down'] } },
+    });
   });
 
   it('serves Swagger UI at /docs without a token, while the API still needs one', async () => {

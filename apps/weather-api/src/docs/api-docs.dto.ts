@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, type ApiPropertyOptions, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** One day of weather, as answered by weather-api. */
 export class WeatherForecastDto {
@@ -89,4 +89,30 @@ export class PrincipalDto {
 export class StatusDto {
   @ApiProperty({ enum: ['ok'], example: 'ok' })
   status!: string;
+}
+
+/** What one readiness indicator reported, by its name (e.g. `jwks`). */
+const INDICATORS: ApiPropertyOptions = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string', enum: ['up', 'down'] } },
+    additionalProperties: true,
+  },
+};
+
+/** The answer of the probes `GET /health/live` and `GET /health/ready` (terminus's result). */
+export class HealthCheckResultDto {
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], example: 'ok' })
+  status!: string;
+
+  @ApiPropertyOptional({ ...INDICATORS, description: 'The indicators that are up' })
+  info?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ ...INDICATORS, description: 'The indicators that are down' })
+  error?: Record<string, unknown>;
+
+  @ApiProperty({ ...INDICATORS, description: 'Every indicator' })
+  details!: Record<string, unknown>;
 }

@@ -1,10 +1,11 @@
 import { cognitoTokenUrl } from '@nest-m2m-cognito/auth/cognito';
 import { EnvConfigError } from '@nest-m2m-cognito/auth/observability';
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { HelmetOptions } from 'helmet';
 import { READ_SCOPE, WRITE_SCOPE } from '../weather/weather-forecast.controller.js';
 import { BEARER_SCHEME, OAUTH2_SCHEME } from './api-docs.decorators.js';
+import { HealthCheckResultDto } from './api-docs.dto.js';
 
 const SCOPES: Record<string, string> = {
   [READ_SCOPE]: 'Read the forecast',
@@ -94,7 +95,9 @@ export function buildOpenApiDocument(
   );
   const document = SwaggerModule.createDocument(app, builder.build(), {
     autoTagControllers: false,
+    extraModels: [HealthCheckResultDto],
   });
+  describeProbes(document);
   if (!tokenUrl) {
     // No token URL known: drop the oauth2 alternative from every operation.
     for (const item of Object.values(document.paths)) {
@@ -107,6 +110,31 @@ export function buildOpenApiDocument(
     }
   }
   return document;
+}
+
+/**
+ * The library's probes carry no Swagger decorators (it does not load @nestjs/swagger in
+ * services without docs), so their operations are described here: 200 when up, 503 with
+ * the indicators that are down.
+ */
+function describeProbes(document: OpenAPIObject): void {
+  const result = {
+    'application/json': { schema: { $ref: getSchemaPath(HealthCheckResultDto) } },
+  };
+  const probes = {
+    '/health/live': 'Liveness: up while the process serves HTTP',
+    '/health/ready': 'Readiness: up when every readiness indicator is (the issuer key set)',
+  };
+  for (const [path, summary] of Object.entries(probes)) {
+    const operation = document.paths[path]?.get;
+    if (!operation) continue;
+    operation.summary = summary;
+    operation.tags = ['health'];
+    operation.responses = {
+      '200': { description: 'Up', content: result },
+      '503': { description: 'Down, or shutting down', content: result },
+    };
+  }
 }
 
 /** Serves Swagger UI at `/docs` and the document at `/docs-json` (outside the guards: public). */
