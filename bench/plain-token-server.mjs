@@ -7,28 +7,28 @@
 // node:http, no framework, no logs, no metrics, no security headers. For each request it
 // reads the body, compares the Authorization header with the one given (401 otherwise),
 // and signs the given claims (fresh auth_time, iat, exp and jti) with the emulator's key
-// for `kid` exactly as the emulator's TokenSigner does: protected header encoded once,
-// Node's KeyObject, crypto.sign with a callback (libuv's thread pool). Its worker threads
-// get the emulator's priority (the emulator's own lowerThreadPoolPriority, from dist/), so
-// both servers schedule the signatures alike. Answers Cognito's JSON. Listens on a free
-// loopback port and prints it as one line, `port N`.
-import { createPrivateKey, randomUUID, sign } from 'node:crypto';
+// for `kid` through the emulator's own TokenSigner (from dist/: protected header encoded
+// once, Node's KeyObject, crypto.sign on libuv's thread pool). Its worker threads get the
+// emulator's priority (the emulator's own lowerThreadPoolPriority), so both servers
+// schedule the signatures alike. Answers Cognito's JSON. Listens on a free loopback port
+// and prints it as one line, `port N`.
+import { createPrivateKey, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 const [keysFile, kid, claimsJson, authorization] = process.argv.slice(2);
-const root = new URL('..', import.meta.url);
-const { lowerThreadPoolPriority } = await import(
-  new URL(
-    'dist/apps/cognito-emulator/apps/cognito-emulator/src/tokens/thread-pool-priority.js',
-    root,
-  ).href
+const tokens = new URL(
+  '../dist/apps/cognito-emulator/apps/cognito-emulator/src/tokens/',
+  import.meta.url,
 );
+const { lowerThreadPoolPriority } = await import(new URL('thread-pool-priority.js', tokens).href);
+const { TokenSigner } = await import(new URL('token-signer.js', tokens).href);
 
 const stored = JSON.parse(readFileSync(keysFile, 'utf8')).keys.find((k) => k.jwk.kid === kid);
 if (!stored) throw new Error(`${keysFile} has no key ${kid}`);
 const privateKey = createPrivateKey({ key: stored.jwk, format: 'jwk' });
-const header = Buffer.from(JSON.stringify({ kid, alg: 'RS256' })).toString('base64url');
+// The one key of this server, in the shape TokenSigner asks its KeyStore for.
+const signer = new TokenSigner({ signing: () => ({ kid, privateKey }) });
 const template = JSON.parse(claimsJson);
 const validity = template.exp - template.iat;
 
@@ -48,24 +48,22 @@ const server = createServer((req, res) => {
       iat: now,
       jti: randomUUID(),
     };
-    const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-    sign('sha256', Buffer.from(input), privateKey, (err, signature) => {
-      if (err) {
-        res.writeHead(500).end();
-        return;
-      }
-      const body = JSON.stringify({
-        access_token: `${input}.${signature.toString('base64url')}`,
-        expires_in: validity,
-        token_type: 'Bearer',
-      });
-      res
-        .writeHead(200, {
-          'Content-Type': 'application/json;charset=UTF-8',
-          'Cache-Control': 'no-store',
-        })
-        .end(body);
-    });
+    signer.sign(claims).then(
+      (token) => {
+        const body = JSON.stringify({
+          access_token: token,
+          expires_in: validity,
+          token_type: 'Bearer',
+        });
+        res
+          .writeHead(200, {
+            'Content-Type': 'application/json;charset=UTF-8',
+            'Cache-Control': 'no-store',
+          })
+          .end(body);
+      },
+      () => res.writeHead(500).end(),
+    );
   });
 });
 server.listen(0, '127.0.0.1', async () => {
