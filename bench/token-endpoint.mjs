@@ -188,8 +188,9 @@ try {
   // signed with the emulator's key, and refuse a request without credentials.
   const plainToken = (await (await fetch(plain.url, request)).json()).access_token;
   const shape = (t) => {
-    const { auth_time: _authTime, iat, exp, jti: _jti, ...fixed } = decodeJwt(t);
-    return JSON.stringify([decodeProtectedHeader(t), Object.keys(decodeJwt(t)), fixed, exp - iat]);
+    const claims = decodeJwt(t);
+    const { auth_time: _authTime, iat, exp, jti: _jti, ...fixed } = claims;
+    return JSON.stringify([decodeProtectedHeader(t), Object.keys(claims), fixed, exp - iat]);
   };
   const { iss } = decodeJwt(body.access_token);
   const jwks = await (await fetch(`${iss}/.well-known/jwks.json`)).json();
