@@ -15,6 +15,7 @@ import { getM2MHttpServiceToken, getTokenProviderToken } from './client.tokens.j
 import { M2MErrorFilter } from './m2m-error.filter.js';
 import { attachM2MInterceptors } from './m2m-http.interceptors.js';
 import { TokenProvider } from './token-provider.js';
+import { numberOption } from '../shared/number-option.js';
 
 /** `M2MErrorFilter`, registered once per application however many clients ask for it. */
 @Module({ providers: [{ provide: APP_FILTER, useClass: M2MErrorFilter }] })
@@ -24,11 +25,9 @@ class M2MErrorFilterModule {}
 const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 function positive(option: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v <= 0) {
-    throw new M2MClientConfigError(option, 'must be a positive whole number');
-  }
-  return v;
+  return numberOption(option, value, fallback, { min: 1, integer: true }, (name, why) => {
+    throw new M2MClientConfigError(name, why);
+  });
 }
 
 function clientParts(definition: DynamicModule, extras: M2MClientModuleExtras): DynamicModule {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Attributes } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
+import { numberOption } from '../shared/number-option.js';
 import { inSpan, markSpan } from '../shared/spans.js';
 import { abortableSleep, DEFAULT_RETRY, type RetryOptions } from './backoff.js';
 import { M2MClientConfigError, TokenEndpointError, TokenRejectedError } from './client.errors.js';
@@ -78,9 +79,12 @@ export interface TokenProviderDeps {
 /** How long a readiness probe waits for a first token. */
 const READINESS_WAIT_MS = 2_000;
 
+/** A fraction of a lifetime: in (0, 1]. */
+const UNIT_FRACTION = { min: 0, exclusiveMin: true, max: 1 } as const;
+
 /** Checks the options and returns the defaulted values the provider uses. */
 function validate(options: TokenProviderOptions) {
-  const fail = (name: string, why: string) => {
+  const fail = (name: string, why: string): never => {
     throw new M2MClientConfigError(name, why);
   };
   let url: URL | undefined;
@@ -93,24 +97,23 @@ function validate(options: TokenProviderOptions) {
     fail('tokenUrl', 'must be http(s)');
   if (!options.clientId) fail('clientId', 'is required');
   if (!options.clientSecret) fail('clientSecret', 'is required');
-  const ahead = options.refreshAhead ?? 0.75;
-  if (!(ahead > 0 && ahead <= 1)) fail('refreshAhead', 'must be in (0, 1]');
+  const ahead = numberOption('refreshAhead', options.refreshAhead, 0.75, UNIT_FRACTION, fail);
   const method = options.authMethod ?? 'client_secret_basic';
   if (method !== 'client_secret_basic' && method !== 'client_secret_post')
     fail('authMethod', 'must be client_secret_basic or client_secret_post');
   if (method === 'client_secret_basic' && options.clientId?.includes(':'))
     fail('clientId', 'cannot contain ":" with client_secret_basic; use client_secret_post');
-  const errorCacheMs = options.errorCacheMs ?? 30_000;
-  if (!(Number.isFinite(errorCacheMs) && errorCacheMs >= 0))
-    fail('errorCacheMs', 'must be a number >= 0');
-  const cooldownMs = options.rejectionCooldownMs ?? 30_000;
-  if (!(Number.isFinite(cooldownMs) && cooldownMs >= 0))
-    fail('rejectionCooldownMs', 'must be a number >= 0');
-  const skewMs = options.expirySkewMs ?? 5_000;
-  if (!(Number.isFinite(skewMs) && skewMs >= 0)) fail('expirySkewMs', 'must be a number >= 0');
+  const errorCacheMs = numberOption('errorCacheMs', options.errorCacheMs, 30_000, {}, fail);
+  const cooldownMs = numberOption(
+    'rejectionCooldownMs',
+    options.rejectionCooldownMs,
+    30_000,
+    {},
+    fail,
+  );
+  const skewMs = numberOption('expirySkewMs', options.expirySkewMs, 5_000, {}, fail);
   const retry = { ...DEFAULT_RETRY, ...options.retry };
-  if (!(Number.isInteger(retry.maxAttempts) && retry.maxAttempts >= 1))
-    fail('retry.maxAttempts', 'must be an integer >= 1');
+  numberOption('retry.maxAttempts', retry.maxAttempts, 1, { min: 1, integer: true }, fail);
   return { refreshAhead: ahead, authMethod: method, errorCacheMs, cooldownMs, skewMs, retry };
 }
 

@@ -17,6 +17,7 @@ import {
   SharedCacheUnavailableError,
   type SharedCacheStatus,
 } from './redis-token-cache.js';
+import { numberOption } from '../shared/number-option.js';
 
 /** The Redis connection, the lease and how long replicas wait for each other. */
 export interface RedisTokenCacheStoreOptions extends RedisTokenCacheOptions {
@@ -47,11 +48,9 @@ const OUTCOME = { leased: 'acquired', shared: 'waited', fallback: 'fallback' } a
 const QUIET: TokenCacheLogger = { warn: () => undefined, log: () => undefined };
 
 function atLeast(min: number, name: string, value: number | undefined, fallback: number) {
-  const v = value ?? fallback;
-  if (!(Number.isFinite(v) && v >= min)) {
-    throw new M2MClientConfigError(name, `must be a number >= ${min}`);
-  }
-  return v;
+  return numberOption(name, value, fallback, { min }, (option, why) => {
+    throw new M2MClientConfigError(option, why);
+  });
 }
 
 /**

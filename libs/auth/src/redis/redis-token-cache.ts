@@ -5,6 +5,7 @@ import type { CachedToken } from '../client/token-cache.store.js';
 import { LibraryError } from '../shared/errors.js';
 import { type CacheIdentity, EntryCipher } from './entry-cipher.js';
 import type { LeaseBackend, LeaseRead } from './lease.js';
+import { numberOption } from '../shared/number-option.js';
 
 /** Where the shared cache lives and how long anything there may take. */
 export interface RedisTokenCacheOptions {
@@ -76,9 +77,9 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0`;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!(Number.isFinite(v) && v > 0)) throw new M2MClientConfigError(name, 'must be a number > 0');
-  return v;
+  return numberOption(name, value, fallback, { min: 0, exclusiveMin: true }, (option, why) => {
+    throw new M2MClientConfigError(option, why);
+  });
 }
 
 /** What failed, as a class name or error code: never a message that could carry a URL. */

@@ -1,6 +1,7 @@
 import { cognitoIssuer } from '../cognito/cognito-urls.js';
 import { DEFAULT_JWKS_MAX_BYTES } from './jwks-fetcher.js';
 import { ResourceServerConfigError } from './resource-server.errors.js';
+import { numberOption } from '../shared/number-option.js';
 
 /** Options of {@link ResourceServerModule}. Give `issuer`, or `region` + `userPoolId` for Cognito. */
 export interface ResourceServerModuleOptions {
@@ -72,13 +73,9 @@ export interface ResolvedResourceServerOptions {
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isFinite(v) || v < 0) {
-    throw new ResourceServerConfigError(
-      `ResourceServerModule: ${name} must be a non-negative number`,
-    );
-  }
-  return v;
+  return numberOption(name, value, fallback, { min: 0 }, (option, why) => {
+    throw new ResourceServerConfigError(`ResourceServerModule: ${option} ${why}`);
+  });
 }
 
 /** Validates options and applies defaults; throws a `ResourceServerConfigError` naming the bad option. */

@@ -1,4 +1,5 @@
 import { EnvConfigError } from './errors.js';
+import { describeBounds, type NumberBounds, withinBounds } from './number-option.js';
 
 /** Printable ASCII scope tokens (RFC 6749 §3.3), one space between them. */
 const SCOPES = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;
@@ -39,20 +40,20 @@ export class EnvReader {
 
   /** A whole number in [min, max]. */
   int(name: string, min: number, max: number): number | undefined {
-    const value = this.text(name);
-    if (value === undefined) return undefined;
-    const n = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (!(n >= min && n <= max)) this.fail(name, `${name} must be an integer (${min}-${max})`);
-    return n;
+    return this.number(name, { min, max, integer: true });
   }
 
   /** A finite number >= 0. */
   nonNegative(name: string): number | undefined {
+    return this.number(name, { min: 0 });
+  }
+
+  /** A number within `bounds`, checked by the library's one numeric-option check. */
+  number(name: string, bounds: NumberBounds): number | undefined {
     const value = this.text(name);
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isFinite(n)) this.fail(name, `${name} must be a number`);
-    if (n < 0) this.fail(name, `${name} must not be negative`);
+    if (!withinBounds(n, bounds)) this.fail(name, `${name} must be ${describeBounds(bounds)}`);
     return n;
   }
 
