@@ -17,14 +17,17 @@
 // and one token request per caller process, none during the measured rounds.
 // Every process loads its tracing entry point as the services run (npm start, the image);
 // with no OTEL_* exporter variable set, as here, it starts nothing (issue 14: >= 0.95 so).
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { tracingImport } from '../scripts/lib/fleet.mjs';
-import { freePort, loadForecast as load, loadTool, median, ms, tokenRequests } from './load.mjs';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = (app) => `${root}dist/apps/${app}/apps/${app}/src/main.js`;
+import {
+  built,
+  buildIfStale,
+  launchService,
+  localWiring,
+  root,
+  stopAll,
+  tokenRequests,
+} from '../scripts/lib/fleet.mjs';
+import { loadForecast as load, loadTool, median, ms } from './load.mjs';
 
 if (process.argv[2] === '--serve') {
   await serveCaller(process.argv[3]);
@@ -32,15 +35,13 @@ if (process.argv[2] === '--serve') {
   await main();
 }
 
-/** Child mode: a caller process, with ("m2m") or without ("fixed") the token interceptor. */
+/** Child mode: a caller process on PORT, with ("m2m") or without ("fixed") the token interceptor. */
 async function serveCaller(mode) {
-  const base = `${root}dist/apps/caller/`;
-  const { startCaller } = await import(pathToFileURL(`${base}apps/caller/src/bootstrap.js`).href);
-  const client = await import(pathToFileURL(`${base}libs/auth/src/client/index.js`).href);
-  const observability = await import(
-    pathToFileURL(`${base}libs/auth/src/observability/index.js`).href
-  );
-  const caller = await startCaller({ ...process.env, PORT: '0' }, { logger: ['error', 'warn'] });
+  const module = (path) => import(pathToFileURL(`${root}/${built('caller', path)}`).href);
+  const { startCaller } = await module('apps/caller/src/bootstrap.js');
+  const client = await module('libs/auth/src/client/index.js');
+  const observability = await module('libs/auth/src/observability/index.js');
+  const caller = await startCaller(process.env, { logger: ['error', 'warn'] });
   if (mode === 'fixed') {
     const http = caller.app.get(client.getM2MHttpServiceToken('weather-read'));
     const token = await caller.app.get(client.getTokenProviderToken('weather-read')).getToken();
@@ -64,84 +65,46 @@ async function serveCaller(mode) {
         `${request.handlers.filter(Boolean).length} other(s) kept`,
     );
   }
-  process.send({ url: caller.url });
 }
 
-async function waitForHealth(url, child, path = '/health') {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}${path}`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url}${path} never answered`);
-}
-
-async function startService(app, port, env, readyPath) {
-  const child = spawn(process.execPath, [...tracingImport(app), dist(app)], {
-    cwd: root,
-    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port), NO_COLOR: '1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+/** A caller process of this file's child mode, ready, and for "fixed" with its interceptors removed. */
+async function startCallerProcess(mode, env) {
+  const script = [fileURLToPath(import.meta.url), '--serve', mode];
+  const caller = await launchService('caller', {
+    name: `caller (${mode})`,
+    script,
+    env,
+    stdout: false,
   });
-  await waitForHealth(`http://127.0.0.1:${port}`, child, readyPath);
-  return child;
-}
-
-function startCallerProcess(mode, env) {
-  const args = [...tracingImport('caller'), fileURLToPath(import.meta.url), '--serve', mode];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env, NO_COLOR: '1' },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', ({ url }) => resolve({ child, url }));
-    child.once('exit', (code) => reject(new Error(`caller (${mode}) exited with ${code}`)));
-  });
+  if (mode === 'fixed') console.error((await caller.untilOutput(/^fixed caller: .*$/m))[0]);
+  return caller;
 }
 
 async function main() {
   const seconds = Number(process.argv[2] ?? 5);
   const connections = Number(process.argv[3] ?? 16);
   const rounds = Number(process.argv[4] ?? 5);
-  for (const app of ['cognito-emulator', 'weather-api', 'caller']) {
-    if (!existsSync(dist(app))) {
-      console.error(`${dist(app)} not found: run "npm run build" first`);
-      process.exit(1);
-    }
-  }
-  const [emulatorPort, apiPort] = [await freePort(), await freePort()];
-  const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const children = [];
+  if (!buildIfStale({ say: (m) => console.log(m) })) process.exit(1);
+  const services = [];
   try {
-    children.push(await startService('cognito-emulator', emulatorPort, {}, '/metrics'));
-    children.push(
-      await startService('weather-api', apiPort, {
-        AUTH_ISSUER: `${emulatorUrl}/us-east-1_Weather01`,
-        LOG_LEVEL: 'warn',
-      }),
-    );
-    const callerEnv = {
-      WEATHER_API_URL: apiUrl,
-      OAUTH_TOKEN_URL: `${emulatorUrl}/oauth2/token`,
-      OAUTH_CLIENT_ID: 'weather-caller',
-      OAUTH_CLIENT_SECRET: 'weather-caller-dev-secret', // dev-only demo secret
-      OAUTH_SCOPES: 'weather-api/forecast.read',
-      OAUTH_WRITE_CLIENT_ID: 'weather-admin',
-      OAUTH_WRITE_CLIENT_SECRET: 'weather-admin-dev-secret', // dev-only demo secret
-    };
+    const emulator = await launchService('cognito-emulator', { stdout: false });
+    services.push(emulator);
+    const urls = { 'cognito-emulator': emulator.url };
+    const api = await launchService('weather-api', {
+      env: { ...localWiring('weather-api', urls), LOG_LEVEL: 'warn' },
+      stdout: false,
+    });
+    services.push(api);
+    const callerEnv = localWiring('caller', { ...urls, 'weather-api': api.url });
     const m2m = await startCallerProcess('m2m', callerEnv);
+    services.push(m2m);
     const fixed = await startCallerProcess('fixed', callerEnv);
-    children.push(m2m.child, fixed.child);
+    services.push(fixed);
 
     // Warm both (token cached, JIT, key set at weather-api), then alternate the rounds.
     await load(m2m.url, 2, connections);
     await load(fixed.url, 2, connections);
-    const warmTokens = await tokenRequests(emulatorUrl, 'weather-caller');
+    const warmTokens = await tokenRequests(emulator.url, 'weather-caller');
     console.log(
       `GET /forecast via caller: ${connections} connections, ${seconds}s x ${rounds} rounds, load by ${loadTool}`,
     );
@@ -149,15 +112,15 @@ async function main() {
     const b = [];
     const ratios = [];
     for (let round = 0; round < rounds; round++) {
-      a.push(await load(m2m.url, seconds, connections, m2m.child.pid));
-      b.push(await load(fixed.url, seconds, connections, fixed.child.pid));
+      a.push(await load(m2m.url, seconds, connections, m2m.pid));
+      b.push(await load(fixed.url, seconds, connections, fixed.pid));
       ratios.push(a[round].rps / b[round].rps);
       console.log(
         `  round ${round + 1}: interceptor ${a[round].rps.toFixed(0)} req/s (p99 ${ms(a[round].p99)}), ` +
           `fixed ${b[round].rps.toFixed(0)} req/s (p99 ${ms(b[round].p99)}), ratio ${ratios[round].toFixed(3)}`,
       );
     }
-    const tokens = await tokenRequests(emulatorUrl, 'weather-caller');
+    const tokens = await tokenRequests(emulator.url, 'weather-caller');
     const ratio = median(ratios);
     const cpu = (runs) => median(runs.map((r) => r.cpuMsPerRequest ?? NaN)).toFixed(3);
     const line = (name, runs) =>
@@ -175,6 +138,6 @@ async function main() {
         `(goal 1 each), ${tokens - warmTokens} during the measured rounds (goal 0)`,
     );
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await stopAll(services);
   }
 }

@@ -1,4 +1,5 @@
-// Shared helpers of the benchmarks: an HTTP load generator, free ports, medians.
+// Shared helpers of the benchmarks: an HTTP load generator, medians, CPU per request. The
+// processes they measure come from the fleet kit (scripts/lib/fleet.mjs).
 //
 // The load generator runs on the same cores as the servers it measures, so every CPU
 // cycle it spends is taken from them. wrk (C, epoll) costs a fraction of what autocannon
@@ -92,9 +93,6 @@ async function autocannonLoad({ url, method, headers, body, connections, seconds
   };
 }
 
-/** A free loopback port (bound then released): the fleet scripts' own. */
-export { freePort } from '../scripts/lib/fleet.mjs';
-
 /** The median (upper median for an even count). */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -129,19 +127,6 @@ export async function withCpu(pid, fn) {
       ? undefined
       : ((after - before) * 1000) / result.requests;
   return { ...result, cpuMsPerRequest };
-}
-
-/** Token requests the emulator at `emulatorUrl` counted for `clientId` (every outcome). */
-export async function tokenRequests(emulatorUrl, clientId) {
-  const text = await (await fetch(`${emulatorUrl}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter(
-      (l) =>
-        l.startsWith('cognito_emulator_token_requests_total{') &&
-        l.includes(`client_id="${clientId}"`),
-    )
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 /** GET `url`/forecast for `seconds` with the process `pid`'s CPU measured; throws on failures. */

@@ -12,59 +12,20 @@
 // no Redis round trip per call. Then `replicas` more callers on Redis start at once and are
 // called, and the token requests counted at the emulator's /metrics are printed per replica
 // count (goal: one for the fleet, whatever the count).
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { redisServerArgs, untilRedisAnswers } from '../scripts/lib/redis-server.mjs';
-import { freePort, loadForecast as load, loadTool, median, ms, tokenRequests } from './load.mjs';
+import { execFileSync } from 'node:child_process';
+import {
+  buildIfStale,
+  launchService,
+  localWiring,
+  stopAll,
+  tokenRequests,
+} from '../scripts/lib/fleet.mjs';
+import { RedisServer } from '../scripts/lib/redis-server.mjs';
+import { loadForecast as load, loadTool, median, ms } from './load.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = (app) => `${root}dist/apps/${app}/apps/${app}/src/main.js`;
-const POOL_ID = JSON.parse(readFileSync(`${root}libs/fleet-auth/pool.json`, 'utf8')).userPoolId;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(url, child) {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} never answered`);
-}
-
-async function startService(app, env, readyPath = '/health/ready') {
-  const port = await freePort();
-  const child = spawn(process.execPath, [dist(app)], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}${readyPath}`, child);
-  return { child, url };
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
-  const child = spawn('redis-server', redisServerArgs({ port, dir }), { stdio: 'ignore' });
-  child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  // A missing binary: 'error' instead of an exit.
-  let spawnError;
-  child.once('error', (error) => (spawnError = error));
-  const alive = () => spawnError === undefined && child.exitCode === null;
-  if (!(await untilRedisAnswers(port, alive))) {
-    child.kill('SIGKILL');
-    throw spawnError ?? new Error('redis-server did not start');
-  }
-  return { child, port, url: `redis://127.0.0.1:${port}` };
-}
+/** A service of the bench, at LOG_LEVEL=warn unless `env` says otherwise. */
+const service = (app, env = {}) =>
+  launchService(app, { env: { LOG_LEVEL: 'warn', ...env }, stdout: false });
 
 /** Commands Redis has run so far (INFO stats), less the INFO calls themselves. */
 function redisCommands(port) {
@@ -79,33 +40,21 @@ async function main() {
   const connections = Number(process.argv[3] ?? 16);
   const rounds = Number(process.argv[4] ?? 5);
   const replicas = Number(process.argv[5] ?? 3);
-  for (const app of ['cognito-emulator', 'weather-api', 'caller']) {
-    if (!existsSync(dist(app))) {
-      console.error(`${dist(app)} not found: run "npm run build" first`);
-      process.exit(1);
-    }
-  }
-  const children = [];
+  if (!buildIfStale({ say: (m) => console.log(m) })) process.exit(1);
+  const services = [];
+  let redis;
   try {
-    const redis = await startRedis();
-    children.push(redis.child);
-    const emulator = await startService('cognito-emulator', {}, '/metrics');
-    children.push(emulator.child);
-    const api = await startService('weather-api', { AUTH_ISSUER: `${emulator.url}/${POOL_ID}` });
-    children.push(api.child);
-    const callerEnv = {
-      WEATHER_API_URL: api.url,
-      OAUTH_TOKEN_URL: `${emulator.url}/oauth2/token`,
-      OAUTH_CLIENT_ID: 'weather-caller',
-      OAUTH_CLIENT_SECRET: 'weather-caller-dev-secret', // dev-only demo secret
-      OAUTH_SCOPES: 'weather-api/forecast.read',
-      OAUTH_WRITE_CLIENT_ID: 'weather-admin',
-      OAUTH_WRITE_CLIENT_SECRET: 'weather-admin-dev-secret', // dev-only demo secret
-    };
+    redis = await RedisServer.start();
+    const emulator = await service('cognito-emulator');
+    services.push(emulator);
+    const urls = { 'cognito-emulator': emulator.url };
+    const api = await service('weather-api', localWiring('weather-api', urls));
+    services.push(api);
+    const callerEnv = localWiring('caller', { ...urls, 'weather-api': api.url });
     const shared = { ...callerEnv, TOKEN_CACHE_REDIS_URL: redis.url };
-    const viaRedis = await startService('caller', shared);
-    const inProcess = await startService('caller', callerEnv);
-    children.push(viaRedis.child, inProcess.child);
+    const viaRedis = await service('caller', shared);
+    const inProcess = await service('caller', callerEnv);
+    services.push(viaRedis, inProcess);
 
     await load(viaRedis.url, 2, connections);
     await load(inProcess.url, 2, connections);
@@ -117,8 +66,8 @@ async function main() {
     const ratios = [];
     const commandsBefore = redisCommands(redis.port);
     for (let round = 0; round < rounds; round++) {
-      a.push(await load(viaRedis.url, seconds, connections, viaRedis.child.pid));
-      b.push(await load(inProcess.url, seconds, connections, inProcess.child.pid));
+      a.push(await load(viaRedis.url, seconds, connections, viaRedis.pid));
+      b.push(await load(inProcess.url, seconds, connections, inProcess.pid));
       ratios.push(a[round].rps / b[round].rps);
       console.log(
         `  round ${round + 1}: redis ${a[round].rps.toFixed(0)} req/s (p99 ${ms(a[round].p99)}), ` +
@@ -150,9 +99,9 @@ async function main() {
     // once, each called; the first caller on Redis already holds the fleet's token.
     const before = await tokenRequests(emulator.url, 'weather-caller');
     const fleet = await Promise.all(
-      Array.from({ length: replicas }, () => startService('caller', shared)),
+      Array.from({ length: replicas }, () => service('caller', shared)),
     );
-    children.push(...fleet.map((f) => f.child));
+    services.push(...fleet);
     await Promise.all(fleet.map((f) => fetch(`${f.url}/forecast`)));
     const after = await tokenRequests(emulator.url, 'weather-caller');
     console.log(
@@ -160,7 +109,8 @@ async function main() {
         `together on the same Redis, ${1 + replicas} callers there in all (goal 0; in-process: 1 per caller)`,
     );
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await stopAll(services);
+    await redis?.close();
   }
 }
 

@@ -33,9 +33,8 @@
 // fails the run. The emulator inherits LOG_LEVEL (default info: one request log line per
 // token, as deployed), and the output names the level.
 // Goal (issue 12): endpoint / bare >= 0.80.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,49 +46,20 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { freePort, load, loadTool, median, ms, withCpu } from './load.mjs';
+import { buildIfStale, demoClient, launch, launchService, stopAll } from '../scripts/lib/fleet.mjs';
+import { load, loadTool, median, ms, withCpu } from './load.mjs';
 
 const seconds = Number(process.argv[2] ?? 3);
 const connections = Number(process.argv[3] ?? 16);
 const rounds = Number(process.argv[4] ?? 10);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const main = `${root}dist/apps/cognito-emulator/apps/cognito-emulator/src/main.js`;
-if (!existsSync(main)) {
-  console.error(`${main} not found: run "npm run build" first`);
-  process.exit(1);
-}
+if (!buildIfStale({ say: (m) => console.log(m) })) process.exit(1);
 
-async function startEmulatorProcess(port, keysFile) {
-  const child = spawn(process.execPath, [main], {
-    cwd: root,
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      COGNITO_EMULATOR_KEYS_FILE: keysFile,
-      NO_COLOR: '1',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`emulator exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/metrics`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('the emulator never answered');
-}
-
+const client = demoClient('weather-caller');
 const request = {
   method: 'POST',
   headers: {
     // DEV-ONLY demo secret of the emulator's demo pool.
-    Authorization: `Basic ${Buffer.from('weather-caller:weather-caller-dev-secret').toString('base64')}`,
+    Authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
     'Content-Type': 'application/x-www-form-urlencoded',
   },
   body: 'grant_type=client_credentials',
@@ -145,39 +115,31 @@ async function bareSigner(keysFile, token) {
 /** Starts plain-token-server.mjs for `token`'s kid and claims; resolves with it and its URL. */
 async function startPlainServer(keysFile, token) {
   const { kid } = decodeProtectedHeader(token);
-  const child = spawn(
-    process.execPath,
-    [
-      fileURLToPath(new URL('plain-token-server.mjs', import.meta.url)),
-      keysFile,
-      kid,
-      JSON.stringify(decodeJwt(token)),
-      request.headers.Authorization,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /^port (\d+)$/m.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`plain-token-server exited with ${code}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}/oauth2/token` };
+  const server = launch([
+    fileURLToPath(new URL('plain-token-server.mjs', import.meta.url)),
+    keysFile,
+    kid,
+    JSON.stringify(decodeJwt(token)),
+    request.headers.Authorization,
+  ]);
+  const [, port] = await server.untilOutput(/^port (\d+)$/m);
+  return { server, url: `http://127.0.0.1:${port}/oauth2/token` };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-token-endpoint-'));
 const keysFile = join(dir, 'keys.json');
-const port = await freePort();
-const child = await startEmulatorProcess(port, keysFile);
+// Its request log (a line a token at LOG_LEVEL=info) is discarded: reading it here would
+// take CPU from the measurement.
+const emulator = await launchService('cognito-emulator', {
+  env: { COGNITO_EMULATOR_KEYS_FILE: keysFile },
+  stdout: false,
+});
 let plain;
 const sides = ['endpoint', 'plain', 'bare'];
 const runs = { endpoint: [], plain: [], bare: [] };
 const cpuText = (x) => (x === undefined ? 'n/a' : `${x.toFixed(3)} ms`);
 try {
-  const url = `http://127.0.0.1:${port}/oauth2/token`;
+  const url = `${emulator.url}/oauth2/token`;
   const check = await fetch(url, request);
   const body = await check.json();
   if (check.status !== 200 || body.token_type !== 'Bearer') {
@@ -203,9 +165,9 @@ try {
   }
   const sign = await bareSigner(keysFile, body.access_token);
   const measure = {
-    endpoint: () => withCpu(child.pid, () => load({ url, ...request, connections, seconds })),
+    endpoint: () => withCpu(emulator.pid, () => load({ url, ...request, connections, seconds })),
     plain: () =>
-      withCpu(plain.child.pid, () => load({ url: plain.url, ...request, connections, seconds })),
+      withCpu(plain.server.pid, () => load({ url: plain.url, ...request, connections, seconds })),
     bare: () => sign(seconds * 1000),
   };
   // Warm-up of every side (JIT, connections, thread pools).
@@ -236,8 +198,7 @@ try {
     );
   }
 } finally {
-  child.kill('SIGTERM');
-  plain?.child.kill('SIGTERM');
+  await stopAll([emulator, plain?.server]);
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -15,36 +15,39 @@
 // socket error fails the run. Last, a child in --guard-cost mode measures the guard's own
 // CPU on a cached token in-process, the figure other processes cannot blur.
 // Goal (issue 9): guarded / unguarded >= 0.90.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  built,
+  buildIfStale,
+  demoClient,
+  fetchToken,
+  launchService,
+  localWiring,
+  root,
+  stopAll,
+} from '../scripts/lib/fleet.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = (app) => `${root}dist/apps/${app}/apps/${app}/src/`;
+/** A module of weather-api's build, as an import() specifier. */
+const module = (path) => pathToFileURL(join(root, built('weather-api', path))).href;
 
 if (process.argv[2] === '--serve') {
   // The unguarded twin: weather-api's own bootstrap (its AppModule, startService, security
   // headers and docs page), with only the resource server's global guards left out. So the
   // only difference measured is the guards' work.
-  const { startWeatherApi } = await import(
-    pathToFileURL(`${dist('weather-api')}bootstrap.js`).href
-  );
-  await startWeatherApi(
-    { ...process.env, HOST: '127.0.0.1', PORT: process.argv[3] },
-    { globalGuards: false },
-  );
-  console.log('listening');
+  const { startWeatherApi } = await import(module('apps/weather-api/src/bootstrap.js'));
+  await startWeatherApi(process.env, { globalGuards: false });
 } else if (process.argv[2] === '--guard-cost') {
   // The guard's own CPU on a cached token, measured in-process where no other process adds
   // noise: weather-api started here, one request verifies the token (argv[3]), then
   // JwtAuthGuard.canActivate runs on that same header again and again (a cache hit is
   // synchronous). Prints one JSON line.
-  const base = pathToFileURL(dist('weather-api')).href;
-  const { startWeatherApi } = await import(`${base}bootstrap.js`);
+  const { startWeatherApi } = await import(module('apps/weather-api/src/bootstrap.js'));
   const { WeatherForecastController } = await import(
-    `${base}weather/weather-forecast.controller.js`
+    module('apps/weather-api/src/weather/weather-forecast.controller.js')
   );
-  const { JwtAuthGuard } = await import(`${base}../../../libs/auth/src/resource-server/index.js`);
+  const { JwtAuthGuard } = await import(module('libs/auth/src/resource-server/index.js'));
   const header = `Bearer ${process.argv[3]}`;
   const api = await startWeatherApi({ ...process.env, HOST: '127.0.0.1', PORT: '0' });
   try {
@@ -74,94 +77,40 @@ if (process.argv[2] === '--serve') {
     await api.close();
   }
 } else {
-  const { freePort, load, loadTool, median, ms, withCpu } = await import('./load.mjs');
+  const { load, loadTool, median, ms, withCpu } = await import('./load.mjs');
   const seconds = Number(process.argv[2] ?? 5);
   const connections = Number(process.argv[3] ?? 16);
   const rounds = Number(process.argv[4] ?? 5);
-  for (const app of ['cognito-emulator', 'weather-api']) {
-    if (!existsSync(`${dist(app)}main.js`)) {
-      console.error(`${dist(app)}main.js not found: run "npm run build" first`);
-      process.exit(1);
-    }
-  }
+  if (!buildIfStale({ say: (m) => console.log(m) })) process.exit(1);
 
-  const children = [];
-  const start = (args, env, ready) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, args, {
-        cwd: root,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      let out = '';
-      const onData = (chunk) => {
-        out += chunk;
-        if (ready.test(out)) resolve(child);
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
-    });
-  const waitFor = async (url) => {
-    for (let i = 0; i < 100; i++) {
-      try {
-        await fetch(url);
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    throw new Error(`${url} never answered`);
-  };
-
+  const services = [];
   try {
-    const [emuPort, apiPort, twinPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    start(
-      [`${dist('cognito-emulator')}main.js`],
-      { PORT: String(emuPort), HOST: '127.0.0.1' },
-      /./,
-    );
-    await waitFor(`http://127.0.0.1:${emuPort}/metrics`);
-    start(
-      [`${dist('weather-api')}main.js`],
-      {
-        PORT: String(apiPort),
-        HOST: '127.0.0.1',
-        AUTH_ISSUER: `http://127.0.0.1:${emuPort}/us-east-1_Weather01`,
-        LOG_LEVEL: 'error',
-      },
-      /./,
-    );
-    start(
-      [fileURLToPath(import.meta.url), '--serve', String(twinPort)],
-      { AUTH_ISSUER: `http://127.0.0.1:${emuPort}/us-east-1_Weather01`, LOG_LEVEL: 'error' },
-      /listening/,
-    );
-    const [, apiChild, twinChild] = children;
-    await Promise.all([
-      waitFor(`http://127.0.0.1:${apiPort}/health`),
-      waitFor(`http://127.0.0.1:${twinPort}/weatherforecast`),
+    const emulator = await launchService('cognito-emulator', { stdout: false });
+    services.push(emulator);
+    const env = {
+      ...localWiring('weather-api', { 'cognito-emulator': emulator.url }),
+      LOG_LEVEL: 'error',
+    };
+    const [api, twin] = await Promise.all([
+      launchService('weather-api', { env }),
+      launchService('weather-api', {
+        name: 'weather-api (unguarded)',
+        script: [fileURLToPath(import.meta.url), '--serve'],
+        env,
+      }),
     ]);
+    services.push(api, twin);
 
-    const tokenRes = await fetch(`http://127.0.0.1:${emuPort}/oauth2/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        // DEV-ONLY demo secret of the emulator's demo pool.
-        authorization: `Basic ${Buffer.from('weather-caller:weather-caller-dev-secret').toString('base64')}`,
-      },
-      body: 'grant_type=client_credentials',
-    });
-    const { access_token: token } = await tokenRes.json();
-    const guardedUrl = `http://127.0.0.1:${apiPort}/weatherforecast`;
+    const reader = demoClient('weather-caller');
+    const token = await fetchToken(`${emulator.url}/oauth2/token`, reader);
+    const guardedUrl = `${api.url}/weatherforecast`;
     const check = await fetch(guardedUrl, { headers: { authorization: `Bearer ${token}` } });
     if (check.status !== 200) throw new Error(`guarded GET answered ${check.status}`);
     // Each side is what it claims: without a token the service refuses, the twin answers.
     const anonymous = await fetch(guardedUrl);
     if (anonymous.status !== 401)
       throw new Error(`guarded GET without a token: ${anonymous.status}`);
-    const open = await fetch(`http://127.0.0.1:${twinPort}/weatherforecast`);
+    const open = await fetch(`${twin.url}/weatherforecast`);
     if (open.status !== 200) throw new Error(`unguarded GET without a token: ${open.status}`);
 
     const run = async (url, headers, duration, pid) => {
@@ -169,13 +118,12 @@ if (process.argv[2] === '--serve') {
       if (r.bad) throw new Error(`${url}: ${r.bad} failed requests (non-2xx or socket errors)`);
       return r;
     };
-    const unguardedUrl = `http://127.0.0.1:${twinPort}/weatherforecast`;
-    const guarded = () =>
-      run(guardedUrl, { Authorization: `Bearer ${token}` }, seconds, apiChild.pid);
+    const unguardedUrl = `${twin.url}/weatherforecast`;
+    const guarded = () => run(guardedUrl, { Authorization: `Bearer ${token}` }, seconds, api.pid);
     // The same requests, token included, to both: the twin parses the header but never
     // looks at it, so what the ratio measures is the guards' work alone.
     const unguarded = () =>
-      run(unguardedUrl, { Authorization: `Bearer ${token}` }, seconds, twinChild.pid);
+      run(unguardedUrl, { Authorization: `Bearer ${token}` }, seconds, twin.pid);
 
     await run(guardedUrl, { Authorization: `Bearer ${token}` }, 2);
     await run(unguardedUrl, { Authorization: `Bearer ${token}` }, 2);
@@ -216,14 +164,7 @@ if (process.argv[2] === '--serve') {
       execFile(
         process.execPath,
         [fileURLToPath(import.meta.url), '--guard-cost', token],
-        {
-          cwd: root,
-          env: {
-            ...process.env,
-            AUTH_ISSUER: `http://127.0.0.1:${emuPort}/us-east-1_Weather01`,
-            LOG_LEVEL: 'error',
-          },
-        },
+        { cwd: root, env: { ...process.env, ...env } },
         (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').pop()))),
       );
     });
@@ -236,9 +177,6 @@ if (process.argv[2] === '--serve') {
       `  ratio guarded/unguarded: ${ratio.toFixed(3)} (median of rounds; goal >= 0.90) ${ratio >= 0.9 ? 'OK' : 'BELOW GOAL'}`,
     );
   } finally {
-    for (const child of children) {
-      child.removeAllListeners('exit');
-      child.kill();
-    }
+    await stopAll(services);
   }
 }

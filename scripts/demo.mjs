@@ -11,18 +11,15 @@ import {
   demoClient,
   demoIssuer,
   emulatorDevFiles,
-  entryPoint,
-  freePort,
-  killGroup,
-  launch,
+  launchService,
   localUrl,
   localWiring,
   prepareTls,
   probe,
   SERVICES,
+  stopAll,
   tlsSwitch,
-  tracingImport,
-  waitReady,
+  tokenRequestSeries,
 } from './lib/fleet.mjs';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -38,20 +35,15 @@ const tls = tlsSwitch();
 const READ_SCOPE = 'weather-api/forecast.read';
 const WRITE_SCOPE = 'weather-api/forecast.write';
 
+/** The services this demo started (none when it uses npm start's). */
 const started = [];
 const results = [];
 let stepNo = 0;
 
-function stopStarted() {
-  for (const p of started) if (!p.exited) killGroup(p.pid, 'SIGTERM');
-}
-process.once('exit', () => {
-  for (const p of started) if (!p.exited) killGroup(p.pid, 'SIGKILL');
-});
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, () => {
+  process.once(signal, async () => {
     console.log(`\n${signal}: stopping`);
-    stopStarted();
+    await stopAll(started);
     process.exit(130);
   });
 }
@@ -116,19 +108,14 @@ async function tokenRequest(tokenUrl, who, style, scope) {
   return { res, body };
 }
 
+/** What the emulator counted: its token-request series, and the successful ones by client. */
 async function tokenCounts(emulatorUrl) {
-  const text = await (await fetch(`${emulatorUrl}/metrics`)).text();
-  const lines = text
-    .split('\n')
-    .filter((l) => l.startsWith('cognito_emulator_token_requests_total{'));
+  const series = await tokenRequestSeries(emulatorUrl);
   const counts = {};
-  for (const line of lines) {
-    const id = /client_id="([^"]*)"/.exec(line)?.[1];
-    if (line.includes('outcome="success"')) {
-      counts[id] = (counts[id] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
+  for (const { clientId, outcome, count } of series) {
+    if (outcome === 'success') counts[clientId] = (counts[clientId] ?? 0) + count;
   }
-  return { lines, counts };
+  return { lines: series.map((s) => s.line), counts };
 }
 
 /** The fleet `npm start` runs, when every service answers on its port: URLs by app. */
@@ -152,27 +139,24 @@ async function findRunning() {
 
 async function startOwn(trust) {
   if (!buildIfStale({ say: (m) => console.log(dim(m)) })) process.exit(1);
-  const ports = {};
-  for (const s of SERVICES) ports[s.app] = await freePort();
-  const urls = Object.fromEntries(SERVICES.map((s) => [s.app, localUrl(s.app, ports[s.app], tls)]));
-  const issuer = demoIssuer(urls['cognito-emulator']);
+  const urls = {};
   const t0 = Date.now();
   for (const s of SERVICES) {
     const emulator = s.app === 'cognito-emulator';
-    const proc = launch([...tracingImport(s.app), entryPoint(s.app)], {
-      env: {
-        HOST: '127.0.0.1',
-        NODE_ENV: 'production',
-        OTEL_SERVICE_NAME: s.app,
-        PORT: String(ports[s.app]),
-        ...(emulator ? emulatorDevFiles() : { ...localWiring(s.app, urls), ...trust }),
-      },
-    });
-    started.push(proc);
-    if (!(await waitReady(urls[s.app], { timeoutMs: 30_000, alive: () => !proc.exited }))) {
-      console.error(red(`${s.app} did not become ready; its output:`));
-      console.error(proc.output.slice(-4000));
-      stopStarted();
+    try {
+      const service = await launchService(s.app, {
+        name: s.name,
+        tls,
+        env: {
+          NODE_ENV: 'production',
+          ...(emulator ? emulatorDevFiles() : { ...localWiring(s.app, urls), ...trust }),
+        },
+      });
+      started.push(service);
+      urls[s.app] = service.url;
+    } catch (error) {
+      console.error(red(error.message));
+      await stopAll(started);
       process.exit(1);
     }
   }
@@ -181,7 +165,7 @@ async function startOwn(trust) {
       `Started the ${SERVICES.length} services from dist/ on free ports in ${Date.now() - t0} ms.`,
     ),
   );
-  return { urls, issuer };
+  return { urls, issuer: demoIssuer(urls['cognito-emulator']) };
 }
 
 async function main() {
@@ -374,6 +358,6 @@ try {
 } catch (error) {
   console.error(red(`demo failed: ${error instanceof Error ? error.message : String(error)}`));
 } finally {
-  await Promise.all(started.map((p) => p.stop(5000)));
+  await stopAll(started);
 }
 process.exit(code);

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm start`: the whole fleet on this machine, offline.
 //   1. builds when an entry point under dist/ is missing or older than the sources;
-//   2. starts every service of the fleet (scripts/lib/fleet.json) together (concurrently
-//      runs them, with [name] prefixes); those after the emulator load their code at once
-//      but start serving once it is ready (their readiness depends on it: the key set, a
-//      token), side by side; then waits for each to be ready in order;
+//   2. starts every service of the fleet (scripts/lib/fleet.json) together, through the fleet
+//      kit (scripts/lib/fleet.mjs), their output prefixed with [name]; those after the
+//      emulator load their code at once but start serving once it is ready (their readiness
+//      depends on it: the key set, a token), side by side; then waits for each to be ready
+//      in order;
 //   3. once the caller is ready, calls its GET /forecast once and logs the outcome;
 //   4. Ctrl-C / SIGTERM stops them all; if one dies, the others are stopped and the exit
 //      code is non-zero.
@@ -16,46 +17,35 @@
 // (dist/cognito-emulator.dev-tls/ca.pem), then every service starts, the others with
 // NODE_EXTRA_CA_CERTS naming it and wired to the emulator's https:// issuer and token
 // endpoint (the demo pool's clients; variables you set win).
-//
-// Internal mode, used by the children's commands:
-//   node scripts/start.mjs --wait-for URL --then dist/apps/<app>/.../main.js
-// loads the app's code (its bootstrap.js) while URL is not yet ready, then runs the app
-// in this process; exits 1 when URL is not ready within WAIT_TIMEOUT_MS.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { relative } from 'node:path';
+import { styleText } from 'node:util';
 import {
   buildIfStale,
   emulatorDevFiles,
-  entryPoint,
-  FLEET_NODE_OPTIONS,
+  launchService,
   localUrl,
   localWiring,
   prepareTls,
   root,
   SERVICES,
+  stopAll,
   tlsSwitch,
-  tracingImport,
-  waitReady as waitUntilReady,
 } from './lib/fleet.mjs';
 
 const WAIT_TIMEOUT_MS = 60_000;
 
 const tls = tlsSwitch();
-const tracing = (service) => tracingImport(service.app).join(' ');
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const baseUrl = (service) => localUrl(service.app, service.port, tls);
-const waitReady = (url) => waitUntilReady(url, { timeoutMs: WAIT_TIMEOUT_MS, pollMs: 20 });
 
 function say(message) {
-  const prefix =
-    process.stdout.isTTY && !process.env.NO_COLOR ? '\x1b[1m[start]\x1b[22m' : '[start]';
-  console.log(`${prefix} ${message}`);
+  console.log(`${color ? styleText('bold', '[start]') : '[start]'} ${message}`);
 }
 
 async function firstCall(caller) {
   const started = Date.now();
   try {
-    const res = await fetch(`${baseUrl(caller)}/forecast`, { signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${caller.url}/forecast`, { signal: AbortSignal.timeout(10_000) });
     const body = await res.json().catch(() => undefined);
     const days = Array.isArray(body)
       ? body.length
@@ -74,17 +64,16 @@ const unlessSet = (vars) =>
   Object.fromEntries(Object.entries(vars).filter(([name]) => process.env[name] === undefined));
 
 /**
- * A service's own variables: its PORT, and the emulator's files under dist/ (DEV-ONLY keys,
+ * A service's own variables (over the kit's: its PORT from fleet.json, OTEL_SERVICE_NAME, the
+ * heap cap): the HOST you set, NODE_ENV, and the emulator's files under dist/ (DEV-ONLY keys,
  * so a restarted fleet skips generating RSA keys and earlier tokens stay valid; the dev CA).
  * Over HTTPS, the others are wired to the emulator's https:// URLs.
  */
 function envOf(service, urls) {
   const emulator = service.app === 'cognito-emulator';
   return {
-    PORT: String(service.port),
-    OTEL_SERVICE_NAME: service.app,
+    ...(process.env.HOST !== undefined && { HOST: process.env.HOST }),
     NODE_ENV: process.env.NODE_ENV ?? 'development',
-    NODE_OPTIONS: process.env.NODE_OPTIONS ?? FLEET_NODE_OPTIONS,
     ...(emulator ? emulatorDevFiles() : {}),
     ...(tls && !emulator ? unlessSet(localWiring(service.app, urls)) : {}),
   };
@@ -106,104 +95,63 @@ async function trustForHttps(emulatorEnv) {
   }
 }
 
-async function main() {
-  if (!buildIfStale({ say })) process.exit(1);
-  const startedAt = Date.now();
-  const urls = Object.fromEntries(SERVICES.map((service) => [service.app, baseUrl(service)]));
-  const emulator = SERVICES.find((service) => service.app === 'cognito-emulator');
-  const trust = emulator ? await trustForHttps(envOf(emulator, urls)) : {};
-  const { concurrently } = await import('concurrently');
-  const self = JSON.stringify(fileURLToPath(import.meta.url));
-  const byName = new Map(SERVICES.map((service) => [service.name, service]));
-  const commands = SERVICES.map((service) => {
+if (!buildIfStale({ say })) process.exit(1);
+const startedAt = Date.now();
+const urls = Object.fromEntries(SERVICES.map((service) => [service.app, baseUrl(service)]));
+const emulator = SERVICES.find((service) => service.app === 'cognito-emulator');
+const trust = emulator ? await trustForHttps(envOf(emulator, urls)) : {};
+const byName = new Map(SERVICES.map((service) => [service.name, service]));
+// Every process starts now and loads its code; those with `after` wait for it before they
+// start serving.
+const fleet = await Promise.all(
+  SERVICES.map((service) => {
     const after = service.after && byName.get(service.after);
-    return {
+    const prefix = `[${service.name}]`;
+    return launchService(service.app, {
       name: service.name,
-      prefixColor: service.color,
-      // Every process starts now and loads its code; the wait for `after` is part of the
-      // command, so concurrently owns (and stops) it as well.
-      command: after
-        ? `node ${tracing(service)} ${self} --wait-for ${baseUrl(after)} --then ${entryPoint(service.app)}`
-        : `node ${tracing(service)} ${entryPoint(service.app)}`,
+      port: service.port,
+      tls,
+      after: after ? baseUrl(after) : undefined,
+      heapCap: true,
       env: { ...envOf(service, urls), ...(service === emulator ? {} : trust) },
-    };
-  });
-
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.once(signal, () => {
-      stopping = true;
-      say(`${signal}: stopping the fleet`);
+      until: false,
+      onLine: (line) => console.log(`${color ? styleText(service.color, prefix) : prefix} ${line}`),
     });
-  }
+  }),
+);
 
-  const { result } = concurrently(commands, {
-    cwd: root,
-    prefix: '[{name}]',
-    killOthersOn: ['failure', 'success'],
-    killSignal: 'SIGTERM',
-    killTimeout: 5_000,
+let stopping = false;
+async function stopFleet(code) {
+  stopping = true;
+  await stopAll(fleet);
+  process.exit(code);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    say(`${signal}: stopping the fleet`);
+    void stopFleet(0);
   });
+}
+// One dies, all stop.
+void Promise.race(fleet.map((proc) => proc.exit.then((exit) => ({ proc, exit })))).then(
+  ({ proc, exit }) => {
+    if (stopping) return;
+    say(`${proc.name} exited (${exit.code ?? exit.signal}): fleet stopped`);
+    void stopFleet(1);
+  },
+);
 
-  void (async () => {
-    for (const service of SERVICES) {
-      const ready = await waitReady(baseUrl(service));
-      if (stopping) return;
-      if (!ready) return say(`${service.name} not ready after ${WAIT_TIMEOUT_MS / 1000} s`);
-      say(`${service.name} ready ${Date.now() - startedAt} ms after the start`);
-    }
-    const caller = SERVICES.find((service) => service.app === 'caller');
-    if (caller) await firstCall(caller);
-  })();
-
+let allReady = true;
+for (const proc of fleet) {
   try {
-    await result;
-    process.exit(0);
-  } catch (events) {
-    if (stopping) process.exit(0);
-    const died = Array.isArray(events) ? events.find((e) => !e.killed) : undefined;
-    say(
-      `${died ? `${died.command.name} exited (${died.exitCode})` : 'a service exited'}: fleet stopped`,
-    );
-    process.exit(1);
+    await proc.ready('ready', { timeoutMs: WAIT_TIMEOUT_MS });
+  } catch (error) {
+    if (!stopping) say(error.summary ?? String(error));
+    allReady = false;
+    break;
   }
+  if (stopping) break;
+  say(`${proc.name} ready ${Date.now() - startedAt} ms after the start`);
 }
-
-/**
- * What to load ahead of running `entry`: its `bootstrap.js` beside it (the app's whole module
- * graph, with no side effect: main.js is what starts the app), else the packages it imports.
- */
-function preloadsOf(entry) {
-  const bootstrap = join(root, dirname(entry), 'bootstrap.js');
-  if (existsSync(bootstrap)) return [pathToFileURL(bootstrap).href];
-  const appDir = join(root, 'dist', 'apps', entry.split(/[\\/]/)[2]);
-  const specifiers = new Set();
-  for (const file of readdirSync(appDir, { recursive: true, withFileTypes: true })) {
-    if (!file.isFile() || !file.name.endsWith('.js')) continue;
-    const code = readFileSync(join(file.parentPath ?? file.path, file.name), 'utf8');
-    for (const [, spec] of code.matchAll(/\bfrom\s*['"]([^'".][^'"]*)['"]/g)) specifiers.add(spec);
-  }
-  return [...specifiers];
-}
-
-async function waitThenRun(url, entry) {
-  // One after another: a CommonJS package require()-ing an ES module that a parallel
-  // import() is still loading fails in Node 20.
-  const warm = (async () => {
-    for (const spec of preloadsOf(entry)) await import(spec).catch(() => undefined);
-  })();
-  if (!(await waitReady(url))) {
-    console.error(`${url} not ready after ${WAIT_TIMEOUT_MS / 1000} s`);
-    process.exit(1);
-  }
-  await warm;
-  await import(pathToFileURL(join(root, entry)).href);
-}
-
-const waitIndex = process.argv.indexOf('--wait-for');
-if (waitIndex !== -1) {
-  const thenIndex = process.argv.indexOf('--then');
-  await waitThenRun(process.argv[waitIndex + 1], process.argv[thenIndex + 1]);
-} else {
-  await main();
-}
+const caller = fleet.find((proc) => proc.app === 'caller');
+if (allReady && caller && !stopping) await firstCall(caller);

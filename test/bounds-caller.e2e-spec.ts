@@ -9,13 +9,9 @@ import {
   startPeer,
   trickle,
 } from './helpers/hostile-peers.js';
-import { READ_CLIENT, READ_SCOPE } from './helpers/process-fleet.js';
-import {
-  expectSlowClientsClosed,
-  type ServiceProcess,
-  startService,
-  TEST_SERVER_TIMEOUTS_ENV,
-} from './helpers/service-process.js';
+import { launchService, type ServiceProcess } from '../scripts/lib/fleet.mjs';
+import { READ_CLIENT, READ_SCOPE, TEST_ENV } from './helpers/process-fleet.js';
+import { expectSlowClientsClosed, TEST_SERVER_TIMEOUTS_ENV } from './helpers/slow-clients.js';
 
 const DEADLINE_MS = 1500;
 const forecast = JSON.stringify([{ date: '2030-01-01', temperatureC: 1, summary: 'Mild' }]);
@@ -31,15 +27,22 @@ describe('the caller against a hostile downstream', () => {
   beforeAll(async () => {
     current = respond(200, { 'Content-Type': 'application/json' }, forecast);
     downstream = await startPeer((req, res) => current(req, res));
-    emulator = await startService('cognito-emulator', TEST_SERVER_TIMEOUTS_ENV);
-    caller = await startService('caller', {
-      ...TEST_SERVER_TIMEOUTS_ENV,
-      WEATHER_API_URL: downstream.url,
-      WEATHER_API_TIMEOUT_MS: String(DEADLINE_MS),
-      OAUTH_TOKEN_URL: `${emulator.url}/oauth2/token`,
-      OAUTH_CLIENT_ID: READ_CLIENT.id,
-      OAUTH_CLIENT_SECRET: READ_CLIENT.secret,
-      OAUTH_SCOPES: READ_SCOPE,
+    emulator = await launchService('cognito-emulator', {
+      env: { ...TEST_ENV, ...TEST_SERVER_TIMEOUTS_ENV },
+      until: 'live',
+    });
+    caller = await launchService('caller', {
+      until: 'live',
+      env: {
+        ...TEST_ENV,
+        ...TEST_SERVER_TIMEOUTS_ENV,
+        WEATHER_API_URL: downstream.url,
+        WEATHER_API_TIMEOUT_MS: String(DEADLINE_MS),
+        OAUTH_TOKEN_URL: `${emulator.url}/oauth2/token`,
+        OAUTH_CLIENT_ID: READ_CLIENT.id,
+        OAUTH_CLIENT_SECRET: READ_CLIENT.secret,
+        OAUTH_SCOPES: READ_SCOPE,
+      },
     });
   });
   afterAll(async () => {
@@ -120,8 +123,8 @@ describe('the caller against a hostile downstream', () => {
     expect(text).not.toContain(opaque);
     // The filter logs every 5xx answer it gives; the log has it, without the value.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(caller.proc.output).toMatch(/GET \/forecast -> 502 .*http_401/);
-    expect(caller.proc.output).not.toContain(opaque);
+    expect(caller.output).toMatch(/GET \/forecast -> 502 .*http_401/);
+    expect(caller.output).not.toContain(opaque);
   });
 
   it('closes slow-header and slow-body clients within the bound (caller)', async () => {

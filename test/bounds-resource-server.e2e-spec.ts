@@ -10,12 +10,9 @@ import {
   startPeer,
   trickle,
 } from './helpers/hostile-peers.js';
-import {
-  expectSlowClientsClosed,
-  type ServiceProcess,
-  startService,
-  TEST_SERVER_TIMEOUTS_ENV,
-} from './helpers/service-process.js';
+import { launchService, type ServiceProcess } from '../scripts/lib/fleet.mjs';
+import { TEST_ENV } from './helpers/process-fleet.js';
+import { expectSlowClientsClosed, TEST_SERVER_TIMEOUTS_ENV } from './helpers/slow-clients.js';
 
 const POOL = 'hostile_pool';
 const JWKS_TIMEOUT_MS = 1500;
@@ -87,12 +84,16 @@ describe('weather-api against a hostile issuer', () => {
     current = keySet(strong, weak);
     issuer = await startPeer((req, res) => current(req, res));
     issuerUrl = `${issuer.url}/${POOL}`;
-    api = await startService('weather-api', {
-      ...TEST_SERVER_TIMEOUTS_ENV,
-      AUTH_ISSUER: issuerUrl,
-      AUTH_JWKS_TIMEOUT_MS: String(JWKS_TIMEOUT_MS),
-      AUTH_JWKS_PENALTY_SECONDS: '0',
-      AUTH_JWKS_FAILURE_COOLDOWN_SECONDS: '0',
+    api = await launchService('weather-api', {
+      until: 'live',
+      env: {
+        ...TEST_ENV,
+        ...TEST_SERVER_TIMEOUTS_ENV,
+        AUTH_ISSUER: issuerUrl,
+        AUTH_JWKS_TIMEOUT_MS: String(JWKS_TIMEOUT_MS),
+        AUTH_JWKS_PENALTY_SECONDS: '0',
+        AUTH_JWKS_FAILURE_COOLDOWN_SECONDS: '0',
+      },
     });
   });
   afterAll(async () => {
@@ -114,7 +115,7 @@ describe('weather-api against a hostile issuer', () => {
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
     }
-    const warnings = api.proc.output
+    const warnings = api.output
       .split('\n')
       .filter((line) => line.includes('weak-1') && /"level":(40|"warn")/.test(line));
     expect(warnings).toHaveLength(1);

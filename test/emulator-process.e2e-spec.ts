@@ -2,8 +2,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sleep } from '../scripts/lib/fleet.mjs';
-import { type ServiceProcess, startService } from './helpers/service-process.js';
+import { demoClient, launchService, type ServiceProcess, sleep } from '../scripts/lib/fleet.mjs';
+import { TEST_ENV } from './helpers/process-fleet.js';
 
 /** Name and nice value (field 19 of /proc/<pid>/task/<tid>/stat) of each thread of `pid`. */
 function threads(pid: number): { name: string; nice: number }[] {
@@ -24,8 +24,9 @@ describe.runIf(process.platform === 'linux')('the emulator process', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'emulator-process-'));
-    emulator = await startService('cognito-emulator', {
-      COGNITO_EMULATOR_KEYS_FILE: join(dir, 'keys.json'),
+    emulator = await launchService('cognito-emulator', {
+      env: { ...TEST_ENV, COGNITO_EMULATOR_KEYS_FILE: join(dir, 'keys.json') },
+      until: 'live',
     });
   });
 
@@ -36,26 +37,26 @@ describe.runIf(process.platform === 'linux')('the emulator process', () => {
 
   it('runs its signing threads (libuv pool) below the event loop, and still signs', async () => {
     // The entry point lowers them right after the listening line.
-    for (let i = 0; i < 50 && !emulator.proc.output.includes('signing threads'); i++) {
+    for (let i = 0; i < 50 && !emulator.output.includes('signing threads'); i++) {
       await sleep(100);
     }
-    const all = threads(Number(emulator.proc.pid));
+    const all = threads(Number(emulator.pid));
     const workers = all.filter((t) => t.name === 'libuv-worker');
     expect(workers.length).toBeGreaterThanOrEqual(1);
     expect(workers.map((t) => t.nice)).toEqual(workers.map(() => 10));
     expect(all.filter((t) => t.name !== 'libuv-worker').map((t) => t.nice)).toEqual(
       all.filter((t) => t.name !== 'libuv-worker').map(() => 0),
     );
-    expect(emulator.proc.output).toContain(
+    expect(emulator.output).toContain(
       `${workers.length} signing threads (libuv's pool) at nice 10, below the event loop`,
     );
 
+    const reader = demoClient('weather-caller');
     const res = await fetch(`${emulator.url}/oauth2/token`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        // DEV-ONLY demo secret of the emulator's demo pool.
-        authorization: `Basic ${Buffer.from('weather-caller:weather-caller-dev-secret').toString('base64')}`,
+        authorization: `Basic ${Buffer.from(`${reader.id}:${reader.secret}`).toString('base64')}`,
       },
       body: 'grant_type=client_credentials',
     });

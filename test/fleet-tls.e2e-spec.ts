@@ -7,9 +7,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { fetchToken } from '../scripts/lib/fleet.mjs';
 import {
   decodeJwt,
-  getToken,
   issuedTokens,
   ProcessFleet,
   READ_CLIENT,
@@ -64,7 +64,7 @@ describe('the fleet over HTTPS (COGNITO_EMULATOR_TLS=true)', () => {
       token_endpoint: fleet.tokenUrl,
     });
     expect(fleet.issuer).toMatch(/^https:\/\//);
-    const { claims } = decodeJwt(await getToken(fleet.tokenUrl, READ_CLIENT, READ_SCOPE));
+    const { claims } = decodeJwt(await fetchToken(fleet.tokenUrl, READ_CLIENT, READ_SCOPE));
     expect(claims).toMatchObject({ iss: fleet.issuer, client_id: READ_CLIENT.id });
   });
 
@@ -73,7 +73,7 @@ describe('the fleet over HTTPS (COGNITO_EMULATOR_TLS=true)', () => {
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).not.toContain('error=');
 
-    const read = await getToken(fleet.tokenUrl, READ_CLIENT, READ_SCOPE);
+    const read = await fetchToken(fleet.tokenUrl, READ_CLIENT, READ_SCOPE);
     const ok = await apiGet(read);
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as unknown[]).length).toBeGreaterThanOrEqual(5);
@@ -103,10 +103,11 @@ describe('the fleet over HTTPS (COGNITO_EMULATOR_TLS=true)', () => {
       (await issuedTokens(fleet.url('emulator'), READ_CLIENT.id)) +
       (await issuedTokens(fleet.url('emulator'), WRITE_CLIENT.id));
     const before = await counted();
-    const { url, proc } = await fleet.launchVariant('caller', {
+    const variant = await fleet.launchVariant('caller', {
       NODE_EXTRA_CA_CERTS: '',
       OAUTH_RETRY_MAX_ATTEMPTS: '1',
     });
+    const { url } = variant;
     try {
       const ready = await fetch(`${url}/health/ready`);
       expect(ready.status).toBe(503);
@@ -125,9 +126,9 @@ describe('the fleet over HTTPS (COGNITO_EMULATOR_TLS=true)', () => {
       );
       expect(metrics).not.toMatch(/^m2m_token_requests_total\{[^}]*outcome="success"/m);
       expect(await counted()).toBe(before);
-      expect(proc.output).not.toContain(READ_CLIENT.secret);
+      expect(variant.output).not.toContain(READ_CLIENT.secret);
     } finally {
-      await proc.stop();
+      await variant.stop();
     }
   });
 });

@@ -3,9 +3,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fetchToken } from '../scripts/lib/fleet.mjs';
 import {
   decodeJwt,
-  getToken,
   issuedTokens,
   ProcessFleet,
   READ_CLIENT,
@@ -28,7 +28,7 @@ describe('the fleet as processes (emulator, weather-api, caller)', () => {
       headers: token ? { Authorization: `Bearer ${token}` } : {},
     });
   const token = async (client = READ_CLIENT, scope?: string) => {
-    const t = await getToken(fleet.tokenUrl, client, scope);
+    const t = await fetchToken(fleet.tokenUrl, client, scope);
     seenTokens.push(t);
     return t;
   };

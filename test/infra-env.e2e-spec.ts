@@ -9,13 +9,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  entryPoint,
+  fetchToken,
   freePort,
   INFRA_ENV_SCRIPT,
-  launch,
-  type Launched,
+  launchService,
   root,
-  waitReady,
+  type ServiceProcess,
+  stopAll,
 } from '../scripts/lib/fleet.mjs';
 import { clientOutputKeys } from '../infra/src/output-keys.js';
 import {
@@ -23,9 +23,7 @@ import {
   RECORDED_SERVICES,
   RECORDED_STACK,
 } from '../infra/test/recorded-outputs.js';
-import { getToken, issuedTokens } from './helpers/process-fleet.js';
-
-const GUARD = join(root, 'test', 'helpers', 'orphan-guard.mjs');
+import { issuedTokens } from './helpers/process-fleet.js';
 
 type Outputs = Record<string, string>;
 let dir: string;
@@ -34,18 +32,14 @@ let outputs: Outputs;
 /** Secrets Manager, as far as this test needs it: secret ARN -> the client's secret. */
 const secretsManager = new Map<string, string>();
 const outsider = { id: 'outsider0client0not0listed', secret: randomBytes(24).toString('hex') };
-const started: Launched[] = [];
+const started: ServiceProcess[] = [];
 const ports = { emulator: 0, api: 0, caller: 0 };
 const url = (port: number) => `http://127.0.0.1:${port}`;
 
-async function start(app: string, port: number, args: string[], env: Record<string, string>) {
-  const proc = launch(['--import', GUARD, ...args, entryPoint(app)], {
-    env: { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-  });
+/** Starts `app` on `port` (its env file first in `nodeArgs`), and waits until it is ready. */
+async function start(app: string, port: number, nodeArgs: string[], env: Record<string, string>) {
+  const proc = await launchService(app, { port, nodeArgs, env: { LOG_LEVEL: 'warn', ...env } });
   started.push(proc);
-  if (!(await waitReady(url(port), { timeoutMs: 30_000, alive: () => !proc.exited }))) {
-    throw new Error(`${app} did not become ready:\n${proc.output}`);
-  }
   return proc;
 }
 
@@ -112,7 +106,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(started.map((p) => p.stop(5000)));
+  await stopAll(started);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -128,8 +122,10 @@ describe('deploy -> npm run infra:env -> start', () => {
   });
 
   it('stops the caller at start-up, naming the secret still to fill in', async () => {
-    const proc = launch(['--env-file', envFile, entryPoint('caller')], {
-      env: { NODE_ENV: 'production', PORT: '0', LOG_LEVEL: 'warn' },
+    const proc = await launchService('caller', {
+      nodeArgs: ['--env-file', envFile],
+      env: { NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+      until: false,
     });
     started.push(proc);
     const { code } = await proc.exit;
@@ -169,7 +165,7 @@ describe('deploy -> npm run infra:env -> start', () => {
   });
 
   it("makes weather-api refuse a pool client outside the definition's services (AUTH_CLIENT_IDS)", async () => {
-    const token = await getToken(outputs.TokenUrl, outsider, 'weather-api/forecast.read');
+    const token = await fetchToken(outputs.TokenUrl, outsider, 'weather-api/forecast.read');
     const res = await fetch(`${url(ports.api)}/weatherforecast`, {
       headers: { Authorization: `Bearer ${token}` },
     });

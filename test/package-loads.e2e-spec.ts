@@ -2,9 +2,8 @@
 // @nestjs/swagger is installed for weather-api's docs page; the library must not make every
 // other service of a fleet load it too (terminus's @HealthCheck requires it when present).
 import { join } from 'node:path';
-import { root } from '../scripts/lib/fleet.mjs';
-import { callerEnv } from './helpers/process-fleet.js';
-import { type ServiceProcess, startService } from './helpers/service-process.js';
+import { launchService, localWiring, root, type ServiceProcess } from '../scripts/lib/fleet.mjs';
+import { TEST_ENV } from './helpers/process-fleet.js';
 
 const HOOK = join(root, 'test', 'helpers', 'report-package-loads.mjs');
 const REPORTING = {
@@ -12,7 +11,7 @@ const REPORTING = {
   REPORT_PACKAGE_LOADS: '@nestjs/swagger,@nestjs/terminus',
 };
 const loaded = (service: ServiceProcess) =>
-  [...service.proc.output.matchAll(/^\[package-load\] (\S+)$/gm)].map((m) => m[1]).sort();
+  [...service.output.matchAll(/^\[package-load\] (\S+)$/gm)].map((m) => m[1]).sort();
 
 describe('packages loaded at start-up', () => {
   const services: ServiceProcess[] = [];
@@ -21,17 +20,14 @@ describe('packages loaded at start-up', () => {
   let caller: ServiceProcess;
 
   beforeAll(async () => {
-    emulator = await startService('cognito-emulator', REPORTING);
+    const start = (app: string, env: Record<string, string>) =>
+      launchService(app, { env: { ...TEST_ENV, ...REPORTING, ...env }, until: 'live' });
+    emulator = await start('cognito-emulator', {});
     services.push(emulator);
-    api = await startService('weather-api', {
-      ...REPORTING,
-      AUTH_ISSUER: `${emulator.url}/us-east-1_Weather01`,
-    });
+    const urls = { 'cognito-emulator': emulator.url };
+    api = await start('weather-api', localWiring('weather-api', urls));
     services.push(api);
-    caller = await startService('caller', {
-      ...REPORTING,
-      ...callerEnv(api.url, `${emulator.url}/oauth2/token`),
-    });
+    caller = await start('caller', localWiring('caller', { ...urls, 'weather-api': api.url }));
     services.push(caller);
   });
   afterAll(async () => {

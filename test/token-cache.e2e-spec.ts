@@ -3,11 +3,18 @@
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { entryPoint, freePort, launch, type Launched, waitReady } from '../scripts/lib/fleet.mjs';
+import {
+  freePort,
+  launchService,
+  localWiring,
+  type ServiceProcess,
+  stopAll,
+} from '../scripts/lib/fleet.mjs';
 import {
   issuedTokens,
   READ_CLIENT,
   READ_SCOPE,
+  TEST_ENV,
   WRITE_CLIENT,
   WRITE_SCOPE,
 } from './helpers/process-fleet.js';
@@ -18,49 +25,39 @@ const UNAVAILABLE = /Shared token cache \(Redis\) unavailable/g;
 const JWT = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/;
 
 interface Caller {
+  port: number;
   url: string;
   env: Record<string, string>;
-  proc?: Launched;
+  proc?: ServiceProcess;
   /** Output of its earlier runs. */
   earlier: string;
 }
 
-const live = new Set<Launched>();
-const base = { HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'production' };
+const started = new Set<ServiceProcess>();
 
-async function start(app: string, env: Record<string, string>, ready = true): Promise<Launched> {
-  const proc = launch([entryPoint(app)], { env: { ...base, ...env } });
-  live.add(proc);
-  void proc.exit.then(() => live.delete(proc));
-  const url = `http://127.0.0.1:${env.PORT}`;
-  const ok = ready
-    ? await waitReady(url, { timeoutMs: 30_000, alive: () => !proc.exited })
-    : await waitLive(url, proc);
-  if (!ok) {
-    await proc.stop(1000);
-    throw new Error(`${app} did not start:\n${proc.output}`);
-  }
+/**
+ * Starts `app` and waits until it is ready, or with `ready` false only live: a caller the
+ * issuer refuses is never ready.
+ */
+async function start(
+  app: string,
+  env: Record<string, string>,
+  { port, ready = true }: { port?: number; ready?: boolean } = {},
+): Promise<ServiceProcess> {
+  const proc = await launchService(app, {
+    port,
+    env: { ...TEST_ENV, ...env },
+    until: ready ? 'ready' : 'live',
+  });
+  started.add(proc);
   return proc;
-}
-
-/** Up (liveness) without waiting for readiness: a caller the issuer refuses is never ready. */
-async function waitLive(url: string, proc: Launched): Promise<boolean> {
-  for (let i = 0; i < 300 && !proc.exited; i += 1) {
-    try {
-      if ((await fetch(`${url}/health/live`)).ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
 }
 
 describe('five callers sharing one Redis token cache', () => {
   let dir: string;
   let redis: RedisServer;
-  let emulator: Launched;
-  let api: Launched;
+  let emulator: ServiceProcess;
+  let api: ServiceProcess;
   let emulatorUrl: string;
   let callers: Caller[];
 
@@ -68,7 +65,7 @@ describe('five callers sharing one Redis token cache', () => {
   const output = (c: Caller) => c.earlier + (c.proc?.output ?? '');
 
   const launchCaller = async (c: Caller) => {
-    c.proc = await start('caller', c.env);
+    c.proc = await start('caller', c.env, { port: c.port });
   };
   const stopCaller = async (c: Caller) => {
     await c.proc?.stop(5000);
@@ -107,24 +104,18 @@ describe('five callers sharing one Redis token cache', () => {
       },
     });
     await writeFile(join(dir, 'pool.json'), JSON.stringify(pool));
-    const [emulatorPort, apiPort] = [await freePort(), await freePort()];
-    emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
     emulator = await start('cognito-emulator', {
-      PORT: String(emulatorPort),
       COGNITO_EMULATOR_POOL_FILE: join(dir, 'pool.json'),
       COGNITO_EMULATOR_KEYS_FILE: join(dir, 'keys.json'),
     });
+    emulatorUrl = emulator.url;
+    const urls = { 'cognito-emulator': emulatorUrl };
     api = await start('weather-api', {
-      PORT: String(apiPort),
-      AUTH_ISSUER: `${emulatorUrl}/${pool.userPoolId}`,
+      ...localWiring('weather-api', urls),
       AUTH_CLIENT_IDS: `${READ_CLIENT.id},${WRITE_CLIENT.id},${SHORT.id}`,
     });
     const env = {
-      WEATHER_API_URL: `http://127.0.0.1:${apiPort}`,
-      OAUTH_TOKEN_URL: `${emulatorUrl}/oauth2/token`,
-      OAUTH_CLIENT_ID: READ_CLIENT.id,
-      OAUTH_CLIENT_SECRET: READ_CLIENT.secret,
-      OAUTH_SCOPES: READ_SCOPE,
+      ...localWiring('caller', { ...urls, 'weather-api': api.url }),
       // The write client lives 5 minutes and refreshes at 2% (6 s), only when it is used
       // (POST /observations): its refresh is testable without waiting minutes.
       OAUTH_WRITE_CLIENT_ID: SHORT.id,
@@ -137,17 +128,13 @@ describe('five callers sharing one Redis token cache', () => {
     callers = await Promise.all(
       Array.from({ length: 5 }, async () => {
         const port = await freePort();
-        return {
-          url: `http://127.0.0.1:${port}`,
-          env: { ...env, PORT: String(port) },
-          earlier: '',
-        };
+        return { port, url: `http://127.0.0.1:${port}`, env, earlier: '' };
       }),
     );
   });
 
   afterAll(async () => {
-    await Promise.all([...live].map((p) => p.stop(2000)));
+    await stopAll(started, 2000);
     await redis?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -227,13 +214,11 @@ describe('five callers sharing one Redis token cache', () => {
   });
 
   it("a replica with a wrong secret gets the issuer's invalid_client (502), never another replica's token", async () => {
-    const port = await freePort();
-    const wrong: Caller = {
-      url: `http://127.0.0.1:${port}`,
-      env: { ...callers[0].env, PORT: String(port), OAUTH_CLIENT_SECRET: 'not-the-secret' },
-      earlier: '',
-    };
-    wrong.proc = await start('caller', wrong.env, false);
+    const wrong = await start(
+      'caller',
+      { ...callers[0].env, OAUTH_CLIENT_SECRET: 'not-the-secret' },
+      { ready: false },
+    );
     try {
       const res = await fetch(`${wrong.url}/forecast`);
       expect(res.status).toBe(502);
@@ -242,7 +227,7 @@ describe('five callers sharing one Redis token cache', () => {
         dependency_error: 'invalid_client',
       });
     } finally {
-      await stopCaller(wrong);
+      await wrong.stop();
     }
   });
 

@@ -1,17 +1,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
-  entryPoint,
-  freePort,
-  launch,
-  type Launched,
+  launchService,
+  localWiring,
+  type Readiness,
   root,
-  sleep,
+  type ServiceProcess,
   tracingImport,
-  waitReady,
 } from '../scripts/lib/fleet.mjs';
 import { OtlpReceiver, type ReceivedSpan } from './helpers/otlp-receiver.js';
-import { callerEnv, READ_CLIENT, WRITE_CLIENT } from './helpers/process-fleet.js';
+import { READ_CLIENT, TEST_ENV, WRITE_CLIENT } from './helpers/process-fleet.js';
 
 // The built services as real processes, each loading its tracing entry point as npm start
 // and the image do, exporting to a real OTLP/HTTP receiver on loopback. The batch
@@ -23,36 +21,14 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
 const execFileAsync = promisify(execFile);
 
-function start(app: string, port: number, env: Record<string, string>): Launched {
-  return launch([...tracingImport(app), entryPoint(app)], {
-    env: {
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      OTEL_SERVICE_NAME: app,
-      ...env,
-    },
-  });
-}
-
-async function ready(proc: Launched, url: string, path?: string): Promise<void> {
-  const ok = path
-    ? await (async () => {
-        for (let i = 0; i < 300 && !proc.exited; i++) {
-          const res = await fetch(url + path).catch(() => undefined);
-          if (res?.ok) return true;
-          await sleep(100);
-        }
-        return false;
-      })()
-    : await waitReady(url, { timeoutMs: 30_000, alive: () => !proc.exited });
-  if (!ok) throw new Error(`${url} did not start:\n${proc.output}`);
+/** Starts `app` with its tracing entry point, as npm start and the image do, until `until`. */
+function start(app: string, env: Record<string, string>, until: Readiness = 'ready') {
+  return launchService(app, { env: { ...TEST_ENV, ...env }, until });
 }
 
 describe('traces across the fleet (OpenTelemetry, W3C trace context)', () => {
   let receiver: OtlpReceiver;
-  const procs: Launched[] = [];
+  const procs: ServiceProcess[] = [];
   let status: number;
   let spans: ReceivedSpan[];
   let callerOutput: string;
@@ -64,30 +40,20 @@ describe('traces across the fleet (OpenTelemetry, W3C trace context)', () => {
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '60000',
     };
-    const [emulatorPort, apiPort, callerPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-    const emulator = start('cognito-emulator', emulatorPort, otel);
+    const emulator = await start('cognito-emulator', otel);
     procs.push(emulator);
-    await ready(emulator, emulatorUrl);
-    const api = start('weather-api', apiPort, {
-      ...otel,
-      AUTH_ISSUER: `${emulatorUrl}/us-east-1_Weather01`,
-    });
+    const urls = { 'cognito-emulator': emulator.url };
+    const api = await start('weather-api', { ...otel, ...localWiring('weather-api', urls) });
     procs.push(api);
-    await ready(api, `http://127.0.0.1:${apiPort}`);
-    const caller = start('caller', callerPort, {
-      ...otel,
-      ...callerEnv(`http://127.0.0.1:${apiPort}`, `${emulatorUrl}/oauth2/token`),
-    });
-    procs.push(caller);
     // Alive, not ready: readiness would fetch the tokens, and the call must find a cold cache.
-    await ready(caller, `http://127.0.0.1:${callerPort}`, '/health/live');
+    const caller = await start(
+      'caller',
+      { ...otel, ...localWiring('caller', { ...urls, 'weather-api': api.url }) },
+      'live',
+    );
+    procs.push(caller);
 
-    const res = await fetch(`http://127.0.0.1:${callerPort}/forecast`, {
+    const res = await fetch(`${caller.url}/forecast`, {
       headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
     });
     status = res.status;
@@ -203,18 +169,20 @@ describe('tracing off', () => {
 
   it('exports nothing with OTEL_TRACES_EXPORTER=none, whatever the endpoint', async () => {
     const receiver = await OtlpReceiver.start();
-    const port = await freePort();
-    const api = start('weather-api', port, {
-      OTEL_TRACES_EXPORTER: 'none',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_SCHEDULE_DELAY: '10',
-      AUTH_ISSUER: 'http://127.0.0.1:9/us-east-1_Weather01',
-    });
+    const api = await start(
+      'weather-api',
+      {
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '10',
+        AUTH_ISSUER: 'http://127.0.0.1:9/us-east-1_Weather01',
+      },
+      'live',
+    );
     try {
-      await ready(api, `http://127.0.0.1:${port}`, '/health/live');
       for (let i = 0; i < 3; i++) {
-        expect((await fetch(`http://127.0.0.1:${port}/weatherforecast`)).status).toBe(401);
+        expect((await fetch(`${api.url}/weatherforecast`)).status).toBe(401);
       }
     } finally {
       await api.stop(10_000);

@@ -1,9 +1,12 @@
-// Shared by scripts/start.mjs, scripts/demo.mjs, bench/ (fleet.mjs, load.mjs) and the
-// cross-service e2e (test/): where the built entry points are, when dist/ is stale,
-// readiness probes, free ports, starting/stopping a service as its own process group, and
-// how a local fleet is wired together (over HTTPS with COGNITO_EMULATOR_TLS=true).
+// The fleet kit: the one way to run the fleet's services as processes, shared by `npm start`
+// (scripts/start.mjs), `npm run demo` (scripts/demo.mjs), the benches (bench/) and the
+// cross-service e2e (test/). Where the built entry points are and when dist/ is stale; how a
+// local fleet is wired (the demo pool's clients, over HTTPS with COGNITO_EMULATOR_TLS=true);
+// starting a service from dist/ with its tracing entry point as its own process group,
+// waiting until it is ready, stopping it; and what the emulator counted.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import tls from 'node:tls';
@@ -35,8 +38,24 @@ export const POOL_FILE = join(root, 'libs', 'fleet-auth', 'pool.json');
  */
 export const FLEET_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size=8';
 
+/** A file of an app's build, relative to the root: `dist/apps/<app>/<path...>`. */
+export const built = (app, ...path) => join('dist', 'apps', app, ...path);
+
 /** The built entry point of an app, relative to the root (as npm start and the Dockerfile run it). */
-export const entryPoint = (app) => join('dist', 'apps', app, 'apps', app, 'src', 'main.js');
+export const entryPoint = (app) => built(app, 'apps', app, 'src', 'main.js');
+
+/**
+ * The `node` arguments that load an app's tracing entry point (built beside it) before the
+ * app, as npm start, the Dockerfile and the tests run every service: OpenTelemetry starts
+ * there when an OTLP endpoint or OTEL_TRACES_EXPORTER is set, and nothing loads otherwise.
+ */
+export const tracingImport = (app) => [
+  '--import',
+  `./${built(app, 'libs', 'auth', 'src', 'observability', 'register-tracing.js')}`,
+];
+
+/** The built outputs-to-env script (`npm run infra:env`), relative to the root. */
+export const INFRA_ENV_SCRIPT = join('dist', 'infra', 'infra', 'src', 'outputs-to-env.main.js');
 
 /**
  * Where `npm start` and the demo keep the emulator's DEV-ONLY files (git-ignored dist/): its
@@ -46,138 +65,10 @@ export const entryPoint = (app) => join('dist', 'apps', app, 'apps', app, 'src',
 export const DEV_KEYS_FILE = join(root, 'dist', 'cognito-emulator.dev.keys.json');
 export const DEV_TLS_DIR = join(root, 'dist', 'cognito-emulator.dev-tls');
 
-/**
- * The emulator's files as `npm start` and the demo give them: {@link DEV_KEYS_FILE} and
- * {@link DEV_TLS_DIR}, unless `env` names the keys file (the dev CA is then kept beside it,
- * the emulator's default) or the TLS folder.
- */
-export function emulatorDevFiles(env = process.env) {
-  if (env.COGNITO_EMULATOR_KEYS_FILE) return {};
-  return {
-    COGNITO_EMULATOR_KEYS_FILE: DEV_KEYS_FILE,
-    ...(!env.COGNITO_EMULATOR_TLS_DIR && { COGNITO_EMULATOR_TLS_DIR: DEV_TLS_DIR }),
-  };
-}
-
-/**
- * The local fleet's one HTTPS switch, `COGNITO_EMULATOR_TLS=true` where `npm start` or the
- * demo runs: the emulator serves HTTPS, and the others verify against and fetch tokens from it
- * over HTTPS, trusting its dev CA.
- */
-export const tlsSwitch = (env = process.env) => env.COGNITO_EMULATOR_TLS?.trim() === 'true';
-
-/** A service's loopback URL: `https:` for the emulator when `tls`, else `http:`. */
-export const localUrl = (app, port, tls = false) =>
-  `${tls && app === 'cognito-emulator' ? 'https' : 'http'}://127.0.0.1:${port}`;
-
-/** The demo pool (libs/fleet-auth/pool.json), as it is now (`new:service` edits it). */
-const pool = () => JSON.parse(readFileSync(POOL_FILE, 'utf8'));
-
-/** A client of the demo pool: its id and its DEV-ONLY secret. */
-export function demoClient(id) {
-  const found = pool().clients.find((c) => c.clientId === id);
-  return { id, secret: found?.clientSecret ?? '' };
-}
-
-/** The demo pool's issuer on an emulator at `emulatorUrl`. */
-export const demoIssuer = (emulatorUrl) => `${emulatorUrl}/${pool().userPoolId}`;
-
-/**
- * The variables that wire `app` of a local fleet to the others at `urls` (base URLs by app),
- * in the demo pool: resource servers get the emulator's issuer; the caller its token
- * endpoint, weather-api's URL and the pool's two DEV-ONLY clients of weather-api.
- */
-export function localWiring(app, urls) {
-  if (app === 'cognito-emulator') return {};
-  if (app !== 'caller') return { AUTH_ISSUER: demoIssuer(urls['cognito-emulator']) };
-  const [read, write] = ['weather-caller', 'weather-admin'].map(demoClient);
-  const [readScope, writeScope] = ['weather-api/forecast.read', 'weather-api/forecast.write'];
-  return {
-    WEATHER_API_URL: urls['weather-api'],
-    OAUTH_TOKEN_URL: `${urls['cognito-emulator']}/oauth2/token`,
-    OAUTH_CLIENT_ID: read.id,
-    OAUTH_CLIENT_SECRET: read.secret,
-    OAUTH_SCOPES: readScope,
-    OAUTH_WRITE_CLIENT_ID: write.id,
-    OAUTH_WRITE_CLIENT_SECRET: write.secret,
-    OAUTH_WRITE_SCOPES: `${readScope} ${writeScope}`,
-  };
-}
-
-/**
- * Readies a local fleet for an emulator over HTTPS before any of it starts: the emulator's
- * dev CA and certificate, made now by the emulator's own code from dist/ for its environment
- * `emulatorEnv` (added to this process's), and trusted by this process (its probes and
- * calls). Returns what the other services need: `NODE_EXTRA_CA_CERTS`, the CA file, which
- * Node reads once at process start, hence now, before they start (they do not wait for the
- * emulator to load their code). With your own certificate (COGNITO_EMULATOR_TLS_CERT),
- * nothing: the NODE_EXTRA_CA_CERTS you set, if any, is every process's.
- */
-export async function prepareTls(emulatorEnv = {}) {
-  const module = join(
-    dirname(join(root, entryPoint('cognito-emulator'))),
-    'tls',
-    'https-options.js',
-  );
-  const { prepareDevCa } = await import(pathToFileURL(module).href);
-  const caFile = await prepareDevCa({ ...process.env, ...emulatorEnv }, root);
-  if (!caFile) return {};
-  if (process.env.NODE_EXTRA_CA_CERTS !== caFile) {
-    if (typeof tls.setDefaultCACertificates !== 'function') {
-      throw new Error(
-        `Node ${process.version} cannot trust a CA after its start (no tls.setDefaultCACertificates): use Node 24, or run again with NODE_EXTRA_CA_CERTS=${caFile}`,
-      );
-    }
-    const ca = readFileSync(caFile, 'utf8');
-    tls.setDefaultCACertificates([...tls.getCACertificates('default'), ca]);
-  }
-  return { NODE_EXTRA_CA_CERTS: caFile };
-}
-
-/**
- * The `node` arguments that load an app's tracing entry point (built beside it) before the
- * app, as npm start, the Dockerfile and the tests run every service: OpenTelemetry starts
- * there when an OTLP endpoint or OTEL_TRACES_EXPORTER is set, and nothing loads otherwise.
- */
-export const tracingImport = (app) => [
-  '--import',
-  `./${join('dist', 'apps', app, 'libs', 'auth', 'src', 'observability', 'register-tracing.js')}`,
-];
-
-/** The built outputs-to-env script (`npm run infra:env`), relative to the root. */
-export const INFRA_ENV_SCRIPT = join('dist', 'infra', 'infra', 'src', 'outputs-to-env.main.js');
-
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * 'ready' when /health/ready answers 200; where a service has no readiness probe (404),
- * /health answering 200, or, with neither wired, the service answering HTTP at all.
- * 'not-ready' for any other answer, 'down' when nothing answers.
- */
-export async function probe(url) {
-  for (const path of ['/health/ready', '/health']) {
-    try {
-      const res = await fetch(url + path, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.ok) return 'ready';
-      if (res.status !== 404) return 'not-ready';
-    } catch {
-      return 'down';
-    }
-  }
-  return 'ready';
-}
-
-/** Polls `probe(url)` until ready (true) or the timeout (false); `alive()` false stops early. */
-export async function waitReady(url, { timeoutMs = 60_000, pollMs = 100, alive } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if ((await probe(url)) === 'ready') return true;
-    if (alive && !alive()) return false;
-    await sleep(pollMs);
-  }
-  return false;
-}
+// ---------------------------------------------------------------------------------------
+// Building dist/
 
 function newestSource(dir) {
   let newest = 0;
@@ -228,6 +119,153 @@ export function buildIfStale({ say = console.log, stdio = 'inherit' } = {}) {
   return true;
 }
 
+// ---------------------------------------------------------------------------------------
+// The demo pool and how a local fleet is wired
+
+/** The demo pool (libs/fleet-auth/pool.json), as it is now (`new:service` edits it). */
+const pool = () => JSON.parse(readFileSync(POOL_FILE, 'utf8'));
+
+/**
+ * A client of the demo pool: its id, its DEV-ONLY secret and the scopes it may have. The one
+ * reader of the demo credentials: start, demo, benches and tests take them from the pool.
+ */
+export function demoClient(id) {
+  const found = pool().clients.find((c) => c.clientId === id);
+  if (!found?.clientSecret) throw new Error(`${POOL_FILE} has no confidential client ${id}`);
+  return { id, secret: found.clientSecret, scopes: found.allowedOAuthScopes ?? [] };
+}
+
+/** The demo pool's issuer on an emulator at `emulatorUrl`. */
+export const demoIssuer = (emulatorUrl) => `${emulatorUrl}/${pool().userPoolId}`;
+
+/**
+ * The variables that wire `app` of a local fleet to the others at `urls` (base URLs by app),
+ * in the demo pool: resource servers get the emulator's issuer; the caller its token
+ * endpoint, weather-api's URL and the pool's two DEV-ONLY clients of weather-api, each with
+ * every scope it may have.
+ */
+export function localWiring(app, urls) {
+  if (app === 'cognito-emulator') return {};
+  if (app !== 'caller') return { AUTH_ISSUER: demoIssuer(urls['cognito-emulator']) };
+  const [read, write] = ['weather-caller', 'weather-admin'].map(demoClient);
+  return {
+    WEATHER_API_URL: urls['weather-api'],
+    OAUTH_TOKEN_URL: `${urls['cognito-emulator']}/oauth2/token`,
+    OAUTH_CLIENT_ID: read.id,
+    OAUTH_CLIENT_SECRET: read.secret,
+    OAUTH_SCOPES: read.scopes.join(' '),
+    OAUTH_WRITE_CLIENT_ID: write.id,
+    OAUTH_WRITE_CLIENT_SECRET: write.secret,
+    OAUTH_WRITE_SCOPES: write.scopes.join(' '),
+  };
+}
+
+/**
+ * The emulator's files as `npm start` and the demo give them: {@link DEV_KEYS_FILE} and
+ * {@link DEV_TLS_DIR}, unless `env` names the keys file (the dev CA is then kept beside it,
+ * the emulator's default) or the TLS folder.
+ */
+export function emulatorDevFiles(env = process.env) {
+  if (env.COGNITO_EMULATOR_KEYS_FILE) return {};
+  return {
+    COGNITO_EMULATOR_KEYS_FILE: DEV_KEYS_FILE,
+    ...(!env.COGNITO_EMULATOR_TLS_DIR && { COGNITO_EMULATOR_TLS_DIR: DEV_TLS_DIR }),
+  };
+}
+
+/**
+ * The local fleet's one HTTPS switch, `COGNITO_EMULATOR_TLS=true` where `npm start` or the
+ * demo runs: the emulator serves HTTPS, and the others verify against and fetch tokens from it
+ * over HTTPS, trusting its dev CA.
+ */
+export const tlsSwitch = (env = process.env) => env.COGNITO_EMULATOR_TLS?.trim() === 'true';
+
+/** A service's loopback URL: `https:` for the emulator when `tls`, else `http:`. */
+export const localUrl = (app, port, tls = false) =>
+  `${tls && app === 'cognito-emulator' ? 'https' : 'http'}://127.0.0.1:${port}`;
+
+/**
+ * Readies a local fleet for an emulator over HTTPS before any of it starts: the emulator's
+ * dev CA and certificate, made now by the emulator's own code from dist/ for its environment
+ * `emulatorEnv` (added to this process's), and trusted by this process (its probes and
+ * calls). Returns what the other services need: `NODE_EXTRA_CA_CERTS`, the CA file, which
+ * Node reads once at process start, hence now, before they start (they do not wait for the
+ * emulator to load their code). With your own certificate (COGNITO_EMULATOR_TLS_CERT),
+ * nothing: the NODE_EXTRA_CA_CERTS you set, if any, is every process's.
+ */
+export async function prepareTls(emulatorEnv = {}) {
+  const module = join(root, built('cognito-emulator', 'apps', 'cognito-emulator', 'src'));
+  const { prepareDevCa } = await import(
+    pathToFileURL(join(module, 'tls', 'https-options.js')).href
+  );
+  const caFile = await prepareDevCa({ ...process.env, ...emulatorEnv }, root);
+  if (!caFile) return {};
+  if (process.env.NODE_EXTRA_CA_CERTS !== caFile) {
+    if (typeof tls.setDefaultCACertificates !== 'function') {
+      throw new Error(
+        `Node ${process.version} cannot trust a CA after its start (no tls.setDefaultCACertificates): use Node 24, or run again with NODE_EXTRA_CA_CERTS=${caFile}`,
+      );
+    }
+    const ca = readFileSync(caFile, 'utf8');
+    tls.setDefaultCACertificates([...tls.getCACertificates('default'), ca]);
+  }
+  return { NODE_EXTRA_CA_CERTS: caFile };
+}
+
+// ---------------------------------------------------------------------------------------
+// Talking to the emulator
+
+/** A client-credentials token from `tokenUrl` for `client` (client_secret_basic); throws unless 200. */
+export async function fetchToken(tokenUrl, client, scope) {
+  const res = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope && { scope }) }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (res.status !== 200 || typeof body.access_token !== 'string') {
+    throw new Error(`token endpoint answered ${res.status} for ${client.id}`);
+  }
+  return body.access_token;
+}
+
+const TOKEN_REQUESTS = 'cognito_emulator_token_requests_total';
+
+/**
+ * Every series of the emulator's token-request counter at `emulatorUrl`/metrics: its
+ * `client_id`, `outcome`, count and the line as the emulator wrote it.
+ */
+export async function tokenRequestSeries(emulatorUrl) {
+  const res = await fetch(`${emulatorUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`${emulatorUrl}/metrics answered ${res.status}`);
+  const series = [];
+  for (const line of (await res.text()).split('\n')) {
+    if (!line.startsWith(`${TOKEN_REQUESTS}{`)) continue;
+    const labels = Object.fromEntries(
+      [...line.slice(0, line.lastIndexOf('}')).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(
+        ([, name, value]) => [name, value],
+      ),
+    );
+    const count = Number(line.slice(line.lastIndexOf(' ') + 1));
+    series.push({ clientId: labels.client_id, outcome: labels.outcome, count, line });
+  }
+  return series;
+}
+
+/** Token requests the emulator counted for `clientId`: every outcome, or only `outcome`. */
+export async function tokenRequests(emulatorUrl, clientId, { outcome } = {}) {
+  return (await tokenRequestSeries(emulatorUrl))
+    .filter((s) => s.clientId === clientId && (outcome === undefined || s.outcome === outcome))
+    .reduce((sum, s) => sum + s.count, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes
+
 /** A TCP port free on 127.0.0.1 right now (listen on 0, read it, close). */
 export async function freePort() {
   const server = createServer();
@@ -240,31 +278,68 @@ export async function freePort() {
   return port;
 }
 
+/** Signals a whole process group; quiet when it is already gone. */
+export function killGroup(pid, signal) {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+/** Resident (`rss`) and peak resident (`peak`) memory of a process in MiB, from /proc (Linux). */
+export async function memoryMiB(pid) {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const mib = (field) => {
+      const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
+      return kb === undefined ? undefined : Number(kb) / 1024;
+    };
+    return { rss: mib('VmRSS'), peak: mib('VmHWM') };
+  } catch {
+    return {};
+  }
+}
+
+const OUTPUT_KEPT = 256 * 1024;
+
 /**
  * Starts `node <args>` in the root as its own process group (so stopping it reaches any
- * child), with `env` added to this process's environment. Output is kept (last 256 KiB)
- * and, with `onOutput`, passed on as it arrives.
+ * child), with `env` added to this process's environment. The last 256 KiB of its output are
+ * kept (`output`; with `stdout: false` only standard error's, its standard output discarded
+ * as a bench's log-heavy server needs) and, with `onLine`, passed on line by line.
  */
-export function launch(args, { env = {}, onOutput } = {}) {
+export function launch(args, { env = {}, onLine, stdout = true } = {}) {
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout ? 'pipe' : 'ignore', 'pipe'],
   });
+  const chunks = [];
+  let kept = 0;
+  const keep = (chunk) => {
+    chunks.push(chunk);
+    kept += chunk.length;
+    while (kept - chunks[0].length >= OUTPUT_KEPT) kept -= chunks.shift().length;
+  };
   const handle = {
     child,
     pid: child.pid,
-    output: '',
     exited: false,
+    get output() {
+      return chunks.join('').slice(-OUTPUT_KEPT);
+    },
+    // 'close': exited, and its output read to the end.
     exit: new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+      child.once('close', (code, signal) => {
         handle.exited = true;
         resolve({ code, signal });
       });
       child.once('error', (error) => {
         handle.exited = true;
-        handle.output += `\n${String(error)}\n`;
+        keep(`\n${String(error)}\n`);
         resolve({ code: null, signal: null });
       });
     }),
@@ -276,35 +351,160 @@ export function launch(args, { env = {}, onOutput } = {}) {
       await handle.exit;
       clearTimeout(timer);
     },
+    /** SIGKILL to the group (a crash); resolves once the leader has exited. */
+    async kill() {
+      killGroup(child.pid, 'SIGKILL');
+      await handle.exit;
+    },
+    /** Resolves with the first match of `pattern` in the output; rejects at exit or `timeoutMs`. */
+    untilOutput(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const done = (error, match) => {
+          clearTimeout(timer);
+          for (const stream of [child.stdout, child.stderr]) stream?.off('data', check);
+          if (error) reject(new Error(`${error}; its last output:\n${handle.output.slice(-4000)}`));
+          else resolve(match);
+        };
+        const check = () => {
+          const match = pattern.exec(handle.output);
+          if (match) done(undefined, match);
+        };
+        const timer = setTimeout(() => done(`no ${pattern} after ${timeoutMs} ms`), timeoutMs);
+        for (const stream of [child.stdout, child.stderr]) stream?.on('data', check);
+        void handle.exit.then(() => done(`exited before printing ${pattern}`));
+        check();
+      });
+    },
   };
   for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
     stream.setEncoding('utf8');
+    let partial = '';
     stream.on('data', (chunk) => {
-      handle.output = (handle.output + chunk).slice(-256 * 1024);
-      onOutput?.(chunk);
+      keep(chunk);
+      if (!onLine) return;
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop();
+      for (const line of lines) onLine(line);
     });
+    stream.once('end', () => partial && onLine?.(partial));
   }
   return handle;
 }
 
-/** Signals a whole process group; quiet when it is already gone. */
-export function killGroup(pid, signal) {
-  if (!pid) return;
+/**
+ * 'ready' when `url` + `path` (default /health/ready) answers 200 within a second,
+ * 'not-ready' for any other answer, 'down' when nothing answers.
+ */
+export async function probe(url, path = '/health/ready') {
   try {
-    process.kill(-pid, signal);
+    const res = await fetch(url + path, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.ok ? 'ready' : 'not-ready';
   } catch {
-    // gone already
+    return 'down';
   }
 }
 
-/** Resident memory of a process in MiB, from /proc/<pid>/status (Linux); undefined elsewhere. */
-export async function rssMiB(pid) {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-    return kb === undefined ? undefined : Number(kb) / 1024;
-  } catch {
-    return undefined;
+/**
+ * The one wait-until loop: polls `check()` every `pollMs` until it holds (true) or
+ * `timeoutMs` has passed (false); `alive()` turning false stops it early.
+ */
+export async function pollUntil(check, { timeoutMs = 60_000, pollMs = 20, alive } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    if (alive && !alive()) return false;
+    await sleep(pollMs);
   }
+  return false;
+}
+
+/** Polls `probe(url, path)` until ready (true) or the timeout (false); see {@link pollUntil}. */
+export const waitReady = (url, { path = '/health/ready', ...options } = {}) =>
+  pollUntil(async () => (await probe(url, path)) === 'ready', options);
+
+/** What a service's readiness waits for: /health/ready, or /health/live (one meant to stay unready). */
+const PROBES = { ready: '/health/ready', live: '/health/live' };
+
+/** A service that did not become ready (or live): `summary` names it, the message adds its output. */
+export class ServiceNotReadyError extends Error {
+  constructor(summary, output) {
+    super(`${summary}; its last output:\n${output.slice(-4000)}`);
+    this.name = 'ServiceNotReadyError';
+    this.summary = summary;
+  }
+}
+
+/**
+ * Starts `app` from dist/ as its own process group, with its tracing entry point and the
+ * orphan guard (it stops itself when the process that started it is gone), on `port` (default:
+ * a free one) of 127.0.0.1, and by default waits until it is ready (`until`: 'ready' for
+ * /health/ready, 'live' for /health/live, false for not at all). `env` goes over this
+ * process's environment and the kit's (HOST=127.0.0.1, OTEL_SERVICE_NAME, PORT; with `heapCap`,
+ * NODE_OPTIONS={@link FLEET_NODE_OPTIONS} unless set). `after`: a URL whose readiness the
+ * process awaits, its code loaded meanwhile, before the app starts (as npm start runs the
+ * services after the emulator). `script`: what node runs instead of the entry point (a bench's
+ * variant of the app); `nodeArgs` go before it. When it is not ready in time it is stopped, and
+ * the error names it and shows its last output.
+ */
+export async function launchService(app, options = {}) {
+  const { name = app, env = {}, nodeArgs = [], script, after, heapCap = false } = options;
+  const { until = 'ready', timeoutMs = 30_000, tls = false, onLine, stdout } = options;
+  if (script && after) throw new Error(`${name}: \`after\` runs the entry point, not a script`);
+  const port = options.port ?? (await freePort());
+  const proc = launch(
+    [
+      ...['--import', `./${join('scripts', 'lib', 'orphan-guard.mjs')}`],
+      ...tracingImport(app),
+      ...nodeArgs,
+      ...(after ? [join('scripts', 'lib', 'run-after-ready.mjs'), after] : []),
+      ...(script ?? [entryPoint(app)]),
+    ],
+    {
+      env: {
+        HOST: '127.0.0.1',
+        OTEL_SERVICE_NAME: app,
+        ...(heapCap && { NODE_OPTIONS: process.env.NODE_OPTIONS ?? FLEET_NODE_OPTIONS }),
+        ...env,
+        PORT: String(port),
+      },
+      onLine,
+      stdout,
+    },
+  );
+  const service = Object.assign(proc, {
+    app,
+    name,
+    port,
+    url: localUrl(app, port, tls),
+    /** Resident memory now, in MiB (undefined once it exited). */
+    rssMiB: async () => (await memoryMiB(proc.pid)).rss,
+    /** Waits until it answers `/health/ready` (or `/health/live`); throws {@link ServiceNotReadyError}. */
+    async ready(state = 'ready', { timeoutMs: limit = timeoutMs } = {}) {
+      const alive = () => !proc.exited;
+      if (await waitReady(service.url, { path: PROBES[state], timeoutMs: limit, alive })) return;
+      const exit = proc.exited ? await proc.exit : undefined;
+      throw new ServiceNotReadyError(
+        exit
+          ? `${name} exited (${exit.code ?? exit.signal}) before it was ${state}`
+          : `${name} not ${state} after ${limit / 1000} s`,
+        proc.output,
+      );
+    },
+  });
+  if (until) {
+    try {
+      await service.ready(until);
+    } catch (error) {
+      await proc.stop(1000);
+      throw error;
+    }
+  }
+  return service;
+}
+
+/** Stops every process of `processes` at once (SIGTERM, SIGKILL after `graceMs`). */
+export async function stopAll(processes, graceMs = 5000) {
+  await Promise.all([...processes].map((p) => p?.stop(graceMs)));
 }

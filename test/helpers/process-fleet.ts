@@ -1,35 +1,22 @@
-import { join } from 'node:path';
 import {
-  entryPoint,
+  demoClient,
+  demoIssuer,
   freePort,
-  launch,
-  type Launched,
+  launchService,
   localUrl,
+  localWiring,
   prepareTls,
-  root,
-  sleep,
-  tracingImport,
-  waitReady,
+  type ServiceProcess,
+  tokenRequests,
 } from '../../scripts/lib/fleet.mjs';
 
-export const READ_CLIENT = { id: 'weather-caller', secret: 'weather-caller-dev-secret' };
-export const WRITE_CLIENT = { id: 'weather-admin', secret: 'weather-admin-dev-secret' };
+export const READ_CLIENT = demoClient('weather-caller');
+export const WRITE_CLIENT = demoClient('weather-admin');
 export const READ_SCOPE = 'weather-api/forecast.read';
 export const WRITE_SCOPE = 'weather-api/forecast.write';
 
-/** The caller's environment for a weather-api and a token endpoint: the demo pool's clients. */
-export function callerEnv(weatherApiUrl: string, tokenUrl: string): Record<string, string> {
-  return {
-    WEATHER_API_URL: weatherApiUrl,
-    OAUTH_TOKEN_URL: tokenUrl,
-    OAUTH_CLIENT_ID: READ_CLIENT.id,
-    OAUTH_CLIENT_SECRET: READ_CLIENT.secret,
-    OAUTH_SCOPES: READ_SCOPE,
-    OAUTH_WRITE_CLIENT_ID: WRITE_CLIENT.id,
-    OAUTH_WRITE_CLIENT_SECRET: WRITE_CLIENT.secret,
-    OAUTH_WRITE_SCOPES: WRITE_SCOPE,
-  };
-}
+/** What every service the cross-service e2e starts runs with, unless a test says otherwise. */
+export const TEST_ENV = { LOG_LEVEL: 'info', NODE_ENV: 'production' };
 
 type Name = 'emulator' | 'weather-api' | 'caller';
 const APPS: Record<Name, string> = {
@@ -37,29 +24,23 @@ const APPS: Record<Name, string> = {
   'weather-api': 'weather-api',
   caller: 'caller',
 };
-const GUARD = join(root, 'test', 'helpers', 'orphan-guard.mjs');
-
-/** Every process any fleet in this test process started and has not seen exit. */
-const live = new Set<Launched>();
-process.once('exit', () => {
-  for (const p of live) if (!p.exited && p.pid) process.kill(-p.pid, 'SIGKILL');
-});
 
 interface Service {
   port: number;
   url: string;
   env: Record<string, string>;
-  /** What node runs: the entry point, or for a fleet as `npm start` runs it the wait first. */
-  args: string[];
-  proc?: Launched;
+  /** For a fleet as `npm start` runs it: the URL whose readiness the process awaits first. */
+  after?: string;
+  proc?: ServiceProcess;
   /** Output of earlier runs of this service (before a restart). */
   earlier: string;
 }
 
 /**
  * The three services as real processes from dist/ (the entry points npm start and the
- * Dockerfile run), on ports free at start, wired to each other like `npm start` does.
- * Ports stay the same across restarts, so a restarted service is found where it was.
+ * Dockerfile run), through the fleet kit, on ports free at start, wired to each other like
+ * `npm start` does. Ports stay the same across restarts, so a restarted service is found
+ * where it was.
  * `tls`: as `COGNITO_EMULATOR_TLS=true npm start` runs them: the emulator over HTTPS with
  * its dev CA (beside the keys file) made before anything starts and trusted by this
  * process, the three started at once, the others through npm start's wait for the emulator
@@ -77,12 +58,13 @@ export class ProcessFleet {
       await freePort(),
       await freePort(),
     ];
-    const emulatorUrl = localUrl(APPS.emulator, emulatorPort, tls);
-    const issuer = `${emulatorUrl}/us-east-1_Weather01`;
-    const common = { HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'production' };
+    const urls = {
+      'cognito-emulator': localUrl(APPS.emulator, emulatorPort, tls),
+      'weather-api': localUrl(APPS['weather-api'], apiPort),
+      caller: localUrl(APPS.caller, callerPort),
+    };
     const emulatorEnv = {
-      ...common,
-      PORT: String(emulatorPort),
+      ...TEST_ENV,
       COGNITO_EMULATOR_POOL_FILE: 'libs/fleet-auth/pool.json',
       COGNITO_EMULATOR_KEYS_FILE: keysFile,
       ...(tls && { COGNITO_EMULATOR_TLS: 'true' }),
@@ -91,24 +73,18 @@ export class ProcessFleet {
     const service = (name: Name, port: number, env: Record<string, string>): Service => ({
       port,
       url: localUrl(APPS[name], port, tls),
-      env: { ...common, ...env, ...(name !== 'emulator' && trust), PORT: String(port) },
-      args:
-        tls && name !== 'emulator'
-          ? ['scripts/start.mjs', '--wait-for', emulatorUrl, '--then', entryPoint(APPS[name])]
-          : [entryPoint(APPS[name])],
+      env: { ...TEST_ENV, ...env, ...(name !== 'emulator' && trust) },
+      after: tls && name !== 'emulator' ? urls['cognito-emulator'] : undefined,
       earlier: '',
     });
     const fleet = new ProcessFleet(
       {
         emulator: service('emulator', emulatorPort, emulatorEnv),
         'weather-api': service('weather-api', apiPort, {
-          AUTH_ISSUER: issuer,
+          ...localWiring('weather-api', urls),
           AUTH_CLIENT_IDS: `${READ_CLIENT.id},${WRITE_CLIENT.id}`,
         }),
-        caller: service('caller', callerPort, {
-          ...callerEnv(`http://127.0.0.1:${apiPort}`, `${emulatorUrl}/oauth2/token`),
-          OAUTH_WRITE_SCOPES: `${READ_SCOPE} ${WRITE_SCOPE}`,
-        }),
+        caller: service('caller', callerPort, localWiring('caller', urls)),
       },
       tls,
     );
@@ -133,7 +109,7 @@ export class ProcessFleet {
   }
 
   get issuer(): string {
-    return `${this.url('emulator')}/us-east-1_Weather01`;
+    return demoIssuer(this.url('emulator'));
   }
 
   get tokenUrl(): string {
@@ -148,53 +124,26 @@ export class ProcessFleet {
   async launch(name: Name): Promise<void> {
     const s = this.services[name];
     if (s.proc && !s.proc.exited) throw new Error(`${name} is already running`);
-    const proc = launch(['--import', GUARD, ...tracingImport(APPS[name]), ...s.args], {
-      env: { OTEL_SERVICE_NAME: APPS[name], ...s.env },
+    s.proc = await launchService(APPS[name], {
+      name,
+      port: s.port,
+      tls: this.tls,
+      after: s.after,
+      env: s.env,
     });
-    s.proc = proc;
-    live.add(proc);
-    void proc.exit.then(() => live.delete(proc));
-    const ready = await waitReady(s.url, { timeoutMs: 30_000, alive: () => !proc.exited });
-    if (!ready) {
-      await proc.stop(1000);
-      throw new Error(`${name} did not become ready:\n${proc.output}`);
-    }
   }
 
   /**
    * Another process of `name` on a free port, with `env` over its own, alive once it
    * answers `/health/live` (it may never be ready: that can be the point). Stop it yourself.
    */
-  async launchVariant(
-    name: Name,
-    env: Record<string, string>,
-  ): Promise<{ url: string; proc: Launched }> {
-    const port = await freePort();
-    const proc = launch(['--import', GUARD, ...tracingImport(APPS[name]), entryPoint(APPS[name])], {
-      env: {
-        OTEL_SERVICE_NAME: APPS[name],
-        ...this.services[name].env,
-        ...env,
-        PORT: String(port),
-      },
+  launchVariant(name: Name, env: Record<string, string>): Promise<ServiceProcess> {
+    return launchService(APPS[name], {
+      name: `${name} (variant)`,
+      tls: this.tls,
+      env: { ...this.services[name].env, ...env },
+      until: 'live',
     });
-    live.add(proc);
-    void proc.exit.then(() => live.delete(proc));
-    const url = localUrl(APPS[name], port, this.tls);
-    const deadline = Date.now() + 30_000;
-    while (
-      !(await fetch(`${url}/health/live`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (proc.exited || Date.now() > deadline) {
-        await proc.stop(1000);
-        throw new Error(`${name} (variant) did not come up:\n${proc.output}`);
-      }
-      await sleep(50);
-    }
-    return { url, proc };
   }
 
   /** Stops `name`: SIGTERM (a clean shutdown) or SIGKILL (a crash). */
@@ -202,8 +151,8 @@ export class ProcessFleet {
     const s = this.services[name];
     const proc = s.proc;
     if (!proc || proc.exited) return;
-    if (signal === 'SIGKILL' && proc.pid) process.kill(-proc.pid, 'SIGKILL');
-    await proc.stop(5000);
+    if (signal === 'SIGKILL') await proc.kill();
+    else await proc.stop(5000);
     s.earlier += proc.output;
   }
 
@@ -230,23 +179,9 @@ export class ProcessFleet {
   }
 }
 
-/** A client-credentials token straight from the token endpoint (client_secret_basic). */
-export async function getToken(
-  tokenUrl: string,
-  client: { id: string; secret: string },
-  scope?: string,
-): Promise<string> {
-  const res = await fetch(tokenUrl, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope && { scope }) }),
-  });
-  if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}`);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+/** Successful token requests the emulator counted for `clientId`. */
+export const issuedTokens = (emulatorUrl: string, clientId: string): Promise<number> =>
+  tokenRequests(emulatorUrl, clientId, { outcome: 'success' });
 
 /** The decoded JOSE header or payload of a compact JWT. */
 export function decodeJwt(token: string): {
@@ -261,16 +196,4 @@ export function decodeJwt(token: string): {
         JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>,
     );
   return { header, claims };
-}
-
-/** Successful token requests the emulator counted for `clientId`. */
-export async function issuedTokens(emulatorUrl: string, clientId: string): Promise<number> {
-  const text = await (await fetch(`${emulatorUrl}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('cognito_emulator_token_requests_total{')) continue;
-    if (!line.includes(`client_id="${clientId}"`) || !line.includes('outcome="success"')) continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
 }

@@ -7,11 +7,14 @@ import {
   createServer as createTcpServer,
   type Socket,
 } from 'node:net';
+import { demoClient, tokenRequests } from '../../../scripts/lib/fleet.mjs';
 
-export const READ_SECRET = 'weather-caller-dev-secret';
-export const WRITE_SECRET = 'weather-admin-dev-secret';
+export const READ_SECRET = demoClient('weather-caller').secret;
+export const WRITE_SECRET = demoClient('weather-admin').secret;
 
 /** Token requests the emulator has counted for `clientId`, over every outcome. */
+export { tokenRequests };
+
 /** The caller's env for the demo pool's two clients against a given weather-api and issuer. */
 export function demoCallerEnv(weatherApiUrl: string, tokenUrl: string): NodeJS.ProcessEnv {
   return {
@@ -26,17 +29,6 @@ export function demoCallerEnv(weatherApiUrl: string, tokenUrl: string): NodeJS.P
     OAUTH_WRITE_CLIENT_SECRET: WRITE_SECRET,
     OAUTH_WRITE_SCOPES: 'weather-api/forecast.write',
   };
-}
-
-export async function tokenRequests(emulatorUrl: string, clientId: string): Promise<number> {
-  const text = await (await fetch(`${emulatorUrl}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('cognito_emulator_token_requests_total{')) continue;
-    if (!line.includes(`client_id="${clientId}"`)) continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
 }
 
 /** Every line the app logged, with its arguments, to search for secrets and tokens. */

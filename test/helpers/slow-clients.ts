@@ -1,68 +1,11 @@
-// One service of the fleet as its own process from dist/, for tests that attack it alone.
-import { join } from 'node:path';
-import {
-  entryPoint,
-  freePort,
-  launch,
-  type Launched,
-  root,
-  rssMiB,
-  sleep,
-} from '../../scripts/lib/fleet.mjs';
+// The bounds tests' check that a service closes clients too slow to send their request.
+import type { ServiceProcess } from '../../scripts/lib/fleet.mjs';
 import { slowBodyClient, type SlowClientResult, slowHeaderClient } from './hostile-peers.js';
-
-const GUARD = join(root, 'test', 'helpers', 'orphan-guard.mjs');
-
-/** A running service process. */
-export interface ServiceProcess {
-  app: string;
-  url: string;
-  proc: Launched;
-  /** Resident memory now, in MiB (undefined once it exited). */
-  rssMiB(): Promise<number | undefined>;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts `app` from dist/ on a free loopback port with `env` (over this process's), and waits
- * until `/health/live` answers 200 (liveness: its dependencies may be hostile on purpose).
- */
-export async function startService(
-  app: 'weather-api' | 'caller' | 'cognito-emulator',
-  env: Record<string, string>,
-): Promise<ServiceProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = launch(['--import', GUARD, entryPoint(app)], {
-    env: {
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'production',
-      ...env,
-      PORT: String(port),
-    },
-  });
-  const stop = () => proc.stop(3000);
-  process.once('exit', () => void proc.stop(0));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !proc.exited) {
-    try {
-      const res = await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.ok) return { app, url, proc, rssMiB: () => rssMiB(proc.pid), stop };
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  await stop();
-  throw new Error(`${app} did not start:\n${proc.output}`);
-}
 
 /** Small server deadlines for the tests (the defaults are 5 s and 10 s). */
 export const TEST_SERVER_TIMEOUTS = { headersTimeoutMs: 1000, requestTimeoutMs: 2000 };
 
-/** `TEST_SERVER_TIMEOUTS` as the variables `startService` reads. */
+/** `TEST_SERVER_TIMEOUTS` as the variables every service reads. */
 export const TEST_SERVER_TIMEOUTS_ENV = {
   HTTP_HEADERS_TIMEOUT_MS: String(TEST_SERVER_TIMEOUTS.headersTimeoutMs),
   HTTP_REQUEST_TIMEOUT_MS: String(TEST_SERVER_TIMEOUTS.requestTimeoutMs),
