@@ -12,6 +12,7 @@ import { AppModule } from './app.module.js';
 import { loadEmulatorConfig } from './config/emulator-config.js';
 import { BODY_LIMIT_BYTES, bodyLimitOf } from './http/body-limits.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
+import { closeInStages } from './http/staged-close.js';
 import { parseCorsOrigins, tokenEndpointCors } from './http/token-cors.js';
 import { KeyStore } from './keys/key-store.js';
 import { PoolStore } from './pool/pool-store.js';
@@ -96,6 +97,7 @@ export async function startEmulator(
           route.bodyLimit = bodyLimitOf(route.url);
         });
         fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
+        fastify.addHook('onSend', closeInStages());
         // Every body as raw bytes, whatever its type: the controllers check the media type and
         // parse it themselves (a repeated form parameter must stay visible: invalid_request).
         fastify.removeAllContentTypeParsers();

@@ -109,12 +109,15 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     if (dialect === 'oauth') {
       this.send(res, status, { error: 'invalid_request', error_description: message }, true);
     } else if (dialect === 'idp') {
+      // 413: the AWS front end's own error (Cognito's model has none for it), as the SDK names it.
       const type =
         status >= 500
           ? 'InternalErrorException'
-          : status === 413 || status === 400
-            ? 'SerializationException'
-            : 'InvalidParameterException';
+          : status === 413
+            ? 'RequestEntityTooLargeException'
+            : status === 400
+              ? 'SerializationException'
+              : 'InvalidParameterException';
       void res
         .status(status)
         .type('application/x-amz-json-1.1')
