@@ -1,4 +1,5 @@
-import { EmulatorConfigError, loadEmulatorConfig } from './emulator-config.js';
+import { EnvConfigError } from '@nest-m2m-cognito/auth/observability';
+import { loadEmulatorConfig } from './emulator-config.js';
 
 describe('loadEmulatorConfig', () => {
   it('has defaults for a bare environment', () => {
@@ -65,7 +66,10 @@ describe('loadEmulatorConfig', () => {
       'COGNITO_EMULATOR_ISSUER_BASE',
     ],
   ])('fails fast on %j, naming %s', (env, name) => {
-    expect(() => loadEmulatorConfig(env)).toThrow(EmulatorConfigError);
+    expect(() => loadEmulatorConfig(env)).toThrow(EnvConfigError);
     expect(() => loadEmulatorConfig(env)).toThrow(new RegExp(`${name}: `));
+    expect(() => loadEmulatorConfig(env)).toThrow(
+      expect.objectContaining({ code: 'invalid_config', variable: name }),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { formatZodIssues } from '@app/fleet-auth';
+import { EnvConfigError } from '@nest-m2m-cognito/auth/observability';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -21,13 +22,12 @@ export interface EmulatorConfig {
   tokenRps: number | undefined;
 }
 
-/** A bad environment variable; the message names it. */
-export class EmulatorConfigError extends Error {
-  readonly code = 'EMULATOR_CONFIG_INVALID';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'EmulatorConfigError';
-  }
+/**
+ * The error of a bad variable: the fleet's one configuration error, the library's
+ * `EnvConfigError` (`invalid_config`, `variable` naming it), its message `VARIABLE: why`.
+ */
+export function configError(variable: string, why: string, cause?: unknown): EnvConfigError {
+  return new EnvConfigError(variable, `${variable}: ${why}`, { cause });
 }
 
 const optionalText = z
@@ -79,14 +79,14 @@ const EnvSchema = z.object({
 export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): EmulatorConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw new EmulatorConfigError(
-      `Invalid cognito-emulator configuration: ${formatZodIssues(parsed.error.issues)}`,
-      { cause: parsed.error },
-    );
+    const [first] = parsed.error.issues;
+    throw new EnvConfigError(String(first.path[0]), formatZodIssues(parsed.error.issues), {
+      cause: parsed.error,
+    });
   }
   const e = parsed.data;
-  const fail = (message: string) => {
-    throw new EmulatorConfigError(`Invalid cognito-emulator configuration: ${message}`);
+  const fail = (variable: string, why: string) => {
+    throw configError(variable, why);
   };
   const keysFile = e.COGNITO_EMULATOR_KEYS_FILE
     ? resolve(cwd, e.COGNITO_EMULATOR_KEYS_FILE)
@@ -96,7 +96,8 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
     const { COGNITO_EMULATOR_TLS_CERT: cert, COGNITO_EMULATOR_TLS_KEY: key } = e;
     if ((cert === undefined) !== (key === undefined)) {
       fail(
-        `${cert === undefined ? 'COGNITO_EMULATOR_TLS_CERT' : 'COGNITO_EMULATOR_TLS_KEY'}: set both COGNITO_EMULATOR_TLS_CERT and COGNITO_EMULATOR_TLS_KEY, or neither (a dev CA then issues the certificate)`,
+        cert === undefined ? 'COGNITO_EMULATOR_TLS_CERT' : 'COGNITO_EMULATOR_TLS_KEY',
+        'set both COGNITO_EMULATOR_TLS_CERT and COGNITO_EMULATOR_TLS_KEY, or neither (a dev CA then issues the certificate)',
       );
     }
     if (cert !== undefined && key !== undefined) {
@@ -105,13 +106,14 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
       const dir = e.COGNITO_EMULATOR_TLS_DIR ?? (keysFile && dirname(keysFile));
       if (dir === undefined) {
         fail(
-          'COGNITO_EMULATOR_TLS_DIR: required with COGNITO_EMULATOR_TLS=true when COGNITO_EMULATOR_KEYS_FILE is unset (the dev CA is kept there, to be trusted once)',
+          'COGNITO_EMULATOR_TLS_DIR',
+          'required with COGNITO_EMULATOR_TLS=true when COGNITO_EMULATOR_KEYS_FILE is unset (the dev CA is kept there, to be trusted once)',
         );
       }
       tls = { kind: 'dev-ca', dir: resolve(cwd, dir!) };
     }
     if (e.COGNITO_EMULATOR_ISSUER_BASE?.startsWith('http:')) {
-      fail('COGNITO_EMULATOR_ISSUER_BASE: must be an https URL with COGNITO_EMULATOR_TLS=true');
+      fail('COGNITO_EMULATOR_ISSUER_BASE', 'must be an https URL with COGNITO_EMULATOR_TLS=true');
     }
   }
   return {
