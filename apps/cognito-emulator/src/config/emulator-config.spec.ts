@@ -72,4 +72,17 @@ describe('loadEmulatorConfig', () => {
       expect.objectContaining({ code: 'invalid_config', variable: name }),
     );
   });
+
+  it("checks numbers with the library's numeric-option check, in its words", () => {
+    expect(() => loadEmulatorConfig({ PORT: '70000' })).toThrow(
+      'Invalid configuration: PORT: must be an integer (0-65535)',
+    );
+    expect(() => loadEmulatorConfig({ COGNITO_EMULATOR_TOKEN_RPS: '2.5' })).toThrow(
+      'Invalid configuration: COGNITO_EMULATOR_TOKEN_RPS: must be an integer (1-999999)',
+    );
+    expect(loadEmulatorConfig({ PORT: ' 0 ', COGNITO_EMULATOR_TOKEN_RPS: '' })).toMatchObject({
+      port: 0,
+      tokenRps: undefined,
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { formatZodIssues } from '@app/fleet-auth';
-import { EnvConfigError } from '@nest-m2m-cognito/auth/observability';
+import { EnvConfigError, numberOption } from '@nest-m2m-cognito/auth/observability';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -30,6 +30,10 @@ export function configError(variable: string, why: string, cause?: unknown): Env
   return new EnvConfigError(variable, `${variable}: ${why}`, { cause });
 }
 
+function fail(variable: string, why: string): never {
+  throw configError(variable, why);
+}
+
 const optionalText = z
   .string()
   .optional()
@@ -41,14 +45,6 @@ const flag = optionalText.pipe(
 
 const EnvSchema = z.object({
   HOST: optionalText,
-  PORT: optionalText.pipe(
-    z
-      .string()
-      .regex(/^\d{1,5}$/, 'must be a port number (0-65535)')
-      .transform(Number)
-      .refine((n) => n <= 65535, 'must be a port number (0-65535)')
-      .optional(),
-  ),
   COGNITO_EMULATOR_POOL_FILE: optionalText,
   COGNITO_EMULATOR_KEYS_FILE: optionalText,
   COGNITO_EMULATOR_ISSUER_BASE: optionalText.pipe(
@@ -63,14 +59,24 @@ const EnvSchema = z.object({
   COGNITO_EMULATOR_TLS_DIR: optionalText,
   COGNITO_EMULATOR_TLS_CERT: optionalText,
   COGNITO_EMULATOR_TLS_KEY: optionalText,
-  COGNITO_EMULATOR_TOKEN_RPS: optionalText.pipe(
-    z
-      .string()
-      .regex(/^[1-9]\d{0,5}$/, 'must be a whole number of requests per second (1-999999)')
-      .transform(Number)
-      .optional(),
-  ),
 });
+
+/**
+ * A whole-number variable, or undefined when unset or blank, checked by the fleet's one
+ * numeric-option check (the library's `numberOption`, which `startService` applies to `PORT`
+ * too), failing with the variable's name.
+ */
+function wholeNumber(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const text = env[variable]?.trim();
+  if (!text) return undefined;
+  // The fallback is for an unset value, which returned above.
+  return numberOption(variable, Number(text), 0, { min, max, integer: true }, fail);
+}
 
 /**
  * Reads the emulator's settings from `env` (never from `process.env` directly),
@@ -85,9 +91,8 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
     });
   }
   const e = parsed.data;
-  const fail = (variable: string, why: string) => {
-    throw configError(variable, why);
-  };
+  const port = wholeNumber(env, 'PORT', 0, 65_535) ?? 4000;
+  const tokenRps = wholeNumber(env, 'COGNITO_EMULATOR_TOKEN_RPS', 1, 999_999);
   const keysFile = e.COGNITO_EMULATOR_KEYS_FILE
     ? resolve(cwd, e.COGNITO_EMULATOR_KEYS_FILE)
     : undefined;
@@ -110,7 +115,7 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
           'required with COGNITO_EMULATOR_TLS=true when COGNITO_EMULATOR_KEYS_FILE is unset (the dev CA is kept there, to be trusted once)',
         );
       }
-      tls = { kind: 'dev-ca', dir: resolve(cwd, dir!) };
+      tls = { kind: 'dev-ca', dir: resolve(cwd, dir) };
     }
     if (e.COGNITO_EMULATOR_ISSUER_BASE?.startsWith('http:')) {
       fail('COGNITO_EMULATOR_ISSUER_BASE', 'must be an https URL with COGNITO_EMULATOR_TLS=true');
@@ -118,7 +123,7 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
   }
   return {
     host: e.HOST ?? '127.0.0.1',
-    port: e.PORT ?? 4000,
+    port,
     poolFile: resolve(cwd, e.COGNITO_EMULATOR_POOL_FILE ?? 'libs/fleet-auth/pool.json'),
     keysFile,
     issuerBase: e.COGNITO_EMULATOR_ISSUER_BASE,
@@ -127,6 +132,6 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
       ? resolve(cwd, e.COGNITO_EMULATOR_STATE_FILE)
       : undefined,
     tls,
-    tokenRps: e.COGNITO_EMULATOR_TOKEN_RPS,
+    tokenRps,
   };
 }
