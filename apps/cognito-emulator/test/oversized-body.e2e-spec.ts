@@ -8,6 +8,7 @@ import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
 import { FORM } from './helpers.js';
 
 const MIB = 1024 * 1024;
+const CRLF = Buffer.from('\r\n');
 const AMZ = 'application/x-amz-json-1.1';
 const target = (op: string) => `AWSCognitoIdentityProviderService.${op}`;
 
@@ -22,18 +23,19 @@ interface Exchange {
 }
 
 /**
- * Sends `size` bytes of body to `path` over a raw socket, 16 KiB at a time with a turn of
- * the event loop between writes (as a real client paces an upload), reads the answer, then
- * finishes the body and waits for the connection to close. A server that closes with the
- * body still arriving resets the connection: the client sees `error ECONNRESET` or
- * `EPIPE`, and may lose the answer.
+ * Sends 1 MiB of body to `path` over a raw socket, 16 KiB at a time with a turn of the
+ * event loop between writes (as a real client paces an upload), with a `Content-Length` or
+ * `chunked`, reads the answer, then finishes the body and waits for the connection to
+ * close. A server that closes with the body still arriving resets the connection: the
+ * client sees `error ECONNRESET` or `EPIPE`, and may lose the answer.
  */
 function sendOversized(
   emu: StartedEmulator,
   path: string,
   headers: Record<string, string>,
-  size = MIB,
+  framing: 'length' | 'chunked' = 'length',
 ): Promise<Exchange> {
+  const size = MIB;
   const { hostname, port } = new URL(emu.url);
   const events: string[] = [];
   let received = Buffer.alloc(0);
@@ -43,7 +45,11 @@ function sendOversized(
     // Half-open: the client keeps sending after the server's FIN, as a client that does not
     // read while it uploads would.
     const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true }, () => {
-      const head = Object.entries({ Host: hostname, ...headers, 'Content-Length': String(size) })
+      const length =
+        framing === 'length'
+          ? { 'Content-Length': String(size) }
+          : { 'Transfer-Encoding': 'chunked' };
+      const head = Object.entries({ Host: hostname, ...headers, ...length })
         .map(([name, value]) => `${name}: ${value}\r\n`)
         .join('');
       socket.write(`POST ${path} HTTP/1.1\r\n${head}\r\n`);
@@ -51,12 +57,18 @@ function sendOversized(
         const chunk = Buffer.alloc(16 * 1024, 'x');
         while (sent < size && !socket.destroyed) {
           const piece = chunk.subarray(0, Math.min(chunk.length, size - sent));
-          const flushed = socket.write(piece);
+          const framed =
+            framing === 'length'
+              ? piece
+              : Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, CRLF]);
+          const flushed = socket.write(framed);
           sent += piece.length;
           if (!flushed) await new Promise((r) => socket.once('drain', r));
           await turn();
         }
-        if (!socket.destroyed) socket.end();
+        if (socket.destroyed) return;
+        if (framing === 'chunked') socket.end('0\r\n\r\n');
+        else socket.end();
       })();
     });
     socket.on('data', (data: Buffer) => {
@@ -90,17 +102,15 @@ describe('an oversized body', () => {
   });
   afterAll(() => emu.close());
 
-  it.each([
-    ['InitiateAuth', '/', { 'Content-Type': AMZ, 'X-Amz-Target': target('InitiateAuth') }],
-    [
-      'a control-plane operation',
-      '/',
-      { 'Content-Type': AMZ, 'X-Amz-Target': target('CreateUserPoolClient') },
-    ],
+  const amz = (op: string) => ({ 'Content-Type': AMZ, 'X-Amz-Target': target(op) });
+  it.each<[string, Record<string, string>, 'length' | 'chunked']>([
+    ['InitiateAuth', amz('InitiateAuth'), 'length'],
+    ['InitiateAuth, chunked', amz('InitiateAuth'), 'chunked'],
+    ['a control-plane operation', amz('CreateUserPoolClient'), 'length'],
   ])(
     'to %s gets 413 RequestEntityTooLargeException, then the server closes without a reset',
-    async (_name, path, headers) => {
-      const res = await sendOversized(emu, path, headers);
+    async (_name, headers, framing) => {
+      const res = await sendOversized(emu, '/', headers, framing);
       expect(res.status).toBe(413);
       expect(res.headers['content-type']).toMatch(/^application\/x-amz-json-1\.1/);
       expect(res.headers.connection).toBe('close');
