@@ -17,6 +17,7 @@ const entryPoints = Object.keys(
 // cognito only, redis on the client and shared, observability on shared only (it finds the
 // others at run time).
 const folder = (name) => [`../${name}/*`, `../${name}/**`];
+const EMULATOR = 'apps/cognito-emulator/src';
 const verifier = ['passport', '@nestjs/passport', 'passport-jwt', 'jwks-rsa', 'jsonwebtoken'];
 const httpClient = ['axios', '@nestjs/axios'];
 const boundary = (files, folders, packages, message) => ({
@@ -133,6 +134,33 @@ export default tseslint.config(
     ['resource-server', 'client'],
     [...verifier, ...httpClient],
     'Observability reaches the resource server and the client through shared/readiness only.',
+  ),
+  // The emulator: InitiateAuth (idp/) and the OAuth endpoints (oauth/) share the crypto
+  // helpers (shared/) and the refresh tokens (refresh-tokens/), never each other; what they
+  // share imports neither, nor the control plane.
+  boundary(
+    [`${EMULATOR}/idp/**`],
+    ['oauth', 'control-plane'],
+    [],
+    'idp/ imports neither oauth/ nor control-plane/: what they share lives in shared/, refresh-tokens/ or aws-json/.',
+  ),
+  boundary(
+    [`${EMULATOR}/oauth/**`],
+    ['idp', 'control-plane', 'aws-json'],
+    [],
+    'oauth/ imports neither idp/ nor control-plane/ nor aws-json/: what they share lives in shared/ or refresh-tokens/.',
+  ),
+  boundary(
+    [`${EMULATOR}/control-plane/**`],
+    ['idp', 'oauth'],
+    [],
+    'control-plane/ imports neither idp/ nor oauth/.',
+  ),
+  boundary(
+    [`${EMULATOR}/{shared,refresh-tokens,aws-json,pool,keys,tokens}/**`],
+    ['idp', 'oauth', 'control-plane'],
+    [],
+    "What the emulator's endpoints share imports none of them.",
   ),
   {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts', 'bench/**'],

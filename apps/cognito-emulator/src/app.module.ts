@@ -7,16 +7,18 @@ import {
   MetricsModule,
 } from '@nest-m2m-cognito/auth/observability';
 import { AdminController } from './admin/admin.controller.js';
+import { AwsJsonController } from './aws-json/aws-json.controller.js';
+import { AWS_OPERATION_REGISTRY } from './aws-operations.js';
 import type { EmulatorConfig } from './config/emulator-config.js';
 import { ControlPlaneService } from './control-plane/control-plane.service.js';
-import { IDP_OPERATIONS } from './emulator.tokens.js';
+import { AWS_OPERATIONS, EMULATOR_CONFIG } from './emulator.tokens.js';
 import { KeysAndPoolIndicator } from './health/keys-and-pool.indicator.js';
-import { IdentityProviderController } from './idp/identity-provider.controller.js';
+import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
 import { InitiateAuthService } from './idp/initiate-auth.service.js';
-import { RefreshTokenStore } from './idp/refresh-tokens.js';
 import { SignInLockout } from './idp/sign-in-lockout.js';
 import { KeyStore } from './keys/key-store.js';
 import { EmulatorMetrics } from './metrics/emulator-metrics.js';
+import { ClientAuthenticator } from './oauth/client-authenticator.js';
 import { RevocationService } from './oauth/revocation.service.js';
 import { TokenQuotaGuard } from './oauth/token-quota.guard.js';
 import { TokenController } from './oauth/token.controller.js';
@@ -24,32 +26,39 @@ import { TokenService } from './oauth/token.service.js';
 import { UserEndpointsController } from './oauth/user-endpoints.controller.js';
 import { UserInfoService } from './oauth/user-info.service.js';
 import { PoolStore } from './pool/pool-store.js';
-import type { StateFile } from './pool/state-file.js';
+import { StateFile } from './pool/state-file.js';
+import { RefreshTokenStore } from './refresh-tokens/refresh-token.store.js';
+import { Clock } from './shared/clock.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 import { TokenSigner } from './tokens/token-signer.js';
 import { HostedUiController } from './well-known/hosted-ui.controller.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
 
-/** Everything the emulator needs, loaded and validated before Nest starts. */
+/**
+ * What `startEmulator` loads and checks before Nest starts, because loading it reads files
+ * and must fail, naming the variable, before anything listens: the configuration, the pool
+ * (the pool file with the state file's changes), the signing keys, and the state file to
+ * save changes to. These are the emulator's only values Nest does not construct.
+ */
 export interface EmulatorModuleInput {
   config: EmulatorConfig;
   pool: PoolStore;
   keys: KeyStore;
-  runtime: EmulatorRuntime;
   /** Where control-plane changes are saved (COGNITO_EMULATOR_STATE_FILE), if anywhere. */
   state?: StateFile;
   /** How the emulator logs (from the environment, or a test's capture). */
   logging?: Omit<LoggingModuleOptions, 'service'>;
 }
 
-/** The loaded pool and keys, for the controllers and the readiness probe. */
+/** The values loaded before Nest starts, for every module (the readiness probe's included). */
 @Module({})
 class EmulatorStateModule {
   static forRoot(input: EmulatorModuleInput): DynamicModule {
     const providers = [
+      { provide: EMULATOR_CONFIG, useValue: input.config },
       { provide: PoolStore, useValue: input.pool },
       { provide: KeyStore, useValue: input.keys },
-      { provide: EmulatorRuntime, useValue: input.runtime },
+      ...(input.state ? [{ provide: StateFile, useValue: input.state }] : []),
     ];
     return {
       module: EmulatorStateModule,
@@ -64,25 +73,7 @@ class EmulatorStateModule {
 export class AppModule {
   /** Builds the emulator from values loaded by `startEmulator` (never from process.env). */
   static forRoot(input: EmulatorModuleInput): DynamicModule {
-    const { config, pool, keys, runtime } = input;
-    const issuer = () => runtime.issuer;
-    const refreshTokens = new RefreshTokenStore();
-    const signer = new TokenSigner(keys);
-    const initiateAuth = new InitiateAuthService(
-      pool,
-      signer,
-      runtime,
-      refreshTokens,
-      new SignInLockout(),
-    );
-    const region = pool.userPoolId.slice(0, pool.userPoolId.indexOf('_'));
-    const controlPlane = config.admin
-      ? new ControlPlaneService(pool, input.state, region)
-      : undefined;
-    const operations = new Map<string, (body: unknown) => Promise<object>>([
-      ['InitiateAuth', (body) => initiateAuth.initiateAuth(body)],
-      ...(controlPlane?.operations ?? []),
-    ]);
+    const { config } = input;
     return {
       module: AppModule,
       imports: [
@@ -104,21 +95,24 @@ export class AppModule {
         WellKnownController,
         HostedUiController,
         ...(config.admin ? [AdminController] : []),
-        IdentityProviderController,
+        AwsJsonController,
       ],
       providers: [
-        { provide: TokenService, useValue: new TokenService(pool, signer, runtime) },
-        { provide: IDP_OPERATIONS, useValue: operations },
-        {
-          provide: RevocationService,
-          useValue: new RevocationService(pool, refreshTokens, issuer),
-        },
-        {
-          provide: UserInfoService,
-          useValue: new UserInfoService(pool, keys, refreshTokens, issuer),
-        },
+        { provide: AWS_OPERATIONS, useValue: AWS_OPERATION_REGISTRY },
+        Clock,
+        EmulatorRuntime,
+        TokenSigner,
+        RefreshTokenStore,
+        SignInLockout,
+        ClientAuthenticator,
+        InitiateAuthService,
+        ControlPlaneService,
+        TokenService,
+        RevocationService,
+        UserInfoService,
         TokenQuotaGuard,
         EmulatorMetrics,
+        EmulatorExceptionFilter,
       ],
     };
   }

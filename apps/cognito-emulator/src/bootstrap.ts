@@ -12,6 +12,7 @@ import { AppModule } from './app.module.js';
 import { loadEmulatorConfig } from './config/emulator-config.js';
 import { BODY_LIMIT_BYTES, bodyLimitOf } from './http/body-limits.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
+import { closeInStages } from './http/staged-close.js';
 import { parseCorsOrigins, tokenEndpointCors } from './http/token-cors.js';
 import { KeyStore } from './keys/key-store.js';
 import { PoolStore } from './pool/pool-store.js';
@@ -31,20 +32,6 @@ export interface StartedEmulator extends StartedService {
 export interface StartEmulatorOptions {
   /** Where log lines go instead of standard output (tests collect them). */
   logDestination?: DestinationStream;
-}
-
-/** The methods of each path the emulator serves, for 405 and `Allow`. */
-function allowedMethods(poolId: string, admin: boolean): Map<string, string[]> {
-  const allowed = new Map<string, string[]>([
-    ['/', ['POST']],
-    ['/oauth2/token', ['POST']],
-    ['/oauth2/revoke', ['POST']],
-    ['/oauth2/userInfo', ['GET', 'HEAD', 'POST']],
-    [`/${poolId}/.well-known/jwks.json`, ['GET', 'HEAD']],
-    [`/${poolId}/.well-known/openid-configuration`, ['GET', 'HEAD']],
-  ]);
-  if (admin) allowed.set('/_emulator/rotate-keys', ['POST']);
-  return allowed;
 }
 
 /**
@@ -75,44 +62,42 @@ export async function startEmulator(
     // With the control plane a client may be given up to Cognito's longest lifetime later.
     retentionSeconds: config.admin ? 86_400 : pool.maxTokenValiditySeconds(),
   });
-  const runtime = new EmulatorRuntime(pool.userPoolId);
   const https = await serverHttpsOptions(config);
 
   // Fastify takes its TLS options at construction (startService's httpsOptions is Express's).
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, ...(https && { https }) });
-  const started = await startService(
-    AppModule.forRoot({ config, pool, keys, runtime, state, logging }),
-    {
-      env,
-      defaultPort: 4000,
-      adapter,
-      // No HSTS: a browser that saw it from https://localhost:4000 would refuse plain HTTP to
-      // every localhost port (the docs page on :3000 included) for a year; a dev tool's call.
-      securityHeaders: { strictTransportSecurity: false },
-      configure: (app) => {
-        const fastify = adapter.getInstance();
-        // Routes are registered when the app initialises, after this hook is in place.
-        fastify.addHook('onRoute', (route) => {
-          route.bodyLimit = bodyLimitOf(route.url);
-        });
-        fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
-        // Every body as raw bytes, whatever its type: the controllers check the media type and
-        // parse it themselves (a repeated form parameter must stay visible: invalid_request).
-        fastify.removeAllContentTypeParsers();
-        fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) =>
-          done(null, body),
-        );
-        app.useGlobalFilters(
-          new EmulatorExceptionFilter(allowedMethods(pool.userPoolId, config.admin)),
-        );
-        // Known up front unless PORT=0, so no request can ever see an empty issuer.
-        if (config.issuerBase || config.port !== 0) {
-          runtime.setBase(config.issuerBase ?? httpUrl(config.host, config.port, !!https));
-        }
-      },
+  const started = await startService(AppModule.forRoot({ config, pool, keys, state, logging }), {
+    env,
+    defaultPort: 4000,
+    adapter,
+    // No HSTS: a browser that saw it from https://localhost:4000 would refuse plain HTTP to
+    // every localhost port (the docs page on :3000 included) for a year; a dev tool's call.
+    securityHeaders: { strictTransportSecurity: false },
+    configure: (app) => {
+      const fastify = adapter.getInstance();
+      // Routes are registered when the app initialises, after this hook is in place.
+      fastify.addHook('onRoute', (route) => {
+        route.bodyLimit = bodyLimitOf(route.url);
+      });
+      fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
+      fastify.addHook('onSend', closeInStages());
+      // Every body as raw bytes, whatever its type: the controllers check the media type and
+      // parse it themselves (a repeated form parameter must stay visible: invalid_request).
+      fastify.removeAllContentTypeParsers();
+      fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) =>
+        done(null, body),
+      );
+      app.useGlobalFilters(app.get(EmulatorExceptionFilter));
+      // Known up front unless PORT=0, so no request can ever see an empty issuer.
+      if (config.issuerBase || config.port !== 0) {
+        app
+          .get(EmulatorRuntime)
+          .setBase(config.issuerBase ?? httpUrl(config.host, config.port, !!https));
+      }
     },
-  );
+  });
   const url = started.url;
+  const runtime = started.app.get(EmulatorRuntime);
   runtime.setBase(config.issuerBase ?? url);
   logger.log(
     `user pool ${pool.userPoolId} on ${url}; issuer ${runtime.issuer}; token endpoint ${runtime.tokenUrl}`,

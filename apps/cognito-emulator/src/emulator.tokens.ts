@@ -1,2 +1,5 @@
-/** Injection token of the Cognito Identity Provider operations served on `POST /` (`IdpOperations`). */
-export const IDP_OPERATIONS = Symbol('IDP_OPERATIONS');
+/** Injection token of the validated `EmulatorConfig`. */
+export const EMULATOR_CONFIG = Symbol('EMULATOR_CONFIG');
+
+/** Injection token of the registry of `POST /` operations (`AwsOperations`). */
+export const AWS_OPERATIONS = Symbol('AWS_OPERATIONS');

@@ -600,7 +600,7 @@ describe('the control plane under large and failing requests', () => {
       });
       expect(huge.status).toBe(413);
       expect(await huge.json()).toEqual({
-        __type: 'SerializationException',
+        __type: 'RequestEntityTooLargeException',
         message: 'request body larger than 256 KiB',
       });
 

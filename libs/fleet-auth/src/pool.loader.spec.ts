@@ -323,7 +323,7 @@ describe('pool file', () => {
       /COGNITO_EMULATOR_POOL_FILE: .*bad\.json is not valid JSON/,
     );
     await expect(loadPool(join(dir, 'missing.json'))).rejects.toMatchObject({
-      code: 'POOL_FILE_INVALID',
+      code: 'invalid_pool_file',
     });
   });
 });

@@ -4,7 +4,7 @@ import { PoolSchema, type Pool } from './pool.schema.js';
 
 /** The pool file is missing, not JSON, or not a valid pool; the message names the field. */
 export class PoolFileError extends Error {
-  readonly code = 'POOL_FILE_INVALID';
+  readonly code = 'invalid_pool_file';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'PoolFileError';

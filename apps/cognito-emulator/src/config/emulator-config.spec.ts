@@ -1,4 +1,5 @@
-import { EmulatorConfigError, loadEmulatorConfig } from './emulator-config.js';
+import { EnvConfigError } from '@nest-m2m-cognito/auth/observability';
+import { loadEmulatorConfig } from './emulator-config.js';
 
 describe('loadEmulatorConfig', () => {
   it('has defaults for a bare environment', () => {
@@ -65,7 +66,23 @@ describe('loadEmulatorConfig', () => {
       'COGNITO_EMULATOR_ISSUER_BASE',
     ],
   ])('fails fast on %j, naming %s', (env, name) => {
-    expect(() => loadEmulatorConfig(env)).toThrow(EmulatorConfigError);
+    expect(() => loadEmulatorConfig(env)).toThrow(EnvConfigError);
     expect(() => loadEmulatorConfig(env)).toThrow(new RegExp(`${name}: `));
+    expect(() => loadEmulatorConfig(env)).toThrow(
+      expect.objectContaining({ code: 'invalid_config', variable: name }),
+    );
+  });
+
+  it("checks numbers with the library's numeric-option check, in its words", () => {
+    expect(() => loadEmulatorConfig({ PORT: '70000' })).toThrow(
+      'Invalid configuration: PORT: must be an integer (0-65535)',
+    );
+    expect(() => loadEmulatorConfig({ COGNITO_EMULATOR_TOKEN_RPS: '2.5' })).toThrow(
+      'Invalid configuration: COGNITO_EMULATOR_TOKEN_RPS: must be an integer (1-999999)',
+    );
+    expect(loadEmulatorConfig({ PORT: ' 0 ', COGNITO_EMULATOR_TOKEN_RPS: '' })).toMatchObject({
+      port: 0,
+      tokenRps: undefined,
+    });
   });
 });

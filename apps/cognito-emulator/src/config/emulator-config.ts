@@ -1,4 +1,5 @@
 import { formatZodIssues } from '@app/fleet-auth';
+import { EnvConfigError, numberOption } from '@nest-m2m-cognito/auth/observability';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -21,13 +22,16 @@ export interface EmulatorConfig {
   tokenRps: number | undefined;
 }
 
-/** A bad environment variable; the message names it. */
-export class EmulatorConfigError extends Error {
-  readonly code = 'EMULATOR_CONFIG_INVALID';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'EmulatorConfigError';
-  }
+/**
+ * The error of a bad variable: the fleet's one configuration error, the library's
+ * `EnvConfigError` (`invalid_config`, `variable` naming it), its message `VARIABLE: why`.
+ */
+export function configError(variable: string, why: string, cause?: unknown): EnvConfigError {
+  return new EnvConfigError(variable, `${variable}: ${why}`, { cause });
+}
+
+function fail(variable: string, why: string): never {
+  throw configError(variable, why);
 }
 
 const optionalText = z
@@ -41,14 +45,6 @@ const flag = optionalText.pipe(
 
 const EnvSchema = z.object({
   HOST: optionalText,
-  PORT: optionalText.pipe(
-    z
-      .string()
-      .regex(/^\d{1,5}$/, 'must be a port number (0-65535)')
-      .transform(Number)
-      .refine((n) => n <= 65535, 'must be a port number (0-65535)')
-      .optional(),
-  ),
   COGNITO_EMULATOR_POOL_FILE: optionalText,
   COGNITO_EMULATOR_KEYS_FILE: optionalText,
   COGNITO_EMULATOR_ISSUER_BASE: optionalText.pipe(
@@ -63,14 +59,24 @@ const EnvSchema = z.object({
   COGNITO_EMULATOR_TLS_DIR: optionalText,
   COGNITO_EMULATOR_TLS_CERT: optionalText,
   COGNITO_EMULATOR_TLS_KEY: optionalText,
-  COGNITO_EMULATOR_TOKEN_RPS: optionalText.pipe(
-    z
-      .string()
-      .regex(/^[1-9]\d{0,5}$/, 'must be a whole number of requests per second (1-999999)')
-      .transform(Number)
-      .optional(),
-  ),
 });
+
+/**
+ * A whole-number variable, or undefined when unset or blank, checked by the fleet's one
+ * numeric-option check (the library's `numberOption`, which `startService` applies to `PORT`
+ * too), failing with the variable's name.
+ */
+function wholeNumber(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const text = env[variable]?.trim();
+  if (!text) return undefined;
+  // The fallback is for an unset value, which returned above.
+  return numberOption(variable, Number(text), 0, { min, max, integer: true }, fail);
+}
 
 /**
  * Reads the emulator's settings from `env` (never from `process.env` directly),
@@ -79,15 +85,14 @@ const EnvSchema = z.object({
 export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): EmulatorConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw new EmulatorConfigError(
-      `Invalid cognito-emulator configuration: ${formatZodIssues(parsed.error.issues)}`,
-      { cause: parsed.error },
-    );
+    const [first] = parsed.error.issues;
+    throw new EnvConfigError(String(first.path[0]), formatZodIssues(parsed.error.issues), {
+      cause: parsed.error,
+    });
   }
   const e = parsed.data;
-  const fail = (message: string) => {
-    throw new EmulatorConfigError(`Invalid cognito-emulator configuration: ${message}`);
-  };
+  const port = wholeNumber(env, 'PORT', 0, 65_535) ?? 4000;
+  const tokenRps = wholeNumber(env, 'COGNITO_EMULATOR_TOKEN_RPS', 1, 999_999);
   const keysFile = e.COGNITO_EMULATOR_KEYS_FILE
     ? resolve(cwd, e.COGNITO_EMULATOR_KEYS_FILE)
     : undefined;
@@ -96,7 +101,8 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
     const { COGNITO_EMULATOR_TLS_CERT: cert, COGNITO_EMULATOR_TLS_KEY: key } = e;
     if ((cert === undefined) !== (key === undefined)) {
       fail(
-        `${cert === undefined ? 'COGNITO_EMULATOR_TLS_CERT' : 'COGNITO_EMULATOR_TLS_KEY'}: set both COGNITO_EMULATOR_TLS_CERT and COGNITO_EMULATOR_TLS_KEY, or neither (a dev CA then issues the certificate)`,
+        cert === undefined ? 'COGNITO_EMULATOR_TLS_CERT' : 'COGNITO_EMULATOR_TLS_KEY',
+        'set both COGNITO_EMULATOR_TLS_CERT and COGNITO_EMULATOR_TLS_KEY, or neither (a dev CA then issues the certificate)',
       );
     }
     if (cert !== undefined && key !== undefined) {
@@ -105,18 +111,19 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
       const dir = e.COGNITO_EMULATOR_TLS_DIR ?? (keysFile && dirname(keysFile));
       if (dir === undefined) {
         fail(
-          'COGNITO_EMULATOR_TLS_DIR: required with COGNITO_EMULATOR_TLS=true when COGNITO_EMULATOR_KEYS_FILE is unset (the dev CA is kept there, to be trusted once)',
+          'COGNITO_EMULATOR_TLS_DIR',
+          'required with COGNITO_EMULATOR_TLS=true when COGNITO_EMULATOR_KEYS_FILE is unset (the dev CA is kept there, to be trusted once)',
         );
       }
-      tls = { kind: 'dev-ca', dir: resolve(cwd, dir!) };
+      tls = { kind: 'dev-ca', dir: resolve(cwd, dir) };
     }
     if (e.COGNITO_EMULATOR_ISSUER_BASE?.startsWith('http:')) {
-      fail('COGNITO_EMULATOR_ISSUER_BASE: must be an https URL with COGNITO_EMULATOR_TLS=true');
+      fail('COGNITO_EMULATOR_ISSUER_BASE', 'must be an https URL with COGNITO_EMULATOR_TLS=true');
     }
   }
   return {
     host: e.HOST ?? '127.0.0.1',
-    port: e.PORT ?? 4000,
+    port,
     poolFile: resolve(cwd, e.COGNITO_EMULATOR_POOL_FILE ?? 'libs/fleet-auth/pool.json'),
     keysFile,
     issuerBase: e.COGNITO_EMULATOR_ISSUER_BASE,
@@ -125,6 +132,6 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
       ? resolve(cwd, e.COGNITO_EMULATOR_STATE_FILE)
       : undefined,
     tls,
-    tokenRps: e.COGNITO_EMULATOR_TOKEN_RPS,
+    tokenRps,
   };
 }

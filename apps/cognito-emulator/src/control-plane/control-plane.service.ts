@@ -1,46 +1,32 @@
 import {
   appClientViolations,
   ClientSchema,
-  COGNITO_PATTERNS,
   formatZodIssues,
   SECONDS_PER,
   STANDARD_SCOPES,
-  TIME_UNITS,
-  wholeMatch,
   type AppClientViolation,
   type PoolClient,
   type PoolResourceServer,
   type TimeUnit,
 } from '@app/fleet-auth';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
-import { CognitoIdpError } from '../idp/cognito-idp.error.js';
-import type { ClientMeta, PoolStore } from '../pool/pool-store.js';
-import type { StateFile } from '../pool/state-file.js';
-import { AwsInput } from './aws-input.js';
+import { CognitoIdpError } from '../aws-json/cognito-idp.error.js';
+import { type ClientMeta, PoolStore } from '../pool/pool-store.js';
+import { Clock } from '../shared/clock.js';
+import type {
+  ClientRef,
+  CreateClientInput,
+  ListClientsInput,
+  ListResourceServersInput,
+  PoolRef,
+  ResourceServerInput,
+  ResourceServerRef,
+  UpdateClientInput,
+} from './control-plane.inputs.js';
 
 type Json = Record<string, unknown>;
 
-/** An AWS string constraint with one of Cognito's patterns, quoted as AWS quotes it. */
-const patterned = (min: number, max: number, pattern: string) => ({
-  min,
-  max,
-  pattern: wholeMatch(pattern),
-  patternText: pattern,
-});
-const NAME = patterned(1, 128, COGNITO_PATTERNS.name);
-const IDENTIFIER = patterned(1, 256, COGNITO_PATTERNS.resourceServerIdentifier);
-const SCOPE_NAME = patterned(1, 256, COGNITO_PATTERNS.scopeName);
-const CLIENT_ID = patterned(1, 128, COGNITO_PATTERNS.clientId);
-const AUTH_FLOWS = [
-  'ALLOW_ADMIN_USER_PASSWORD_AUTH',
-  'ALLOW_CUSTOM_AUTH',
-  'ALLOW_USER_PASSWORD_AUTH',
-  'ALLOW_USER_SRP_AUTH',
-  'ALLOW_REFRESH_TOKEN_AUTH',
-  'ALLOW_USER_AUTH',
-] as const;
-// In the order AWS's validation message lists them.
-const OAUTH_FLOWS = ['implicit', 'client_credentials', 'code'] as const;
 /** Cognito's quotas per user pool. */
 const MAX_RESOURCE_SERVERS = 25;
 const MAX_CLIENTS = 1000;
@@ -112,62 +98,31 @@ function page<T>(items: T[], max: number, token: string | undefined) {
 /**
  * The Cognito control plane for the one pool the emulator serves, as the AWS SDK calls it
  * (`POST /`, AWS JSON 1.1): resource servers and app clients, with Cognito's defaults,
- * validation and errors. Changes apply to the {@link PoolStore} at once (a created client
- * gets tokens, a deleted one gets `invalid_client`) and go to the state file when one is
- * configured.
+ * validation and errors. Its operations, their input shapes and which of them persist are
+ * declared in the registry (`aws-operations.ts`). Changes apply to the {@link PoolStore} at
+ * once (a created client gets tokens, a deleted one gets `invalid_client`).
  */
+@Injectable()
 export class ControlPlaneService {
-  /** Operation name (the `X-Amz-Target` suffix) to handler. */
-  readonly operations: ReadonlyMap<string, (input: unknown) => Promise<Json>>;
+  /** The pool's region, the prefix of its id (`us-east-1_Weather01`), for ARNs. */
+  private readonly region: string;
 
   constructor(
-    private readonly pool: PoolStore,
-    private readonly state: StateFile | undefined,
-    private readonly region: string,
-    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+    @Inject(PoolStore) private readonly pool: PoolStore,
+    @Inject(Clock) private readonly clock: Clock,
   ) {
-    const ops: Record<string, (i: AwsInput) => Json | undefined> = {
-      DescribeUserPool: (i) => this.describeUserPool(i),
-      CreateResourceServer: (i) => this.createResourceServer(i),
-      DescribeResourceServer: (i) => this.describeResourceServer(i),
-      ListResourceServers: (i) => this.listResourceServers(i),
-      UpdateResourceServer: (i) => this.updateResourceServer(i),
-      DeleteResourceServer: (i) => this.deleteResourceServer(i),
-      CreateUserPoolClient: (i) => this.createUserPoolClient(i),
-      DescribeUserPoolClient: (i) => this.describeUserPoolClient(i),
-      ListUserPoolClients: (i) => this.listUserPoolClients(i),
-      UpdateUserPoolClient: (i) => this.updateUserPoolClient(i),
-      DeleteUserPoolClient: (i) => this.deleteUserPoolClient(i),
-    };
-    const mutating = new Set(Object.keys(ops).filter((op) => /^(Create|Update|Delete)/.test(op)));
-    this.operations = new Map(
-      Object.entries(ops).map(([op, handler]) => [
-        op,
-        async (input: unknown) => {
-          const result = handler(AwsInput.of(input)) ?? {};
-          if (mutating.has(op)) await this.state?.save(this.pool.overlay());
-          return result;
-        },
-      ]),
-    );
+    this.region = pool.userPoolId.slice(0, pool.userPoolId.indexOf('_'));
   }
 
-  /** Reads `UserPoolId` and refuses any pool but the one served. */
-  private poolId(input: AwsInput): void {
-    const id = input.requiredString('UserPoolId', {
-      min: 1,
-      max: 55,
-      pattern: /^[\w-]+_[0-9a-zA-Z]+$/,
-      patternText: '[\\w-]+_[0-9a-zA-Z]+',
-    });
-    input.done();
+  /** Refuses any pool but the one served. */
+  private checkPool({ UserPoolId: id }: PoolRef): void {
     if (id !== this.pool.userPoolId) {
       throw new CognitoIdpError('ResourceNotFoundException', `User pool ${id} does not exist.`);
     }
   }
 
-  private describeUserPool(input: AwsInput): Json {
-    this.poolId(input);
+  describeUserPool(input: PoolRef): Json {
+    this.checkPool(input);
     const { userPoolId, userPoolName, loadedAt, settings } = this.pool;
     return {
       UserPool: {
@@ -197,20 +152,18 @@ export class ControlPlaneService {
 
   // --- resource servers ---
 
-  private readResourceServer(input: AwsInput): PoolResourceServer {
-    const identifier = input.requiredString('Identifier', IDENTIFIER);
-    const name = input.requiredString('Name', { ...NAME, max: 256 });
-    const scopes = (input.structList('Scopes', 100) ?? []).map((s) => ({
-      name: s.requiredString('ScopeName', SCOPE_NAME),
-      description: s.requiredString('ScopeDescription', { min: 1, max: 256 }),
+  private resourceServer(input: ResourceServerInput): PoolResourceServer {
+    this.checkPool(input);
+    const scopes = (input.Scopes ?? []).map((s) => ({
+      name: s.ScopeName,
+      description: s.ScopeDescription,
     }));
-    input.done();
     const names = scopes.map((s) => s.name);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
     if (duplicate !== undefined) {
       throw new CognitoIdpError('InvalidParameterException', `Duplicate scope name ${duplicate}.`);
     }
-    return { identifier, name, scopes };
+    return { identifier: input.Identifier, name: input.Name, scopes };
   }
 
   private resourceServerShape(rs: PoolResourceServer): Json {
@@ -222,26 +175,20 @@ export class ControlPlaneService {
     };
   }
 
-  private existingResourceServer(input: AwsInput): PoolResourceServer {
-    const identifier = input.requiredString('Identifier', IDENTIFIER);
-    this.poolId(input);
-    return this.resourceServerOrThrow(identifier);
-  }
-
-  private resourceServerOrThrow(identifier: string): PoolResourceServer {
-    const rs = this.pool.resourceServer(identifier);
+  private existingResourceServer(input: ResourceServerRef): PoolResourceServer {
+    this.checkPool(input);
+    const rs = this.pool.resourceServer(input.Identifier);
     if (!rs) {
       throw new CognitoIdpError(
         'ResourceNotFoundException',
-        `Resource server ${identifier} does not exist in user pool ${this.pool.userPoolId}.`,
+        `Resource server ${input.Identifier} does not exist in user pool ${this.pool.userPoolId}.`,
       );
     }
     return rs;
   }
 
-  private createResourceServer(input: AwsInput): Json {
-    const rs = this.readResourceServer(input);
-    this.poolId(input);
+  createResourceServer(input: ResourceServerInput): Json {
+    const rs = this.resourceServer(input);
     if (this.pool.resourceServer(rs.identifier)) {
       throw new CognitoIdpError(
         'InvalidParameterException',
@@ -258,32 +205,28 @@ export class ControlPlaneService {
     return { ResourceServer: this.resourceServerShape(rs) };
   }
 
-  private describeResourceServer(input: AwsInput): Json {
+  describeResourceServer(input: ResourceServerRef): Json {
     return { ResourceServer: this.resourceServerShape(this.existingResourceServer(input)) };
   }
 
-  private listResourceServers(input: AwsInput): Json {
-    const max = input.integer('MaxResults', 1, 50);
-    if (max === undefined) input.requiredString('MaxResults');
-    const token = input.optionalString('NextToken', { min: 1 });
-    this.poolId(input);
-    const { slice, next } = page(this.pool.resourceServers(), max ?? 50, token);
+  listResourceServers(input: ListResourceServersInput): Json {
+    this.checkPool(input);
+    const { slice, next } = page(this.pool.resourceServers(), input.MaxResults, input.NextToken);
     return {
       ResourceServers: slice.map((rs) => this.resourceServerShape(rs)),
       ...(next && { NextToken: next }),
     };
   }
 
-  private updateResourceServer(input: AwsInput): Json {
-    const rs = this.readResourceServer(input);
-    this.poolId(input);
-    this.resourceServerOrThrow(rs.identifier);
+  updateResourceServer(input: ResourceServerInput): Json {
+    const rs = this.resourceServer(input);
+    this.existingResourceServer(input);
     // As Cognito: the request replaces the server; scopes it leaves out are gone.
     this.pool.putResourceServer(rs);
     return { ResourceServer: this.resourceServerShape(rs) };
   }
 
-  private deleteResourceServer(input: AwsInput): undefined {
+  deleteResourceServer(input: ResourceServerRef): undefined {
     this.pool.deleteResourceServer(this.existingResourceServer(input).identifier);
     return undefined;
   }
@@ -321,69 +264,56 @@ export class ControlPlaneService {
   }
 
   /**
-   * The settings of CreateUserPoolClient and UpdateUserPoolClient. As Cognito, every setting
-   * left out takes its default (an update replaces the client's settings, it does not merge).
+   * A client from the settings of CreateUserPoolClient or UpdateUserPoolClient. As Cognito,
+   * every setting left out takes its default (an update replaces the client's settings, it
+   * does not merge); the result obeys the definition's rules, so the state file loads again.
    */
-  private readClientSettings(
-    input: AwsInput,
+  private clientFrom(
+    input: CreateClientInput | UpdateClientInput,
     clientId: string,
+    clientName: string,
     secret: string | null,
-    fallbackName?: string,
   ) {
-    const clientName =
-      fallbackName === undefined
-        ? input.requiredString('ClientName', NAME)
-        : (input.optionalString('ClientName', NAME) ?? fallbackName);
-    const units = input.struct('TokenValidityUnits');
+    this.checkPool(input);
+    const units = input.TokenValidityUnits;
     // A validity left out is Cognito's default (1 hour, 1 hour, 30 days), whatever unit is
     // given for it: expressed in that unit when it is a whole number of it.
-    const validity = (token: string, fallback: TimeUnit, range: [number, number], dflt: number) => {
-      const given = units?.optionalString(token, { values: TIME_UNITS }) as TimeUnit | undefined;
-      const u = given ?? fallback;
-      const value = input.integer(`${token}Validity`, ...range);
-      if (value !== undefined) return { value, unit: u };
+    const validity = (
+      given: number | undefined,
+      unit: string | undefined,
+      fallback: TimeUnit,
+      dflt: number,
+    ) => {
+      const u = (unit as TimeUnit | undefined) ?? fallback;
+      if (given !== undefined) return { value: given, unit: u };
       const whole = dflt % SECONDS_PER[u] === 0 ? u : fallback;
       return { value: dflt / SECONDS_PER[whole], unit: whole };
     };
-    const { value: access, unit: accessUnit } = validity('AccessToken', 'hours', [1, 86400], 3600);
-    const { value: id, unit: idUnit } = validity('IdToken', 'hours', [1, 86400], 3600);
-    const { value: refresh, unit: refreshUnit } = validity(
-      'RefreshToken',
-      'days',
-      [0, 315360000],
-      30 * 86400,
-    );
-    const explicitAuthFlows = input.stringList('ExplicitAuthFlows', { values: AUTH_FLOWS }) ?? [];
-    const allowedOAuthFlows =
-      input.stringList('AllowedOAuthFlows', { values: OAUTH_FLOWS, maxItems: 3 }) ?? [];
-    const allowedOAuthScopes =
-      input.stringList('AllowedOAuthScopes', { min: 1, max: 256, maxItems: 50 }) ?? [];
-    const flowsOn = input.boolean('AllowedOAuthFlowsUserPoolClient') ?? false;
-    const callbackURLs =
-      input.stringList('CallbackURLs', { min: 1, max: 1024, maxItems: 100 }) ?? [];
-    const logoutURLs = input.stringList('LogoutURLs', { min: 1, max: 1024, maxItems: 100 }) ?? [];
-    const prevent = input.optionalString('PreventUserExistenceErrors', {
-      values: ['ENABLED', 'LEGACY'],
-    });
-    const revocation = input.boolean('EnableTokenRevocation') ?? true;
-    this.poolId(input);
-
+    const access = validity(input.AccessTokenValidity, units?.AccessToken, 'hours', 3600);
+    const id = validity(input.IdTokenValidity, units?.IdToken, 'hours', 3600);
+    const refresh = validity(input.RefreshTokenValidity, units?.RefreshToken, 'days', 30 * 86400);
+    const allowedOAuthScopes = input.AllowedOAuthScopes ?? [];
     const client: PoolClient = {
       clientId,
       clientName,
       clientSecret: secret,
-      allowedOAuthFlows: allowedOAuthFlows as PoolClient['allowedOAuthFlows'],
-      explicitAuthFlows: explicitAuthFlows as PoolClient['explicitAuthFlows'],
+      allowedOAuthFlows: (input.AllowedOAuthFlows ?? []) as PoolClient['allowedOAuthFlows'],
+      explicitAuthFlows: (input.ExplicitAuthFlows ?? []) as PoolClient['explicitAuthFlows'],
       allowedOAuthScopes,
-      callbackURLs,
-      logoutURLs,
-      accessTokenValidity: access,
-      idTokenValidity: id,
-      refreshTokenValidity: refresh,
-      tokenValidityUnits: { accessToken: accessUnit, idToken: idUnit, refreshToken: refreshUnit },
-      enableTokenRevocation: revocation,
+      callbackURLs: input.CallbackURLs ?? [],
+      logoutURLs: input.LogoutURLs ?? [],
+      accessTokenValidity: access.value,
+      idTokenValidity: id.value,
+      refreshTokenValidity: refresh.value,
+      tokenValidityUnits: {
+        accessToken: access.unit,
+        idToken: id.unit,
+        refreshToken: refresh.unit,
+      },
+      enableTokenRevocation: input.EnableTokenRevocation ?? true,
       // The API's default; the definition's is ENABLED.
-      preventUserExistenceErrors: (prevent as 'ENABLED' | 'LEGACY' | undefined) ?? 'LEGACY',
+      preventUserExistenceErrors:
+        (input.PreventUserExistenceErrors as 'ENABLED' | 'LEGACY' | undefined) ?? 'LEGACY',
     };
     const [violation] = appClientViolations(client);
     if (violation?.rule === 'tokenValidity') throw violationError(violation, client);
@@ -404,28 +334,30 @@ export class ControlPlaneService {
     if (!parsed.success) {
       throw new CognitoIdpError('InvalidParameterException', formatZodIssues(parsed.error.issues));
     }
-    return { client: parsed.data, allowedOAuthFlowsUserPoolClient: flowsOn };
+    return {
+      client: parsed.data,
+      allowedOAuthFlowsUserPoolClient: input.AllowedOAuthFlowsUserPoolClient ?? false,
+    };
   }
 
-  private existingClient(input: AwsInput): PoolClient {
-    const clientId = input.requiredString('ClientId', CLIENT_ID);
-    this.poolId(input);
-    const client = this.pool.client(clientId);
+  private existingClient(input: ClientRef): PoolClient {
+    this.checkPool(input);
+    const client = this.pool.client(input.ClientId);
     if (!client) {
       throw new CognitoIdpError(
         'ResourceNotFoundException',
-        `User pool client ${clientId} does not exist.`,
+        `User pool client ${input.ClientId} does not exist.`,
       );
     }
     return client;
   }
 
-  private createUserPoolClient(input: AwsInput): Json {
-    const generateSecret = input.boolean('GenerateSecret') ?? false;
-    const { client, allowedOAuthFlowsUserPoolClient } = this.readClientSettings(
+  createUserPoolClient(input: CreateClientInput): Json {
+    const { client, allowedOAuthFlowsUserPoolClient } = this.clientFrom(
       input,
       generated(26),
-      generateSecret ? generated(51) : null,
+      input.ClientName,
+      input.GenerateSecret ? generated(51) : null,
     );
     if (this.pool.clients().length >= MAX_CLIENTS) {
       throw new CognitoIdpError(
@@ -433,7 +365,7 @@ export class ControlPlaneService {
         `A user pool can have at most ${MAX_CLIENTS} app clients.`,
       );
     }
-    const now = this.now();
+    const now = this.clock.nowSeconds();
     const meta: ClientMeta = {
       createdAt: now,
       lastModifiedAt: now,
@@ -443,16 +375,14 @@ export class ControlPlaneService {
     return { UserPoolClient: this.clientShape(client, meta) };
   }
 
-  private describeUserPoolClient(input: AwsInput): Json {
+  describeUserPoolClient(input: ClientRef): Json {
     const client = this.existingClient(input);
     return { UserPoolClient: this.clientShape(client, this.pool.clientMeta(client.clientId)!) };
   }
 
-  private listUserPoolClients(input: AwsInput): Json {
-    const max = input.integer('MaxResults', 1, 60) ?? 60;
-    const token = input.optionalString('NextToken', { min: 1 });
-    this.poolId(input);
-    const { slice, next } = page(this.pool.clients(), max, token);
+  listUserPoolClients(input: ListClientsInput): Json {
+    this.checkPool(input);
+    const { slice, next } = page(this.pool.clients(), input.MaxResults ?? 60, input.NextToken);
     return {
       UserPoolClients: slice.map((c) => ({
         ClientId: c.clientId,
@@ -463,24 +393,24 @@ export class ControlPlaneService {
     };
   }
 
-  private updateUserPoolClient(input: AwsInput): Json {
+  updateUserPoolClient(input: UpdateClientInput): Json {
     const existing = this.existingClient(input);
-    const { client, allowedOAuthFlowsUserPoolClient } = this.readClientSettings(
+    const { client, allowedOAuthFlowsUserPoolClient } = this.clientFrom(
       input,
       existing.clientId,
+      input.ClientName ?? existing.clientName,
       existing.clientSecret,
-      existing.clientName,
     );
     const meta: ClientMeta = {
       ...this.pool.clientMeta(existing.clientId)!,
-      lastModifiedAt: this.now(),
+      lastModifiedAt: this.clock.nowSeconds(),
       allowedOAuthFlowsUserPoolClient,
     };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };
   }
 
-  private deleteUserPoolClient(input: AwsInput): undefined {
+  deleteUserPoolClient(input: ClientRef): undefined {
     this.pool.deleteClient(this.existingClient(input).clientId);
     return undefined;
   }

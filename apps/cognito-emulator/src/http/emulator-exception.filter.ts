@@ -4,17 +4,36 @@ import {
   type ExceptionFilter,
   HttpException,
   HttpStatus,
+  Inject,
+  Injectable,
   Logger,
   NotFoundException,
 } from '@nestjs/common';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
-import { CognitoIdpError } from '../idp/cognito-idp.error.js';
+import { CognitoIdpError } from '../aws-json/cognito-idp.error.js';
+import type { EmulatorConfig } from '../config/emulator-config.js';
+import { EMULATOR_CONFIG } from '../emulator.tokens.js';
 import { OAuthError } from '../oauth/oauth.error.js';
+import { PoolStore } from '../pool/pool-store.js';
 import { bodyLimitOf } from './body-limits.js';
 import { MethodNotAllowedError } from './method-not-allowed.error.js';
 import { pathOf } from './token-cors.js';
 
 type Dialect = 'oauth' | 'idp' | 'plain';
+
+/** The methods of each path the emulator serves, for 405 and `Allow`. */
+function allowedMethods(poolId: string, admin: boolean): Map<string, string[]> {
+  const allowed = new Map<string, string[]>([
+    ['/', ['POST']],
+    ['/oauth2/token', ['POST']],
+    ['/oauth2/revoke', ['POST']],
+    ['/oauth2/userInfo', ['GET', 'HEAD', 'POST']],
+    [`/${poolId}/.well-known/jwks.json`, ['GET', 'HEAD']],
+    [`/${poolId}/.well-known/openid-configuration`, ['GET', 'HEAD']],
+  ]);
+  if (admin) allowed.set('/_emulator/rotate-keys', ['POST']);
+  return allowed;
+}
 
 function dialectOf(path: string): Dialect {
   if (path.startsWith('/oauth2/')) return 'oauth';
@@ -28,15 +47,20 @@ function dialectOf(path: string): Dialect {
  * on `POST /`, `{"statusCode","error","message"}` elsewhere. Body-parser errors
  * (413 and friends) included; nothing from the request body is logged.
  *
- * A known path asked with another method gets 405 with `Allow` (`allowed`: path to
- * methods): Fastify routes by method too, so such a request reaches Nest's not-found
- * handler, and this turns its 404 into the 405.
+ * A known path asked with another method gets 405 with `Allow`: Fastify routes by method
+ * too, so such a request reaches Nest's not-found handler, and this turns its 404 into the
+ * 405.
  */
 @Catch()
+@Injectable()
 export class EmulatorExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(EmulatorExceptionFilter.name);
+  /** Path to the methods it is served with. */
+  private readonly allowed: ReadonlyMap<string, readonly string[]>;
 
-  constructor(private readonly allowed: ReadonlyMap<string, readonly string[]> = new Map()) {}
+  constructor(@Inject(EMULATOR_CONFIG) config: EmulatorConfig, @Inject(PoolStore) pool: PoolStore) {
+    this.allowed = allowedMethods(pool.userPoolId, config.admin);
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -109,12 +133,15 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     if (dialect === 'oauth') {
       this.send(res, status, { error: 'invalid_request', error_description: message }, true);
     } else if (dialect === 'idp') {
+      // 413: the AWS front end's own error (Cognito's model has none for it), as the SDK names it.
       const type =
         status >= 500
           ? 'InternalErrorException'
-          : status === 413 || status === 400
-            ? 'SerializationException'
-            : 'InvalidParameterException';
+          : status === 413
+            ? 'RequestEntityTooLargeException'
+            : status === 400
+              ? 'SerializationException'
+              : 'InvalidParameterException';
       void res
         .status(status)
         .type('application/x-amz-json-1.1')

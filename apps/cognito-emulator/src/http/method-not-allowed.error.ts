@@ -1,6 +1,6 @@
 /** A known path asked with the wrong method; rendered as 405 with an `Allow` header. */
 export class MethodNotAllowedError extends Error {
-  readonly code = 'METHOD_NOT_ALLOWED';
+  readonly code = 'method_not_allowed';
   constructor(
     readonly method: string,
     readonly allow: readonly string[],

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { EmulatorConfigError } from '../config/emulator-config.js';
+import { configError } from '../config/emulator-config.js';
 
 /** Where a browser may call the token endpoint from by default: weather-api's /docs page. */
 export const DEFAULT_CORS_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
@@ -27,8 +27,9 @@ export function parseCorsOrigins(value: string | undefined): ReadonlySet<string>
         url = undefined;
       }
       if (!url || !/^https?:$/.test(url.protocol) || url.origin !== item.replace(/\/$/, '')) {
-        throw new EmulatorConfigError(
-          `Invalid cognito-emulator configuration: COGNITO_EMULATOR_CORS_ORIGINS: "${item}" is not an origin (scheme://host[:port]; "*" is not allowed)`,
+        throw configError(
+          'COGNITO_EMULATOR_CORS_ORIGINS',
+          `"${item}" is not an origin (scheme://host[:port]; "*" is not allowed)`,
         );
       }
       return url.origin;

@@ -1,12 +1,16 @@
 import { tokenValiditySeconds, type PoolClient, type PoolUser } from '@app/fleet-auth';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, randomUUID } from 'node:crypto';
-import type { PoolStore } from '../pool/pool-store.js';
-import { secretsEqual } from '../oauth/client-authenticator.js';
-import type { EmulatorRuntime } from '../tokens/emulator-runtime.js';
-import { stableUserSub, userTokensClaims, type TokenSigner } from '../tokens/token-signer.js';
-import { CognitoIdpError } from './cognito-idp.error.js';
-import type { RefreshTokenStore } from './refresh-tokens.js';
-import type { SignInLockout } from './sign-in-lockout.js';
+import { type InputOf, input, required, string, stringMap } from '../aws-json/aws-shape.js';
+import { CognitoIdpError } from '../aws-json/cognito-idp.error.js';
+import { CLIENT_ID } from '../aws-json/cognito-constraints.js';
+import { PoolStore } from '../pool/pool-store.js';
+import { RefreshTokenStore } from '../refresh-tokens/refresh-token.store.js';
+import { Clock } from '../shared/clock.js';
+import { secretsEqual } from '../shared/secrets.js';
+import { EmulatorRuntime } from '../tokens/emulator-runtime.js';
+import { stableUserSub, TokenSigner, userTokensClaims } from '../tokens/token-signer.js';
+import { SignInLockout } from './sign-in-lockout.js';
 
 const AUTH_FLOWS = [
   'USER_SRP_AUTH',
@@ -22,6 +26,13 @@ const WRONG_CREDENTIALS = 'Incorrect username or password.';
 // Compared against when the user does not exist, so both paths cost the same.
 const DUMMY_PASSWORD = 'not-a-password-of-anyone';
 
+/** InitiateAuth's input shape, as the API reference constrains it. */
+export const InitiateAuthInput = input({
+  AuthFlow: required(string({ values: AUTH_FLOWS })),
+  AuthParameters: stringMap(),
+  ClientId: required(string(CLIENT_ID)),
+});
+
 export interface InitiateAuthResponse {
   AuthenticationResult: {
     AccessToken: string;
@@ -34,8 +45,11 @@ export interface InitiateAuthResponse {
   ChallengeParameters: Record<string, never>;
 }
 
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+type Params = Readonly<Record<string, string>>;
+
+/** An auth parameter, empty counting as absent. */
+function param(p: Params, name: string): string | undefined {
+  return p[name] === '' ? undefined : p[name];
 }
 
 function secretHash(secret: string, clientId: string, username: string): string {
@@ -49,35 +63,19 @@ function secretHash(secret: string, clientId: string, username: string): string 
  * PreventUserExistenceErrors per client) and REFRESH_TOKEN_AUTH for the refresh tokens it
  * issued; the user-flow corner of the Cognito surface.
  */
+@Injectable()
 export class InitiateAuthService {
   constructor(
-    private readonly pool: PoolStore,
-    private readonly signer: TokenSigner,
-    private readonly runtime: EmulatorRuntime,
-    private readonly refreshTokens: RefreshTokenStore,
-    private readonly lockout: SignInLockout,
-    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+    @Inject(PoolStore) private readonly pool: PoolStore,
+    @Inject(TokenSigner) private readonly signer: TokenSigner,
+    @Inject(EmulatorRuntime) private readonly runtime: EmulatorRuntime,
+    @Inject(RefreshTokenStore) private readonly refreshTokens: RefreshTokenStore,
+    @Inject(SignInLockout) private readonly lockout: SignInLockout,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async initiateAuth(input: unknown): Promise<InitiateAuthResponse> {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      throw new CognitoIdpError('SerializationException', 'the request body must be a JSON object');
-    }
-    const req = input as Record<string, unknown>;
-    const authFlow = text(req.AuthFlow);
-    const clientId = text(req.ClientId);
-    if (authFlow === undefined || clientId === undefined) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        `Missing required parameter ${authFlow === undefined ? 'AuthFlow' : 'ClientId'}`,
-      );
-    }
-    if (!AUTH_FLOWS.includes(authFlow)) {
-      throw new CognitoIdpError(
-        'InvalidParameterException',
-        `1 validation error detected: Value '${authFlow}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [${AUTH_FLOWS.join(', ')}]`,
-      );
-    }
+  async initiateAuth(input: InputOf<typeof InitiateAuthInput>): Promise<InitiateAuthResponse> {
+    const { AuthFlow: authFlow, ClientId: clientId } = input;
     const client = this.pool.client(clientId);
     if (!client) {
       throw new CognitoIdpError(
@@ -85,9 +83,7 @@ export class InitiateAuthService {
         `User pool client ${clientId} does not exist.`,
       );
     }
-    const params = req.AuthParameters;
-    const p =
-      typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
+    const p = input.AuthParameters ?? {};
     if (
       authFlow === 'USER_PASSWORD_AUTH' &&
       client.explicitAuthFlows.includes('ALLOW_USER_PASSWORD_AUTH')
@@ -106,12 +102,9 @@ export class InitiateAuthService {
     );
   }
 
-  private async passwordAuth(
-    client: PoolClient,
-    p: Record<string, unknown>,
-  ): Promise<InitiateAuthResponse> {
-    const username = text(p.USERNAME);
-    const password = text(p.PASSWORD);
+  private async passwordAuth(client: PoolClient, p: Params): Promise<InitiateAuthResponse> {
+    const username = param(p, 'USERNAME');
+    const password = param(p, 'PASSWORD');
     if (username === undefined || password === undefined) {
       throw new CognitoIdpError(
         'InvalidParameterException',
@@ -140,18 +133,15 @@ export class InitiateAuthService {
       clientId: client.clientId,
       username: user.username,
       originJti,
-      expiresAt: this.now() + tokenValiditySeconds(client, 'refreshToken'),
+      expiresAt: this.clock.nowSeconds() + tokenValiditySeconds(client, 'refreshToken'),
     });
     const result = await this.tokens(client, user, originJti);
     result.AuthenticationResult.RefreshToken = refreshToken;
     return result;
   }
 
-  private async refreshAuth(
-    client: PoolClient,
-    p: Record<string, unknown>,
-  ): Promise<InitiateAuthResponse> {
-    const token = text(p.REFRESH_TOKEN);
+  private async refreshAuth(client: PoolClient, p: Params): Promise<InitiateAuthResponse> {
+    const token = param(p, 'REFRESH_TOKEN');
     if (token === undefined) {
       throw new CognitoIdpError(
         'InvalidParameterException',
@@ -182,13 +172,9 @@ export class InitiateAuthService {
   }
 
   /** Clients with a secret must send SECRET_HASH = Base64(HMAC-SHA256(secret, username + clientId)). */
-  private checkSecretHash(
-    client: PoolClient,
-    p: Record<string, unknown>,
-    usernames: readonly string[],
-  ): void {
+  private checkSecretHash(client: PoolClient, p: Params, usernames: readonly string[]): void {
     if (client.clientSecret === null) return;
-    const given = text(p.SECRET_HASH) ?? '';
+    const given = param(p, 'SECRET_HASH') ?? '';
     const secret = client.clientSecret;
     const matches = usernames
       .map((u) => secretsEqual(given, secretHash(secret, client.clientId, u)))
@@ -216,7 +202,7 @@ export class InitiateAuthService {
       accessValiditySeconds,
       idValiditySeconds: tokenValiditySeconds(client, 'idToken'),
       originJti,
-      now: this.now(),
+      now: this.clock.nowSeconds(),
     });
     const [accessToken, idToken] = await Promise.all([
       this.signer.sign(claims.access, 'access'),

@@ -1,4 +1,8 @@
-import { MAX_LOCKOUT_SECONDS, SignInLockout } from './sign-in-lockout.js';
+import { Clock } from '../shared/clock.js';
+import { MAX_LOCKOUT_SECONDS, MAX_TRACKED_USERS, SignInLockout } from './sign-in-lockout.js';
+
+/** A clock that reads `now()`. */
+const clockAt = (now: () => number): Clock => Object.assign(new Clock(), { nowMs: now });
 
 describe('SignInLockout', () => {
   let now: number;
@@ -17,7 +21,7 @@ describe('SignInLockout', () => {
   };
   beforeEach(() => {
     now = 0;
-    lockout = new SignInLockout(() => now);
+    lockout = new SignInLockout(clockAt(() => now));
   });
 
   it('locks for 2^(n-5) s after n failures, at most about 15 minutes', () => {
@@ -59,13 +63,12 @@ describe('SignInLockout', () => {
     expect(lockout.attempt('alice')).toBe(false);
   });
 
-  it('keeps at most maxUsers usernames', () => {
-    const small = new SignInLockout(() => 0, 2);
-    for (let i = 0; i < 5; i++) small.recordFailure('a');
-    expect(small.attempt('a')).toBe(true);
-    for (let i = 0; i < 5; i++) small.recordFailure('b');
-    small.recordFailure('c');
-    small.recordFailure('d');
-    expect(small.attempt('b')).toBe(false);
+  it('keeps at most MAX_TRACKED_USERS usernames', () => {
+    const bounded = new SignInLockout(clockAt(() => 0));
+    for (let i = 0; i < 5; i++) bounded.recordFailure('a');
+    expect(bounded.attempt('a')).toBe(true);
+    for (let i = 0; i < 5; i++) bounded.recordFailure('b');
+    for (let i = 0; i < MAX_TRACKED_USERS; i++) bounded.recordFailure(`user-${i}`);
+    expect(bounded.attempt('b')).toBe(false);
   });
 });

@@ -1,7 +1,12 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../shared/clock.js';
+
 /** Failed sign-ins before the first lockout, as Cognito documents. */
 export const FREE_ATTEMPTS = 5;
 /** The longest lockout ("approximately 15 minutes") and the quiet time that ends one. */
 export const MAX_LOCKOUT_SECONDS = 900;
+/** Usernames tracked at most; the least recently tried is forgotten first. */
+export const MAX_TRACKED_USERS = 10_000;
 
 interface Attempts {
   /** Failed sign-ins counted so far (attempts refused during a lockout do not count). */
@@ -22,23 +27,21 @@ interface Attempts {
  * a lockout (a refused attempt is an attempt). The guide is silent on failures that never
  * reached a lockout; here they are cumulative until a successful sign-in.
  *
- * Tracks at most `maxUsers` usernames (the least recently tried is forgotten first), so a
- * flood of invented usernames costs bounded memory.
+ * Tracks at most {@link MAX_TRACKED_USERS} usernames, so a flood of invented usernames costs
+ * bounded memory.
  */
+@Injectable()
 export class SignInLockout {
   private readonly users = new Map<string, Attempts>();
 
-  constructor(
-    private readonly now: () => number = Date.now,
-    private readonly maxUsers = 10_000,
-  ) {}
+  constructor(@Inject(Clock) private readonly clock: Clock) {}
 
   /**
    * Records an attempt by `username` and says whether it must be refused unchecked
    * ("Password attempts exceeded"): true while a lockout lasts.
    */
   attempt(username: string): boolean {
-    const now = this.now();
+    const now = this.clock.nowMs();
     const entry = this.current(username, now);
     if (!entry) return false;
     entry.lastAttemptAt = now;
@@ -47,7 +50,7 @@ export class SignInLockout {
   }
 
   recordFailure(username: string): void {
-    const now = this.now();
+    const now = this.clock.nowMs();
     const entry = this.current(username, now) ?? { failures: 0, lockedUntil: 0, lastAttemptAt: 0 };
     entry.failures += 1;
     entry.lastAttemptAt = now;
@@ -76,6 +79,6 @@ export class SignInLockout {
   private touch(username: string, entry: Attempts): void {
     this.users.delete(username);
     this.users.set(username, entry);
-    if (this.users.size > this.maxUsers) this.users.delete(this.users.keys().next().value!);
+    if (this.users.size > MAX_TRACKED_USERS) this.users.delete(this.users.keys().next().value!);
   }
 }

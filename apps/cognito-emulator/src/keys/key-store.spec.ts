@@ -91,6 +91,9 @@ describe('KeyStore', () => {
     await expect(KeyStore.open({ file, retentionSeconds: 300 })).rejects.toBeInstanceOf(
       KeysFileError,
     );
+    await expect(KeyStore.open({ file, retentionSeconds: 300 })).rejects.toMatchObject({
+      code: 'invalid_keys_file',
+    });
     await writeFile(file, 'nope');
     await expect(KeyStore.open({ file, retentionSeconds: 300 })).rejects.toThrow(
       /COGNITO_EMULATOR_KEYS_FILE: .* is not valid JSON/,

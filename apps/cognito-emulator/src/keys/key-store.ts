@@ -13,7 +13,7 @@ const USES: readonly KeyUse[] = ['access', 'id'];
 
 /** The keys file is unreadable or malformed. The emulator refuses to overwrite it. */
 export class KeysFileError extends Error {
-  readonly code = 'KEYS_FILE_INVALID';
+  readonly code = 'invalid_keys_file';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'KeysFileError';

@@ -1,17 +1,8 @@
 import type { PoolClient } from '@app/fleet-auth';
-import { timingSafeEqual } from 'node:crypto';
-import { sha256, type PoolStore } from '../pool/pool-store.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { PoolStore } from '../pool/pool-store.js';
+import { matchesDigest, sha256 } from '../shared/secrets.js';
 import { OAuthError } from './oauth.error.js';
-
-/** Compares a presented secret with an expected one's SHA-256 digest, in constant time. */
-function matchesDigest(presented: string, expectedDigest: Buffer): boolean {
-  return timingSafeEqual(sha256(presented), expectedDigest);
-}
-
-/** Compares secrets in constant time (SHA-256 digests, so lengths never leak). */
-export function secretsEqual(presented: string, expected: string): boolean {
-  return matchesDigest(presented, sha256(expected));
-}
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 // A well-formed secret to compare against for unknown clients, so they cost the same.
@@ -69,8 +60,9 @@ export function parseBasic(header: string): readonly BasicCredentials[] {
  * client_secret_post (never both), from the request's form and `Authorization` header. A
  * public client may present only its id.
  */
+@Injectable()
 export class ClientAuthenticator {
-  constructor(private readonly pool: PoolStore) {}
+  constructor(@Inject(PoolStore) private readonly pool: PoolStore) {}
 
   authenticate(form: ReadonlyMap<string, string>, authorization: string | undefined): PoolClient {
     const bodyId = form.get('client_id');

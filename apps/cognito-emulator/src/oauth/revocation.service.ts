@@ -1,7 +1,9 @@
 import type { PoolClient } from '@app/fleet-auth';
+import { Inject, Injectable } from '@nestjs/common';
 import { decodeJwt } from 'jose';
-import type { RefreshTokenStore } from '../idp/refresh-tokens.js';
-import type { PoolStore } from '../pool/pool-store.js';
+import { PoolStore } from '../pool/pool-store.js';
+import { RefreshTokenStore } from '../refresh-tokens/refresh-token.store.js';
+import { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthError } from './oauth.error.js';
 
@@ -23,16 +25,14 @@ function isIssuedJwt(token: string, issuer: string): boolean {
  * `invalid_request`; an unknown or already revoked token 200. Revoking a refresh token also
  * revokes the access tokens issued from its sign-in.
  */
+@Injectable()
 export class RevocationService {
-  private readonly authenticator: ClientAuthenticator;
-
   constructor(
-    private readonly pool: PoolStore,
-    private readonly refreshTokens: RefreshTokenStore,
-    private readonly issuer: () => string,
-  ) {
-    this.authenticator = new ClientAuthenticator(pool);
-  }
+    @Inject(PoolStore) private readonly pool: PoolStore,
+    @Inject(RefreshTokenStore) private readonly refreshTokens: RefreshTokenStore,
+    @Inject(EmulatorRuntime) private readonly runtime: EmulatorRuntime,
+    @Inject(ClientAuthenticator) private readonly authenticator: ClientAuthenticator,
+  ) {}
 
   revoke(form: Map<string, string>, authorization: string | undefined): void {
     const client = this.authenticate(form, authorization);
@@ -47,7 +47,7 @@ export class RevocationService {
         client.clientId,
       );
     }
-    if (isIssuedJwt(token, this.issuer())) {
+    if (isIssuedJwt(token, this.runtime.issuer)) {
       throw new OAuthError(
         'unsupported_token_type',
         'only refresh tokens can be revoked',

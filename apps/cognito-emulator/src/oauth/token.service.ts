@@ -1,7 +1,9 @@
 import { tokenValiditySeconds, type PoolClient } from '@app/fleet-auth';
-import type { PoolStore } from '../pool/pool-store.js';
-import type { EmulatorRuntime } from '../tokens/emulator-runtime.js';
-import { clientCredentialsClaims, type TokenSigner } from '../tokens/token-signer.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { PoolStore } from '../pool/pool-store.js';
+import { Clock } from '../shared/clock.js';
+import { EmulatorRuntime } from '../tokens/emulator-runtime.js';
+import { clientCredentialsClaims, TokenSigner } from '../tokens/token-signer.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthError } from './oauth.error.js';
 
@@ -12,17 +14,15 @@ export interface TokenResponse {
 }
 
 /** The token endpoint's logic: authenticate, check grant and scopes, sign. */
+@Injectable()
 export class TokenService {
-  private readonly authenticator: ClientAuthenticator;
-
   constructor(
-    private readonly pool: PoolStore,
-    private readonly signer: TokenSigner,
-    private readonly runtime: EmulatorRuntime,
-    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
-  ) {
-    this.authenticator = new ClientAuthenticator(pool);
-  }
+    @Inject(PoolStore) private readonly pool: PoolStore,
+    @Inject(TokenSigner) private readonly signer: TokenSigner,
+    @Inject(EmulatorRuntime) private readonly runtime: EmulatorRuntime,
+    @Inject(ClientAuthenticator) private readonly authenticator: ClientAuthenticator,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
 
   async token(
     form: Map<string, string>,
@@ -60,7 +60,7 @@ export class TokenService {
       );
     }
     const scopes = this.grantedScopes(client, form.get('scope'));
-    const now = this.now();
+    const now = this.clock.nowSeconds();
     const validitySeconds = tokenValiditySeconds(client, 'accessToken');
     const claims = clientCredentialsClaims({
       issuer: this.runtime.issuer,

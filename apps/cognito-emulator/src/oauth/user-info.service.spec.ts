@@ -1,12 +1,13 @@
 import { parsePool } from '@app/fleet-auth';
-import { RefreshTokenStore } from '../idp/refresh-tokens.js';
 import { KeyStore } from '../keys/key-store.js';
 import { PoolStore } from '../pool/pool-store.js';
+import { RefreshTokenStore } from '../refresh-tokens/refresh-token.store.js';
+import { Clock } from '../shared/clock.js';
+import { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 import { TokenSigner, userTokensClaims } from '../tokens/token-signer.js';
 import { OAuthError } from './oauth.error.js';
 import { UserInfoService } from './user-info.service.js';
 
-const issuer = 'http://127.0.0.1:4000/eu-west-1_Test';
 const pool = new PoolStore(
   parsePool({
     userPoolId: 'eu-west-1_Test',
@@ -14,6 +15,10 @@ const pool = new PoolStore(
     users: [{ username: 'alice', password: 'pw', email: 'alice@example.com' }],
   }),
 );
+
+const runtime = new EmulatorRuntime(pool);
+runtime.setBase('http://127.0.0.1:4000');
+const issuer = runtime.issuer;
 
 describe('UserInfoService', () => {
   let keys: KeyStore;
@@ -43,8 +48,8 @@ describe('UserInfoService', () => {
   beforeAll(async () => {
     keys = await KeyStore.open({ retentionSeconds: 3600 });
     signer = new TokenSigner(keys);
-    refreshTokens = new RefreshTokenStore();
-    service = new UserInfoService(pool, keys, refreshTokens, () => issuer);
+    refreshTokens = new RefreshTokenStore(new Clock());
+    service = new UserInfoService(pool, keys, refreshTokens, runtime);
   });
 
   it('refuses what InitiateAuth issues (no openid scope), as Cognito does', async () => {

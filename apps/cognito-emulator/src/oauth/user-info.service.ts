@@ -1,7 +1,9 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { createLocalJWKSet, type JWK, jwtVerify } from 'jose';
-import type { RefreshTokenStore } from '../idp/refresh-tokens.js';
-import type { KeyStore } from '../keys/key-store.js';
-import type { PoolStore } from '../pool/pool-store.js';
+import { KeyStore } from '../keys/key-store.js';
+import { PoolStore } from '../pool/pool-store.js';
+import { RefreshTokenStore } from '../refresh-tokens/refresh-token.store.js';
+import { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 import { OAuthError } from './oauth.error.js';
 
 /** What `GET /oauth2/userInfo` answers, as Cognito does (`email_verified` is a string there). */
@@ -27,15 +29,16 @@ const NO_OPENID = 'Access token does not contain openid scope';
  * expired, ID, and revoked sign-ins' tokens are 401 `invalid_token` too; no bearer token is
  * 400 `invalid_request`.
  */
+@Injectable()
 export class UserInfoService {
   private verifier:
     { jwks: { keys: JWK[] }; get: ReturnType<typeof createLocalJWKSet> } | undefined;
 
   constructor(
-    private readonly pool: PoolStore,
-    private readonly keys: KeyStore,
-    private readonly refreshTokens: RefreshTokenStore,
-    private readonly issuer: () => string,
+    @Inject(PoolStore) private readonly pool: PoolStore,
+    @Inject(KeyStore) private readonly keys: KeyStore,
+    @Inject(RefreshTokenStore) private readonly refreshTokens: RefreshTokenStore,
+    @Inject(EmulatorRuntime) private readonly runtime: EmulatorRuntime,
   ) {}
 
   async userInfo(authorization: string | undefined): Promise<UserInfo> {
@@ -44,7 +47,7 @@ export class UserInfoService {
     let claims: Record<string, unknown>;
     try {
       ({ payload: claims } = await jwtVerify(match[1], this.keySet(), {
-        issuer: this.issuer(),
+        issuer: this.runtime.issuer,
         algorithms: ['RS256'],
       }));
     } catch {

@@ -6,7 +6,7 @@ import {
   type PoolResourceServer,
   type PoolUser,
 } from '@app/fleet-auth';
-import { hash } from 'node:crypto';
+import { sha256 } from '../shared/secrets.js';
 
 /** What the control plane knows of a client beyond the definition's settings. */
 export interface ClientMeta {
@@ -35,11 +35,6 @@ interface StoredClient {
   meta: ClientMeta;
   /** SHA-256 of the secret, computed once per change (not per request). */
   secretDigest: Buffer | undefined;
-}
-
-/** SHA-256 of a UTF-8 string (Node's one-shot `crypto.hash`: no Hash object per call). */
-export function sha256(value: string): Buffer {
-  return hash('sha256', value, 'buffer');
 }
 
 /**

@@ -5,7 +5,7 @@ import type { PoolOverlay } from './pool-store.js';
 
 /** The state file is unreadable, malformed or for another pool; the emulator refuses to overwrite it. */
 export class StateFileError extends Error {
-  readonly code = 'STATE_FILE_INVALID';
+  readonly code = 'invalid_state_file';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StateFileError';

@@ -125,7 +125,12 @@ export async function devCaCertificate(dir: string, names: readonly string[]): P
   let ca: TlsPair;
   if (caCert !== undefined && caKey !== undefined) {
     ca = { cert: caCert, key: caKey };
-    checkPair(ca, `COGNITO_EMULATOR_TLS_DIR: ${files.caCert}`, files.caKey);
+    const variable = 'COGNITO_EMULATOR_TLS_DIR';
+    checkPair(
+      ca,
+      { variable, label: `${variable}: ${files.caCert}` },
+      { variable, label: files.caKey },
+    );
   } else {
     ca = await createCa();
     await writePrivateFile(files.caKey, ca.key);

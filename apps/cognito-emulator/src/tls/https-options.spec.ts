@@ -2,7 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmulatorConfigError, loadEmulatorConfig } from '../config/emulator-config.js';
+import { EnvConfigError } from '@nest-m2m-cognito/auth/observability';
+import { loadEmulatorConfig } from '../config/emulator-config.js';
 import { devCaFiles } from './dev-ca.js';
 import { httpsOptions, prepareDevCa, serverHttpsOptions } from './https-options.js';
 
@@ -48,7 +49,7 @@ describe('httpsOptions', () => {
     const other = await readFile(files().caKey, 'utf8');
     await writeFile(devCaFiles(broken).caKey, other);
     const started = httpsOptions({ kind: 'dev-ca', dir: broken });
-    await expect(started).rejects.toBeInstanceOf(EmulatorConfigError);
+    await expect(started).rejects.toBeInstanceOf(EnvConfigError);
     await expect(started).rejects.toThrow(/COGNITO_EMULATOR_TLS_DIR: .*ca\.pem/);
   });
 });

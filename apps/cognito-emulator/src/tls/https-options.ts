@@ -1,9 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import {
-  EmulatorConfigError,
-  loadEmulatorConfig,
-  type EmulatorConfig,
-} from '../config/emulator-config.js';
+import { configError, loadEmulatorConfig, type EmulatorConfig } from '../config/emulator-config.js';
 import { devCaCertificate, devCaFiles } from './dev-ca.js';
 import { checkPair, type TlsPair } from './tls-pair.js';
 
@@ -28,19 +24,20 @@ export async function httpsOptions(
   }
   const read = (file: string, variable: string) =>
     readFile(file, 'utf8').catch((cause: unknown) => {
-      throw new EmulatorConfigError(
-        `Invalid cognito-emulator configuration: ${variable}: cannot read ${file}`,
-        { cause },
-      );
+      throw configError(variable, `cannot read ${file}`, cause);
     });
   const [cert, key] = await Promise.all([
     read(tls.certFile, 'COGNITO_EMULATOR_TLS_CERT'),
     read(tls.keyFile, 'COGNITO_EMULATOR_TLS_KEY'),
   ]);
+  const labelled = (variable: string, file: string) => ({
+    variable,
+    label: `${variable} (${file})`,
+  });
   checkPair(
     { cert, key },
-    `COGNITO_EMULATOR_TLS_CERT (${tls.certFile})`,
-    `COGNITO_EMULATOR_TLS_KEY (${tls.keyFile})`,
+    labelled('COGNITO_EMULATOR_TLS_CERT', tls.certFile),
+    labelled('COGNITO_EMULATOR_TLS_KEY', tls.keyFile),
   );
   return { cert, key };
 }

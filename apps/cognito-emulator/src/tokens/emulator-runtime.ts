@@ -1,10 +1,18 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PoolStore } from '../pool/pool-store.js';
+
 /**
  * Where the emulator is reachable. With PORT=0 the port is only known after
  * `listen`, so bootstrap fills this in before the URL is handed to anyone.
  */
+@Injectable()
 export class EmulatorRuntime {
   private baseUrl = '';
-  constructor(readonly userPoolId: string) {}
+  readonly userPoolId: string;
+
+  constructor(@Inject(PoolStore) pool: Pick<PoolStore, 'userPoolId'>) {
+    this.userPoolId = pool.userPoolId;
+  }
 
   setBase(base: string): void {
     this.baseUrl = base.replace(/\/+$/, '');

@@ -1,6 +1,7 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash, type KeyObject, randomUUID, sign } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import type { KeyStore, KeyUse } from '../keys/key-store.js';
+import { KeyStore, type KeyUse } from '../keys/key-store.js';
 
 export interface ClientCredentialsClaimsInput {
   issuer: string;
@@ -102,10 +103,11 @@ export function stableUserSub(userPoolId: string, username: string): string {
  * deterministic, so the result is byte for byte what `SignJWT` produces (the unit spec
  * compares them).
  */
+@Injectable()
 export class TokenSigner {
   private readonly headers = new WeakMap<KeyObject, string>();
 
-  constructor(private readonly keys: KeyStore) {}
+  constructor(@Inject(KeyStore) private readonly keys: Pick<KeyStore, 'signing'>) {}
 
   sign(claims: JWTPayload, use: KeyUse = 'access'): Promise<string> {
     const { kid, privateKey } = this.keys.signing(use);

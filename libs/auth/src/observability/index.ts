@@ -28,3 +28,4 @@ export { useHttpMetrics, UNMATCHED_ROUTE } from './http-metrics.js';
 export { useSecurityHeaders, API_CONTENT_SECURITY_POLICY } from './security-headers.js';
 export type { MetricsModuleOptions } from './metrics.module-definition.js';
 export { EnvConfigError } from '../shared/errors.js';
+export { numberOption, type NumberBounds } from '../shared/number-option.js';

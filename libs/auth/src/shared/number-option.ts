@@ -31,8 +31,9 @@ export function withinBounds(value: number, bounds: NumberBounds): boolean {
 /**
  * The one check of a numeric option (module options and environment variables alike):
  * `value`, or `fallback` when it is undefined, must be finite and within `bounds`; otherwise
- * `fail` is called with the option's name and what it must be (never the value).
- * Library-internal.
+ * `fail` is called with the option's name and what it must be (never the value). Exported
+ * by `@nest-m2m-cognito/auth/observability` for the fleet's own settings (the emulator's
+ * numeric variables), so a service checks numbers the way the library does.
  *
  * @example
  * ```ts

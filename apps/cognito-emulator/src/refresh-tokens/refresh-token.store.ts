@@ -1,5 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { sha256 } from '../pool/pool-store.js';
+import { Clock } from '../shared/clock.js';
+import { sha256 } from '../shared/secrets.js';
+
+/** How many refresh tokens, and how many revoked sign-ins, are kept (the oldest go first). */
+export const MAX_REFRESH_ENTRIES = 10_000;
 
 /** What a refresh token stands for. */
 export interface RefreshGrant {
@@ -18,17 +23,16 @@ export type RefreshLookup =
  * The refresh tokens InitiateAuth issued, by SHA-256 of the token (the token itself is
  * opaque to clients, as Cognito's are, and never stored), and the sign-ins revoked through
  * `POST /oauth2/revoke`, whose access tokens userInfo then refuses. In memory, at most
- * `maxEntries` of each (the oldest go first): a restart signs every user out.
+ * {@link MAX_REFRESH_ENTRIES} of each: a restart signs every user out. InitiateAuth issues
+ * and reads them, the revocation and userInfo endpoints revoke and check them.
  */
+@Injectable()
 export class RefreshTokenStore {
   private readonly grants = new Map<string, RefreshGrant>();
   /** `origin_jti` → unix seconds until which tokens from it could still be presented. */
   private readonly revoked = new Map<string, number>();
 
-  constructor(
-    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
-    private readonly maxEntries = 10_000,
-  ) {}
+  constructor(@Inject(Clock) private readonly clock: Clock) {}
 
   issue(grant: RefreshGrant): string {
     const token = randomBytes(48).toString('base64url');
@@ -41,7 +45,7 @@ export class RefreshTokenStore {
     const grant = this.grants.get(key(token));
     if (!grant) return { ok: false, reason: 'unknown' };
     if (this.isRevoked(grant.originJti)) return { ok: false, reason: 'revoked' };
-    if (this.now() >= grant.expiresAt) return { ok: false, reason: 'expired' };
+    if (this.clock.nowSeconds() >= grant.expiresAt) return { ok: false, reason: 'expired' };
     return { ok: true, grant };
   }
 
@@ -51,18 +55,18 @@ export class RefreshTokenStore {
    * access tokens.
    */
   revoke(grant: RefreshGrant, tokensValidForSeconds: number): void {
-    const until = Math.max(grant.expiresAt, this.now() + tokensValidForSeconds);
+    const until = Math.max(grant.expiresAt, this.clock.nowSeconds() + tokensValidForSeconds);
     this.revoked.set(grant.originJti, until);
     this.bound(this.revoked);
   }
 
   isRevoked(originJti: string): boolean {
     const until = this.revoked.get(originJti);
-    return until !== undefined && this.now() < until;
+    return until !== undefined && this.clock.nowSeconds() < until;
   }
 
   private bound(map: Map<string, unknown>): void {
-    while (map.size > this.maxEntries) map.delete(map.keys().next().value!);
+    while (map.size > MAX_REFRESH_ENTRIES) map.delete(map.keys().next().value!);
   }
 }
 
