@@ -4,7 +4,7 @@ import {
   startService,
   type StartedService,
 } from '@nest-m2m-cognito/auth/observability';
-import { loadPool } from '@app/fleet-auth';
+import { loadPool, type Pool } from '@app/fleet-auth';
 import { Logger } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
@@ -28,10 +28,15 @@ export interface StartedEmulator extends StartedService {
   tokenUrl: string;
 }
 
-/** Test hooks. */
+/** What the environment does not say. */
 export interface StartEmulatorOptions {
   /** Where log lines go instead of standard output (tests collect them). */
   logDestination?: DestinationStream;
+  /**
+   * A validated pool (`loadPool`, `parsePool`) to serve instead of reading
+   * `COGNITO_EMULATOR_POOL_FILE`: the package's `startCognitoEmulator` takes a pool object.
+   */
+  pool?: Pool;
 }
 
 /**
@@ -54,7 +59,7 @@ export async function startEmulator(
   const config = loadEmulatorConfig(env);
   const corsOrigins = parseCorsOrigins(env.COGNITO_EMULATOR_CORS_ORIGINS);
   const logging = loggingOptionsFromEnv(env, options.logDestination);
-  const file = await loadPool(config.poolFile, 'COGNITO_EMULATOR_POOL_FILE');
+  const file = options.pool ?? (await loadPool(config.poolFile, 'COGNITO_EMULATOR_POOL_FILE'));
   const state = config.stateFile ? new StateFile(config.stateFile) : undefined;
   const pool = new PoolStore(file, await state?.load(file.userPoolId));
   const keys = await KeyStore.open({

@@ -162,6 +162,8 @@ const ServiceSchema = z.strictObject({
  */
 export const PoolSchema = z
   .strictObject({
+    /** The JSON Schema editors validate the file by (`pool.schema.json`); not read otherwise. */
+    $schema: z.string().optional(),
     _comment: z.string().optional(),
     userPoolId: z
       .string()
