@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { format } from 'prettier';
 import { parsePool } from './pool.loader.js';
 import { poolJsonSchema } from './pool.json-schema.js';
@@ -8,7 +9,7 @@ const POOL_FILE = new URL('../pool.json', import.meta.url);
 const demoPool = () => JSON.parse(readFileSync(POOL_FILE, 'utf8')) as Record<string, unknown>;
 
 describe('the pool file JSON Schema', () => {
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const ajv = addFormats.default(new Ajv2020({ allErrors: true, strict: false }));
   const validate = ajv.compile(poolJsonSchema());
 
   // Regenerate after a change to pool.schema.ts: npx vitest run -u libs/fleet-auth/src/pool.json-schema.spec.ts
