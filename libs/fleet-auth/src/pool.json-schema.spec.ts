@@ -12,7 +12,7 @@ describe('the pool file JSON Schema', () => {
   const ajv = addFormats.default(new Ajv2020({ allErrors: true, strict: false }));
   const validate = ajv.compile(poolJsonSchema());
 
-  // Regenerate after a change to pool.schema.ts: npx vitest run -u libs/fleet-auth/src/pool.json-schema.spec.ts
+  // Regenerate after a change to pool.schema.ts: npx vitest run libs/fleet-auth/src/pool.json-schema.spec.ts -u
   it('is the committed pool.schema.json, as zod makes it from PoolSchema', async () => {
     const text = await format(JSON.stringify(poolJsonSchema()), { parser: 'json' });
     await expect(text).toMatchFileSnapshot('../pool.schema.json');
