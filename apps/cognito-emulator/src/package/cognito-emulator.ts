@@ -25,7 +25,7 @@ export interface CognitoEmulatorOptions {
 /** An app client of the pool, with what a test needs to get its tokens. */
 export interface EmulatorClient {
   clientId: string;
-  /** Null for a public client (no client credentials). DEV-ONLY: the pool's own value. */
+  /** Its newest secret; null for a public client. DEV-ONLY: the pool's own value. */
   clientSecret: string | null;
   /** The scopes it may ask for; a token request without `scope` gets them all. */
   scopes: readonly string[];
@@ -97,7 +97,8 @@ export async function startCognitoEmulator(
     pool.clients.map((c) =>
       Object.freeze({
         clientId: c.clientId,
-        clientSecret: c.clientSecret,
+        // The newest of its secrets where the pool lists two (oldest first, as Cognito keeps them).
+        clientSecret: [c.clientSecret].flat().at(-1) ?? null,
         scopes: Object.freeze([...c.allowedOAuthScopes]),
       }),
     ),
