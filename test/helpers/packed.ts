@@ -38,13 +38,13 @@ export function pack(packageDir: string, destination: string): Packed {
 }
 
 /**
- * `npm install` in `dir` (its package.json), preferring npm's cache; resolves to what npm
- * warned of (installs of several folders run side by side).
+ * `npm install` in `dir` (its package.json; `args`: packages to add, or flags), preferring
+ * npm's cache; resolves to what npm warned of (installs of several folders run side by side).
  */
-export async function npmInstall(dir: string, packages: string[] = []): Promise<string> {
+export async function npmInstall(dir: string, args: string[] = []): Promise<string> {
   const { stderr } = await promisify(execFile)(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=warn', ...packages],
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=warn', ...args],
     { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   return stderr;
