@@ -1,4 +1,4 @@
-import type { PoolDocument } from '@app/fleet-auth';
+import { triggerModulePath, type PoolDocument } from '@app/fleet-auth';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,9 +26,14 @@ export async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'cognito-emulator-'));
 }
 
-/** Writes a copy of the demo pool, changed by `edit`, and returns its path. */
+/**
+ * Writes a copy of the demo pool, changed by `edit`, and returns its path. The copy names
+ * the demo trigger module by its absolute path (a relative one is relative to the pool file).
+ */
 export async function writePool(edit: (pool: PoolDocument) => void): Promise<string> {
   const pool = JSON.parse(await readFile(DEMO_POOL, 'utf8')) as PoolDocument;
+  const trigger = pool.userPool?.lambdaConfig?.preTokenGenerationConfig;
+  if (trigger) trigger.module = triggerModulePath(DEMO_POOL, trigger.module);
   edit(pool);
   const file = join(await tempDir(), 'pool.json');
   await writeFile(file, JSON.stringify(pool));

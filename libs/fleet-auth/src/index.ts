@@ -1,6 +1,9 @@
 export {
+  allowsClientTokenAuth,
   appClientViolations,
+  CLIENT_TOKEN_AUTH,
   COGNITO_PATTERNS,
+  EXPLICIT_AUTH_FLOWS,
   SECONDS_PER,
   STANDARD_SCOPES,
   scopeExists,
@@ -9,22 +12,26 @@ export {
   wholeMatch,
   type AppClientSettings,
   type AppClientViolation,
+  type ExplicitAuthFlow,
   type TimeUnit,
   type TokenKind,
   type TokenValidity,
 } from './app-client.rules.js';
-export { loadPool, parsePool, PoolFileError } from './pool.loader.js';
+export { loadPool, parsePool, PoolFileError, triggerModulePath } from './pool.loader.js';
 export {
   ClientFieldsSchema,
   ClientSchema,
+  ISSUER_TYPES,
   PoolSchema,
   ResourceServerSchema,
   TimeUnitSchema,
+  type IssuerType,
   type Pool,
   type PoolClient,
   type PoolDocument,
   type PoolResourceServer,
   type PoolService,
+  type PoolTriggerConfig,
   type PoolUser,
 } from './pool.schema.js';
 export { formatZodIssues } from './zod-issues.js';
