@@ -1,4 +1,5 @@
 import { parsePool } from '@app/fleet-auth';
+import { ClientSecrets } from '../clients/client-secrets.js';
 import { ClientAuthenticator, parseBasic } from './client-authenticator.js';
 import { OAuthError } from './oauth.error.js';
 import { parseTokenForm } from './token-request.js';
@@ -39,7 +40,7 @@ function codeOf(fn: () => unknown): string {
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('client authentication', () => {
-  const auth = new ClientAuthenticator(pool);
+  const auth = new ClientAuthenticator(new ClientSecrets(pool));
 
   it('splits Basic credentials at the first colon only', () => {
     expect(parseBasic(`Basic ${b64('svc:s3cret:with:colons')}`)[0]).toEqual({

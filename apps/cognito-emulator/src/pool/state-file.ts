@@ -1,4 +1,9 @@
-import { ClientFieldsSchema, formatZodIssues, ResourceServerSchema } from '@app/fleet-auth';
+import {
+  ClientFieldsSchema,
+  formatZodIssues,
+  ISSUER_TYPES,
+  ResourceServerSchema,
+} from '@app/fleet-auth';
 import { z } from 'zod';
 import { readIfExists, writePrivateFile } from '../files/private-file.js';
 import type { PoolOverlay } from './pool-store.js';
@@ -14,6 +19,22 @@ export class StateFileError extends Error {
 
 const OverlaySchema = z.strictObject({
   userPoolId: z.string(),
+  // Absent in state files written before UpdateUserPool, or when it was never called.
+  userPool: z
+    .strictObject({
+      userPoolName: z.string().min(1),
+      deletionProtection: z.enum(['ACTIVE', 'INACTIVE']),
+      allowAdminCreateUserOnly: z.boolean(),
+      issuerType: z.enum(ISSUER_TYPES),
+      preTokenGeneration: z
+        .strictObject({
+          lambdaVersion: z.enum(['V1_0', 'V2_0', 'V3_0']),
+          lambdaArn: z.string().min(1),
+        })
+        .optional(),
+      lastModifiedAt: z.number(),
+    })
+    .optional(),
   resourceServers: z.array(ResourceServerSchema),
   clients: z.array(
     z.strictObject({
