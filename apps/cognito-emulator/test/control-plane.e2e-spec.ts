@@ -18,42 +18,9 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startWeatherApi, type WeatherApiHandle } from '../../weather-api/src/bootstrap.js';
 import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
-import { basic, decode, tempDir } from './helpers.js';
+import { decode, failure, sdk, tempDir, token } from './helpers.js';
 
 const POOL_ID = 'us-east-1_Weather01';
-
-function sdk(emu: StartedEmulator) {
-  return new CognitoIdentityProviderClient({
-    endpoint: emu.url,
-    region: 'us-east-1',
-    // Dummy credentials: the emulator accepts SigV4 signatures unverified.
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dev-only-not-a-secret' },
-    maxAttempts: 1,
-  });
-}
-
-async function token(emu: StartedEmulator, id: string, secret: string, scope?: string) {
-  const res = await fetch(emu.tokenUrl, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Authorization: basic(id, secret),
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope && { scope }) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-/** The error the SDK raised: its name (Cognito's `__type`) and HTTP status. */
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('the control plane through the AWS SDK v3', () => {
   let dir: string;

@@ -1,4 +1,5 @@
 import { triggerModulePath, type PoolDocument } from '@app/fleet-auth';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,4 +39,48 @@ export async function writePool(edit: (pool: PoolDocument) => void): Promise<str
   const file = join(await tempDir(), 'pool.json');
   await writeFile(file, JSON.stringify(pool));
   return file;
+}
+
+/** The real AWS SDK v3 client, pointed at an emulator (`url`), retrying nothing. */
+export function sdk(emu: { url: string }): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    endpoint: emu.url,
+    region: 'us-east-1',
+    // Dummy credentials: the emulator accepts SigV4 signatures unverified.
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dev-only-not-a-secret' },
+    maxAttempts: 1,
+  });
+}
+
+/** A client-credentials request to the token endpoint (client_secret_basic), and its answer. */
+export async function token(
+  emu: { tokenUrl: string },
+  id: string,
+  secret: string,
+  scope?: string,
+  fields: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(emu.tokenUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': FORM, Authorization: basic(id, secret) },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      ...(scope && { scope }),
+      ...fields,
+    }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The error the SDK raised: its name (Cognito's `__type`), HTTP status and message. */
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ name: string; status: number | undefined; message: string }> {
+  try {
+    await promise;
+  } catch (e) {
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
+  }
+  throw new Error('expected the call to fail');
 }
