@@ -1,5 +1,4 @@
 import {
-  type CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   type CreateUserPoolClientCommandInput,
   DescribeUserPoolClientCommand,
@@ -8,8 +7,18 @@ import {
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
-import { CALLER, decode, DEMO_POOL, failure, READ, sdk, token, WRITE } from './helpers.js';
+import type { StartedEmulator } from '../src/bootstrap.js';
+import {
+  CALLER,
+  decode,
+  DEMO_POOL,
+  type EmulatorWithSdk,
+  failure,
+  READ,
+  startWithSdk,
+  token,
+  WRITE,
+} from './helpers.js';
 
 const POOL_ID = 'us-east-1_Weather01';
 const SDK_CALLER = { id: 'weather-sdk-caller', secret: 'weather-sdk-caller-dev-secret' };
@@ -27,24 +36,15 @@ async function counted(emu: StartedEmulator, labels: string): Promise<number> {
 }
 
 describe('GetClientToken through the AWS SDK v3', () => {
-  let emu: StartedEmulator;
-  let cognito: CognitoIdentityProviderClient;
+  let emu: EmulatorWithSdk;
   beforeAll(async () => {
     // No COGNITO_EMULATOR_ADMIN: GetClientToken is a client's own call, not the control plane.
-    emu = await startEmulator({
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      COGNITO_EMULATOR_POOL_FILE: DEMO_POOL,
-    });
-    cognito = sdk(emu);
+    emu = await startWithSdk({ COGNITO_EMULATOR_POOL_FILE: DEMO_POOL });
   });
-  afterAll(async () => {
-    cognito.destroy();
-    await emu.close();
-  });
+  afterAll(() => emu.close());
 
   const getToken = (input: { ClientId: string; Secret: string; Scopes?: string[] }) =>
-    cognito.send(new GetClientTokenCommand(input));
+    emu.cognito.send(new GetClientTokenCommand(input));
 
   it('issues the token the token endpoint would, verifiable with the JWKS', async () => {
     const { ClientAuthenticationResult: result } = await getToken({
@@ -161,21 +161,14 @@ describe('GetClientToken through the AWS SDK v3', () => {
 });
 
 describe('ALLOW_CLIENT_TOKEN_AUTH in the control plane', () => {
-  let emu: StartedEmulator;
-  let cognito: CognitoIdentityProviderClient;
+  let emu: EmulatorWithSdk;
   beforeAll(async () => {
-    emu = await startEmulator({
-      PORT: '0',
-      LOG_LEVEL: 'warn',
+    emu = await startWithSdk({
       COGNITO_EMULATOR_POOL_FILE: DEMO_POOL,
       COGNITO_EMULATOR_ADMIN: 'true',
     });
-    cognito = sdk(emu);
   });
-  afterAll(async () => {
-    cognito.destroy();
-    await emu.close();
-  });
+  afterAll(() => emu.close());
 
   const m2m = {
     UserPoolId: POOL_ID,
@@ -186,13 +179,13 @@ describe('ALLOW_CLIENT_TOKEN_AUTH in the control plane', () => {
   };
 
   it('creates a client whose only flow is ALLOW_CLIENT_TOKEN_AUTH, served by GetClientToken at once', async () => {
-    const { UserPoolClient: client } = await cognito.send(new CreateUserPoolClientCommand(m2m));
+    const { UserPoolClient: client } = await emu.cognito.send(new CreateUserPoolClientCommand(m2m));
     expect(client).toMatchObject({
       ExplicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'],
       AllowedOAuthScopes: [READ],
       AllowedOAuthFlows: [],
     });
-    const { ClientAuthenticationResult: result } = await cognito.send(
+    const { ClientAuthenticationResult: result } = await emu.cognito.send(
       new GetClientTokenCommand({ ClientId: client!.ClientId!, Secret: client!.ClientSecret! }),
     );
     expect(decode(result!.AccessToken!).claims).toMatchObject({
@@ -204,7 +197,7 @@ describe('ALLOW_CLIENT_TOKEN_AUTH in the control plane', () => {
     expect(endpoint).toMatchObject({ status: 400, body: { error: 'unauthorized_client' } });
 
     // An update that takes the flow away stops GetClientToken.
-    await cognito.send(
+    await emu.cognito.send(
       new UpdateUserPoolClientCommand({
         UserPoolId: POOL_ID,
         ClientId: client!.ClientId!,
@@ -214,7 +207,7 @@ describe('ALLOW_CLIENT_TOKEN_AUTH in the control plane', () => {
     );
     expect(
       await failure(
-        cognito.send(
+        emu.cognito.send(
           new GetClientTokenCommand({ ClientId: client!.ClientId!, Secret: client!.ClientSecret! }),
         ),
       ),
@@ -246,16 +239,16 @@ describe('ALLOW_CLIENT_TOKEN_AUTH in the control plane', () => {
     'refuses a client %s, as it refuses user flows beside it',
     async (_, change, message) => {
       expect(
-        await failure(cognito.send(new CreateUserPoolClientCommand({ ...m2m, ...change }))),
+        await failure(emu.cognito.send(new CreateUserPoolClientCommand({ ...m2m, ...change }))),
       ).toEqual({ name: 'InvalidParameterException', status: 400, message });
     },
   );
 
   it('refuses an update that adds a user flow to a GetClientToken client, and keeps the client', async () => {
-    const { UserPoolClient: client } = await cognito.send(new CreateUserPoolClientCommand(m2m));
+    const { UserPoolClient: client } = await emu.cognito.send(new CreateUserPoolClientCommand(m2m));
     expect(
       await failure(
-        cognito.send(
+        emu.cognito.send(
           new UpdateUserPoolClientCommand({
             UserPoolId: POOL_ID,
             ClientId: client!.ClientId!,
@@ -265,7 +258,7 @@ describe('ALLOW_CLIENT_TOKEN_AUTH in the control plane', () => {
         ),
       ),
     ).toMatchObject({ name: 'InvalidParameterException' });
-    const described = await cognito.send(
+    const described = await emu.cognito.send(
       new DescribeUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: client!.ClientId! }),
     );
     expect(described.UserPoolClient?.ExplicitAuthFlows).toEqual(['ALLOW_CLIENT_TOKEN_AUTH']);
@@ -274,16 +267,13 @@ describe('ALLOW_CLIENT_TOKEN_AUTH in the control plane', () => {
 
 describe('the token quota (COGNITO_EMULATOR_TOKEN_RPS) over both ways', () => {
   it('counts GetClientToken with the token endpoint, and answers TooManyRequestsException', async () => {
-    const emu = await startEmulator({
-      PORT: '0',
-      LOG_LEVEL: 'warn',
+    const emu = await startWithSdk({
       COGNITO_EMULATOR_POOL_FILE: DEMO_POOL,
       COGNITO_EMULATOR_TOKEN_RPS: '2',
     });
-    const cognito = sdk(emu);
     try {
       const viaApi = () =>
-        cognito.send(
+        emu.cognito.send(
           new GetClientTokenCommand({ ClientId: SDK_CALLER.id, Secret: SDK_CALLER.secret }),
         );
       // One window of a second from the first request: two pass, whichever way they come.
@@ -296,7 +286,6 @@ describe('the token quota (COGNITO_EMULATOR_TOKEN_RPS) over both ways', () => {
       });
       expect((await token(emu, CALLER.id, CALLER.secret)).status).toBe(429);
     } finally {
-      cognito.destroy();
       await emu.close();
     }
   });

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
 
 export const DEMO_POOL = new URL('../../../libs/fleet-auth/pool.json', import.meta.url).pathname;
 export const CALLER = { id: 'weather-caller', secret: 'weather-caller-dev-secret' };
@@ -11,6 +12,19 @@ export const ADMIN = { id: 'weather-admin', secret: 'weather-admin-dev-secret' }
 export const READ = 'weather-api/forecast.read';
 export const WRITE = 'weather-api/forecast.write';
 export const FORM = 'application/x-www-form-urlencoded';
+/** The claims of a client-credentials access token, as Cognito writes them (sorted). */
+export const CLIENT_CREDENTIALS_CLAIMS = [
+  'auth_time',
+  'client_id',
+  'exp',
+  'iat',
+  'iss',
+  'jti',
+  'scope',
+  'sub',
+  'token_use',
+  'version',
+];
 
 export function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
@@ -50,6 +64,23 @@ export function sdk(emu: { url: string }): CognitoIdentityProviderClient {
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dev-only-not-a-secret' },
     maxAttempts: 1,
   });
+}
+
+/** An emulator with the AWS SDK pointed at it; `close` stops both. */
+export type EmulatorWithSdk = StartedEmulator & { cognito: CognitoIdentityProviderClient };
+
+/** Starts an emulator (ephemeral port, warnings only, then `env`) and an SDK client for it. */
+export async function startWithSdk(env: Record<string, string>): Promise<EmulatorWithSdk> {
+  const emu = await startEmulator({ PORT: '0', LOG_LEVEL: 'warn', ...env });
+  const cognito = sdk(emu);
+  return {
+    ...emu,
+    cognito,
+    close: async () => {
+      cognito.destroy();
+      await emu.close();
+    },
+  };
 }
 
 /** A client-credentials request to the token endpoint (client_secret_basic), and its answer. */

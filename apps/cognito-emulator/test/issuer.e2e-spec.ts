@@ -1,5 +1,4 @@
 import {
-  type CognitoIdentityProviderClient,
   DescribeUserPoolCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -7,7 +6,16 @@ import { join } from 'node:path';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import request from 'supertest';
 import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
-import { CALLER, decode, DEMO_POOL, failure, sdk, tempDir, token } from './helpers.js';
+import {
+  CALLER,
+  decode,
+  DEMO_POOL,
+  type EmulatorWithSdk,
+  failure,
+  startWithSdk,
+  tempDir,
+  token,
+} from './helpers.js';
 
 const POOL_ID = 'us-east-1_Weather01';
 const ORIGINAL_HOST = 'cognito-idp.us-east-1.amazonaws.com';
@@ -28,8 +36,7 @@ async function at(emu: StartedEmulator, host: string) {
 
 describe("both issuer forms, imitating Cognito's hosts", () => {
   let dir: string;
-  let emu: StartedEmulator;
-  let cognito: CognitoIdentityProviderClient;
+  let emu: EmulatorWithSdk;
   const env = () => ({
     PORT: '0',
     LOG_LEVEL: 'warn',
@@ -41,16 +48,12 @@ describe("both issuer forms, imitating Cognito's hosts", () => {
   });
   beforeAll(async () => {
     dir = await tempDir();
-    emu = await startEmulator(env());
-    cognito = sdk(emu);
+    emu = await startWithSdk(env());
   });
-  afterAll(async () => {
-    cognito.destroy();
-    await emu.close();
-  });
+  afterAll(() => emu.close());
 
   const describePool = async () =>
-    (await cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }))).UserPool!;
+    (await emu.cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }))).UserPool!;
   // At the emulator's own address: the AWS host names resolve to AWS, never asked here.
   const issued = async () =>
     (await token({ tokenUrl: `${emu.url}/oauth2/token` }, CALLER.id, CALLER.secret)).body
@@ -84,7 +87,7 @@ describe("both issuer forms, imitating Cognito's hosts", () => {
     expect(updated.jwks).toEqual(original.jwks);
 
     const changed = Math.floor(Date.now() / 1000);
-    await cognito.send(
+    await emu.cognito.send(
       new UpdateUserPoolCommand({
         UserPoolId: POOL_ID,
         IssuerConfiguration: { Type: 'UPDATED' },
@@ -127,7 +130,7 @@ describe("both issuer forms, imitating Cognito's hosts", () => {
   });
 
   it('resets what an UpdateUserPool leaves out, as Cognito does, but keeps the issuer type and name', async () => {
-    await cognito.send(new UpdateUserPoolCommand({ UserPoolId: POOL_ID }));
+    await emu.cognito.send(new UpdateUserPoolCommand({ UserPoolId: POOL_ID }));
     expect(await describePool()).toMatchObject({
       Name: 'weather-fleet',
       IssuerConfiguration: { Type: 'UPDATED' },
@@ -139,7 +142,7 @@ describe("both issuer forms, imitating Cognito's hosts", () => {
 
   it('refuses what Cognito refuses', async () => {
     const update = (input: object) =>
-      failure(cognito.send(new UpdateUserPoolCommand({ UserPoolId: POOL_ID, ...input })));
+      failure(emu.cognito.send(new UpdateUserPoolCommand({ UserPoolId: POOL_ID, ...input })));
     expect(await update({ IssuerConfiguration: { Type: 'REGIONAL' } })).toEqual({
       name: 'InvalidParameterException',
       status: 400,
@@ -154,9 +157,7 @@ describe("both issuer forms, imitating Cognito's hosts", () => {
 
   it('keeps what UpdateUserPool set across a restart (state file)', async () => {
     await emu.close();
-    emu = await startEmulator(env());
-    cognito.destroy();
-    cognito = sdk(emu);
+    emu = await startWithSdk(env());
     expect(await describePool()).toMatchObject({
       IssuerConfiguration: { Type: 'UPDATED' },
       DeletionProtection: 'INACTIVE',
@@ -168,28 +169,24 @@ describe("both issuer forms, imitating Cognito's hosts", () => {
 
 describe('the issuer type on a base of its own', () => {
   it('is reported, but the one issuer stays {base}/{poolId}', async () => {
-    const emu = await startEmulator({
-      PORT: '0',
-      LOG_LEVEL: 'warn',
+    const emu = await startWithSdk({
       COGNITO_EMULATOR_POOL_FILE: DEMO_POOL,
       COGNITO_EMULATOR_ADMIN: 'true',
     });
-    const cognito = sdk(emu);
     try {
-      await cognito.send(
+      await emu.cognito.send(
         new UpdateUserPoolCommand({
           UserPoolId: POOL_ID,
           IssuerConfiguration: { Type: 'UPDATED' },
         }),
       );
-      const pool = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }));
+      const pool = await emu.cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }));
       expect(pool.UserPool?.IssuerConfiguration).toEqual({ Type: 'UPDATED' });
       expect(emu.issuer).toBe(`${emu.url}/${POOL_ID}`);
       expect(
         decode((await token(emu, CALLER.id, CALLER.secret)).body.access_token as string).claims.iss,
       ).toBe(emu.issuer);
     } finally {
-      cognito.destroy();
       await emu.close();
     }
   });

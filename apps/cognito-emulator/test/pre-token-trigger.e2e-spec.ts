@@ -1,32 +1,28 @@
 import {
-  type CognitoIdentityProviderClient,
   DescribeUserPoolCommand,
   GetClientTokenCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { fileURLToPath } from 'node:url';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
-import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
-import { decode, DEMO_POOL, failure, READ, sdk, token, WRITE, writePool } from './helpers.js';
+import {
+  CLIENT_CREDENTIALS_CLAIMS,
+  decode,
+  DEMO_POOL,
+  type EmulatorWithSdk,
+  failure,
+  READ,
+  startWithSdk,
+  token,
+  WRITE,
+  writePool,
+} from './helpers.js';
 
 const POOL_ID = 'us-east-1_Weather01';
 const AUDIT = 'weather-api/forecast.audit';
 const CLIENT = { id: 'trigger-test', secret: 'trigger-test-dev-secret' };
 const TRIGGER = fileURLToPath(new URL('fixtures/claims-trigger.mjs', import.meta.url));
 const TRIGGER_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:claims-trigger';
-/** The claims Cognito writes into every client-credentials token. */
-const COGNITO_CLAIMS = [
-  'auth_time',
-  'client_id',
-  'exp',
-  'iat',
-  'iss',
-  'jti',
-  'scope',
-  'sub',
-  'token_use',
-  'version',
-];
 
 /** The demo pool with the e2e trigger, a third scope, and a client on both M2M ways. */
 const triggerPool = () =>
@@ -45,21 +41,14 @@ const triggerPool = () =>
   });
 
 describe('a V3 pre token generation trigger on client-credentials tokens', () => {
-  let emu: StartedEmulator;
-  let cognito: CognitoIdentityProviderClient;
+  let emu: EmulatorWithSdk;
   beforeAll(async () => {
-    emu = await startEmulator({
-      PORT: '0',
-      LOG_LEVEL: 'warn',
+    emu = await startWithSdk({
       COGNITO_EMULATOR_POOL_FILE: await triggerPool(),
       COGNITO_EMULATOR_ADMIN: 'true',
     });
-    cognito = sdk(emu);
   });
-  afterAll(async () => {
-    cognito.destroy();
-    await emu.close();
-  });
+  afterAll(() => emu.close());
 
   /** A token from each way, with the same client metadata (and scopes, when named). */
   async function bothWays(metadata: Record<string, string>, scopes?: string[]) {
@@ -67,7 +56,7 @@ describe('a V3 pre token generation trigger on client-credentials tokens', () =>
       aws_client_metadata: JSON.stringify(metadata),
     });
     expect(endpoint.status).toBe(200);
-    const api = await cognito.send(
+    const api = await emu.cognito.send(
       new GetClientTokenCommand({
         ClientId: CLIENT.id,
         Secret: CLIENT.secret,
@@ -88,7 +77,7 @@ describe('a V3 pre token generation trigger on client-credentials tokens', () =>
         aws_client_metadata: JSON.stringify(metadata),
       }),
       failure(
-        cognito.send(
+        emu.cognito.send(
           new GetClientTokenCommand({
             ClientId: CLIENT.id,
             Secret: CLIENT.secret,
@@ -109,7 +98,7 @@ describe('a V3 pre token generation trigger on client-credentials tokens', () =>
     }
     for (const claims of verified) {
       expect(Object.keys(claims).sort()).toEqual(
-        [...COGNITO_CLAIMS, 'tenant_id', 'entitlements'].sort(),
+        [...CLIENT_CREDENTIALS_CLAIMS, 'tenant_id', 'entitlements'].sort(),
       );
       expect(claims).toMatchObject({
         tenant_id: 'acme',
@@ -207,7 +196,7 @@ describe('a V3 pre token generation trigger on client-credentials tokens', () =>
   });
 
   it('runs only while UpdateUserPool keeps it attached as V3_0, as DescribeUserPool reports', async () => {
-    const described = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }));
+    const described = await emu.cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }));
     expect(described.UserPool?.LambdaConfig).toEqual({
       PreTokenGeneration: TRIGGER_ARN,
       PreTokenGenerationConfig: { LambdaArn: TRIGGER_ARN, LambdaVersion: 'V3_0' },
@@ -216,7 +205,7 @@ describe('a V3 pre token generation trigger on client-credentials tokens', () =>
       'tenant_id' in
       decode((await token(emu, CLIENT.id, CLIENT.secret)).body.access_token as string).claims;
     const update = (LambdaConfig?: object) =>
-      cognito.send(new UpdateUserPoolCommand({ UserPoolId: POOL_ID, LambdaConfig }));
+      emu.cognito.send(new UpdateUserPoolCommand({ UserPoolId: POOL_ID, LambdaConfig }));
     expect(await customized()).toBe(true);
 
     // V2 events never reach client-credentials tokens.
@@ -228,7 +217,7 @@ describe('a V3 pre token generation trigger on client-credentials tokens', () =>
     await update();
     expect(await customized()).toBe(false);
     expect(
-      (await cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }))).UserPool
+      (await emu.cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }))).UserPool
         ?.LambdaConfig,
     ).toEqual({});
     // Only the pool file's module can run here.
@@ -250,27 +239,18 @@ describe('a V3 pre token generation trigger on client-credentials tokens', () =>
 });
 
 describe("the demo pool's tenant trigger", () => {
-  let emu: StartedEmulator;
-  let cognito: CognitoIdentityProviderClient;
+  let emu: EmulatorWithSdk;
   const TENANT = { id: 'weather-tenant-caller', secret: 'weather-tenant-caller-dev-secret' };
   beforeAll(async () => {
-    emu = await startEmulator({
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      COGNITO_EMULATOR_POOL_FILE: DEMO_POOL,
-    });
-    cognito = sdk(emu);
+    emu = await startWithSdk({ COGNITO_EMULATOR_POOL_FILE: DEMO_POOL });
   });
-  afterAll(async () => {
-    cognito.destroy();
-    await emu.close();
-  });
+  afterAll(() => emu.close());
 
   it('adds the tenant the client sends as metadata, both ways, and nothing without it', async () => {
     const endpoint = await token(emu, TENANT.id, TENANT.secret, undefined, {
       aws_client_metadata: JSON.stringify({ tenant_id: 'acme' }),
     });
-    const api = await cognito.send(
+    const api = await emu.cognito.send(
       new GetClientTokenCommand({
         ClientId: TENANT.id,
         Secret: TENANT.secret,
@@ -282,11 +262,11 @@ describe("the demo pool's tenant trigger", () => {
     // Without metadata, and for the demo's other clients: Cognito's claims alone.
     const plain = await token(emu, 'weather-caller', 'weather-caller-dev-secret');
     expect(Object.keys(decode(plain.body.access_token as string).claims).sort()).toEqual(
-      COGNITO_CLAIMS,
+      CLIENT_CREDENTIALS_CLAIMS,
     );
     const bare = await token(emu, TENANT.id, TENANT.secret);
     expect(Object.keys(decode(bare.body.access_token as string).claims).sort()).toEqual(
-      COGNITO_CLAIMS,
+      CLIENT_CREDENTIALS_CLAIMS,
     );
   });
 
