@@ -7,6 +7,8 @@ import {
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { StartedEmulator } from '../src/bootstrap.js';
 import {
   CALLER,
@@ -16,6 +18,7 @@ import {
   failure,
   READ,
   startWithSdk,
+  tempDir,
   token,
   WRITE,
 } from './helpers.js';
@@ -262,6 +265,49 @@ describe('ALLOW_CLIENT_TOKEN_AUTH in the control plane', () => {
       new DescribeUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: client!.ClientId! }),
     );
     expect(described.UserPoolClient?.ExplicitAuthFlows).toEqual(['ALLOW_CLIENT_TOKEN_AUTH']);
+  });
+});
+
+describe('GetClientToken for a client whose flows mix it with user flows', () => {
+  it('refuses it, as a state file written before the rule may hold one', async () => {
+    const dir = await tempDir();
+    const mixed = {
+      clientId: 'mixed-flows',
+      clientName: 'mixed',
+      clientSecret: 'mixed-flows-dev-secret',
+      allowedOAuthFlows: [],
+      explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH'],
+      allowedOAuthScopes: [READ],
+    };
+    await writeFile(
+      join(dir, 'state.json'),
+      JSON.stringify({
+        userPoolId: POOL_ID,
+        resourceServers: [],
+        clients: [{ client: mixed, meta: { createdAt: 1, lastModifiedAt: 1 } }],
+        deletedResourceServers: [],
+        deletedClients: [],
+      }),
+    );
+    const emu = await startWithSdk({
+      COGNITO_EMULATOR_POOL_FILE: DEMO_POOL,
+      COGNITO_EMULATOR_STATE_FILE: join(dir, 'state.json'),
+    });
+    try {
+      expect(
+        await failure(
+          emu.cognito.send(
+            new GetClientTokenCommand({ ClientId: mixed.clientId, Secret: mixed.clientSecret }),
+          ),
+        ),
+      ).toEqual({
+        name: 'InvalidParameterException',
+        status: 400,
+        message: "ALLOW_CLIENT_TOKEN_AUTH must be the client's only explicit auth flow",
+      });
+    } finally {
+      await emu.close();
+    }
   });
 });
 
