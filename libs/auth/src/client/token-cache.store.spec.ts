@@ -3,26 +3,29 @@ import { describeTokenCacheStore } from './token-cache.conformance.fixture-spec.
 import { MemoryTokenCacheStore } from './token-cache.store.js';
 import { ToyKeyValueService, ToyTokenCacheStore } from './toy-token-cache.fixture-spec.js';
 
-describeTokenCacheStore('MemoryTokenCacheStore', () => {
-  // One process: its replicas are the providers that share the instance.
-  const store = new MemoryTokenCacheStore();
-  return { replica: () => store };
+// One process: its replicas are the providers that share the instance.
+let memory = new MemoryTokenCacheStore();
+describeTokenCacheStore('MemoryTokenCacheStore', {
+  replica: () => memory,
+  reset: () => void (memory = new MemoryTokenCacheStore()),
 });
 
-describeTokenCacheStore('a toy store of one file (toy-token-cache.fixture-spec.ts)', () => {
-  const service = new ToyKeyValueService();
-  service.latencyMs = 2;
-  return {
-    replica: () => new ToyTokenCacheStore(service),
-    outage: {
-      start: () => Promise.resolve(void (service.down = true)),
-      end: () => {
-        service.down = false;
-        service.values.clear();
-        return Promise.resolve();
-      },
+// A service the replicas share, each on a store of its own.
+let service = new ToyKeyValueService();
+describeTokenCacheStore('a toy store of one file (toy-token-cache.fixture-spec.ts)', {
+  replica: () => new ToyTokenCacheStore(service),
+  reset: () => {
+    service = new ToyKeyValueService();
+    service.latencyMs = 2;
+  },
+  outage: {
+    start: () => Promise.resolve(void (service.down = true)),
+    end: () => {
+      service.down = false;
+      service.values.clear();
+      return Promise.resolve();
     },
-  };
+  },
 });
 
 describe('MemoryTokenCacheStore', () => {

@@ -109,10 +109,11 @@ afterEach(async () => {
   await endpoint.stop();
 });
 
-describeTokenCacheStore('RedisTokenCacheStore', () => ({
+describeTokenCacheStore('RedisTokenCacheStore', {
   replica: () => store(),
+  reset: () => undefined, // flushed before each test, above
   outage: { start: () => redis.stop(), end: () => redis.restart() },
-}));
+});
 
 describe('RedisTokenCacheStore against a real redis-server', () => {
   it('one replica stores, another reads it; Redis holds neither the secret nor the token', async () => {
