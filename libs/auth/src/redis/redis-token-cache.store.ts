@@ -1,56 +1,85 @@
-import { M2MClientConfigError } from '../client/client.errors.js';
-import type { M2MClientMetrics } from '../client/client.metrics.js';
+import type { RedisClientType } from '@redis/client';
 import {
-  type CachedToken,
-  MemoryTokenCacheStore,
-  type RefreshIntent,
-  TokenCacheEntry,
-  type TokenCacheKey,
-  type TokenCacheLogger,
-} from '../client/token-cache.store.js';
-import { abortableSleep } from '../client/backoff.js';
-import { jitteredRefreshAt, leasedFetch, type LeaseOptions } from './lease.js';
-import {
-  RedisTokenCache,
-  type RedisTokenCacheOptions,
-  type RedisTokenEntry,
+  M2MClientConfigError,
   SharedCacheUnavailableError,
-  type SharedCacheStatus,
-} from './redis-token-cache.js';
+  type TokenCacheLease,
+  type TokenCacheStore,
+} from '../client/index.js';
 import { numberOption } from '../shared/number-option.js';
 
-/** The Redis connection, the lease and how long replicas wait for each other. */
-export interface RedisTokenCacheStoreOptions extends RedisTokenCacheOptions {
-  /** How long a lease lasts unless its owner renews it (it does while it fetches). Default 3,000 ms. */
-  leaseMs?: number;
+/** Where the shared cache lives and how long anything there may take. */
+export interface RedisTokenCacheOptions {
   /**
-   * The longest a replica waits for another's token request before it sends its own.
-   * Default 15,000 ms: longer than a token request's default retry budget (10 s).
+   * `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. A standalone
+   * Redis (7 and later) or Valkey; the password is never logged.
    */
-  waitMs?: number;
-  /** First wait between two looks at a held lease (doubling to 8x, jittered). Default 25 ms. */
-  pollMs?: number;
-  /**
-   * Each replica refreshes ahead of expiry at its own point, up to this much after the
-   * token's refresh point (and within the first half of the time left), so replicas do not
-   * race at the same instant; the first one refreshes for the fleet. Default 5,000 ms.
-   */
-  refreshSpreadMs?: number;
+  url: string;
+  /** Prepended to every key, so several fleets can share one Redis. Default `m2m:`. */
+  keyPrefix?: string;
+  /** The most one command may take before the store counts as unavailable. Default 500 ms. */
+  commandTimeoutMs?: number;
+  /** The most connecting may take (then it retries in the background). Default 2,000 ms. */
+  connectTimeoutMs?: number;
+  /** While unavailable, how often one command tries it again. Default 1,000 ms. */
+  probeIntervalMs?: number;
 }
 
-/** Collaborators a test may replace. */
-export interface RedisTokenCacheStoreDeps {
-  logger?: TokenCacheLogger;
-  random?: () => number;
-}
+/** The Redis connection, and how replicas take turns through it (see `TokenCacheLease`). */
+export interface RedisTokenCacheStoreOptions
+  extends
+    RedisTokenCacheOptions,
+    Pick<TokenCacheLease, 'leaseMs' | 'waitMs' | 'pollMs' | 'refreshSpreadMs'> {}
 
-const OUTCOME = { leased: 'acquired', shared: 'waited', fallback: 'fallback' } as const;
-const QUIET: TokenCacheLogger = { warn: () => undefined, log: () => undefined };
+// KEYS[1] entry. pcall: a key of another type (someone else's data) is a miss, not an error.
+const GET = `
+local v = redis.pcall('GET', KEYS[1])
+if type(v) == 'string' then return v end
+return false`;
 
-function atLeast(min: number, name: string, value: number | undefined, fallback: number) {
-  return numberOption(name, value, fallback, { min }, (option, why) => {
+// KEYS[1] entry; ARGV[1] value, ARGV[2] ttl ms. SET overwrites a key of another type.
+const SET = `return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`;
+
+// KEYS[1] lease; ARGV[1] owner, ARGV[2] lease ms. 0: owner holds it now (taken, or extended
+// as its holder); else the ms another holder has left.
+const ACQUIRE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 0
+end
+return math.max(redis.call('PTTL', KEYS[1]), 1)`;
+
+// KEYS[1] lease; ARGV[1] owner.
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  return numberOption(name, value, fallback, { min: 0, exclusiveMin: true }, (option, why) => {
     throw new M2MClientConfigError(option, why);
   });
+}
+
+/** What failed, as an error code or class name: never a message that could carry a URL. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[A-Z_]{2,32}$/.test(code)) return code;
+  // Redis error replies start with their code: WRONGPASS, NOAUTH, READONLY, OOM, ...
+  const replyCode = /^([A-Z]{2,32})\b/.exec(error.message)?.[1];
+  return replyCode ?? error.constructor.name;
+}
+
+/** One connection, from loading node-redis to `close`. */
+interface Connection {
+  /** Until node-redis is loaded and the client made: local work, not a peer's answer. */
+  loading: Promise<void>;
+  client?: RedisClientType;
+  /** Why node-redis could not be loaded (an optional peer that is missing, say). */
+  loadError?: unknown;
+  /** Until the first connection is up: commands wait for it (within their deadline). */
+  firstConnect?: Promise<unknown>;
+  closed: boolean;
 }
 
 /**
@@ -59,16 +88,21 @@ function atLeast(min: number, name: string, value: number | undefined, fallback:
  *
  * - A hit costs no Redis round trip: each process keeps its copy until shortly before
  *   expiry and reads Redis only when it has no valid token.
- * - With no valid token anywhere, one replica fetches under a lease and the others wait for
- *   it and read its token (bounded: past `waitMs` they fetch themselves); the refresh ahead
- *   of expiry is leased the same way, at jittered points.
- * - Entries are sealed with keys derived from each client's secret: readers of Redis
- *   without the secret, and replicas with a wrong or rotated one, cannot use them.
- * - Redis unavailable, slow or wrong never fails a call: each process falls back to its
- *   own cache and single flight (one request per replica at most), logs one warning per
- *   outage, and shares again once Redis answers.
+ * - With no valid token anywhere, one replica fetches under a lease (`SET NX PX`, extended
+ *   by its owner while its request runs, released by its owner only) and the others wait
+ *   for it and read its token (bounded: past `waitMs` they fetch themselves); the refresh
+ *   ahead of expiry is leased the same way, at jittered points.
+ * - Entries are sealed by the client with keys derived from each client's secret: readers of
+ *   Redis without the secret, and replicas with a wrong or rotated one, cannot use them. The
+ *   keys of one entry share a hash tag (`m2m:{name}:token`, `m2m:{name}:lease`).
+ * - Every command is bounded by `commandTimeoutMs`. Unavailable, slow or wrong, Redis never
+ *   fails a call: commands fail fast with {@link SharedCacheUnavailableError} (tried again
+ *   once per `probeIntervalMs`), and each process falls back to its own cache and single
+ *   flight (one request per replica at most), logs one warning per outage, and shares again
+ *   once Redis answers.
  *
- * The connection opens with the first provider and closes with the last one.
+ * node-redis is loaded, and the connection opened, by the first command; the last client
+ * using the store closes it.
  *
  * @example
  * ```ts
@@ -77,181 +111,153 @@ function atLeast(min: number, name: string, value: number | undefined, fallback:
  * M2MClientModule.register({ name: 'weather-write', ..., cache });
  * ```
  */
-export class RedisTokenCacheStore extends MemoryTokenCacheStore {
-  private readonly options: RedisTokenCacheStoreOptions;
-  private readonly settings: EntrySettings;
-  private readonly redisLogger: TokenCacheLogger | undefined;
-  private connection: RedisTokenCache | undefined;
-  private users = 0;
+export class RedisTokenCacheStore implements TokenCacheStore {
+  readonly name = 'Redis';
+  readonly lease: TokenCacheLease;
+  private readonly url: string;
+  private readonly prefix: string;
+  private readonly commandTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly probeIntervalMs: number;
+  private connection: Connection | undefined;
+  /** While Redis is failing: why, and when one command may try it again. */
+  private down: { reason: string; nextProbeAt: number } | undefined;
 
-  constructor(options: RedisTokenCacheStoreOptions, deps: RedisTokenCacheStoreDeps = {}) {
-    // The entries stay quiet: the connection warns once per outage for every client.
-    super(QUIET);
-    // Checked now (start-up), not when the first provider connects.
-    RedisTokenCache.check(options);
-    this.options = options;
-    this.settings = {
-      lease: {
-        leaseMs: atLeast(10, 'leaseMs', options.leaseMs, 3_000),
-        pollMs: atLeast(1, 'pollMs', options.pollMs, 25),
+  constructor(options: RedisTokenCacheStoreOptions) {
+    // Checked now (start-up), not when the first command connects.
+    let url: URL | undefined;
+    try {
+      url = new URL(options.url);
+    } catch {
+      // reported below
+    }
+    if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
+      throw new M2MClientConfigError('url', 'must be an absolute redis:// or rediss:// URL');
+    }
+    this.url = options.url;
+    this.prefix = options.keyPrefix ?? 'm2m:';
+    this.commandTimeoutMs = positive('commandTimeoutMs', options.commandTimeoutMs, 500);
+    this.probeIntervalMs = positive('probeIntervalMs', options.probeIntervalMs, 1_000);
+    this.connectTimeoutMs = positive('connectTimeoutMs', options.connectTimeoutMs, 2_000);
+    const { leaseMs, waitMs, pollMs, refreshSpreadMs } = options;
+    this.lease = {
+      acquire: async (key, owner, ms) =>
+        Number(await this.run(ACQUIRE, [this.leaseKey(key)], [owner, String(Math.ceil(ms))])),
+      release: async (key, owner) => {
+        await this.run(RELEASE, [this.leaseKey(key)], [owner]);
       },
-      waitMs: atLeast(0, 'waitMs', options.waitMs, 15_000),
-      spreadMs: atLeast(0, 'refreshSpreadMs', options.refreshSpreadMs, 5_000),
-      random: deps.random ?? Math.random,
-      status: () => this.connection?.status(),
+      leaseMs,
+      waitMs,
+      pollMs,
+      refreshSpreadMs,
     };
-    this.redisLogger = deps.logger;
   }
 
-  /** Whether Redis answers, for readiness detail (`undefined` before any client uses it). */
-  status(): SharedCacheStatus | undefined {
-    return this.connection?.status();
+  async get(key: string): Promise<string | undefined> {
+    const value = await this.run(GET, [this.entryKey(key)], []);
+    return typeof value === 'string' ? value : undefined;
   }
 
-  protected override create(
-    key: TokenCacheKey,
-    onIdle: () => void,
-    metrics: M2MClientMetrics,
-  ): TokenCacheEntry {
-    this.connection ??= new RedisTokenCache(this.options, { logger: this.redisLogger });
-    this.users += 1;
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.run(SET, [this.entryKey(key)], [value, String(Math.max(1, Math.floor(ttlMs)))]);
+  }
+
+  /** Closes the connection; a later command opens a new one. */
+  close(): void {
     const connection = this.connection;
-    return new RedisCacheEntry(key, connection.entry(key), this.settings, metrics, () => {
-      onIdle();
-      this.users -= 1;
-      if (this.users === 0 && this.connection === connection) {
-        this.connection = undefined;
-        connection.close();
-      }
-    });
-  }
-}
-
-/** What every entry of a store shares. */
-interface EntrySettings {
-  lease: LeaseOptions;
-  waitMs: number;
-  spreadMs: number;
-  random: () => number;
-  status: () => SharedCacheStatus | undefined;
-}
-
-/** One client's entry: this process's copy, backed by the shared one in Redis. */
-class RedisCacheEntry extends TokenCacheEntry {
-  /** The raw value Redis holds for the token this process has, when it is known. */
-  private stored: { accessToken: string; raw: string } | undefined;
-  private readonly labels: Record<
-    'hit' | 'miss' | 'unavailable',
-    { client_id: string; result: string }
-  >;
-
-  constructor(
-    key: TokenCacheKey,
-    private readonly shared: RedisTokenEntry,
-    private readonly settings: EntrySettings,
-    private readonly metrics: M2MClientMetrics,
-    onIdle: () => void,
-  ) {
-    super(key, onIdle, QUIET);
-    const label = (result: string) => ({ client_id: key.clientId, result });
-    this.labels = { hit: label('hit'), miss: label('miss'), unavailable: label('unavailable') };
+    if (!connection) return;
+    this.connection = undefined;
+    connection.closed = true;
+    connection.client?.destroy();
   }
 
-  override storeStatus(): string {
-    const status = this.settings.status();
-    if (!status || status.available) return 'redis: shared';
-    return (
-      `redis: unavailable since ${new Date(status.since).toISOString()} (${status.reason}); ` +
-      'this replica uses its own cache'
-    );
+  // One hash tag: both keys of an entry in one slot, as a Redis Cluster needs.
+  private entryKey(key: string) {
+    return `${this.prefix}{${key}}:token`;
   }
 
-  /** The token as this replica keeps it: its own refresh point, spread from the others'. */
-  private localize(token: CachedToken): CachedToken {
-    const { random, spreadMs } = this.settings;
-    const jittered = jitteredRefreshAt(token, random);
-    return { ...token, refreshAt: Math.min(jittered, token.refreshAt + spreadMs) };
+  private leaseKey(key: string) {
+    return `${this.prefix}{${key}}:lease`;
   }
 
-  private observe(result: 'hit' | 'miss' | 'unavailable') {
-    const { metrics } = this;
-    const { status } = this.settings;
-    metrics.sharedCache?.inc(this.labels[result]);
-    metrics.sharedCacheAvailable?.set(status()?.available === false ? 0 : 1);
-  }
-
-  protected override async load(): Promise<CachedToken | undefined> {
-    let read: Awaited<ReturnType<RedisTokenEntry['read']>>;
-    try {
-      read = await this.shared.read();
-    } catch (error) {
-      this.observe('unavailable');
-      throw error;
+  /** Runs one script within the deadline; while Redis is down, fails fast but for one probe. */
+  private async run(script: string, keys: string[], args: string[]): Promise<unknown> {
+    const connection = (this.connection ??= this.connect());
+    await connection.loading;
+    if (connection.closed) throw new SharedCacheUnavailableError('CLOSED');
+    const now = Date.now();
+    if (this.down) {
+      if (now < this.down.nextProbeAt) throw new SharedCacheUnavailableError(this.down.reason);
+      this.down.nextProbeAt = now + this.probeIntervalMs;
     }
-    if (!read.token || Date.now() >= read.token.expiresAt) {
-      this.observe('miss');
-      return undefined;
-    }
-    this.observe('hit');
-    this.stored = { accessToken: read.token.accessToken, raw: read.raw };
-    return this.localize(read.token);
-  }
-
-  protected override async save(token: CachedToken): Promise<void> {
-    // fetchOnce stored it (or read it from Redis) already.
-    if (this.stored?.accessToken === token.accessToken) return;
-    const raw = await this.shared.storeAndRelease(token, token.expiresAt - Date.now(), '');
-    this.stored = { accessToken: token.accessToken, raw };
-  }
-
-  protected override async fetchOnce(
-    run: () => Promise<CachedToken>,
-    intent: RefreshIntent,
-    signal: AbortSignal,
-  ): Promise<CachedToken> {
-    const { lease, waitMs } = this.settings;
-    const { metrics } = this;
-    const current = this.peek();
-    const ahead = intent.reason === 'ahead' && current !== undefined;
-    const rejected = intent.reason === 'rejected' ? intent.rejected : undefined;
-    const known = this.stored?.accessToken === current?.accessToken ? this.stored?.raw : undefined;
-    let result;
-    try {
-      result = await leasedFetch(
-        this.shared,
-        run,
-        {
-          known,
-          // Ahead of expiry only a newer token helps; after a 401, any other valid one.
-          unwanted: (t) =>
-            t.accessToken === rejected || (ahead && t.expiresAt <= current.expiresAt),
-          waitMs: ahead ? 0 : waitMs,
-          signal,
-        },
-        lease,
-        { now: () => Date.now(), sleep: abortableSleep, random: this.settings.random },
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(Object.assign(new Error('command timed out'), { code: 'TIMEOUT' })),
+        this.commandTimeoutMs,
       );
+    });
+    try {
+      if (connection.firstConnect) await Promise.race([connection.firstConnect, deadline]);
+      if (!connection.client) {
+        throw new Error('@redis/client could not be loaded', { cause: connection.loadError });
+      }
+      const reply = await Promise.race([
+        connection.client.eval(script, { keys, arguments: args }),
+        deadline,
+      ]);
+      this.down = undefined;
+      return reply;
     } catch (error) {
-      if (!(error instanceof SharedCacheUnavailableError)) throw error;
-      // Redis down: this process's own single flight (the entry's request in flight).
-      this.observe('unavailable');
-      metrics.sharedLease?.inc({ client_id: this.key.clientId, outcome: 'fallback' });
-      return run();
+      const reason = reasonOf(error);
+      this.down = { reason, nextProbeAt: Date.now() + this.probeIntervalMs };
+      throw new SharedCacheUnavailableError(reason, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
-    if (!result) {
-      // Another replica is refreshing: keep serving, look again a little later.
-      this.pauseRefresh(Date.now() + lease.pollMs * 8);
-      return current!;
-    }
-    if (result.source === 'shared' && !result.waited) {
-      this.observe('hit');
-    } else {
-      this.observe('miss');
-      metrics.sharedLease?.inc({ client_id: this.key.clientId, outcome: OUTCOME[result.source] });
-    }
-    if (result.raw !== undefined) {
-      this.stored = { accessToken: result.token.accessToken, raw: result.raw };
-    }
-    return this.localize(result.token);
+  }
+
+  /**
+   * Loads node-redis (a process without a shared cache never loads its ~480 modules), then
+   * starts connecting; commands wait for the loading before their deadline starts.
+   */
+  private connect(): Connection {
+    const connection: Connection = { loading: Promise.resolve(), closed: false };
+    connection.loading = import('@redis/client').then(
+      ({ createClient }) => {
+        if (connection.closed) return;
+        const client: RedisClientType = createClient({
+          url: this.url,
+          // Down means down: a command fails at once instead of queueing until Redis is back.
+          disableOfflineQueue: true,
+          commandsQueueMaxLength: 1_000,
+          // node-redis times out commands still waiting to be written; one written to a hung
+          // server waits for its reply, so `run` also bounds the wait for it.
+          commandOptions: { timeout: this.commandTimeoutMs },
+          socket: {
+            connectTimeout: this.connectTimeoutMs,
+            // Never give up; back off to 2 s, jittered, so replicas do not reconnect in step.
+            reconnectStrategy: (retries: number) =>
+              Math.min(2_000, 50 * 2 ** Math.min(retries, 6)) * (0.5 + Math.random() / 2),
+          },
+        });
+        // Connection errors surface as failed commands (one warning per outage, by the
+        // client); the event itself must have a listener or it would crash the process.
+        client.on('error', () => undefined);
+        // Reconnected: the next command may try at once instead of waiting for the probe.
+        client.on('ready', () => {
+          if (this.down) this.down.nextProbeAt = 0;
+        });
+        connection.client = client;
+        connection.firstConnect = client.connect().then(
+          () => (connection.firstConnect = undefined),
+          () => undefined,
+        );
+      },
+      (error: unknown) => {
+        connection.loadError = error;
+      },
+    );
+    return connection;
   }
 }

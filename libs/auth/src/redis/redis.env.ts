@@ -1,7 +1,6 @@
 import { EnvReader } from '../shared/env.js';
 import {
   RedisTokenCacheStore,
-  type RedisTokenCacheStoreDeps,
   type RedisTokenCacheStoreOptions,
 } from './redis-token-cache.store.js';
 
@@ -70,10 +69,7 @@ export function redisTokenCacheOptionsFromEnv(
  * M2MClientModule.register({ ...m2mClientOptionsFromEnv(process.env, 'inventory-api'), cache });
  * ```
  */
-export function redisTokenCacheFromEnv(
-  env: NodeJS.ProcessEnv,
-  deps?: RedisTokenCacheStoreDeps,
-): RedisTokenCacheStore | undefined {
+export function redisTokenCacheFromEnv(env: NodeJS.ProcessEnv): RedisTokenCacheStore | undefined {
   const options = redisTokenCacheOptionsFromEnv(env);
-  return options && new RedisTokenCacheStore(options, deps);
+  return options && new RedisTokenCacheStore(options);
 }
