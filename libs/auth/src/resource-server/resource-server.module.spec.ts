@@ -449,3 +449,49 @@ describe('ResourceServerModule route policy', () => {
     await iss.close();
   });
 });
+
+describe('ResourceServerModule denial logs', () => {
+  it('name the client only when the token signature verified, and never hold the token', async () => {
+    const iss = await TestIssuer.start();
+    const lines: unknown[] = [];
+    const ignore = () => undefined;
+    const capture = {
+      log: (message: unknown) => void lines.push(message),
+      error: ignore,
+      warn: ignore,
+      debug: ignore,
+      verbose: ignore,
+    };
+    const ref = await Test.createTestingModule({
+      imports: [ResourceServerModule.forRoot({ issuer: iss.issuer, realm: 'weather-api' })],
+      controllers: [DemoController],
+    }).compile();
+    const app = ref.createNestApplication({ logger: capture });
+    await app.init();
+    const server = app.getHttpServer();
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await iss.token({ exp: now - 60 });
+    // Signed by another key under the issuer's kid, claiming another client.
+    const forged = await iss.token({ client_id: 'weather-admin' }, { key: await makeKey('key-1') });
+    const reader = await iss.token();
+    await request(server).get('/read').set('Authorization', `Bearer ${expired}`).expect(401);
+    await request(server).get('/read').set('Authorization', `Bearer ${forged}`).expect(401);
+    await request(server).get('/write').set('Authorization', `Bearer ${reader}`).expect(403);
+    await request(server).get('/read').expect(401);
+    await app.close();
+    await iss.close();
+
+    const denials = lines.filter((line): line is Record<string, unknown> =>
+      String((line as { msg?: unknown } | null)?.msg).startsWith('auth denied'),
+    );
+    expect(denials.map((line) => [line.reason, line.client_id])).toEqual([
+      ['expired', 'weather-caller'],
+      ['bad_signature', '-'],
+      ['insufficient_scope', 'weather-caller'],
+      ['no_token', '-'],
+    ]);
+    for (const token of [expired, forged, reader]) {
+      expect(JSON.stringify(lines)).not.toContain(token.split('.')[1]);
+    }
+  });
+});
