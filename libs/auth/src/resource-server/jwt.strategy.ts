@@ -85,6 +85,13 @@ class Verification extends Strategy {
     if (error instanceof ResourceServerError) this.settle({ error, clientId: this.clientId });
     else this.crash(error);
   }
+
+  /** The header check or key lookup failed: remembered when typed, else a bug that rejects. */
+  refuse(error: unknown): Error {
+    if (error instanceof ResourceServerError) this.failure = error;
+    else this.crash(error);
+    return error as Error;
+  }
 }
 
 /** Freezes `value` and everything reachable from it (claims are plain JSON: no cycles). */
@@ -181,8 +188,7 @@ export class JwtStrategy {
         // An unsigned token is malformed here: no key is looked up for it.
         if (run.token.endsWith('.')) throw new TokenMalformedError('the token is malformed');
       } catch (error) {
-        run.failure = error as ResourceServerError;
-        callback(run.failure);
+        callback(run.refuse(error));
         return;
       }
       const published = this.keyStore.publishedKey(kid);
@@ -196,10 +202,7 @@ export class JwtStrategy {
           run.kid = kid;
           callback(null, key);
         },
-        (error: unknown) => {
-          run.failure = error as ResourceServerError;
-          callback(run.failure);
-        },
+        (error: unknown) => callback(run.refuse(error)),
       );
     };
   }

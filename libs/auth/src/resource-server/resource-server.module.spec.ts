@@ -150,6 +150,17 @@ describe('ResourceServerModule', () => {
 
   it('rejects garbage as malformed', () => invalid('not-a-jwt', /malformed/));
 
+  it('rejects an unsigned RS256 token and a payload that is not a JSON object as malformed', async () => {
+    const before = iss.fetches;
+    const [h, p] = (await iss.token({}, { kid: 'unknown-kid' })).split('.');
+    await invalid(`${h}.${p}.`, /malformed/);
+    expect(iss.fetches).toBe(before);
+    const signed = await new CompactSign(new TextEncoder().encode('"a string"'))
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .sign(iss.key.privateKey);
+    await invalid(signed, /malformed/);
+  });
+
   it('rejects alg none and HS256 keyed with the public key without fetching', async () => {
     const before = iss.fetches;
     const claims = base64url.encode(JSON.stringify({ iss: iss.issuer, exp: 4e9 }));
