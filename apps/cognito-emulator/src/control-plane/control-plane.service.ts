@@ -1,5 +1,6 @@
 import {
   appClientViolations,
+  clientSecretsOf,
   ClientSchema,
   formatZodIssues,
   SECONDS_PER,
@@ -12,6 +13,7 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import { CognitoIdpError } from '../aws-json/cognito-idp.error.js';
+import { describedSecret, nextSecretDescriptor } from '../pool/client-secrets.js';
 import { type ClientMeta, PoolStore } from '../pool/pool-store.js';
 import { Clock } from '../shared/clock.js';
 import type {
@@ -31,6 +33,8 @@ type Json = Record<string, unknown>;
 const MAX_RESOURCE_SERVERS = 25;
 const MAX_CLIENTS = 1000;
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** The length of the secrets Cognito generates. */
+const SECRET_LENGTH = 51;
 
 /** Letters and digits, as Cognito's generated client ids (26) and secrets (51) are. */
 function generated(length: number): string {
@@ -234,11 +238,12 @@ export class ControlPlaneService {
   // --- app clients ---
 
   private clientShape(c: PoolClient, meta: ClientMeta): Json {
+    const secret = describedSecret(clientSecretsOf(c), meta);
     return {
       UserPoolId: this.pool.userPoolId,
       ClientName: c.clientName,
       ClientId: c.clientId,
-      ...(c.clientSecret !== null && { ClientSecret: c.clientSecret }),
+      ...(secret !== undefined && { ClientSecret: secret }),
       LastModifiedDate: meta.lastModifiedAt,
       CreationDate: meta.createdAt,
       RefreshTokenValidity: c.refreshTokenValidity,
@@ -272,7 +277,7 @@ export class ControlPlaneService {
     input: CreateClientInput | UpdateClientInput,
     clientId: string,
     clientName: string,
-    secret: string | null,
+    secret: PoolClient['clientSecret'],
   ) {
     this.checkPool(input);
     const units = input.TokenValidityUnits;
@@ -353,11 +358,12 @@ export class ControlPlaneService {
   }
 
   createUserPoolClient(input: CreateClientInput): Json {
+    const clientId = generated(26);
     const { client, allowedOAuthFlowsUserPoolClient } = this.clientFrom(
       input,
-      generated(26),
+      clientId,
       input.ClientName,
-      input.GenerateSecret ? generated(51) : null,
+      input.GenerateSecret ? generated(SECRET_LENGTH) : null,
     );
     if (this.pool.clients().length >= MAX_CLIENTS) {
       throw new CognitoIdpError(
@@ -365,11 +371,15 @@ export class ControlPlaneService {
         `A user pool can have at most ${MAX_CLIENTS} app clients.`,
       );
     }
-    const now = this.clock.nowSeconds();
+    const nowMs = this.clock.nowMs();
+    const now = Math.floor(nowMs / 1000);
+    const secrets = client.clientSecret === null ? [] : [nextSecretDescriptor(clientId, [], nowMs)];
     const meta: ClientMeta = {
       createdAt: now,
       lastModifiedAt: now,
       allowedOAuthFlowsUserPoolClient,
+      secrets,
+      describedSecretId: secrets[0]?.id ?? null,
     };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };
