@@ -3,6 +3,7 @@ import {
   clientSecretsOf,
   ClientSchema,
   formatZodIssues,
+  MAX_CLIENT_SECRETS,
   SECONDS_PER,
   STANDARD_SCOPES,
   type AppClientViolation,
@@ -13,12 +14,19 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import { CognitoIdpError } from '../aws-json/cognito-idp.error.js';
-import { describedSecret, nextSecretDescriptor } from '../pool/client-secrets.js';
+import {
+  type ClientSecretDescriptor,
+  describedSecret,
+  nextSecretDescriptor,
+} from '../pool/client-secrets.js';
 import { type ClientMeta, PoolStore } from '../pool/pool-store.js';
 import { Clock } from '../shared/clock.js';
 import type {
+  AddClientSecretInput,
   ClientRef,
   CreateClientInput,
+  DeleteClientSecretInput,
+  ListClientSecretsInput,
   ListClientsInput,
   ListResourceServersInput,
   PoolRef,
@@ -358,12 +366,18 @@ export class ControlPlaneService {
   }
 
   createUserPoolClient(input: CreateClientInput): Json {
+    if (input.GenerateSecret && input.ClientSecret !== undefined) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        'ClientSecret cannot be given with GenerateSecret true.',
+      );
+    }
     const clientId = generated(26);
     const { client, allowedOAuthFlowsUserPoolClient } = this.clientFrom(
       input,
       clientId,
       input.ClientName,
-      input.GenerateSecret ? generated(SECRET_LENGTH) : null,
+      input.ClientSecret ?? (input.GenerateSecret ? generated(SECRET_LENGTH) : null),
     );
     if (this.pool.clients().length >= MAX_CLIENTS) {
       throw new CognitoIdpError(
@@ -422,6 +436,82 @@ export class ControlPlaneService {
 
   deleteUserPoolClient(input: ClientRef): undefined {
     this.pool.deleteClient(this.existingClient(input).clientId);
+    return undefined;
+  }
+
+  // --- client secrets ---
+
+  private secretShape(d: ClientSecretDescriptor, generatedValue?: string): Json {
+    return {
+      ClientSecretId: d.id,
+      ...(generatedValue !== undefined && { ClientSecretValue: generatedValue }),
+      ClientSecretCreateDate: d.createdAt / 1000,
+    };
+  }
+
+  /** The client's secrets, after Cognito's checks on the pool and client. */
+  private secretsOf(input: ClientRef): {
+    client: PoolClient;
+    secrets: readonly ClientSecretDescriptor[];
+  } {
+    const client = this.existingClient(input);
+    return { client, secrets: this.pool.clientMeta(client.clientId)!.secrets };
+  }
+
+  /**
+   * A new active secret, the given one or a generated one, whose value only this answer holds,
+   * and only when it was generated. A client keeps at most two; a public client has none.
+   */
+  addUserPoolClientSecret(input: AddClientSecretInput): Json {
+    const { client, secrets } = this.secretsOf(input);
+    if (client.clientSecret === null) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        `User pool client ${client.clientId} is a public client: it has no client secret.`,
+      );
+    }
+    if (secrets.length >= MAX_CLIENT_SECRETS) {
+      throw new CognitoIdpError(
+        'LimitExceededException',
+        `User pool client ${client.clientId} already has ${MAX_CLIENT_SECRETS} client secrets, the most it can have.`,
+      );
+    }
+    const value = input.ClientSecret ?? generated(SECRET_LENGTH);
+    const added = this.pool.addClientSecret(client.clientId, value, this.clock.nowMs());
+    return {
+      ClientSecretDescriptor: this.secretShape(
+        added,
+        input.ClientSecret === undefined ? value : undefined,
+      ),
+    };
+  }
+
+  /** Ids and creation dates, oldest first; never a value. */
+  listUserPoolClientSecrets(input: ListClientSecretsInput): Json {
+    const { secrets } = this.secretsOf(input);
+    const { slice, next } = page([...secrets], MAX_CLIENT_SECRETS, input.NextToken);
+    return {
+      ClientSecrets: slice.map((d) => this.secretShape(d)),
+      ...(next && { NextToken: next }),
+    };
+  }
+
+  /** Retires a secret at once; a client's last secret stays. */
+  deleteUserPoolClientSecret(input: DeleteClientSecretInput): undefined {
+    const { client, secrets } = this.secretsOf(input);
+    if (!secrets.some((s) => s.id === input.ClientSecretId)) {
+      throw new CognitoIdpError(
+        'ResourceNotFoundException',
+        `Client secret ${input.ClientSecretId} does not exist for user pool client ${client.clientId}.`,
+      );
+    }
+    if (secrets.length === 1) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        `The last client secret of user pool client ${client.clientId} cannot be deleted.`,
+      );
+    }
+    this.pool.deleteClientSecret(client.clientId, input.ClientSecretId);
     return undefined;
   }
 }
