@@ -32,9 +32,12 @@ export interface RedisConnectionOptions {
    * not the URL's host: an address reached through a tunnel, cluster nodes announced by IP.
    */
   tlsServerName?: string;
-  /** The most one command may take, connecting first included. Default 500 ms. */
+  /** The most one command may take once connected. Default 500 ms. */
   commandTimeoutMs?: number;
-  /** The most one connection attempt may take (then it is tried again). Default 2,000 ms. */
+  /**
+   * The most one connection attempt may take (then it is tried again), and the longest a
+   * command waits for the first connection. Default 2,000 ms.
+   */
   connectTimeoutMs?: number;
   /** While Redis is failing, how often one command tries it again. Default 1,000 ms. */
   probeIntervalMs?: number;

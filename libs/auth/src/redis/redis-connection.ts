@@ -48,7 +48,10 @@ interface Session {
   handle?: Handle;
   /** Why node-redis could not be loaded (an optional peer that is missing, say). */
   loadError?: unknown;
-  /** Until the first connection is up: commands wait for it (within their deadline). */
+  /**
+   * Until the first connection is up: commands wait for it, at most `connectTimeoutMs`, and
+   * not at all once an attempt has failed (it rejects with that failure then).
+   */
   connecting?: Promise<void>;
   /**
    * The first connection failed for good (no cluster or Sentinel node answered, refused):
@@ -90,6 +93,22 @@ function reasonOf(error: unknown, lastError: unknown): string {
   return GENERIC.has(last) ? reason : last;
 }
 
+/** `promise`, or a `TIMEOUT` error after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   return numberOption(name, value, fallback, { min: 0, exclusiveMin: true }, (option, why) => {
     throw new RedisConfigError(option, `Redis option "${option}" ${why}`);
@@ -106,8 +125,10 @@ const reconnectStrategy = (retries: number) =>
  * {@link RedisConnectionOptions} (or `redisConnectionOptionsFromEnv` for a variable prefix).
  * The token cache (`RedisTokenCacheStore`) is built on it; so can any other fleet-wide state.
  *
- * - Bounded: each command settles within `commandTimeoutMs`, connecting included; nothing
- *   queues while Redis is down (commands fail at once) and at most 1,000 wait per node.
+ * - Bounded: each command settles within `commandTimeoutMs` once connected; the first
+ *   connection is waited for at most `connectTimeoutMs` (and not at all once an attempt has
+ *   failed); nothing queues while Redis is down (commands fail at once), at most 1,000
+ *   commands wait per node.
  * - Fails fast: after a failure every command throws {@link RedisUnavailableError} at once
  *   but one per `probeIntervalMs`, which tries Redis again; a reconnection lets the next one
  *   try at once. `reason` names the failure (`WRONGPASS`, `SELF_SIGNED_CERT_IN_CHAIN`, ...).
@@ -167,24 +188,15 @@ export class RedisConnection {
       this.down.nextProbeAt = now + this.probeIntervalMs;
     }
     session = await this.renewed(session);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(Object.assign(new Error('command timed out'), { code: 'TIMEOUT' })),
-        this.commandTimeoutMs,
-      );
-    });
     try {
-      const handle = await this.connected(session, deadline);
-      const reply = await Promise.race([this.dispatch(handle, args, route), deadline]);
+      const handle = await this.connected(session);
+      const reply = await within(this.dispatch(handle, args, route), this.commandTimeoutMs);
       this.down = undefined;
       return reply;
     } catch (error) {
       const reason = reasonOf(error, session.lastError);
       this.down = { reason, nextProbeAt: Date.now() + this.probeIntervalMs };
       throw new RedisUnavailableError(reason, { cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -202,22 +214,13 @@ export class RedisConnection {
     const state: { closed: boolean; timer?: NodeJS.Timeout; on?: Subscriber } = { closed: false };
     const attempt = async () => {
       if (state.closed) return;
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error('subscribe timed out')),
-          this.connectTimeoutMs + this.commandTimeoutMs,
-        );
-      });
       try {
-        const subscriber = await Promise.race([this.subscriber(deadline), deadline]);
-        await Promise.race([subscriber.subscribe(channel, listener), deadline]);
+        const subscriber = await this.subscriber();
+        await within(subscriber.subscribe(channel, listener), this.commandTimeoutMs);
         state.on = subscriber;
         if (state.closed) await subscriber.unsubscribe(channel, listener).catch(() => undefined);
       } catch {
         if (!state.closed) state.timer = setTimeout(() => void attempt(), this.probeIntervalMs);
-      } finally {
-        clearTimeout(timer);
       }
     };
     void attempt();
@@ -263,9 +266,9 @@ export class RedisConnection {
     return next;
   }
 
-  /** The session's client once connected, within `deadline`. */
-  private async connected(session: Session, deadline: Promise<never>): Promise<Handle> {
-    if (session.connecting) await Promise.race([session.connecting, deadline]);
+  /** The session's client once connected (at most `connectTimeoutMs` from now). */
+  private async connected(session: Session): Promise<Handle> {
+    if (session.connecting) await within(session.connecting, this.connectTimeoutMs);
     if (session.connectError !== undefined) throw session.connectError;
     if (!session.handle) {
       throw new Error('@redis/client could not be loaded', { cause: session.loadError });
@@ -284,9 +287,9 @@ export class RedisConnection {
     }
   }
 
-  private async subscriber(deadline: Promise<never>): Promise<Subscriber> {
+  private async subscriber(): Promise<Subscriber> {
     const session = await this.renewed((this.session ??= this.open()));
-    const handle = await this.connected(session, deadline);
+    const handle = await this.connected(session);
     // Cluster and Sentinel subscribe on connections of their own (listeners get strings).
     if (handle.mode !== 'standalone') return handle.client as unknown as Subscriber;
     session.subscriber ??= (async () => {
@@ -297,7 +300,7 @@ export class RedisConnection {
     })();
     // A subscriber that failed for good is made again by the next attempt.
     session.subscriber.catch(() => (session.subscriber = undefined));
-    return await session.subscriber;
+    return await within(session.subscriber, this.connectTimeoutMs);
   }
 
   /**
@@ -310,10 +313,15 @@ export class RedisConnection {
     session.loading = import('@redis/client').then(
       (redis) => {
         if (session.closed) return;
-        const handle = this.create(redis, session);
+        // The first connection attempt that fails ends the wait of the commands waiting
+        // for it (they fail with its reason); the client keeps trying in the background.
+        let attemptFailed: (error: unknown) => void = () => undefined;
+        const failed = new Promise<never>((_, reject) => (attemptFailed = reject));
+        failed.catch(() => undefined);
+        const handle = this.create(redis, session, (error) => attemptFailed(error));
         session.handle = handle;
         const client: { connect(): Promise<unknown> } = handle.client;
-        session.connecting = client.connect().then(
+        const connected = client.connect().then(
           () => {
             session.connecting = undefined;
           },
@@ -321,8 +329,11 @@ export class RedisConnection {
             session.connecting = undefined;
             session.connectError =
               error instanceof Error ? error : new Error('connect failed', { cause: error });
+            throw session.connectError;
           },
         );
+        connected.catch(() => undefined);
+        session.connecting = Promise.race([connected, failed]);
       },
       (error: unknown) => {
         session.loadError = error;
@@ -331,7 +342,11 @@ export class RedisConnection {
     return session;
   }
 
-  private create(redis: typeof import('@redis/client'), session: Session): Handle {
+  private create(
+    redis: typeof import('@redis/client'),
+    session: Session,
+    attemptFailed: (error: unknown) => void,
+  ): Handle {
     const { target } = this;
     const onError = (error: unknown) => void (session.lastError = error);
     // A reconnection: the next command may try at once instead of waiting for the probe.
@@ -370,8 +385,15 @@ export class RedisConnection {
           commandOptions,
         }) as Standalone;
         // Errors surface as failed commands; the event must have a listener or it would
-        // crash the process.
-        client.on('error', onError).on('ready', onReady);
+        // crash the process. Its connect() never fails (it retries): an attempt's error ends
+        // the first wait. A cluster's or Sentinel's connect() fails by itself once no node
+        // answers; one node's error there says nothing about the others.
+        client
+          .on('error', (error: unknown) => {
+            onError(error);
+            attemptFailed(error);
+          })
+          .on('ready', onReady);
         return { mode: 'standalone', client };
       }
       case 'cluster': {
