@@ -41,6 +41,16 @@ export interface RedisSubscription {
   close(): Promise<void>;
 }
 
+/** A subscription, attached to a session's subscriber (again after a session is replaced). */
+interface SubscriptionState {
+  channel: string;
+  listener: (message: string) => void;
+  closed: boolean;
+  timer?: NodeJS.Timeout;
+  session?: Session;
+  on?: Subscriber;
+}
+
 /** One connection, from loading node-redis to `close`. */
 interface Session {
   /** Until node-redis is loaded and the client made: local work, not a peer's answer. */
@@ -58,6 +68,11 @@ interface Session {
    * the next probe starts a new session. A single node's client retries by itself.
    */
   connectError?: Error;
+  /**
+   * A probe failed on it (cluster, Sentinel): the next probe starts a new session, from a
+   * fresh discovery, rather than trust node-redis to find its way from a dead node's map.
+   */
+  stale?: boolean;
   /** The latest connection error a client reported: a better reason than "timed out". */
   lastError?: unknown;
   /** Single node: the dedicated connection subscriptions take (pub/sub needs its own). */
@@ -156,6 +171,7 @@ export class RedisConnection {
   private readonly connectTimeoutMs: number;
   private readonly probeIntervalMs: number;
   private session: Session | undefined;
+  private readonly subscriptions = new Set<SubscriptionState>();
   /** While Redis is failing: why, and when one command may try it again. */
   private down: { reason: string; nextProbeAt: number } | undefined;
 
@@ -183,6 +199,7 @@ export class RedisConnection {
     await session.loading;
     if (session.closed) throw new RedisUnavailableError('CLOSED');
     const now = Date.now();
+    const probing = this.down !== undefined;
     if (this.down) {
       if (now < this.down.nextProbeAt) throw new RedisUnavailableError(this.down.reason);
       this.down.nextProbeAt = now + this.probeIntervalMs;
@@ -196,6 +213,11 @@ export class RedisConnection {
     } catch (error) {
       const reason = reasonOf(error, session.lastError);
       this.down = { reason, nextProbeAt: Date.now() + this.probeIntervalMs };
+      // A cluster client can stay bound to a dead primary's slots (its first connection, or
+      // a re-read of the slots, waiting on that node for good); Sentinel's to a demoted
+      // primary. Still connecting, or failing twice in a row: the next probe starts afresh.
+      const stuck = probing || session.connecting !== undefined;
+      if (stuck && this.mode !== 'standalone') session.stale = true;
       throw new RedisUnavailableError(reason, { cause: error });
     }
   }
@@ -210,31 +232,43 @@ export class RedisConnection {
    * for on reconnection or on a schedule.
    */
   subscribe(channel: string, onMessage: (message: string) => void): RedisSubscription {
-    const listener = (message: string) => onMessage(message);
-    const state: { closed: boolean; timer?: NodeJS.Timeout; on?: Subscriber } = { closed: false };
-    const attempt = async () => {
-      if (state.closed) return;
-      try {
-        const subscriber = await this.subscriber();
-        await within(subscriber.subscribe(channel, listener), this.commandTimeoutMs);
-        state.on = subscriber;
-        if (state.closed) await subscriber.unsubscribe(channel, listener).catch(() => undefined);
-      } catch {
-        if (!state.closed) state.timer = setTimeout(() => void attempt(), this.probeIntervalMs);
-      }
+    const sub: SubscriptionState = {
+      channel,
+      listener: (message: string) => onMessage(message),
+      closed: false,
     };
-    void attempt();
+    this.subscriptions.add(sub);
+    void this.attach(sub);
     return {
       close: async () => {
-        state.closed = true;
-        clearTimeout(state.timer);
-        await state.on?.unsubscribe(channel, listener).catch(() => undefined);
+        sub.closed = true;
+        this.subscriptions.delete(sub);
+        clearTimeout(sub.timer);
+        await sub.on?.unsubscribe(channel, sub.listener).catch(() => undefined);
       },
     };
   }
 
+  /** Subscribes `sub` on the current session; tried again every `probeIntervalMs` until it is. */
+  private async attach(sub: SubscriptionState): Promise<void> {
+    if (sub.closed) return;
+    try {
+      const session = await this.renewed((this.session ??= this.open()));
+      const subscriber = await this.subscriber(session);
+      await within(subscriber.subscribe(sub.channel, sub.listener), this.commandTimeoutMs);
+      if (session.closed) throw new Error('session ended');
+      [sub.session, sub.on] = [session, subscriber];
+    } catch {
+      if (!sub.closed && this.subscriptions.has(sub)) {
+        sub.timer = setTimeout(() => void this.attach(sub), this.probeIntervalMs);
+      }
+    }
+  }
+
   /** Closes every connection (subscriptions end); a later command opens new ones. */
   close(): void {
+    for (const sub of this.subscriptions) clearTimeout(sub.timer);
+    this.subscriptions.clear();
     const session = this.session;
     this.session = undefined;
     if (session) this.end(session);
@@ -242,6 +276,13 @@ export class RedisConnection {
 
   private end(session: Session) {
     session.closed = true;
+    // Its subscriptions move to the session that replaces it.
+    for (const sub of this.subscriptions) {
+      if (sub.session !== session) continue;
+      [sub.session, sub.on] = [undefined, undefined];
+      clearTimeout(sub.timer);
+      sub.timer = setTimeout(() => void this.attach(sub), 0);
+    }
     const handle = session.handle;
     if (handle?.mode === 'sentinel') void handle.client.destroy().catch(() => undefined);
     else handle?.client.destroy();
@@ -259,7 +300,7 @@ export class RedisConnection {
       await current.loading;
       return current;
     }
-    if (session.connectError === undefined || !current) return session;
+    if ((session.connectError === undefined && !session.stale) || !current) return session;
     this.end(session);
     const next = (this.session = this.open());
     await next.loading;
@@ -287,8 +328,7 @@ export class RedisConnection {
     }
   }
 
-  private async subscriber(): Promise<Subscriber> {
-    const session = await this.renewed((this.session ??= this.open()));
+  private async subscriber(session: Session): Promise<Subscriber> {
     const handle = await this.connected(session);
     // Cluster and Sentinel subscribe on connections of their own (listeners get strings).
     if (handle.mode !== 'standalone') return handle.client as unknown as Subscriber;
