@@ -1,5 +1,5 @@
 import {
-  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClient,
   CreateResourceServerCommand,
   type CreateResourceServerCommandInput,
   CreateUserPoolClientCommand,
@@ -18,9 +18,16 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startWeatherApi, type WeatherApiHandle } from '../../weather-api/src/bootstrap.js';
 import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
-import { decode, failure, sdk, tempDir, token } from './helpers.js';
-
-const POOL_ID = 'us-east-1_Weather01';
+import {
+  decode,
+  type ErrorCase,
+  failure,
+  itAnswersEachError,
+  POOL_ID,
+  sdk,
+  tempDir,
+  token,
+} from './helpers.js';
 
 describe('the control plane through the AWS SDK v3', () => {
   let dir: string;
@@ -316,7 +323,7 @@ describe('the control plane through the AWS SDK v3', () => {
         }),
       );
     // [case, call, __type, the message where AWS's own is known]
-    const cases: [string, () => Promise<unknown>, string, string?][] = [
+    const cases: ErrorCase[] = [
       [
         'another pool',
         () => cognito.send(new DescribeUserPoolCommand({ UserPoolId: 'eu-west-1_Other' })),
@@ -493,15 +500,7 @@ describe('the control plane through the AWS SDK v3', () => {
         'InvalidParameterException',
       ],
     ];
-    it.each(cases.map(([name, call, type, message]) => [name, type, call, message] as const))(
-      '%s → %s',
-      async (_name, type, call, message) => {
-        const err = await failure(call());
-        expect(err.name).toBe(type);
-        expect(err.status).toBe(400);
-        if (message !== undefined) expect(err.message).toBe(message);
-      },
-    );
+    itAnswersEachError(cases);
 
     it('answers a member of the wrong JSON type with SerializationException', async () => {
       const res = await fetch(`${emu.url}/`, {

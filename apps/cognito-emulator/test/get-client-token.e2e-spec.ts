@@ -1,10 +1,15 @@
 import {
+  AddUserPoolClientSecretCommand,
   CreateUserPoolClientCommand,
   type CreateUserPoolClientCommandInput,
+  DeleteUserPoolClientSecretCommand,
   DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
   type ExplicitAuthFlowsType,
   GetClientTokenCommand,
+  ListUserPoolClientSecretsCommand,
   UpdateUserPoolClientCommand,
+  UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { writeFile } from 'node:fs/promises';
@@ -25,6 +30,7 @@ import {
 
 const POOL_ID = 'us-east-1_Weather01';
 const SDK_CALLER = { id: 'weather-sdk-caller', secret: 'weather-sdk-caller-dev-secret' };
+const TENANT = { id: 'weather-tenant-caller', secret: 'weather-tenant-caller-dev-secret' };
 // Not in the SDK's ExplicitAuthFlowsType yet (3.1169): the API takes it all the same.
 const CLIENT_TOKEN_AUTH = 'ALLOW_CLIENT_TOKEN_AUTH' as ExplicitAuthFlowsType;
 
@@ -143,8 +149,9 @@ describe('GetClientToken through the AWS SDK v3', () => {
 
   it('never echoes the secret it was given', async () => {
     const { message } = await failure(getToken({ ClientId: SDK_CALLER.id, Secret: '' }));
+    // A sensitive member: AWS's validation message leaves its value out.
     expect(message).toBe(
-      "1 validation error detected: Value '' at 'secret' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      "1 validation error detected: Value at 'secret' failed to satisfy constraint: Member must have length greater than or equal to 1",
     );
     const wrong = await failure(getToken({ ClientId: SDK_CALLER.id, Secret: 'guess-1234' }));
     expect(wrong.message).not.toContain('guess-1234');
@@ -334,5 +341,88 @@ describe('the token quota (COGNITO_EMULATOR_TOKEN_RPS) over both ways', () => {
     } finally {
       await emu.close();
     }
+  });
+});
+
+describe('GetClientToken during a secret rotation', () => {
+  let dir: string;
+  let emu: EmulatorWithSdk;
+  const env = () => ({
+    COGNITO_EMULATOR_POOL_FILE: DEMO_POOL,
+    COGNITO_EMULATOR_ADMIN: 'true',
+    COGNITO_EMULATOR_STATE_FILE: join(dir, 'state.json'),
+    COGNITO_EMULATOR_KEYS_FILE: join(dir, 'keys.json'),
+  });
+  beforeAll(async () => {
+    dir = await tempDir();
+    emu = await startWithSdk(env());
+  });
+  afterAll(() => emu.close());
+
+  const ref = { UserPoolId: POOL_ID, ClientId: TENANT.id };
+  const getToken = (secret: string) =>
+    emu.cognito.send(new GetClientTokenCommand({ ClientId: TENANT.id, Secret: secret }));
+  const claims = { client_id: TENANT.id, scope: READ, token_use: 'access' };
+  /** GetClientToken and the token endpoint both issue a token for this secret. */
+  const expectAccepted = async (secret: string) => {
+    const { ClientAuthenticationResult: result } = await getToken(secret);
+    expect(decode(result!.AccessToken!).claims).toMatchObject(claims);
+    const endpoint = await token(emu, TENANT.id, secret);
+    expect(endpoint.status).toBe(200);
+    expect(decode(endpoint.body.access_token as string).claims).toMatchObject(claims);
+  };
+  /** GetClientToken and the token endpoint both refuse this secret, each in its own shape. */
+  const expectRefused = async (secret: string) => {
+    expect(await failure(getToken(secret))).toEqual({
+      name: 'NotAuthorizedException',
+      status: 400,
+      message: `Invalid client secret for client ${TENANT.id}.`,
+    });
+    expect(await token(emu, TENANT.id, secret)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_client' },
+    });
+  };
+
+  it('takes either active secret, refuses a deleted one at once, and keeps that and the pool settings across a restart', async () => {
+    const { ClientSecretDescriptor: added } = await emu.cognito.send(
+      new AddUserPoolClientSecretCommand(ref),
+    );
+    const fresh = added!.ClientSecretValue!;
+    await expectAccepted(TENANT.secret);
+    await expectAccepted(fresh);
+
+    // A pool setting changed beside the secrets: the state file must keep both.
+    await emu.cognito.send(
+      new UpdateUserPoolCommand({
+        UserPoolId: POOL_ID,
+        IssuerConfiguration: { Type: 'UPDATED' },
+        DeletionProtection: 'ACTIVE',
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      }),
+    );
+    const [original] = (await emu.cognito.send(new ListUserPoolClientSecretsCommand(ref)))
+      .ClientSecrets!;
+    await emu.cognito.send(
+      new DeleteUserPoolClientSecretCommand({ ...ref, ClientSecretId: original.ClientSecretId }),
+    );
+    await expectRefused(TENANT.secret);
+    await expectAccepted(fresh);
+
+    await emu.close();
+    emu = await startWithSdk(env());
+    expect(
+      (await emu.cognito.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }))).UserPool,
+    ).toMatchObject({ IssuerConfiguration: { Type: 'UPDATED' }, LambdaConfig: {} });
+    expect(
+      (await emu.cognito.send(new ListUserPoolClientSecretsCommand(ref))).ClientSecrets,
+    ).toEqual([
+      {
+        ClientSecretId: added!.ClientSecretId,
+        ClientSecretCreateDate: added!.ClientSecretCreateDate,
+      },
+    ]);
+    await expectRefused(TENANT.secret);
+    await expectAccepted(fresh);
   });
 });

@@ -25,6 +25,7 @@ export const CLIENT_CREDENTIALS_CLAIMS = [
   'token_use',
   'version',
 ];
+export const POOL_ID = 'us-east-1_Weather01';
 
 export function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
@@ -114,4 +115,20 @@ export async function failure(
     return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
   }
   throw new Error('expected the call to fail');
+}
+
+/** An AWS SDK call that must fail: [case, call, Cognito's `__type`, its message where known]. */
+export type ErrorCase = [string, () => Promise<unknown>, string, string?];
+
+/** One test per case: the call fails with 400, that `__type` and, where given, that message. */
+export function itAnswersEachError(cases: readonly ErrorCase[]): void {
+  it.each(cases.map(([name, call, type, message]) => [name, type, call, message] as const))(
+    '%s → %s',
+    async (_name, type, call, message) => {
+      const err = await failure(call());
+      expect(err.name).toBe(type);
+      expect(err.status).toBe(400);
+      if (message !== undefined) expect(err.message).toBe(message);
+    },
+  );
 }

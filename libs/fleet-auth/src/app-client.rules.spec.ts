@@ -1,6 +1,7 @@
 import {
   allowsClientTokenAuth,
   appClientViolations,
+  clientSecretsOf,
   scopeExists,
   tokenValiditySeconds,
   type AppClientSettings,
@@ -135,6 +136,9 @@ describe('app client rules', () => {
   it('lets GetClientToken serve only a client whose one flow is ALLOW_CLIENT_TOKEN_AUTH, with a secret', () => {
     const token = ['ALLOW_CLIENT_TOKEN_AUTH'];
     expect(allowsClientTokenAuth({ clientSecret: 's', explicitAuthFlows: token })).toBe(true);
+    expect(allowsClientTokenAuth({ clientSecret: ['old', 'new'], explicitAuthFlows: token })).toBe(
+      true,
+    );
     expect(allowsClientTokenAuth({ clientSecret: null, explicitAuthFlows: token })).toBe(false);
     expect(
       allowsClientTokenAuth({
@@ -143,6 +147,18 @@ describe('app client rules', () => {
       }),
     ).toBe(false);
     expect(allowsClientTokenAuth({ clientSecret: 's', explicitAuthFlows: [] })).toBe(false);
+  });
+
+  it('takes a machine client with two secrets, during a rotation', () => {
+    expect(appClientViolations({ ...machine, clientSecret: ['old-secret', 'new-secret'] })).toEqual(
+      [],
+    );
+  });
+
+  it("lists a client's active secrets oldest first, none for a public client", () => {
+    expect(clientSecretsOf({ clientSecret: 'only' })).toEqual(['only']);
+    expect(clientSecretsOf({ clientSecret: ['old', 'new'] })).toEqual(['old', 'new']);
+    expect(clientSecretsOf({ clientSecret: null })).toEqual([]);
   });
 
   it('finds standard scopes and declared ones, URL identifiers split at the last "/"', () => {

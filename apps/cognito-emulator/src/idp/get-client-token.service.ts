@@ -22,7 +22,7 @@ import { TriggerError } from '../triggers/trigger.error.js';
 /** GetClientToken's input shape, as the API reference constrains it (`Secret` never echoed). */
 export const GetClientTokenInput = input({
   ClientId: required(string(CLIENT_ID)),
-  Secret: required(string({ min: 1 })),
+  Secret: required(string({ min: 1, sensitive: true })),
   Scopes: stringList({ ...SCOPE, maxItems: 50 }),
   ClientMetadata: stringMap(),
 });

@@ -55,7 +55,8 @@ export function parseBasic(header: string): readonly BasicCredentials[] {
 /**
  * Authenticates the client of a token or revocation request by client_secret_basic or
  * client_secret_post (never both), from the request's form and `Authorization` header, with
- * the one secret check ({@link ClientSecrets}). A public client may present only its id.
+ * the one secret check ({@link ClientSecrets}): a confidential client presents any of its
+ * active secrets, a public client only its id.
  */
 @Injectable()
 export class ClientAuthenticator {
