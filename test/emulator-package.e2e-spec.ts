@@ -5,13 +5,13 @@
 // `startCognitoEmulator` from a script of that folder. Each token is verified with the
 // emulator's own JWKS.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { fetchToken, root } from '../scripts/lib/fleet.mjs';
+import { root } from '../scripts/lib/fleet.mjs';
 import { dirSize, installedNames, npmInstall, pack, StepTimer } from './helpers/packed.js';
 
 const PACKAGE_DIR = join(root, 'apps', 'cognito-emulator');
@@ -35,9 +35,10 @@ interface ApiRun {
   unknownClient: { name: string; code: string };
 }
 
-const API_SCRIPT = `import { startCognitoEmulator } from '${NAME}';
+/** A consumer's script: startCognitoEmulator on `pool` (a JavaScript expression), a token, stop. */
+const apiScript = (pool: string) => `import { startCognitoEmulator } from '${NAME}';
 
-const cognito = await startCognitoEmulator({ pool: 'pool.json' });
+const cognito = await startCognitoEmulator({ pool: ${pool} });
 const { clientId, clientSecret } = cognito.client('my-service');
 const res = await fetch(cognito.tokenUrl, {
   method: 'POST',
@@ -55,6 +56,18 @@ try {
 const { url, issuer, tokenUrl, jwksUrl, clients } = cognito;
 console.log(JSON.stringify({ url, issuer, tokenUrl, jwksUrl, clients, token, jwks, unknownClient }));
 await cognito.stop();
+`;
+
+/** A consumer's pre token generation trigger: a fixed claim, and the tenant it is told of. */
+const TRIGGER_MODULE = `export async function handler(event) {
+  const tenant = event.request.clientMetadata?.tenant_id;
+  event.response.claimsAndScopeOverrideDetails = {
+    accessTokenGeneration: {
+      claimsToAddOrOverride: { team: 'payments', ...(tenant && { tenant_id: tenant }) },
+    },
+  };
+  return event;
+}
 `;
 
 describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
@@ -91,7 +104,13 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       const lock = readFileSync(join(dir, 'package-lock.json'), 'utf8');
       expect(lock).not.toContain(root);
       const names = installedNames(dir);
-      for (const name of ['@nest-m2m-cognito/auth', '@app/fleet-auth', '@opentelemetry/sdk-node']) {
+      // Nor the library's Redis client or tracing SDK: the emulator runs without either.
+      for (const name of [
+        '@nest-m2m-cognito/auth',
+        '@app/fleet-auth',
+        '@opentelemetry/sdk-node',
+        '@redis/client',
+      ]) {
         expect(names).not.toContain(name);
       }
     });
@@ -133,9 +152,26 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       expect(again.stderr).toContain('pool.json exists; init --force overwrites it');
     });
 
-    it('serves the pool through its command: a token for its client, verified with its JWKS', async () => {
-      expect(pool).toBeDefined();
-      const child = spawn(bin(), ['--pool', 'pool.json', '--port', '0'], {
+    /**
+     * Runs `code` as the consumer's script `file` in the folder; it must end by itself (stop()
+     * leaves nothing open) with status 0. Its output, and what its last line says.
+     */
+    function runScript(file: string, code: string): { api: ApiRun; stdout: string } {
+      writeFileSync(join(dir, file), code);
+      const result = spawnSync(process.execPath, [file], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+        timeout: 30_000,
+      });
+      expect(result.status, result.stderr).toBe(0);
+      const api = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as ApiRun;
+      return { api, stdout: result.stdout };
+    }
+
+    /** The command on `poolFile` (relative to the folder) and an ephemeral port, once it listens. */
+    async function serve(poolFile: string): Promise<{ child: ChildProcess; url: string }> {
+      const child = spawn(bin(), ['--pool', poolFile, '--port', '0'], {
         cwd: dir,
         env: { PATH: process.env.PATH },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -156,17 +192,35 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
         child.stderr.on('data', onData);
         child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
       });
+      return { child, url };
+    }
+
+    /** A token of the starter pool's client, verified with the key set of the emulator at `url`. */
+    async function verifiedToken(url: string, form: Record<string, string> = {}) {
       const issuer = `${url}/${pool.userPoolId}`;
       const [client] = pool.clients;
-      const token = await fetchToken(`${url}/oauth2/token`, {
-        id: client.clientId,
-        secret: client.clientSecret,
+      const res = await fetch(`${url}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', ...form }),
       });
+      expect(res.status).toBe(200);
+      const { access_token } = (await res.json()) as { access_token: string };
       const { payload } = await jwtVerify(
-        token,
+        access_token,
         createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)),
         { issuer, algorithms: ['RS256'] },
       );
+      return payload;
+    }
+
+    it('serves the pool through its command: a token for its client, verified with its JWKS', async () => {
+      expect(pool).toBeDefined();
+      const { child, url } = await serve('pool.json');
+      const payload = await verifiedToken(url);
       expect(payload).toMatchObject({
         client_id: 'my-service',
         sub: 'my-service',
@@ -185,16 +239,7 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
 
     it('starts in a consumer script with startCognitoEmulator, on an ephemeral port, and stops', async () => {
       expect(pool).toBeDefined();
-      writeFileSync(join(dir, 'api-check.mjs'), API_SCRIPT);
-      // The script ends by itself: stop() leaves nothing open.
-      const result = spawnSync(process.execPath, ['api-check.mjs'], {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH },
-        timeout: 30_000,
-      });
-      expect(result.status, result.stderr).toBe(0);
-      const api = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as ApiRun;
+      const { api, stdout } = runScript('api-check.mjs', apiScript("'pool.json'"));
       expect(api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(api.url).not.toMatch(/:4000$/);
       expect(api.issuer).toBe(`${api.url}/${pool.userPoolId}`);
@@ -215,7 +260,46 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       expect(protectedHeader.kid).toBeTruthy();
       expect(payload).toMatchObject({ client_id: 'my-service', token_use: 'access', version: 2 });
       // Quiet by default: a consumer's test output shows only what went wrong.
-      expect(result.stdout.trim().split('\n')).toHaveLength(1);
+      expect(stdout.trim().split('\n')).toHaveLength(1);
+    });
+
+    it("runs the consumer's own V3 pre token generation trigger, its module named relative to the pool file", async () => {
+      expect(pool).toBeDefined();
+      // A pool file in a folder of its own, and the trigger module beside it (not in the
+      // working directory): the path in the pool file is relative to the file.
+      mkdirSync(join(dir, 'auth'), { recursive: true });
+      writeFileSync(join(dir, 'auth', 'claims.mjs'), TRIGGER_MODULE);
+      const withTrigger = (module: string) => ({
+        ...pool,
+        $schema: `../node_modules/${NAME}/pool.schema.json`,
+        userPool: {
+          lambdaConfig: { preTokenGenerationConfig: { lambdaVersion: 'V3_0', module } },
+        },
+      });
+      writeFileSync(join(dir, 'auth', 'pool.json'), JSON.stringify(withTrigger('claims.mjs')));
+
+      const { child, url } = await serve('auth/pool.json');
+      const plain = await verifiedToken(url);
+      expect(plain).toMatchObject({ client_id: 'my-service', team: 'payments' });
+      expect(plain).not.toHaveProperty('tenant_id');
+      const tenant = await verifiedToken(url, {
+        aws_client_metadata: JSON.stringify({ tenant_id: 'acme' }),
+      });
+      expect(tenant).toMatchObject({
+        client_id: 'my-service',
+        team: 'payments',
+        tenant_id: 'acme',
+      });
+      child.kill('SIGTERM');
+
+      // The same pool given to startCognitoEmulator as an object: its module is then relative
+      // to the script's working directory.
+      const { issuer, token, jwks } = runScript(
+        'trigger-check.mjs',
+        apiScript(JSON.stringify(withTrigger('auth/claims.mjs'))),
+      ).api;
+      const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer });
+      expect(payload).toMatchObject({ client_id: 'my-service', team: 'payments' });
     });
   },
 );

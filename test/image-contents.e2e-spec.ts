@@ -6,9 +6,10 @@
 // on (so its OpenTelemetry SDK must be in the set), and must become live; the set holds none of
 // the other apps' packages.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, matchesGlob, relative } from 'node:path';
+import { loadPool, triggerModulePath } from '@app/fleet-auth';
 import { imageManifest, lockedClosure } from '../scripts/lib/image-manifest.mjs';
 import {
   launchService,
@@ -22,7 +23,14 @@ const HOOK = join(root, 'test', 'helpers', 'deny-packages.mjs');
 /** Packages an app's image must not hold: the other apps' own. */
 const FOREIGN: Record<string, string[]> = {
   'weather-api': ['axios', '@redis/client', '@nestjs/platform-fastify', 'zod', '@peculiar/x509'],
-  caller: ['passport', 'jwks-rsa', '@nestjs/swagger', '@nestjs/platform-fastify', 'zod'],
+  caller: [
+    'passport',
+    'jwks-rsa',
+    'lru-cache',
+    '@nestjs/swagger',
+    '@nestjs/platform-fastify',
+    'zod',
+  ],
   'cognito-emulator': [
     '@nestjs/platform-express',
     '@nestjs/swagger',
@@ -68,6 +76,38 @@ describe('the production image of each app', () => {
       services.push(service);
     },
   );
+
+  it("copies the emulator's demo pool and the trigger module it names, where the pool file says", async () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const copies = [...dockerfile.matchAll(/^COPY (\S+) \.\/(\S+)$/gm)].map(([, from, to]) => ({
+      from,
+      to,
+    }));
+    const poolFile = 'libs/fleet-auth/pool.json';
+    const trigger = (await loadPool(join(root, poolFile))).userPool.lambdaConfig
+      ?.preTokenGenerationConfig;
+    expect(trigger).toBeDefined();
+    const module = relative(root, triggerModulePath(join(root, poolFile), trigger!.module));
+    // Each at the same path under /app (the emulator's working directory) as in the repository.
+    for (const needed of [poolFile, module]) {
+      expect(
+        copies.some(
+          ({ from, to }) => from === to && (needed === from || needed.startsWith(`${from}/`)),
+        ),
+        `${needed} is copied into the image`,
+      ).toBe(true);
+    }
+    // Nor left out of the build context (a pattern also leaves out what is under a folder it matches).
+    const patterns = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+    for (const needed of [poolFile, module]) {
+      const excluding = patterns.filter(
+        (pattern) => matchesGlob(needed, pattern) || matchesGlob(needed, `${pattern}/**`),
+      );
+      expect(excluding, needed).toEqual([]);
+    }
+  });
 
   it('refuses what is outside the set, so an app that needed it would not start', () => {
     const allowed = join(dir, 'weather-api.allowed.txt');

@@ -63,7 +63,8 @@ registerHooks({
   },
 });
 `;
-const VERIFIER = ['passport', 'passport-jwt', 'jwks-rsa', 'jsonwebtoken'];
+/** The resource server's side: what its verifier imports and brings (jsonwebtoken under passport-jwt, lru-cache for its verified-token cache), and passport; a client-only app gets none. */
+const VERIFIER = ['passport', 'passport-jwt', 'jsonwebtoken', 'jwks-rsa', 'lru-cache'];
 const HTTP_CLIENT = ['axios', '@nestjs/axios'];
 
 /** OpenTelemetry's SDK and what it brings: installed only with the README's tracing line. */
@@ -277,7 +278,13 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       const ready = await fetch(`${api.url}/health/ready`);
       expect(await ready.json()).toMatchObject({ status: 'ok', info: { jwks: { status: 'up' } } });
       const loaded = loadedPackages(api.modules);
-      for (const name of ['passport-jwt', 'jwks-rsa', '@nest-m2m-cognito/auth']) {
+      for (const name of [
+        'passport-jwt',
+        'jsonwebtoken',
+        'jwks-rsa',
+        'lru-cache',
+        '@nest-m2m-cognito/auth',
+      ]) {
         expect(loaded).toContain(name);
       }
       for (const name of HTTP_CLIENT) expect(loaded).not.toContain(name);

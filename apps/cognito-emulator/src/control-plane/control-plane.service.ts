@@ -1,7 +1,9 @@
 import {
   appClientViolations,
+  clientSecretsOf,
   ClientSchema,
   formatZodIssues,
+  MAX_CLIENT_SECRETS,
   SECONDS_PER,
   STANDARD_SCOPES,
   type AppClientViolation,
@@ -12,17 +14,27 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import { CognitoIdpError } from '../aws-json/cognito-idp.error.js';
-import { type ClientMeta, PoolStore } from '../pool/pool-store.js';
+import {
+  type ClientSecretDescriptor,
+  describedSecret,
+  nextSecretDescriptor,
+} from '../pool/secret-descriptors.js';
+import { type ClientMeta, type PoolSettings, PoolStore } from '../pool/pool-store.js';
 import { Clock } from '../shared/clock.js';
+import { TriggerModules } from '../triggers/pre-token-generation.service.js';
 import type {
+  AddClientSecretInput,
   ClientRef,
   CreateClientInput,
+  DeleteClientSecretInput,
+  ListClientSecretsInput,
   ListClientsInput,
   ListResourceServersInput,
   PoolRef,
   ResourceServerInput,
   ResourceServerRef,
   UpdateClientInput,
+  UpdatePoolInput,
 } from './control-plane.inputs.js';
 
 type Json = Record<string, unknown>;
@@ -31,6 +43,8 @@ type Json = Record<string, unknown>;
 const MAX_RESOURCE_SERVERS = 25;
 const MAX_CLIENTS = 1000;
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** The length of the secrets Cognito generates. */
+export const SECRET_LENGTH = 51;
 
 /** Letters and digits, as Cognito's generated client ids (26) and secrets (51) are. */
 export function generated(length: number): string {
@@ -64,6 +78,8 @@ function violationError(v: AppClientViolation, client: PoolClient): CognitoIdpEr
               : `${v.message}.`;
       return new CognitoIdpError('InvalidOAuthFlowException', message);
     }
+    // ALLOW_CLIENT_TOKEN_AUTH's rules: Cognito's own words for them were not found.
+    case 'authFlow':
     case 'callbackURLs':
       return new CognitoIdpError('InvalidParameterException', `${member}: ${v.message}.`);
   }
@@ -110,6 +126,7 @@ export class ControlPlaneService {
   constructor(
     @Inject(PoolStore) private readonly pool: PoolStore,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(TriggerModules) private readonly triggers: TriggerModules,
   ) {
     this.region = pool.userPoolId.slice(0, pool.userPoolId.indexOf('_'));
   }
@@ -123,19 +140,30 @@ export class ControlPlaneService {
 
   describeUserPool(input: PoolRef): Json {
     this.checkPool(input);
-    const { userPoolId, userPoolName, loadedAt, settings } = this.pool;
+    const { userPoolId, loadedAt, settings } = this.pool;
+    const trigger = settings.preTokenGeneration;
     return {
       UserPool: {
         Id: userPoolId,
-        Name: userPoolName,
+        Name: settings.userPoolName,
         Arn: `arn:aws:cognito-idp:${this.region}:000000000000:userpool/${userPoolId}`,
         CreationDate: loadedAt,
-        LastModifiedDate: loadedAt,
+        LastModifiedDate: settings.lastModifiedAt,
         EstimatedNumberOfUsers: this.pool.userCount,
         MfaConfiguration: 'OFF',
         DeletionProtection: settings.deletionProtection,
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: settings.allowAdminCreateUserOnly },
         UserPoolTier: 'ESSENTIALS',
+        IssuerConfiguration: { Type: settings.issuerType },
+        LambdaConfig: trigger
+          ? {
+              PreTokenGeneration: trigger.lambdaArn,
+              PreTokenGenerationConfig: {
+                LambdaArn: trigger.lambdaArn,
+                LambdaVersion: trigger.lambdaVersion,
+              },
+            }
+          : {},
         Policies: {
           PasswordPolicy: {
             MinimumLength: 8,
@@ -148,6 +176,68 @@ export class ControlPlaneService {
         },
       },
     };
+  }
+
+  /**
+   * UpdateUserPool, for the settings the emulator models. As Cognito ("If you don't provide a
+   * value for an attribute, Amazon Cognito sets it to its default value"): deletion
+   * protection left out is `INACTIVE` (the API's default, developer guide "User pool
+   * deletion protection"), `AllowAdminCreateUserOnly` false, a `LambdaConfig` left out
+   * removes the trigger. The issuer type and the name have no documented default, so they
+   * stay unless given. Changing the issuer type changes the `iss` of the tokens issued from
+   * then on; tokens of the other form stay valid until they expire (same keys, published
+   * under both hosts).
+   */
+  updateUserPool(input: UpdatePoolInput): undefined {
+    this.checkPool(input);
+    const current = this.pool.settings;
+    const trigger = this.preTokenGenerationFrom(input.LambdaConfig);
+    const settings: PoolSettings = {
+      userPoolName: input.PoolName ?? current.userPoolName,
+      deletionProtection:
+        (input.DeletionProtection as PoolSettings['deletionProtection']) ?? 'INACTIVE',
+      allowAdminCreateUserOnly: input.AdminCreateUserConfig?.AllowAdminCreateUserOnly ?? false,
+      issuerType:
+        (input.IssuerConfiguration?.Type as PoolSettings['issuerType']) ?? current.issuerType,
+      ...(trigger && { preTokenGeneration: trigger }),
+      lastModifiedAt: this.clock.nowSeconds(),
+    };
+    this.pool.putSettings(settings);
+    return undefined;
+  }
+
+  /**
+   * The pre token generation trigger an UpdateUserPool's `LambdaConfig` names: only the
+   * function of the pool file's trigger module can run here, so any other ARN is refused.
+   */
+  private preTokenGenerationFrom(
+    config: UpdatePoolInput['LambdaConfig'],
+  ): PoolSettings['preTokenGeneration'] {
+    const versioned = config?.PreTokenGenerationConfig;
+    const arn = versioned?.LambdaArn ?? config?.PreTokenGeneration;
+    if (arn === undefined) return undefined;
+    if (
+      versioned &&
+      config?.PreTokenGeneration !== undefined &&
+      config.PreTokenGeneration !== arn
+    ) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        'PreTokenGeneration and PreTokenGenerationConfig.LambdaArn must name the same function.',
+      );
+    }
+    const loaded = this.triggers.preTokenGeneration;
+    if (arn !== loaded?.arn) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        loaded
+          ? `The emulator runs only the pool file's trigger module, function ${loaded.arn}; ${arn} is not it.`
+          : `The pool file names no trigger module (userPool.lambdaConfig.preTokenGenerationConfig), so no function ${arn} can run here.`,
+      );
+    }
+    // The legacy PreTokenGeneration member alone is a V1_0 trigger.
+    const version = (versioned?.LambdaVersion ?? 'V1_0') as 'V1_0' | 'V2_0' | 'V3_0';
+    return { lambdaVersion: version, lambdaArn: arn };
   }
 
   // --- resource servers ---
@@ -234,11 +324,12 @@ export class ControlPlaneService {
   // --- app clients ---
 
   private clientShape(c: PoolClient, meta: ClientMeta): Json {
+    const secret = describedSecret(clientSecretsOf(c), meta);
     return {
       UserPoolId: this.pool.userPoolId,
       ClientName: c.clientName,
       ClientId: c.clientId,
-      ...(c.clientSecret !== null && { ClientSecret: c.clientSecret }),
+      ...(secret !== undefined && { ClientSecret: secret }),
       LastModifiedDate: meta.lastModifiedAt,
       CreationDate: meta.createdAt,
       RefreshTokenValidity: c.refreshTokenValidity,
@@ -272,7 +363,7 @@ export class ControlPlaneService {
     input: CreateClientInput | UpdateClientInput,
     clientId: string,
     clientName: string,
-    secret: string | null,
+    secret: PoolClient['clientSecret'],
   ) {
     this.checkPool(input);
     const units = input.TokenValidityUnits;
@@ -353,11 +444,18 @@ export class ControlPlaneService {
   }
 
   createUserPoolClient(input: CreateClientInput): Json {
+    if (input.GenerateSecret && input.ClientSecret !== undefined) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        'ClientSecret cannot be given with GenerateSecret true.',
+      );
+    }
+    const clientId = generated(26);
     const { client, allowedOAuthFlowsUserPoolClient } = this.clientFrom(
       input,
-      generated(26),
+      clientId,
       input.ClientName,
-      input.GenerateSecret ? generated(51) : null,
+      input.ClientSecret ?? (input.GenerateSecret ? generated(SECRET_LENGTH) : null),
     );
     if (this.pool.clients().length >= MAX_CLIENTS) {
       throw new CognitoIdpError(
@@ -365,11 +463,15 @@ export class ControlPlaneService {
         `A user pool can have at most ${MAX_CLIENTS} app clients.`,
       );
     }
-    const now = this.clock.nowSeconds();
+    const nowMs = this.clock.nowMs();
+    const now = Math.floor(nowMs / 1000);
+    const secrets = client.clientSecret === null ? [] : [nextSecretDescriptor(clientId, [], nowMs)];
     const meta: ClientMeta = {
       createdAt: now,
       lastModifiedAt: now,
       allowedOAuthFlowsUserPoolClient,
+      secrets,
+      describedSecretId: secrets[0]?.id ?? null,
     };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };
@@ -412,6 +514,82 @@ export class ControlPlaneService {
 
   deleteUserPoolClient(input: ClientRef): undefined {
     this.pool.deleteClient(this.existingClient(input).clientId);
+    return undefined;
+  }
+
+  // --- client secrets ---
+
+  private secretShape(d: ClientSecretDescriptor, generatedValue?: string): Json {
+    return {
+      ClientSecretId: d.id,
+      ...(generatedValue !== undefined && { ClientSecretValue: generatedValue }),
+      ClientSecretCreateDate: d.createdAt / 1000,
+    };
+  }
+
+  /** The client's secrets, after Cognito's checks on the pool and client. */
+  private secretsOf(input: ClientRef): {
+    client: PoolClient;
+    secrets: readonly ClientSecretDescriptor[];
+  } {
+    const client = this.existingClient(input);
+    return { client, secrets: this.pool.clientMeta(client.clientId)!.secrets };
+  }
+
+  /**
+   * A new active secret, the given one or a generated one, whose value only this answer holds,
+   * and only when it was generated. A client keeps at most two; a public client has none.
+   */
+  addUserPoolClientSecret(input: AddClientSecretInput): Json {
+    const { client, secrets } = this.secretsOf(input);
+    if (client.clientSecret === null) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        `User pool client ${client.clientId} is a public client: it has no client secret.`,
+      );
+    }
+    if (secrets.length >= MAX_CLIENT_SECRETS) {
+      throw new CognitoIdpError(
+        'LimitExceededException',
+        `User pool client ${client.clientId} already has ${MAX_CLIENT_SECRETS} client secrets, the most it can have.`,
+      );
+    }
+    const value = input.ClientSecret ?? generated(SECRET_LENGTH);
+    const added = this.pool.addClientSecret(client.clientId, value, this.clock.nowMs());
+    return {
+      ClientSecretDescriptor: this.secretShape(
+        added,
+        input.ClientSecret === undefined ? value : undefined,
+      ),
+    };
+  }
+
+  /** Ids and creation dates, oldest first; never a value. */
+  listUserPoolClientSecrets(input: ListClientSecretsInput): Json {
+    const { secrets } = this.secretsOf(input);
+    const { slice, next } = page([...secrets], MAX_CLIENT_SECRETS, input.NextToken);
+    return {
+      ClientSecrets: slice.map((d) => this.secretShape(d)),
+      ...(next && { NextToken: next }),
+    };
+  }
+
+  /** Retires a secret at once; a client's last secret stays. */
+  deleteUserPoolClientSecret(input: DeleteClientSecretInput): undefined {
+    const { client, secrets } = this.secretsOf(input);
+    if (!secrets.some((s) => s.id === input.ClientSecretId)) {
+      throw new CognitoIdpError(
+        'ResourceNotFoundException',
+        `Client secret ${input.ClientSecretId} does not exist for user pool client ${client.clientId}.`,
+      );
+    }
+    if (secrets.length === 1) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        `The last client secret of user pool client ${client.clientId} cannot be deleted.`,
+      );
+    }
+    this.pool.deleteClientSecret(client.clientId, input.ClientSecretId);
     return undefined;
   }
 }

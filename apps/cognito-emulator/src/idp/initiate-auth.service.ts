@@ -1,9 +1,10 @@
 import { tokenValiditySeconds, type PoolClient, type PoolUser } from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type InputOf, input, required, string, stringMap } from '../aws-json/aws-shape.js';
 import { CognitoIdpError } from '../aws-json/cognito-idp.error.js';
 import { CLIENT_ID } from '../aws-json/cognito-constraints.js';
+import { ClientSecrets } from '../clients/client-secrets.js';
 import { PoolStore } from '../pool/pool-store.js';
 import { RefreshTokenStore } from '../refresh-tokens/refresh-token.store.js';
 import { Clock } from '../shared/clock.js';
@@ -52,12 +53,6 @@ function param(p: Params, name: string): string | undefined {
   return p[name] === '' ? undefined : p[name];
 }
 
-function secretHash(secret: string, clientId: string, username: string): string {
-  return createHmac('sha256', secret)
-    .update(username + clientId)
-    .digest('base64');
-}
-
 /**
  * InitiateAuth: USER_PASSWORD_AUTH (with Cognito's lockout after failed passwords and its
  * PreventUserExistenceErrors per client) and REFRESH_TOKEN_AUTH for the refresh tokens it
@@ -72,6 +67,7 @@ export class InitiateAuthService {
     @Inject(RefreshTokenStore) private readonly refreshTokens: RefreshTokenStore,
     @Inject(SignInLockout) private readonly lockout: SignInLockout,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(ClientSecrets) private readonly secrets: ClientSecrets,
   ) {}
 
   async initiateAuth(input: InputOf<typeof InitiateAuthInput>): Promise<InitiateAuthResponse> {
@@ -171,14 +167,14 @@ export class InitiateAuthService {
     return this.tokens(client, user, grant.originJti);
   }
 
-  /** Clients with a secret must send SECRET_HASH = Base64(HMAC-SHA256(secret, username + clientId)). */
+  /**
+   * Clients with a secret must send SECRET_HASH = Base64(HMAC-SHA256(secret, username +
+   * clientId)), made with any of their active secrets (the one secret check).
+   */
   private checkSecretHash(client: PoolClient, p: Params, usernames: readonly string[]): void {
     if (client.clientSecret === null) return;
     const given = param(p, 'SECRET_HASH') ?? '';
-    const secret = client.clientSecret;
-    const matches = usernames
-      .map((u) => secretsEqual(given, secretHash(secret, client.clientId, u)))
-      .includes(true);
+    const matches = this.secrets.matchesSecretHash(client, given, usernames);
     if (!matches) {
       throw new CognitoIdpError(
         'NotAuthorizedException',

@@ -1,4 +1,5 @@
 import { parsePool } from '@app/fleet-auth';
+import { ClientSecrets } from '../clients/client-secrets.js';
 import { ClientAuthenticator, parseBasic } from './client-authenticator.js';
 import { OAuthError } from './oauth.error.js';
 import { parseTokenForm } from './token-request.js';
@@ -39,7 +40,7 @@ function codeOf(fn: () => unknown): string {
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('client authentication', () => {
-  const auth = new ClientAuthenticator(pool);
+  const auth = new ClientAuthenticator(new ClientSecrets(pool));
 
   it('splits Basic credentials at the first colon only', () => {
     expect(parseBasic(`Basic ${b64('svc:s3cret:with:colons')}`)[0]).toEqual({
@@ -85,6 +86,51 @@ describe('client authentication', () => {
       auth.authenticate(new Map(Object.entries(fields)), undefined);
     expect(post({ client_id: 'pub' }).clientId).toBe('pub');
     expect(codeOf(() => post({ client_id: 'pub', client_secret: 'x' }))).toBe('invalid_client');
+  });
+});
+
+describe('client authentication during a secret rotation', () => {
+  const store = new PoolStore(
+    parsePool({
+      userPoolId: 'eu-west-1_Test',
+      resourceServers: [{ identifier: 'api', name: 'API', scopes: [{ name: 'read' }] }],
+      clients: [
+        {
+          clientId: 'rot',
+          clientSecret: ['old-secret', 'new-secret'],
+          allowedOAuthFlows: ['client_credentials'],
+          allowedOAuthScopes: ['api/read'],
+        },
+        { clientId: 'pub', clientSecret: null },
+      ],
+    }),
+  );
+  const secrets = new ClientSecrets(store);
+  const auth = new ClientAuthenticator(secrets);
+  const apiCheck = (id: string, secret: string) =>
+    secrets.check([{ id, secret }]).authenticated?.clientId;
+  const basic = (id: string, secret: string) =>
+    auth.authenticate(new Map(), `Basic ${b64(`${id}:${secret}`)}`);
+  const post = (id: string, secret: string) =>
+    auth.authenticate(
+      new Map([
+        ['client_id', id],
+        ['client_secret', secret],
+      ]),
+      undefined,
+    );
+
+  it('accepts either active secret, by Basic and in the body, and refuses a deleted one at once', () => {
+    for (const secret of ['old-secret', 'new-secret']) {
+      expect(basic('rot', secret).clientId).toBe('rot');
+      expect(post('rot', secret).clientId).toBe('rot');
+      expect(apiCheck('rot', secret)).toBe('rot');
+    }
+    store.deleteClientSecret('rot', store.clientMeta('rot')!.secrets[0].id);
+    expect(codeOf(() => basic('rot', 'old-secret'))).toBe('invalid_client');
+    expect(codeOf(() => post('rot', 'old-secret'))).toBe('invalid_client');
+    expect(apiCheck('rot', 'old-secret')).toBeUndefined();
+    expect(basic('rot', 'new-secret').clientId).toBe('rot');
   });
 });
 

@@ -1,12 +1,9 @@
 import type { PoolClient } from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
-import { PoolStore } from '../pool/pool-store.js';
-import { matchesDigest, sha256 } from '../shared/secrets.js';
+import { ClientSecrets, type PresentedCredentials } from '../clients/client-secrets.js';
 import { OAuthError } from './oauth.error.js';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-// A well-formed secret to compare against for unknown clients, so they cost the same.
-const DUMMY_DIGEST = sha256('x'.repeat(52));
 
 /** One reading of Basic credentials: an id and a secret. */
 export interface BasicCredentials {
@@ -57,17 +54,18 @@ export function parseBasic(header: string): readonly BasicCredentials[] {
 
 /**
  * Authenticates the client of a token or revocation request by client_secret_basic or
- * client_secret_post (never both), from the request's form and `Authorization` header. A
- * public client may present only its id.
+ * client_secret_post (never both), from the request's form and `Authorization` header, with
+ * the one secret check ({@link ClientSecrets}): a confidential client presents any of its
+ * active secrets, a public client only its id.
  */
 @Injectable()
 export class ClientAuthenticator {
-  constructor(@Inject(PoolStore) private readonly pool: PoolStore) {}
+  constructor(@Inject(ClientSecrets) private readonly secrets: ClientSecrets) {}
 
   authenticate(form: ReadonlyMap<string, string>, authorization: string | undefined): PoolClient {
     const bodyId = form.get('client_id');
     const bodySecret = form.get('client_secret');
-    let readings: readonly { id: string | undefined; secret?: string }[];
+    let readings: readonly PresentedCredentials[];
     if (authorization !== undefined) {
       if (bodySecret !== undefined) {
         throw new OAuthError(
@@ -88,28 +86,18 @@ export class ClientAuthenticator {
     if (readings[0].id === undefined) {
       throw new OAuthError('invalid_client', 'client authentication is required');
     }
-    // Every reading is compared (against a dummy digest for unknown and public clients), so
-    // whether a client exists never shows in the timing; a second reading exists only when
-    // the presented credentials themselves hold "%" or "+".
-    const outcomes = readings.map((r) => {
-      const client = r.id === undefined ? undefined : this.pool.client(r.id);
-      const expected = (r.id !== undefined && this.pool.secretDigest(r.id)) || DUMMY_DIGEST;
-      const matches = r.secret !== undefined && matchesDigest(r.secret, expected);
-      return { client, secret: r.secret, matches };
-    });
-    const known = outcomes.find((o) => o.client !== undefined);
-    if (!known?.client) throw new OAuthError('invalid_client', 'client authentication failed');
-    const { client } = known;
-    if (client.clientSecret === null) {
-      if (known.secret !== undefined) {
-        throw new OAuthError('invalid_client', 'client authentication failed', client.clientId);
+    // A second reading exists only when the presented credentials themselves hold "%" or "+".
+    const { known, presentedSecret, authenticated } = this.secrets.check(readings);
+    if (!known) throw new OAuthError('invalid_client', 'client authentication failed');
+    if (known.clientSecret === null) {
+      if (presentedSecret) {
+        throw new OAuthError('invalid_client', 'client authentication failed', known.clientId);
       }
-      return client;
+      return known;
     }
-    const accepted = outcomes.find((o) => o.client?.clientSecret && o.matches);
-    if (!accepted?.client) {
-      throw new OAuthError('invalid_client', 'client authentication failed', client.clientId);
+    if (!authenticated) {
+      throw new OAuthError('invalid_client', 'client authentication failed', known.clientId);
     }
-    return accepted.client;
+    return authenticated;
   }
 }

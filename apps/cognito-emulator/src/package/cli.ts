@@ -32,7 +32,8 @@ Options:
 
 Commands:
   init [file]       write a starter pool file (default ./pool.json): one resource server, one
-                    client with a generated secret; --force overwrites an existing file
+                    client with a generated secret (tokens from /oauth2/token and from
+                    GetClientToken); --force overwrites an existing file
 
 Environment: PORT, HOST, LOG_LEVEL, COGNITO_EMULATOR_POOL_FILE, COGNITO_EMULATOR_KEYS_FILE,
 COGNITO_EMULATOR_ISSUER_BASE, COGNITO_EMULATOR_ADMIN, COGNITO_EMULATOR_STATE_FILE,
@@ -106,7 +107,7 @@ async function init(args: string[], context: CliContext): Promise<number> {
   const [client] = pool.clients;
   context.out(
     `wrote ${shown}: user pool ${pool.userPoolId}, resource server my-api (scopes read, write), ` +
-      `client ${client.clientId} (scope my-api/read; its generated secret is in the file)`,
+      `client ${client.clientId} (scope my-api/read, from /oauth2/token or GetClientToken; its generated secret is in the file)`,
   );
   context.out(`start it: npx ${NAME} --pool ${shown}`);
   return 0;

@@ -1,7 +1,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePool, type PoolDocument } from '@app/fleet-auth';
+import {
+  CognitoIdentityProviderClient,
+  GetClientTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { parsePool, poolJsonSchema, type PoolDocument } from '@app/fleet-auth';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { runCli } from './cli.js';
 import { startCognitoEmulator, UnknownClientError } from './cognito-emulator.js';
@@ -92,9 +98,45 @@ describe('cognito-m2m-emulator init', () => {
     const file = join(dir, 'test', 'pool.json');
     const pool = JSON.parse(readFileSync(file, 'utf8')) as PoolDocument & { $schema: string };
     expect(pool.$schema).toBe('../node_modules/cognito-m2m-emulator/pool.schema.json');
+    const validate = addFormats.default(new Ajv2020({ strict: false })).compile(poolJsonSchema());
+    expect(validate(pool), JSON.stringify(validate.errors)).toBe(true);
     expect(parsePool(pool).clients[0].allowedOAuthScopes).toEqual(['my-api/read']);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(lines.join('\n')).not.toContain(String(pool.clients[0].clientSecret));
+  });
+
+  it("writes a client that gets its token from the token endpoint and from the SDK's GetClientToken", async () => {
+    expect(await runCli(['init'], context())).toBe(0);
+    const cognito = await startCognitoEmulator({ pool: join(dir, 'pool.json') });
+    try {
+      const { clientId, clientSecret } = cognito.client('my-service');
+      const endpoint = await fetch(cognito.tokenUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials',
+      });
+      expect(endpoint.status).toBe(200);
+      const sdk = new CognitoIdentityProviderClient({
+        endpoint: cognito.url,
+        region: 'us-east-1',
+        // Dummy credentials: GetClientToken is authenticated by the client's secret.
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dev-only-not-a-secret' },
+        maxAttempts: 1,
+      });
+      const { ClientAuthenticationResult: result } = await sdk.send(
+        new GetClientTokenCommand({ ClientId: clientId, Secret: clientSecret ?? '' }),
+      );
+      const jwks = (await (await fetch(cognito.jwksUrl)).json()) as JSONWebKeySet;
+      const { payload } = await jwtVerify(result?.AccessToken ?? '', createLocalJWKSet(jwks), {
+        issuer: cognito.issuer,
+      });
+      expect(payload).toMatchObject({ client_id: 'my-service', scope: 'my-api/read' });
+    } finally {
+      await cognito.stop();
+    }
   });
 
   it('never overwrites a pool file, unless told to', async () => {

@@ -1,5 +1,12 @@
-import { loadPool, parsePool, type Pool, type PoolDocument } from '@app/fleet-auth';
+import {
+  clientSecretsOf,
+  loadPool,
+  parsePool,
+  type Pool,
+  type PoolDocument,
+} from '@app/fleet-auth';
 import { numberOption } from '@nest-m2m-cognito/auth/observability';
+import { resolve } from 'node:path';
 import { startEmulator } from '../bootstrap.js';
 import { configError } from '../config/emulator-config.js';
 
@@ -7,7 +14,9 @@ import { configError } from '../config/emulator-config.js';
 export interface CognitoEmulatorOptions {
   /**
    * The user pool: a pool file's path (relative to the working directory), or the pool
-   * itself, in the format `cognito-m2m-emulator init` writes (`pool.schema.json`).
+   * itself, in the format `cognito-m2m-emulator init` writes (`pool.schema.json`). The
+   * pre token generation module a pool names (`userPool.lambdaConfig.preTokenGenerationConfig`)
+   * is relative to its file; for a pool object, to the working directory (or absolute).
    */
   pool: string | PoolDocument;
   /** The port; default 0, an ephemeral one (read it from `url`). */
@@ -80,9 +89,11 @@ export async function startCognitoEmulator(
   options: CognitoEmulatorOptions,
 ): Promise<CognitoEmulator> {
   const port = numberOption('port', options.port, 0, { max: 65_535, integer: true }, fail);
+  // A pool object's trigger module is relative to the working directory, as a pool file there.
+  const file = resolve(typeof options.pool === 'string' ? options.pool : 'pool.json');
   const pool: Pool =
     typeof options.pool === 'string'
-      ? await loadPool(options.pool, 'pool')
+      ? await loadPool(file, 'pool')
       : parsePool(options.pool, 'pool');
   const started = await startEmulator(
     {
@@ -91,14 +102,14 @@ export async function startCognitoEmulator(
       PORT: String(port),
       ...(options.host !== undefined && { HOST: options.host }),
     },
-    { pool },
+    { pool: { pool, file } },
   );
   const clients: readonly EmulatorClient[] = Object.freeze(
     pool.clients.map((c) =>
       Object.freeze({
         clientId: c.clientId,
         // The newest of its secrets where the pool lists two (oldest first, as Cognito keeps them).
-        clientSecret: [c.clientSecret].flat().at(-1) ?? null,
+        clientSecret: clientSecretsOf(c).at(-1) ?? null,
         scopes: Object.freeze([...c.allowedOAuthScopes]),
       }),
     ),

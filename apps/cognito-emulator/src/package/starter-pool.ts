@@ -1,5 +1,5 @@
 import type { PoolDocument } from '@app/fleet-auth';
-import { generated } from '../control-plane/control-plane.service.js';
+import { generated, SECRET_LENGTH } from '../control-plane/control-plane.service.js';
 
 /** The pool file's JSON Schema as the package ships it, from a project that installed it. */
 export const INSTALLED_SCHEMA = 'node_modules/cognito-m2m-emulator/pool.schema.json';
@@ -8,7 +8,10 @@ export const INSTALLED_SCHEMA = 'node_modules/cognito-m2m-emulator/pool.schema.j
  * What `cognito-m2m-emulator init` writes: a user pool with one resource server (`my-api`,
  * scopes `read` and `write`) and one confidential client (`my-service`, allowed `read`,
  * tokens valid 60 minutes) whose secret is generated here, shaped as Cognito's are (51
- * lower-case letters and digits). `schema` is the `$schema` reference editors validate by.
+ * lower-case letters and digits). The client gets tokens both ways Cognito gives M2M ones:
+ * the token endpoint (`client_credentials`) and the API's `GetClientToken`
+ * (`ALLOW_CLIENT_TOKEN_AUTH`, its only explicit flow). `schema` is the `$schema` reference
+ * editors validate by.
  */
 export function starterPool(schema: string): PoolDocument & { $schema: string } {
   return {
@@ -30,8 +33,9 @@ export function starterPool(schema: string): PoolDocument & { $schema: string } 
       {
         clientId: 'my-service',
         clientName: 'My service',
-        clientSecret: generated(51),
+        clientSecret: generated(SECRET_LENGTH),
         allowedOAuthFlows: ['client_credentials'],
+        explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'],
         allowedOAuthScopes: ['my-api/read'],
         accessTokenValidity: 60,
         tokenValidityUnits: { accessToken: 'minutes' },

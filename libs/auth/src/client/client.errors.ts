@@ -139,3 +139,30 @@ export class DownstreamError extends LibraryError {
     super(message, options);
   }
 }
+
+/**
+ * A token cache store could not answer: unreachable, too slow, refusing. Thrown by a
+ * `TokenCacheStore` (`RedisTokenCacheStore` throws nothing else) and never seen by a
+ * call: the client serves from its own process. `reason` names the failure in logs and
+ * readiness detail (`ECONNREFUSED`, `TIMEOUT`, `WRONGPASS`): an identifier, never a message
+ * that could carry a URL or password. `code` is always `shared_cache_unavailable`.
+ *
+ * @example
+ * ```ts
+ * async get(key: string) {
+ *   try { return await table.get(key); } catch (cause) {
+ *     throw new SharedCacheUnavailableError('THROTTLED', { cause });
+ *   }
+ * }
+ * ```
+ */
+export class SharedCacheUnavailableError extends LibraryError {
+  readonly code = 'shared_cache_unavailable';
+
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`The shared token cache is unavailable (${reason})`, options);
+  }
+}

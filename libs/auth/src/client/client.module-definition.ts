@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { TokenProviderOptions } from './token-provider.js';
+import type { TokenProviderOptions } from './token-provider.options.js';
 
 /** Options of one M2M client: its credentials, token handling and downstream API. */
 export interface M2MClientModuleOptions extends TokenProviderOptions {

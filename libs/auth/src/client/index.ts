@@ -3,31 +3,27 @@
 export { M2MClientModule } from './client.module.js';
 export type { M2MClientModuleOptions, M2MClientModuleExtras } from './client.module-definition.js';
 export { m2mClientOptionsFromEnv, type M2MClientEnvOptions } from './client.env.js';
-export {
-  TokenProvider,
-  type TokenProviderOptions,
-  type TokenProviderDeps,
-  type TokenClock,
-} from './token-provider.js';
+export { TokenProvider } from './token-provider.js';
+export type {
+  TokenProviderOptions,
+  TokenProviderDeps,
+  TokenClock,
+} from './token-provider.options.js';
 export {
   TokenEndpointError,
   TokenEndpointUnavailableError,
   TokenRejectedError,
   M2MClientConfigError,
   DownstreamError,
+  SharedCacheUnavailableError,
   type DownstreamFailure,
 } from './client.errors.js';
 export { EnvConfigError } from '../shared/errors.js';
 export { M2MErrorFilter, m2mErrorAnswer, type M2MErrorAnswer } from './m2m-error.filter.js';
 export {
   MemoryTokenCacheStore,
-  TokenCacheEntry,
-  tokenCacheKey,
   type TokenCacheStore,
-  type TokenCacheKey,
-  type TokenCacheLogger,
-  type RefreshIntent,
-  type CachedToken,
+  type TokenCacheLease,
 } from './token-cache.store.js';
 export type { RetryOptions } from './backoff.js';
 export type { ClientAuthMethod } from './token-endpoint.js';

@@ -5,14 +5,9 @@ import {
   TokenEndpointError,
   TokenEndpointUnavailableError,
 } from './client.errors.js';
-import {
-  type CachedToken,
-  MemoryTokenCacheStore,
-  TokenCacheEntry,
-  type TokenCacheKey,
-  type TokenCacheLogger,
-} from './token-cache.store.js';
-import { TokenProvider, type TokenProviderOptions } from './token-provider.js';
+import { MemoryTokenCacheStore, type TokenCacheStore } from './token-cache.store.js';
+import { TokenProvider } from './token-provider.js';
+import type { TokenProviderOptions } from './token-provider.options.js';
 import { ScriptedTokenEndpoint } from '../../../../test/helpers/scripted-token-endpoint.js';
 
 const SECRET = 'unit-test-secret-value';
@@ -354,60 +349,46 @@ describe('TokenProvider', () => {
   });
 
   it('takes the token another replica stored in a shared store, with no request of its own', async () => {
-    // Two stores (two replicas) over one shared map, through the entry's load/save hooks.
-    const shared = new Map<string, CachedToken>();
-    const id = (key: TokenCacheKey) => `${key.tokenUrl}|${key.clientId}|${key.scopes.join(' ')}`;
-    class SharedEntry extends TokenCacheEntry {
-      protected override load() {
-        return Promise.resolve(shared.get(id(this.key)));
-      }
-      protected override save(token: CachedToken) {
-        shared.set(id(this.key), token);
-        return Promise.resolve();
-      }
-    }
-    class SharedStore extends MemoryTokenCacheStore {
-      protected override create(key: TokenCacheKey, onIdle: () => void) {
-        return new SharedEntry(key, onIdle);
-      }
-    }
-    const first = provider({ cache: new SharedStore() });
-    const second = provider({ cache: new SharedStore() });
+    // Two stores (two replicas) over one shared map: a store is get and set.
+    const shared = new Map<string, string>();
+    const replicaStore = (): TokenCacheStore => ({
+      name: 'shared-map',
+      get: (key) => Promise.resolve(shared.get(key)),
+      set: (key, value) => Promise.resolve(void shared.set(key, value)),
+    });
+    const first = provider({ cache: replicaStore() });
+    const second = provider({ cache: replicaStore() });
     expect(await first.getToken()).toBe('tok-1');
     expect(second.peekToken()).toBeUndefined(); // nothing in its own process yet
     expect(await second.getToken()).toBe('tok-1');
     expect(second.peekToken()).toBe('tok-1'); // now a local copy: no shared read per call
     expect(endpoint.seen).toHaveLength(1);
+    // The store holds neither the secret nor the token.
+    expect([...shared].join()).not.toMatch(/tok-1|unit-test-secret|svc/);
   });
 
   it('keeps serving its own token when the shared store fails, and warns once', async () => {
-    const warnings: string[] = [];
-    const logger: TokenCacheLogger = {
-      warn: (message: string) => void warnings.push(message),
-      log: () => undefined,
+    const broken: TokenCacheStore = {
+      name: 'Broken',
+      get: () => Promise.reject(new Error('store down')),
+      set: () => Promise.reject(new Error('store down')),
     };
-    class BrokenEntry extends TokenCacheEntry {
-      protected override load(): Promise<CachedToken | undefined> {
-        return Promise.reject(new Error('store down'));
-      }
-      protected override save(): Promise<void> {
-        return Promise.reject(new Error('store down'));
-      }
-    }
-    class BrokenStore extends MemoryTokenCacheStore {
-      protected override create(key: TokenCacheKey, onIdle: () => void) {
-        return new BrokenEntry(key, onIdle, logger);
-      }
-    }
-    const p = provider({ cache: new BrokenStore() });
+    const p = provider({ cache: broken });
     expect(await p.getToken()).toBe('tok-1');
     for (let i = 0; i < 5; i++) expect(await p.getToken()).toBe('tok-1');
     expect(p.peekToken()).toBe('tok-1');
     expect(await p.hasValidToken()).toBe(true);
     expect(endpoint.seen).toHaveLength(1);
+    const warnings = logs.filter((l) => l.level === 'warn').map((l) => l.message);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('store failed');
+    expect(warnings[0]).toMatch(/^Shared token cache \(Broken\) unavailable \(Error\)/);
     expect(warnings[0]).not.toContain(SECRET);
+    expect(await p.readiness()).toMatchObject({
+      up: true,
+      store: expect.stringMatching(
+        /^broken: unavailable since .+ \(Error\); this replica uses its own cache$/,
+      ),
+    });
     p.close();
   });
 

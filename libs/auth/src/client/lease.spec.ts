@@ -1,84 +1,36 @@
-// The cross-replica lease on a fake clock: an in-memory store that keeps Redis's
-// semantics (SET NX PX, owner-only release and renew, keys that expire), driven by
-// vitest's fake timers, so owner death, expiry and wait bounds take no real time.
-import type { CachedToken } from '../client/token-cache.store.js';
-import type { Runtime } from '../client/token-endpoint.js';
+// The cross-replica lease on a fake clock, over the toy store (values and leases that
+// expire on Date.now, answered at once), driven by vitest's fake timers, so owner death,
+// expiry and wait bounds take no real time.
+import { EntryCipher } from './entry-cipher.js';
 import {
   jitteredRefreshAt,
-  type LeaseBackend,
   leasedFetch,
   type LeasedRequest,
-  type LeaseOptions,
-  type LeaseRead,
+  type LeaseSettings,
   pollDelay,
 } from './lease.js';
+import type { CachedToken } from './token-cache.js';
+import type { TokenCacheStore } from './token-cache.store.js';
+import type { Runtime } from './token-endpoint.js';
+import { ToyKeyValueService, ToyTokenCacheStore } from './toy-token-cache.fixture-spec.js';
 
-/** One entry and its lease, expiring on Date.now (faked). Values are the token as JSON. */
-class MemoryLeaseBackend implements LeaseBackend {
-  entry?: { raw: string; until: number };
-  lease?: { owner: string; until: number };
-  rounds = 0;
-  failStore = false;
-
-  private live() {
-    const now = Date.now();
-    if (this.entry && this.entry.until <= now) this.entry = undefined;
-    if (this.lease && this.lease.until <= now) this.lease = undefined;
-  }
-
-  readOrLease(known: string | undefined, owner: string, leaseMs: number): Promise<LeaseRead> {
-    this.rounds += 1;
-    this.live();
-    if (this.entry && this.entry.raw !== known) {
-      const raw = this.entry.raw;
-      let token: CachedToken | undefined;
-      try {
-        token = JSON.parse(raw) as CachedToken;
-      } catch {
-        token = undefined;
-      }
-      return Promise.resolve({ kind: 'entry', raw, token });
-    }
-    if (!this.lease) {
-      this.lease = { owner, until: Date.now() + leaseMs };
-      return Promise.resolve({ kind: 'leased' });
-    }
-    return Promise.resolve({ kind: 'held', remainingMs: this.lease.until - Date.now() });
-  }
-
-  storeAndRelease(token: CachedToken, ttlMs: number, owner: string): Promise<string> {
-    if (this.failStore) return Promise.reject(new Error('store down'));
-    this.live();
-    const raw = JSON.stringify(token);
-    this.entry = { raw, until: Date.now() + ttlMs };
-    if (this.lease?.owner === owner) this.lease = undefined;
-    return Promise.resolve(raw);
-  }
-
-  release(owner: string): Promise<void> {
-    this.live();
-    if (this.lease?.owner === owner) this.lease = undefined;
-    return Promise.resolve();
-  }
-
-  renew(owner: string, leaseMs: number): Promise<boolean> {
-    this.live();
-    if (this.lease?.owner !== owner) return Promise.resolve(false);
-    this.lease.until = Date.now() + leaseMs;
-    return Promise.resolve(true);
-  }
-}
-
-const OPTIONS: LeaseOptions = { leaseMs: 3_000, pollMs: 25 };
-const runtime = (random = () => 0.5): Runtime => ({
+const SETTINGS: LeaseSettings = { leaseMs: 3_000, pollMs: 25, waitMs: 10_000, refreshSpreadMs: 0 };
+const runtime: Runtime = {
   now: () => Date.now(),
-  random,
+  random: () => 0.5,
   sleep: (ms, signal) =>
     new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
     }),
+};
+const cipher = new EntryCipher({
+  source: 'https://issuer.example/oauth2/token',
+  clientId: 'svc',
+  scopes: ['api/read'],
+  clientSecret: 'lease-test-secret-0123456789',
 });
+const LEASE = `${cipher.id}:lease`;
 
 /** A token request that takes `ms` and counts itself; `hang` never answers. */
 function issuer(ms = 100) {
@@ -106,15 +58,36 @@ function issuer(ms = 100) {
 }
 
 const never = new AbortController().signal;
-let backend: MemoryLeaseBackend;
+let service: ToyKeyValueService;
+
+/** Stores `token` as a replica would have (sealed), for `ttlMs`. */
+function stored(token: CachedToken, ttlMs = 60_000) {
+  service.values.set(cipher.id, { value: cipher.seal(token), until: Date.now() + ttlMs });
+}
 
 /** One replica's look at the shared entry (default: waits up to 10 s for another's fetch). */
-const lease = (fetch: () => Promise<CachedToken>, request: Partial<LeasedRequest> = {}) =>
-  leasedFetch(backend, fetch, { waitMs: 10_000, signal: never, ...request }, OPTIONS, runtime());
+const lease = (
+  fetch: () => Promise<CachedToken>,
+  request: Partial<LeasedRequest> = {},
+  store: TokenCacheStore = new ToyTokenCacheStore(service),
+) =>
+  leasedFetch(
+    store,
+    cipher,
+    fetch,
+    {
+      usable: (t) => Date.now() < t.expiresAt,
+      waitMs: SETTINGS.waitMs,
+      signal: never,
+      ...request,
+    },
+    SETTINGS,
+    runtime,
+  );
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_700_000_000_000 });
-  backend = new MemoryLeaseBackend();
+  service = new ToyKeyValueService();
 });
 afterEach(() => vi.useRealTimers());
 
@@ -134,34 +107,54 @@ describe('leasedFetch', () => {
     ]);
     expect(new Set(results.map((r) => r?.token.accessToken))).toEqual(new Set(['tok-1']));
     expect(results.filter((r) => r?.waited)).toHaveLength(4);
-    expect(backend.lease).toBeUndefined();
+    expect(service.live(LEASE)).toBeUndefined();
   });
 
   it('a valid entry costs one round trip and no fetch', async () => {
-    const iss = issuer();
     const now = Date.now();
-    await backend.storeAndRelease(
-      { accessToken: 'stored', expiresAt: now + 60_000, refreshAt: now + 45_000 },
-      60_000,
-      'x',
-    );
+    stored({ accessToken: 'stored', expiresAt: now + 60_000, refreshAt: now + 45_000 });
+    const iss = issuer();
     const result = await lease(iss.fetch);
     expect(result).toMatchObject({
       source: 'shared',
       waited: false,
       token: { accessToken: 'stored' },
     });
-    expect(backend.rounds).toBe(1);
+    expect(service.calls).toBe(1);
     expect(iss.calls).toHaveLength(0);
+  });
+
+  it('an owner writes, then releases: the next to take the lease reads that token, no fetch', async () => {
+    const now = Date.now();
+    const toy = new ToyTokenCacheStore(service);
+    let looks = 0;
+    // Between this replica's first look and its taking the lease, another wrote and released.
+    const racing: TokenCacheStore = {
+      name: 'racing',
+      lease: toy.lease,
+      set: (key, value, ttlMs) => toy.set(key, value, ttlMs),
+      get: async (key) => {
+        const value = await toy.get(key);
+        if ((looks += 1) === 1) {
+          stored({ accessToken: 'just-written', expiresAt: now + 60_000, refreshAt: now + 45_000 });
+        }
+        return value;
+      },
+    };
+    const iss = issuer();
+    const result = await lease(iss.fetch, {}, racing);
+    expect(result).toMatchObject({ source: 'shared', token: { accessToken: 'just-written' } });
+    expect(iss.calls).toHaveLength(0);
+    expect(service.live(LEASE)).toBeUndefined();
   });
 
   it('owner death: the lease expires after leaseMs and the next waiter takes it over and fetches', async () => {
     // A replica took the lease and died: nobody renews it.
-    await backend.readOrLease(undefined, 'dead-replica', OPTIONS.leaseMs);
+    await new ToyTokenCacheStore(service).lease.acquire(cipher.id, 'dead', SETTINGS.leaseMs);
     const started = Date.now();
     const iss = issuer(100);
     const pending = lease(iss.fetch);
-    await vi.advanceTimersByTimeAsync(OPTIONS.leaseMs - 1);
+    await vi.advanceTimersByTimeAsync(SETTINGS.leaseMs - 1);
     expect(iss.calls).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1_000);
     const result = await pending;
@@ -172,7 +165,7 @@ describe('leasedFetch', () => {
     });
     expect(iss.calls).toHaveLength(1);
     // Taken over as soon as the lease expired: the waiter sleeps no longer than its remainder.
-    expect(iss.calls[0] - started).toBe(OPTIONS.leaseMs);
+    expect(iss.calls[0] - started).toBe(SETTINGS.leaseMs);
   });
 
   it('a live owner renews its lease however slow its issuer: waiters keep waiting, no second fetch', async () => {
@@ -182,7 +175,7 @@ describe('leasedFetch', () => {
     const waiter = issuer();
     const waiting = lease(waiter.fetch);
     await vi.advanceTimersByTimeAsync(7_000);
-    expect(backend.lease).toBeDefined(); // past leaseMs twice over, renewed
+    expect(service.live(LEASE)).toBeDefined(); // past leaseMs twice over, renewed
     await vi.advanceTimersByTimeAsync(1_500);
     const [a, b] = await Promise.all([owner, waiting]);
     expect(a).toMatchObject({ source: 'leased', token: { accessToken: 'tok-1' } });
@@ -211,39 +204,48 @@ describe('leasedFetch', () => {
     expect(iss.calls[0] - started).toBeGreaterThanOrEqual(2_000);
     expect(iss.calls[0] - started).toBeLessThanOrEqual(2_000 + 1);
     // Its token is shared from then on; the stuck owner's lease stays its own.
-    expect(JSON.parse(backend.entry!.raw)).toMatchObject({ accessToken: 'tok-1' });
-    expect(backend.lease).toBeDefined();
+    expect(cipher.open(service.live(cipher.id)?.value)).toMatchObject({ accessToken: 'tok-1' });
+    expect(service.live(LEASE)).toBeDefined();
   });
 
-  it('waitMs 0 (a background refresh): a held lease means no fetch and no wait', async () => {
-    await backend.readOrLease(undefined, 'other-replica', OPTIONS.leaseMs);
+  it('a background refresh: a held lease means no fetch and no wait', async () => {
+    await new ToyTokenCacheStore(service).lease.acquire(cipher.id, 'other', SETTINGS.leaseMs);
     const iss = issuer();
-    const result = await lease(iss.fetch, { waitMs: 0 });
+    const result = await lease(iss.fetch, { background: true });
     expect(result).toBeUndefined();
     expect(iss.calls).toHaveLength(0);
   });
 
-  it('the entry being replaced, a rejected token, a corrupt or expired entry: each a miss', async () => {
+  it('waitMs 0: a held lease means fetching at once, without it', async () => {
+    await new ToyTokenCacheStore(service).lease.acquire(cipher.id, 'other', SETTINGS.leaseMs);
+    const iss = issuer(10);
+    const pending = lease(iss.fetch, { waitMs: 0 });
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await pending).toMatchObject({ source: 'fallback', waited: false });
+    expect(iss.calls).toHaveLength(1);
+  });
+
+  it('the entry being replaced, a rejected token, a corrupt, foreign or expired entry: each a miss', async () => {
     const now = Date.now();
-    const cases: {
-      raw: string;
-      request: { known?: string; unwanted?: (t: CachedToken) => boolean };
-    }[] = [];
-    const valid = JSON.stringify({
-      accessToken: 'old',
-      expiresAt: now + 60_000,
-      refreshAt: now + 45_000,
-    });
-    cases.push({ raw: valid, request: { known: valid } });
-    cases.push({ raw: valid, request: { unwanted: (t) => t.accessToken === 'old' } });
-    cases.push({ raw: '{corrupt', request: {} });
-    cases.push({
-      raw: JSON.stringify({ accessToken: 'gone', expiresAt: now - 1, refreshAt: now - 10 }),
-      request: {},
-    });
-    for (const { raw, request } of cases) {
-      backend = new MemoryLeaseBackend();
-      backend.entry = { raw, until: now + 60_000 };
+    const old = { accessToken: 'old', expiresAt: now + 60_000, refreshAt: now + 45_000 };
+    const valid = cipher.seal(old);
+    const foreign = new EntryCipher({
+      source: 'https://issuer.example/oauth2/token',
+      clientId: 'svc',
+      scopes: ['api/read'],
+      clientSecret: 'another-secret',
+    }).seal(old);
+    const gone = cipher.seal({ accessToken: 'gone', expiresAt: now - 1, refreshAt: now - 10 });
+    const cases: { value: string; request: Partial<LeasedRequest> }[] = [
+      { value: valid, request: { known: valid } },
+      { value: valid, request: { usable: (t) => t.accessToken !== 'old' } },
+      { value: '{corrupt', request: {} },
+      { value: foreign, request: {} },
+      { value: gone, request: {} },
+    ];
+    for (const { value, request } of cases) {
+      service = new ToyKeyValueService();
+      service.values.set(cipher.id, { value, until: now + 60_000 });
       const iss = issuer(10);
       const pending = lease(iss.fetch, { ...request, waitMs: 1_000 });
       await vi.advanceTimersByTimeAsync(20);
@@ -281,18 +283,54 @@ describe('leasedFetch', () => {
   });
 
   it('a store failing after the fetch loses no token: it comes back with the store error', async () => {
-    backend.failStore = true;
+    const toy = new ToyTokenCacheStore(service);
+    const failingWrites: TokenCacheStore = {
+      name: 'failing-writes',
+      lease: toy.lease,
+      get: (key) => toy.get(key),
+      set: () => Promise.reject(new Error('store down')),
+    };
     const iss = issuer(10);
-    const pending = lease(iss.fetch, { waitMs: 1_000 });
+    const pending = lease(iss.fetch, { waitMs: 1_000 }, failingWrites);
     await vi.advanceTimersByTimeAsync(20);
     const result = await pending;
     expect(result).toMatchObject({ source: 'leased', token: { accessToken: 'tok-1' } });
     expect(result?.storeError).toBeInstanceOf(Error);
     expect(iss.calls).toHaveLength(1);
+    expect(service.live(LEASE)).toBeUndefined();
+  });
+
+  it('a store down before the fetch: the token is fetched without it, the failure reported', async () => {
+    service.down = true;
+    const iss = issuer(10);
+    const pending = lease(iss.fetch);
+    await vi.advanceTimersByTimeAsync(20);
+    const result = await pending;
+    expect(result).toMatchObject({ source: 'fallback', token: { accessToken: 'tok-1' } });
+    expect(result?.storeError).toMatchObject({ code: 'shared_cache_unavailable' });
+    expect(iss.calls).toHaveLength(1);
+  });
+
+  it('a store without a lease: read, else fetch and write', async () => {
+    const toy = new ToyTokenCacheStore(service);
+    const plain: TokenCacheStore = {
+      name: 'plain',
+      get: (key) => toy.get(key),
+      set: (key, value, ttlMs) => toy.set(key, value, ttlMs),
+    };
+    const iss = issuer(10);
+    const first = lease(iss.fetch, {}, plain);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await first).toMatchObject({ source: 'fetched', token: { accessToken: 'tok-1' } });
+    expect(await lease(iss.fetch, {}, plain)).toMatchObject({
+      source: 'shared',
+      token: { accessToken: 'tok-1' },
+    });
+    expect(iss.calls).toHaveLength(1);
   });
 
   it('stops waiting when aborted (the provider closed)', async () => {
-    await backend.readOrLease(undefined, 'other-replica', OPTIONS.leaseMs);
+    await new ToyTokenCacheStore(service).lease.acquire(cipher.id, 'other', SETTINGS.leaseMs);
     const abort = new AbortController();
     const pending = lease(issuer().fetch, { signal: abort.signal });
     const rejected = expect(pending).rejects.toThrow('closed');

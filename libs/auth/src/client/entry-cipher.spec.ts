@@ -1,7 +1,7 @@
 import { EntryCipher, type CacheIdentity } from './entry-cipher.js';
 
 const identity: CacheIdentity = {
-  tokenUrl: 'https://fleet.auth.eu-west-1.amazoncognito.com/oauth2/token',
+  source: 'https://fleet.auth.eu-west-1.amazoncognito.com/oauth2/token',
   clientId: 'weather-caller',
   scopes: ['weather-api/b', 'weather-api/a'],
   clientSecret: 'a-long-generated-client-secret-0123456789',
@@ -9,7 +9,7 @@ const identity: CacheIdentity = {
 const token = { accessToken: 'eyJhbGciOi.header.sig', expiresAt: 2_000_000, refreshAt: 1_500_000 };
 
 describe('EntryCipher', () => {
-  it('names one entry per (token URL, client, scope set, secret), whatever the scope order', () => {
+  it('names one entry per (token source, client, scope set, secret), whatever the scope order', () => {
     const a = new EntryCipher(identity);
     const b = new EntryCipher({
       ...identity,
@@ -17,7 +17,7 @@ describe('EntryCipher', () => {
     });
     expect(b.id).toBe(a.id);
     const others = [
-      { ...identity, tokenUrl: 'https://other/oauth2/token' },
+      { ...identity, source: 'https://other/oauth2/token' },
       { ...identity, clientId: 'weather-admin' },
       { ...identity, scopes: ['weather-api/a'] },
       { ...identity, clientSecret: 'rotated-secret' },

@@ -1,9 +1,13 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import type { CachedToken } from '../client/token-cache.store.js';
+import type { CachedToken } from './token-cache.js';
 
-/** Who a shared cache entry belongs to: the token request it stands for, and the secret. */
+/**
+ * Who a cache entry belongs to: what the issuer is asked (every field that changes the
+ * token it returns names another entry) and the secret that proves the right to ask.
+ */
 export interface CacheIdentity {
-  tokenUrl: string;
+  /** Where and how tokens are asked for: the token endpoint's URL for `/oauth2/token`. */
+  source: string;
   clientId: string;
   /** In any order, duplicates allowed: the entry is the same for every order. */
   scopes: readonly string[];
@@ -20,7 +24,7 @@ const INFO_KEY = 'nest-m2m-cognito token-cache v1 aes-256-gcm';
  * The name and the key of one client's entry in a shared store, both derived from the
  * client secret, and the sealing of the entry's value.
  *
- * - `id` = a digest of (token URL, client id, sorted scopes), then a tag derived from the
+ * - `id` = a digest of (token source, client id, sorted scopes), then a tag derived from the
  *   secret with HKDF-SHA256 (salt: that digest). The secret itself is never part of it, and
  *   a wrong or rotated secret names a different entry.
  * - The value is AES-256-GCM under a second HKDF output of the secret, with a random
@@ -38,9 +42,10 @@ export class EntryCipher {
 
   constructor(identity: CacheIdentity) {
     const scopes = [...new Set(identity.scopes)].sort();
-    // JSON: no separator can make two different triples read the same.
+    // JSON: no separator can make two different triples read the same. A field added to the
+    // identity is appended when set, so the entries of clients without it keep their names.
     const context = createHash('sha256')
-      .update(JSON.stringify([identity.tokenUrl, identity.clientId, scopes]))
+      .update(JSON.stringify([identity.source, identity.clientId, scopes]))
       .digest();
     const derive = (info: string, bytes: number) =>
       Buffer.from(hkdfSync('sha256', identity.clientSecret, context, info, bytes));
