@@ -102,6 +102,7 @@ describe('TokenProvider on the api transport (GetClientToken)', () => {
     ['ResourceNotFoundException', 400, 'invalid_client'],
     ['InvalidParameterException', 400, 'invalid_scope'],
     ['ScopeDoesNotExistException', 400, 'invalid_scope'],
+    ['UserLambdaValidationException', 400, 'invalid_request'],
     ['ForbiddenException', 403, 'unauthorized_client'],
     ['SomethingNewException', 400, 'unexpected_status'],
   ])(

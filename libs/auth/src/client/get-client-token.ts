@@ -26,9 +26,14 @@ const REFUSALS: Readonly<Record<string, string>> = {
   NotAuthorizedException: 'invalid_client',
   // No such app client (the token endpoint answers an unknown client the same way).
   ResourceNotFoundException: 'invalid_client',
-  // A scope the client may not have or that does not exist.
+  // A scope the client may not have or that does not exist (also a client whose flows are
+  // not ALLOW_CLIENT_TOKEN_AUTH alone: the description says which).
   InvalidParameterException: 'invalid_scope',
   ScopeDoesNotExistException: 'invalid_scope',
+  // The pool's pre token generation trigger failed: the token endpoint says invalid_request.
+  UserLambdaValidationException: 'invalid_request',
+  UnexpectedLambdaException: 'invalid_request',
+  InvalidLambdaResponseException: 'invalid_request',
   // The operation refused to this client or pool (WAF, a Region without it).
   ForbiddenException: 'unauthorized_client',
   OperationNotEnabledException: 'unauthorized_client',
