@@ -126,13 +126,15 @@ export function buildIfStale({ say = console.log, stdio = 'inherit' } = {}) {
 const pool = () => JSON.parse(readFileSync(POOL_FILE, 'utf8'));
 
 /**
- * A client of the demo pool: its id, its DEV-ONLY secret and the scopes it may have. The one
+ * A client of the demo pool: its id, its DEV-ONLY secret (the newest, when the pool lists two:
+ * `clientSecret` is one secret or a list, oldest first) and the scopes it may have. The one
  * reader of the demo credentials: start, demo, benches and tests take them from the pool.
  */
 export function demoClient(id) {
   const found = pool().clients.find((c) => c.clientId === id);
-  if (!found?.clientSecret) throw new Error(`${POOL_FILE} has no confidential client ${id}`);
-  return { id, secret: found.clientSecret, scopes: found.allowedOAuthScopes ?? [] };
+  const secret = [found?.clientSecret ?? []].flat().at(-1);
+  if (!secret) throw new Error(`${POOL_FILE} has no confidential client ${id}`);
+  return { id, secret, scopes: found.allowedOAuthScopes ?? [] };
 }
 
 /** The demo pool's issuer on an emulator at `emulatorUrl`. */

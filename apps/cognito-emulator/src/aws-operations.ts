@@ -94,4 +94,25 @@ export const AWS_OPERATION_REGISTRY = {
     service: ControlPlaneService,
     answer: (s, input) => s.deleteUserPoolClient(input),
   }),
+  AddUserPoolClientSecret: operation({
+    plane: 'control',
+    persists: true,
+    input: cp.AddUserPoolClientSecret,
+    service: ControlPlaneService,
+    answer: (s, input) => s.addUserPoolClientSecret(input),
+  }),
+  ListUserPoolClientSecrets: operation({
+    plane: 'control',
+    persists: false,
+    input: cp.ListUserPoolClientSecrets,
+    service: ControlPlaneService,
+    answer: (s, input) => s.listUserPoolClientSecrets(input),
+  }),
+  DeleteUserPoolClientSecret: operation({
+    plane: 'control',
+    persists: true,
+    input: cp.DeleteUserPoolClientSecret,
+    service: ControlPlaneService,
+    answer: (s, input) => s.deleteUserPoolClientSecret(input),
+  }),
 };

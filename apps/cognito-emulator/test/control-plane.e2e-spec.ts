@@ -1,5 +1,5 @@
 import {
-  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClient,
   CreateResourceServerCommand,
   type CreateResourceServerCommandInput,
   CreateUserPoolClientCommand,
@@ -18,19 +18,16 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startWeatherApi, type WeatherApiHandle } from '../../weather-api/src/bootstrap.js';
 import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
-import { basic, decode, tempDir } from './helpers.js';
-
-const POOL_ID = 'us-east-1_Weather01';
-
-function sdk(emu: StartedEmulator) {
-  return new CognitoIdentityProviderClient({
-    endpoint: emu.url,
-    region: 'us-east-1',
-    // Dummy credentials: the emulator accepts SigV4 signatures unverified.
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dev-only-not-a-secret' },
-    maxAttempts: 1,
-  });
-}
+import {
+  basic,
+  decode,
+  type ErrorCase,
+  failure,
+  itAnswersEachError,
+  POOL_ID,
+  sdk,
+  tempDir,
+} from './helpers.js';
 
 async function token(emu: StartedEmulator, id: string, secret: string, scope?: string) {
   const res = await fetch(emu.tokenUrl, {
@@ -42,17 +39,6 @@ async function token(emu: StartedEmulator, id: string, secret: string, scope?: s
     body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope && { scope }) }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-/** The error the SDK raised: its name (Cognito's `__type`) and HTTP status. */
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('the control plane through the AWS SDK v3', () => {
@@ -349,7 +335,7 @@ describe('the control plane through the AWS SDK v3', () => {
         }),
       );
     // [case, call, __type, the message where AWS's own is known]
-    const cases: [string, () => Promise<unknown>, string, string?][] = [
+    const cases: ErrorCase[] = [
       [
         'another pool',
         () => cognito.send(new DescribeUserPoolCommand({ UserPoolId: 'eu-west-1_Other' })),
@@ -526,15 +512,7 @@ describe('the control plane through the AWS SDK v3', () => {
         'InvalidParameterException',
       ],
     ];
-    it.each(cases.map(([name, call, type, message]) => [name, type, call, message] as const))(
-      '%s → %s',
-      async (_name, type, call, message) => {
-        const err = await failure(call());
-        expect(err.name).toBe(type);
-        expect(err.status).toBe(400);
-        if (message !== undefined) expect(err.message).toBe(message);
-      },
-    );
+    itAnswersEachError(cases);
 
     it('answers a member of the wrong JSON type with SerializationException', async () => {
       const res = await fetch(`${emu.url}/`, {

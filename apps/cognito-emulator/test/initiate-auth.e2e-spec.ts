@@ -126,30 +126,48 @@ describe('POST / InitiateAuth (USER_PASSWORD_AUTH)', () => {
 });
 
 describe('InitiateAuth for a client with a secret', () => {
+  /** alice's USER_PASSWORD_AUTH through weather-caller, with `params` added. */
+  const signIn = (emu: StartedEmulator, params: Record<string, string>) =>
+    request(emu.url)
+      .post('/')
+      .set('X-Amz-Target', TARGET)
+      .set('Content-Type', AMZ)
+      .send(
+        JSON.stringify({
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          ClientId: 'weather-caller',
+          AuthParameters: { USERNAME: 'alice', PASSWORD: 'Alice-dev-password-1', ...params },
+        }),
+      );
+  const secretHash = (secret: string) =>
+    createHmac('sha256', secret).update('aliceweather-caller').digest('base64');
+
   it('requires the SECRET_HASH Cognito defines', async () => {
     const pool = await writePool((p) => {
       p.clients[0].explicitAuthFlows = ['ALLOW_USER_PASSWORD_AUTH'];
     });
     const emu = await startEmulator({ PORT: '0', COGNITO_EMULATOR_POOL_FILE: pool });
     try {
-      const send = (params: Record<string, string>) =>
-        request(emu.url)
-          .post('/')
-          .set('X-Amz-Target', TARGET)
-          .set('Content-Type', AMZ)
-          .send(
-            JSON.stringify({
-              AuthFlow: 'USER_PASSWORD_AUTH',
-              ClientId: 'weather-caller',
-              AuthParameters: { USERNAME: 'alice', PASSWORD: 'Alice-dev-password-1', ...params },
-            }),
-          );
-      const missing = await send({}).expect(400);
+      const missing = await signIn(emu, {}).expect(400);
       expect(JSON.parse(missing.text).__type).toBe('NotAuthorizedException');
-      const hash = createHmac('sha256', 'weather-caller-dev-secret')
-        .update('aliceweather-caller')
-        .digest('base64');
-      await send({ SECRET_HASH: hash }).expect(200);
+      await signIn(emu, { SECRET_HASH: secretHash('weather-caller-dev-secret') }).expect(200);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('takes a SECRET_HASH made with either of two active secrets, and no other', async () => {
+    const pool = await writePool((p) => {
+      p.clients[0].explicitAuthFlows = ['ALLOW_USER_PASSWORD_AUTH'];
+      p.clients[0].clientSecret = ['weather-caller-dev-secret', 'weather-caller-next-secret'];
+    });
+    const emu = await startEmulator({ PORT: '0', COGNITO_EMULATOR_POOL_FILE: pool });
+    try {
+      const send = (secret: string) => signIn(emu, { SECRET_HASH: secretHash(secret) });
+      await send('weather-caller-dev-secret').expect(200);
+      await send('weather-caller-next-secret').expect(200);
+      const other = await send('weather-caller-other-secret').expect(400);
+      expect(JSON.parse(other.text).__type).toBe('NotAuthorizedException');
     } finally {
       await emu.close();
     }

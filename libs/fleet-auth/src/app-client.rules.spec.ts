@@ -1,5 +1,6 @@
 import {
   appClientViolations,
+  clientSecretsOf,
   scopeExists,
   tokenValiditySeconds,
   type AppClientSettings,
@@ -81,6 +82,18 @@ describe('app client rules', () => {
     const found = broken(change);
     expect(found).toHaveLength(1);
     expect(found[0]).toContain(expected);
+  });
+
+  it('takes a machine client with two secrets, during a rotation', () => {
+    expect(appClientViolations({ ...machine, clientSecret: ['old-secret', 'new-secret'] })).toEqual(
+      [],
+    );
+  });
+
+  it("lists a client's active secrets oldest first, none for a public client", () => {
+    expect(clientSecretsOf({ clientSecret: 'only' })).toEqual(['only']);
+    expect(clientSecretsOf({ clientSecret: ['old', 'new'] })).toEqual(['old', 'new']);
+    expect(clientSecretsOf({ clientSecret: null })).toEqual([]);
   });
 
   it('finds standard scopes and declared ones, URL identifiers split at the last "/"', () => {

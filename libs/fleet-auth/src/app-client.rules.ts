@@ -38,6 +38,32 @@ export const COGNITO_PATTERNS = {
   scopeName: '[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+',
 } as const;
 
+/**
+ * How many active secrets Cognito keeps per app client (`AddUserPoolClientSecret`: "up to 2
+ * active secrets per app client for zero-downtime credential rotation").
+ */
+export const MAX_CLIENT_SECRETS = 2;
+
+/**
+ * An app client's secret or secrets as the definition writes them: one, a list of at most
+ * {@link MAX_CLIENT_SECRETS} (oldest first), or null for a public client.
+ */
+export type ClientSecretSetting = string | readonly string[] | null;
+
+/**
+ * The active secrets of a client, oldest first; none for a public client.
+ *
+ * @example
+ * ```ts
+ * clientSecretsOf({ clientSecret: ['old-secret', 'new-secret'] }); // ['old-secret', 'new-secret']
+ * clientSecretsOf({ clientSecret: null }); // []
+ * ```
+ */
+export function clientSecretsOf(c: { clientSecret: ClientSecretSetting }): readonly string[] {
+  if (c.clientSecret === null) return [];
+  return typeof c.clientSecret === 'string' ? [c.clientSecret] : c.clientSecret;
+}
+
 /** A regular expression that the whole value must match: `^(?:pattern)$`. */
 export function wholeMatch(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`, 'u');
@@ -53,7 +79,7 @@ export interface TokenValidity {
 
 /** The settings Cognito checks together when an app client is created or changed. */
 export interface AppClientSettings extends TokenValidity {
-  clientSecret: string | null;
+  clientSecret: ClientSecretSetting;
   allowedOAuthFlows: readonly ('client_credentials' | 'code' | 'implicit')[];
   allowedOAuthScopes: readonly string[];
   callbackURLs: readonly string[];

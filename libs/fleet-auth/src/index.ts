@@ -1,6 +1,8 @@
 export {
   appClientViolations,
+  clientSecretsOf,
   COGNITO_PATTERNS,
+  MAX_CLIENT_SECRETS,
   SECONDS_PER,
   STANDARD_SCOPES,
   scopeExists,
@@ -9,6 +11,7 @@ export {
   wholeMatch,
   type AppClientSettings,
   type AppClientViolation,
+  type ClientSecretSetting,
   type TimeUnit,
   type TokenKind,
   type TokenValidity,

@@ -197,6 +197,27 @@ describe('pool file', () => {
     expect(message).toContain('clients[1].clientId: duplicate client id "weather-caller"');
   });
 
+  it('takes two secrets for a client, oldest first, as Cognito keeps them during a rotation', async () => {
+    const doc = await demo();
+    doc.clients[0].clientSecret = ['weather-caller-dev-secret', 'weather-caller-next-secret'];
+    expect(parsePool(doc).clients[0].clientSecret).toEqual([
+      'weather-caller-dev-secret',
+      'weather-caller-next-secret',
+    ]);
+  });
+
+  it.each([
+    [['a', 'b', 'c'], 'clients[0].clientSecret: must list 1 or 2 secrets: Cognito keeps at most 2'],
+    [[], 'clients[0].clientSecret: must list 1 or 2 secrets'],
+    [['a', ''], 'clients[0].clientSecret[1]: must be a non-empty string'],
+    ['', 'clients[0].clientSecret: must be a non-empty string'],
+    [42, 'clients[0].clientSecret: must be a secret, a list of at most 2 secrets, or null'],
+  ])('refuses the secrets %j, naming the field', async (secrets, message) => {
+    const doc = await demo();
+    (doc.clients[0] as { clientSecret: unknown }).clientSecret = secrets;
+    expect(errorOf(() => parsePool(doc)).message).toContain(message);
+  });
+
   it('takes a code-flow client with callback URLs and standard scopes, as Cognito does', async () => {
     const doc = await demo();
     Object.assign(doc.clients[2], {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   appClientViolations,
   COGNITO_PATTERNS,
+  MAX_CLIENT_SECRETS,
   scopeExists,
   TIME_UNITS,
   wholeMatch,
@@ -25,6 +26,8 @@ export const TimeUnitSchema = z.enum(TIME_UNITS);
 const WHOLE = 'must be a positive whole number (in tokenValidityUnits)';
 const validity = (cognitoDefault: number) =>
   z.number(WHOLE).int(WHOLE).positive(WHOLE).default(cognitoDefault);
+const NON_EMPTY = 'must be a non-empty string';
+const SECRET = z.string(NON_EMPTY).min(1, NON_EMPTY);
 
 /** A resource server and its scopes (Cognito's `CreateResourceServer`). */
 export const ResourceServerSchema = z.strictObject({
@@ -66,10 +69,16 @@ export const ClientFieldsSchema = z.strictObject({
       'must be 1-128 letters, digits, "_", "-", "." or "+"',
     ),
   clientName: z.string().max(128).regex(COGNITO_NAME, NAME_CHARACTERS).default(''),
+  // One secret, or Cognito's at most two active ones (oldest first), or null: a public client.
   clientSecret: z
-    .string()
-    .min(1, 'must be a non-empty string, or null for a public client')
-    .nullable(),
+    .union([SECRET, z.array(SECRET)], {
+      error: `must be a secret, a list of at most ${MAX_CLIENT_SECRETS} secrets, or null for a public client`,
+    })
+    .nullable()
+    .refine(
+      (s) => !Array.isArray(s) || (s.length >= 1 && s.length <= MAX_CLIENT_SECRETS),
+      `must list 1 or ${MAX_CLIENT_SECRETS} secrets: Cognito keeps at most ${MAX_CLIENT_SECRETS} active secrets per app client`,
+    ),
   allowedOAuthFlows: z.array(z.enum(['client_credentials', 'code', 'implicit'])).default([]),
   explicitAuthFlows: z
     .array(

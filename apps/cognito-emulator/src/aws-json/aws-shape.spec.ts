@@ -86,4 +86,11 @@ describe('input shapes', () => {
       "1 validation error detected: Value '3 items' at 'scopes' failed to satisfy constraint: Member must have length less than or equal to 2",
     );
   });
+
+  it("leaves a sensitive member's value out of the message, as AWS does", () => {
+    const Secret = input({ ClientSecret: string({ min: 24, sensitive: true }) });
+    expect(() => Secret.parse({ ClientSecret: 'short-secret' })).toThrow(
+      "1 validation error detected: Value at 'clientSecret' failed to satisfy constraint: Member must have length greater than or equal to 24",
+    );
+  });
 });

@@ -8,20 +8,29 @@ export interface StringRule {
   /** Shown in the message, as AWS writes the pattern. */
   patternText?: string;
   values?: readonly string[];
+  /** A sensitive member (a secret): validation messages leave its value out, as AWS's do. */
+  sensitive?: boolean;
 }
 
 /** The constraint violations of one request, reported together as AWS reports them. */
 export class Violations {
   private readonly found: string[] = [];
 
-  add(value: string | number | string[] | undefined, name: string, constraint: string): void {
-    const shown =
-      value === undefined
-        ? 'null'
-        : `'${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}'`;
+  /** A sensitive member's value is left out: "Value at 'clientSecret' failed to satisfy ...". */
+  add(
+    value: string | number | string[] | undefined,
+    name: string,
+    constraint: string,
+    sensitive = false,
+  ): void {
+    const shown = sensitive
+      ? ''
+      : value === undefined
+        ? ' null'
+        : ` '${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}'`;
     // `ClientName` → `clientName`: how AWS names members in validation messages.
     const member = name.charAt(0).toLowerCase() + name.slice(1);
-    this.found.push(`Value ${shown} at '${member}' failed to satisfy constraint: ${constraint}`);
+    this.found.push(`Value${shown} at '${member}' failed to satisfy constraint: ${constraint}`);
   }
 
   /** Throws the violations, if any, as one `InvalidParameterException`. */
@@ -111,7 +120,7 @@ export function string(rule: StringRule = {}): Member<string | undefined> {
     read(value, name, violations) {
       const s = asString(value, name);
       const fault = s === undefined ? undefined : broken(s, rule);
-      if (fault !== undefined) violations.add(s, name, fault);
+      if (fault !== undefined) violations.add(s, name, fault, rule.sensitive);
       return s;
     },
   };

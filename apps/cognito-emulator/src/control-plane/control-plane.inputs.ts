@@ -10,7 +10,13 @@ import {
   structure,
   structureList,
 } from '../aws-json/aws-shape.js';
-import { CLIENT_ID, NAME, patterned, USER_POOL_ID } from '../aws-json/cognito-constraints.js';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  NAME,
+  patterned,
+  USER_POOL_ID,
+} from '../aws-json/cognito-constraints.js';
 
 const IDENTIFIER = patterned(1, 256, COGNITO_PATTERNS.resourceServerIdentifier);
 const SCOPE_NAME = patterned(1, 256, COGNITO_PATTERNS.scopeName);
@@ -28,6 +34,7 @@ const AUTH_FLOWS = [
 const OAUTH_FLOWS = ['implicit', 'client_credentials', 'code'] as const;
 
 const POOL = { UserPoolId: required(string(USER_POOL_ID)) };
+const CLIENT = { ...POOL, ClientId: required(string(CLIENT_ID)) };
 
 const RESOURCE_SERVER = {
   ...POOL,
@@ -81,21 +88,26 @@ export const ControlPlaneInputs = {
     ...POOL,
     ClientName: required(string(NAME)),
     GenerateSecret: boolean(),
+    ClientSecret: string(CLIENT_SECRET),
     ...CLIENT_SETTINGS,
   }),
-  DescribeUserPoolClient: input({ ...POOL, ClientId: required(string(CLIENT_ID)) }),
+  DescribeUserPoolClient: input(CLIENT),
   ListUserPoolClients: input({
     ...POOL,
     MaxResults: integer(1, 60),
     NextToken: string(NEXT_TOKEN),
   }),
-  UpdateUserPoolClient: input({
-    ...POOL,
-    ClientId: required(string(CLIENT_ID)),
-    ClientName: string(NAME),
-    ...CLIENT_SETTINGS,
+  UpdateUserPoolClient: input({ ...CLIENT, ClientName: string(NAME), ...CLIENT_SETTINGS }),
+  DeleteUserPoolClient: input(CLIENT),
+  AddUserPoolClientSecret: input({ ...CLIENT, ClientSecret: string(CLIENT_SECRET) }),
+  ListUserPoolClientSecrets: input({
+    ...CLIENT,
+    NextToken: string(patterned(1, 131072, '[\\S]+')),
   }),
-  DeleteUserPoolClient: input({ ...POOL, ClientId: required(string(CLIENT_ID)) }),
+  DeleteUserPoolClientSecret: input({
+    ...CLIENT,
+    ClientSecretId: required(string({ min: 1, max: 128 })),
+  }),
 };
 
 type Inputs = typeof ControlPlaneInputs;
@@ -107,3 +119,6 @@ export type CreateClientInput = InputOf<Inputs['CreateUserPoolClient']>;
 export type ClientRef = InputOf<Inputs['DescribeUserPoolClient']>;
 export type ListClientsInput = InputOf<Inputs['ListUserPoolClients']>;
 export type UpdateClientInput = InputOf<Inputs['UpdateUserPoolClient']>;
+export type AddClientSecretInput = InputOf<Inputs['AddUserPoolClientSecret']>;
+export type ListClientSecretsInput = InputOf<Inputs['ListUserPoolClientSecrets']>;
+export type DeleteClientSecretInput = InputOf<Inputs['DeleteUserPoolClientSecret']>;

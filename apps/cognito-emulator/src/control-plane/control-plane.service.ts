@@ -1,7 +1,9 @@
 import {
   appClientViolations,
+  clientSecretsOf,
   ClientSchema,
   formatZodIssues,
+  MAX_CLIENT_SECRETS,
   SECONDS_PER,
   STANDARD_SCOPES,
   type AppClientViolation,
@@ -12,11 +14,19 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import { CognitoIdpError } from '../aws-json/cognito-idp.error.js';
+import {
+  type ClientSecretDescriptor,
+  describedSecret,
+  nextSecretDescriptor,
+} from '../pool/client-secrets.js';
 import { type ClientMeta, PoolStore } from '../pool/pool-store.js';
 import { Clock } from '../shared/clock.js';
 import type {
+  AddClientSecretInput,
   ClientRef,
   CreateClientInput,
+  DeleteClientSecretInput,
+  ListClientSecretsInput,
   ListClientsInput,
   ListResourceServersInput,
   PoolRef,
@@ -31,6 +41,8 @@ type Json = Record<string, unknown>;
 const MAX_RESOURCE_SERVERS = 25;
 const MAX_CLIENTS = 1000;
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** The length of the secrets Cognito generates. */
+const SECRET_LENGTH = 51;
 
 /** Letters and digits, as Cognito's generated client ids (26) and secrets (51) are. */
 function generated(length: number): string {
@@ -234,11 +246,12 @@ export class ControlPlaneService {
   // --- app clients ---
 
   private clientShape(c: PoolClient, meta: ClientMeta): Json {
+    const secret = describedSecret(clientSecretsOf(c), meta);
     return {
       UserPoolId: this.pool.userPoolId,
       ClientName: c.clientName,
       ClientId: c.clientId,
-      ...(c.clientSecret !== null && { ClientSecret: c.clientSecret }),
+      ...(secret !== undefined && { ClientSecret: secret }),
       LastModifiedDate: meta.lastModifiedAt,
       CreationDate: meta.createdAt,
       RefreshTokenValidity: c.refreshTokenValidity,
@@ -272,7 +285,7 @@ export class ControlPlaneService {
     input: CreateClientInput | UpdateClientInput,
     clientId: string,
     clientName: string,
-    secret: string | null,
+    secret: PoolClient['clientSecret'],
   ) {
     this.checkPool(input);
     const units = input.TokenValidityUnits;
@@ -353,11 +366,18 @@ export class ControlPlaneService {
   }
 
   createUserPoolClient(input: CreateClientInput): Json {
+    if (input.GenerateSecret && input.ClientSecret !== undefined) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        'ClientSecret cannot be given with GenerateSecret true.',
+      );
+    }
+    const clientId = generated(26);
     const { client, allowedOAuthFlowsUserPoolClient } = this.clientFrom(
       input,
-      generated(26),
+      clientId,
       input.ClientName,
-      input.GenerateSecret ? generated(51) : null,
+      input.ClientSecret ?? (input.GenerateSecret ? generated(SECRET_LENGTH) : null),
     );
     if (this.pool.clients().length >= MAX_CLIENTS) {
       throw new CognitoIdpError(
@@ -365,11 +385,15 @@ export class ControlPlaneService {
         `A user pool can have at most ${MAX_CLIENTS} app clients.`,
       );
     }
-    const now = this.clock.nowSeconds();
+    const nowMs = this.clock.nowMs();
+    const now = Math.floor(nowMs / 1000);
+    const secrets = client.clientSecret === null ? [] : [nextSecretDescriptor(clientId, [], nowMs)];
     const meta: ClientMeta = {
       createdAt: now,
       lastModifiedAt: now,
       allowedOAuthFlowsUserPoolClient,
+      secrets,
+      describedSecretId: secrets[0]?.id ?? null,
     };
     this.pool.putClient(client, meta);
     return { UserPoolClient: this.clientShape(client, meta) };
@@ -412,6 +436,82 @@ export class ControlPlaneService {
 
   deleteUserPoolClient(input: ClientRef): undefined {
     this.pool.deleteClient(this.existingClient(input).clientId);
+    return undefined;
+  }
+
+  // --- client secrets ---
+
+  private secretShape(d: ClientSecretDescriptor, generatedValue?: string): Json {
+    return {
+      ClientSecretId: d.id,
+      ...(generatedValue !== undefined && { ClientSecretValue: generatedValue }),
+      ClientSecretCreateDate: d.createdAt / 1000,
+    };
+  }
+
+  /** The client's secrets, after Cognito's checks on the pool and client. */
+  private secretsOf(input: ClientRef): {
+    client: PoolClient;
+    secrets: readonly ClientSecretDescriptor[];
+  } {
+    const client = this.existingClient(input);
+    return { client, secrets: this.pool.clientMeta(client.clientId)!.secrets };
+  }
+
+  /**
+   * A new active secret, the given one or a generated one, whose value only this answer holds,
+   * and only when it was generated. A client keeps at most two; a public client has none.
+   */
+  addUserPoolClientSecret(input: AddClientSecretInput): Json {
+    const { client, secrets } = this.secretsOf(input);
+    if (client.clientSecret === null) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        `User pool client ${client.clientId} is a public client: it has no client secret.`,
+      );
+    }
+    if (secrets.length >= MAX_CLIENT_SECRETS) {
+      throw new CognitoIdpError(
+        'LimitExceededException',
+        `User pool client ${client.clientId} already has ${MAX_CLIENT_SECRETS} client secrets, the most it can have.`,
+      );
+    }
+    const value = input.ClientSecret ?? generated(SECRET_LENGTH);
+    const added = this.pool.addClientSecret(client.clientId, value, this.clock.nowMs());
+    return {
+      ClientSecretDescriptor: this.secretShape(
+        added,
+        input.ClientSecret === undefined ? value : undefined,
+      ),
+    };
+  }
+
+  /** Ids and creation dates, oldest first; never a value. */
+  listUserPoolClientSecrets(input: ListClientSecretsInput): Json {
+    const { secrets } = this.secretsOf(input);
+    const { slice, next } = page([...secrets], MAX_CLIENT_SECRETS, input.NextToken);
+    return {
+      ClientSecrets: slice.map((d) => this.secretShape(d)),
+      ...(next && { NextToken: next }),
+    };
+  }
+
+  /** Retires a secret at once; a client's last secret stays. */
+  deleteUserPoolClientSecret(input: DeleteClientSecretInput): undefined {
+    const { client, secrets } = this.secretsOf(input);
+    if (!secrets.some((s) => s.id === input.ClientSecretId)) {
+      throw new CognitoIdpError(
+        'ResourceNotFoundException',
+        `Client secret ${input.ClientSecretId} does not exist for user pool client ${client.clientId}.`,
+      );
+    }
+    if (secrets.length === 1) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        `The last client secret of user pool client ${client.clientId} cannot be deleted.`,
+      );
+    }
+    this.pool.deleteClientSecret(client.clientId, input.ClientSecretId);
     return undefined;
   }
 }

@@ -1,4 +1,9 @@
-import { tokenValiditySeconds, type PoolClient, type PoolUser } from '@app/fleet-auth';
+import {
+  clientSecretsOf,
+  tokenValiditySeconds,
+  type PoolClient,
+  type PoolUser,
+} from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, randomUUID } from 'node:crypto';
 import { type InputOf, input, required, string, stringMap } from '../aws-json/aws-shape.js';
@@ -171,13 +176,18 @@ export class InitiateAuthService {
     return this.tokens(client, user, grant.originJti);
   }
 
-  /** Clients with a secret must send SECRET_HASH = Base64(HMAC-SHA256(secret, username + clientId)). */
+  /**
+   * Clients with a secret must send SECRET_HASH = Base64(HMAC-SHA256(secret, username +
+   * clientId)), made with any of their active secrets.
+   */
   private checkSecretHash(client: PoolClient, p: Params, usernames: readonly string[]): void {
-    if (client.clientSecret === null) return;
+    const secrets = clientSecretsOf(client);
+    if (secrets.length === 0) return;
     const given = param(p, 'SECRET_HASH') ?? '';
-    const secret = client.clientSecret;
-    const matches = usernames
-      .map((u) => secretsEqual(given, secretHash(secret, client.clientId, u)))
+    const matches = secrets
+      .flatMap((secret) =>
+        usernames.map((u) => secretsEqual(given, secretHash(secret, client.clientId, u))),
+      )
       .includes(true);
     if (!matches) {
       throw new CognitoIdpError(

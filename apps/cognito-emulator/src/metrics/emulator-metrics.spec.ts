@@ -13,6 +13,8 @@ describe('EmulatorMetrics', () => {
       lastModifiedAt: 0,
       accessTokenUnit: 'hours' as const,
       allowedOAuthFlowsUserPoolClient: true,
+      secrets: [{ id: 'client--0', createdAt: 0 }],
+      describedSecretId: null,
     };
     const client = (clientId: string) =>
       parsePool({ userPoolId: 'eu-west-1_Test', clients: [{ clientId, clientSecret: 's' }] })

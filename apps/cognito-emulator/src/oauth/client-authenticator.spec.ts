@@ -88,6 +88,56 @@ describe('client authentication', () => {
   });
 });
 
+describe('client authentication during a secret rotation', () => {
+  const store = new PoolStore(
+    parsePool({
+      userPoolId: 'eu-west-1_Test',
+      resourceServers: [{ identifier: 'api', name: 'API', scopes: [{ name: 'read' }] }],
+      clients: [
+        {
+          clientId: 'rot',
+          clientSecret: ['old-secret', 'new-secret'],
+          allowedOAuthFlows: ['client_credentials'],
+          allowedOAuthScopes: ['api/read'],
+        },
+        { clientId: 'pub', clientSecret: null },
+      ],
+    }),
+  );
+  const auth = new ClientAuthenticator(store);
+  const basic = (id: string, secret: string) =>
+    auth.authenticate(new Map(), `Basic ${b64(`${id}:${secret}`)}`);
+  const post = (id: string, secret: string) =>
+    auth.authenticate(
+      new Map([
+        ['client_id', id],
+        ['client_secret', secret],
+      ]),
+      undefined,
+    );
+
+  it('accepts either active secret, by Basic and in the body, and refuses a deleted one at once', () => {
+    for (const secret of ['old-secret', 'new-secret']) {
+      expect(basic('rot', secret).clientId).toBe('rot');
+      expect(post('rot', secret).clientId).toBe('rot');
+      expect(auth.verify('rot', secret)?.clientId).toBe('rot');
+    }
+    store.deleteClientSecret('rot', store.clientMeta('rot')!.secrets[0].id);
+    expect(codeOf(() => basic('rot', 'old-secret'))).toBe('invalid_client');
+    expect(codeOf(() => post('rot', 'old-secret'))).toBe('invalid_client');
+    expect(auth.verify('rot', 'old-secret')).toBeUndefined();
+    expect(basic('rot', 'new-secret').clientId).toBe('rot');
+  });
+
+  it('verifies an id and secret as the API takes them (GetClientToken)', () => {
+    expect(auth.verify('rot', 'wrong')).toBeUndefined();
+    expect(auth.verify('rot', undefined)).toBeUndefined();
+    expect(auth.verify('nobody', 'new-secret')).toBeUndefined();
+    expect(auth.verify('pub', undefined)?.clientId).toBe('pub');
+    expect(auth.verify('pub', 'x')).toBeUndefined();
+  });
+});
+
 describe('token form', () => {
   const form = 'application/x-www-form-urlencoded';
 

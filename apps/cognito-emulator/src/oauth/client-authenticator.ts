@@ -1,12 +1,16 @@
-import type { PoolClient } from '@app/fleet-auth';
+import { MAX_CLIENT_SECRETS, type PoolClient } from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
 import { PoolStore } from '../pool/pool-store.js';
-import { matchesDigest, sha256 } from '../shared/secrets.js';
+import { matchesAnyDigest } from '../shared/secrets.js';
 import { OAuthError } from './oauth.error.js';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-// A well-formed secret to compare against for unknown clients, so they cost the same.
-const DUMMY_DIGEST = sha256('x'.repeat(52));
+
+/** What one id and secret amount to: the client of that id, and whether the secret is one of its own. */
+interface SecretCheck {
+  client: PoolClient | undefined;
+  matches: boolean;
+}
 
 /** One reading of Basic credentials: an id and a secret. */
 export interface BasicCredentials {
@@ -56,13 +60,39 @@ export function parseBasic(header: string): readonly BasicCredentials[] {
 }
 
 /**
- * Authenticates the client of a token or revocation request by client_secret_basic or
- * client_secret_post (never both), from the request's form and `Authorization` header. A
- * public client may present only its id.
+ * The one check of a client's id and secret, for every endpoint that takes them: the token
+ * and revocation endpoints (client_secret_basic or client_secret_post, never both, from the
+ * request's form and `Authorization` header) and the API's. A confidential client presents
+ * any of its active secrets (Cognito keeps up to two, for rotation); a public client only
+ * its id. A deleted secret fails from the moment it is deleted.
  */
 @Injectable()
 export class ClientAuthenticator {
   constructor(@Inject(PoolStore) private readonly pool: PoolStore) {}
+
+  /**
+   * The client whose id and secret these are: a confidential client with one of its active
+   * secrets, or a public client with none; undefined otherwise (unknown client, wrong,
+   * deleted or missing secret, a secret for a public client). The same work whether the
+   * client exists and whichever secret matches.
+   */
+  verify(clientId: string, secret: string | undefined): PoolClient | undefined {
+    const { client, matches } = this.check(clientId, secret);
+    if (!client) return undefined;
+    if (client.clientSecret === null) return secret === undefined ? client : undefined;
+    return matches ? client : undefined;
+  }
+
+  /**
+   * Compares the secret with each of the client's active ones: as many comparisons for an
+   * unknown client, a public one or a missing secret, so none of them shows in the timing.
+   */
+  private check(clientId: string | undefined, secret: string | undefined): SecretCheck {
+    const client = clientId === undefined ? undefined : this.pool.client(clientId);
+    const digests = clientId === undefined ? [] : this.pool.secretDigests(clientId);
+    const matches = matchesAnyDigest(secret ?? '', digests, MAX_CLIENT_SECRETS);
+    return { client, matches: matches && secret !== undefined };
+  }
 
   authenticate(form: ReadonlyMap<string, string>, authorization: string | undefined): PoolClient {
     const bodyId = form.get('client_id');
@@ -88,15 +118,9 @@ export class ClientAuthenticator {
     if (readings[0].id === undefined) {
       throw new OAuthError('invalid_client', 'client authentication is required');
     }
-    // Every reading is compared (against a dummy digest for unknown and public clients), so
-    // whether a client exists never shows in the timing; a second reading exists only when
-    // the presented credentials themselves hold "%" or "+".
-    const outcomes = readings.map((r) => {
-      const client = r.id === undefined ? undefined : this.pool.client(r.id);
-      const expected = (r.id !== undefined && this.pool.secretDigest(r.id)) || DUMMY_DIGEST;
-      const matches = r.secret !== undefined && matchesDigest(r.secret, expected);
-      return { client, secret: r.secret, matches };
-    });
+    // Every reading is compared, so whether a client exists never shows in the timing; a
+    // second reading exists only when the presented credentials themselves hold "%" or "+".
+    const outcomes = readings.map((r) => ({ ...this.check(r.id, r.secret), secret: r.secret }));
     const known = outcomes.find((o) => o.client !== undefined);
     if (!known?.client) throw new OAuthError('invalid_client', 'client authentication failed');
     const { client } = known;
@@ -106,7 +130,7 @@ export class ClientAuthenticator {
       }
       return client;
     }
-    const accepted = outcomes.find((o) => o.client?.clientSecret && o.matches);
+    const accepted = outcomes.find((o) => o.client && o.matches);
     if (!accepted?.client) {
       throw new OAuthError('invalid_client', 'client authentication failed', client.clientId);
     }

@@ -1,9 +1,10 @@
 import { parsePool, type PoolClient } from '@app/fleet-auth';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha256 } from '../shared/secrets.js';
 import { PoolStore } from './pool-store.js';
-import { StateFile } from './state-file.js';
+import { StateFile, StateFileError } from './state-file.js';
 
 const definition = () =>
   parsePool({
@@ -37,6 +38,8 @@ describe('PoolStore', () => {
         createdAt: 1,
         lastModifiedAt: 1,
         allowedOAuthFlowsUserPoolClient: true,
+        secrets: [{ id: 'extra--1000', createdAt: 1000 }],
+        describedSecretId: 'extra--1000',
       });
       before.deleteResourceServer('api');
       expect(before.client('extra')?.allowedOAuthScopes).toEqual([]);
@@ -50,7 +53,97 @@ describe('PoolStore', () => {
         createdAt: 1,
         lastModifiedAt: 1,
         allowedOAuthFlowsUserPoolClient: true,
+        secrets: [{ id: 'extra--1000', createdAt: 1000 }],
+        describedSecretId: 'extra--1000',
       });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("describes a pool file's secrets oldest first, made when the pool was loaded", () => {
+    const doc = definition();
+    doc.clients[0].clientSecret = ['dev-only', 'dev-next'];
+    const store = new PoolStore(doc, undefined, 1000);
+    expect(store.clientMeta('svc')).toMatchObject({
+      secrets: [
+        { id: 'svc--1000000', createdAt: 1_000_000 },
+        { id: 'svc--1000001', createdAt: 1_000_001 },
+      ],
+      describedSecretId: 'svc--1000000',
+    });
+    expect(store.secretDigests('svc')).toEqual([sha256('dev-only'), sha256('dev-next')]);
+    expect(store.secretDigests('nobody')).toEqual([]);
+  });
+
+  it('adds and deletes secrets, each change in the digests at once and in the overlay', () => {
+    const store = new PoolStore(definition(), undefined, 1000);
+    const added = store.addClientSecret('svc', 'added-secret', 2_000_000);
+    expect(added).toEqual({ id: 'svc--2000000', createdAt: 2_000_000 });
+    expect(store.client('svc')?.clientSecret).toEqual(['dev-only', 'added-secret']);
+    expect(store.secretDigests('svc')).toEqual([sha256('dev-only'), sha256('added-secret')]);
+
+    store.deleteClientSecret('svc', 'svc--1000000');
+    expect(store.client('svc')?.clientSecret).toBe('added-secret');
+    expect(store.secretDigests('svc')).toEqual([sha256('added-secret')]);
+    // Cognito promotes no secret to ClientSecret when the original goes.
+    expect(store.clientMeta('svc')).toMatchObject({ secrets: [added], describedSecretId: null });
+    expect(store.overlay().clients).toEqual([
+      { client: store.client('svc'), meta: store.clientMeta('svc') },
+    ]);
+  });
+
+  it('restarts with the secrets, their ids and dates, from the state file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pool-store-'));
+    try {
+      const state = new StateFile(join(dir, 'state.json'));
+      const before = new PoolStore(definition(), undefined, 1000);
+      before.addClientSecret('svc', 'added-secret', 2_000_000);
+      await state.save(before.overlay());
+      const after = new PoolStore(definition(), await state.load('eu-west-1_Store1'), 3000);
+      expect(after.client('svc')).toEqual(before.client('svc'));
+      expect(after.clientMeta('svc')).toEqual(before.clientMeta('svc'));
+      expect(after.secretDigests('svc')).toEqual(before.secretDigests('svc'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads a state file from before secrets had ids, and refuses one whose ids don't fit", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pool-store-'));
+    try {
+      const file = join(dir, 'state.json');
+      const client = { ...definition().clients[0], clientId: 'old' };
+      const overlay = (meta: object) => ({
+        userPoolId: 'eu-west-1_Store1',
+        resourceServers: [],
+        clients: [{ client, meta: { createdAt: 5, lastModifiedAt: 5, ...meta } }],
+        deletedResourceServers: [],
+        deletedClients: [],
+      });
+      await writeFile(file, JSON.stringify(overlay({})));
+      const store = new PoolStore(definition(), await new StateFile(file).load('eu-west-1_Store1'));
+      expect(store.clientMeta('old')).toMatchObject({
+        secrets: [{ id: 'old--5000', createdAt: 5000 }],
+        describedSecretId: 'old--5000',
+      });
+
+      for (const meta of [
+        { secrets: [] },
+        {
+          secrets: [
+            { id: 'old--1', createdAt: 1 },
+            { id: 'old--2', createdAt: 2 },
+          ],
+        },
+        { secrets: [{ id: 'old--1', createdAt: 1 }], describedSecretId: 'old--2' },
+      ]) {
+        await writeFile(file, JSON.stringify(overlay(meta)));
+        await expect(new StateFile(file).load('eu-west-1_Store1')).rejects.toThrow(StateFileError);
+        await expect(new StateFile(file).load('eu-west-1_Store1')).rejects.toThrow(
+          "clients[0].meta.secrets: meta.secrets must describe each of the client's secrets once",
+        );
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 import {
+  clientSecretsOf,
   scopeExists,
   tokenValiditySeconds,
   type Pool,
@@ -7,6 +8,11 @@ import {
   type PoolUser,
 } from '@app/fleet-auth';
 import { sha256 } from '../shared/secrets.js';
+import {
+  type ClientSecretDescriptor,
+  nextSecretDescriptor,
+  secretDescriptors,
+} from './client-secrets.js';
 
 /** What the control plane knows of a client beyond the definition's settings. */
 export interface ClientMeta {
@@ -19,6 +25,14 @@ export interface ClientMeta {
    * have it exactly when they list a flow.
    */
   allowedOAuthFlowsUserPoolClient: boolean;
+  /** The client's active secrets, in the order of its `clientSecret` values (oldest first). */
+  secrets: readonly ClientSecretDescriptor[];
+  /**
+   * The secret DescribeUserPoolClient shows as `ClientSecret`: the one the client was created
+   * with (a pool file client's first), while it lasts. Cognito shows no added secret there,
+   * and none at all once that one is deleted.
+   */
+  describedSecretId: string | null;
 }
 
 /** The changes made through the control plane on top of the pool file (the state file's content). */
@@ -33,8 +47,8 @@ export interface PoolOverlay {
 interface StoredClient {
   client: PoolClient;
   meta: ClientMeta;
-  /** SHA-256 of the secret, computed once per change (not per request). */
-  secretDigest: Buffer | undefined;
+  /** SHA-256 of each active secret, computed once per change (not per request). */
+  secretDigests: readonly Buffer[];
 }
 
 /**
@@ -67,10 +81,17 @@ export class PoolStore {
     this.loadedAt = now;
     for (const rs of pool.resourceServers) this.servers.set(rs.identifier, rs);
     for (const client of pool.clients) {
+      const secrets = secretDescriptors(
+        client.clientId,
+        clientSecretsOf(client).length,
+        now * 1000,
+      );
       this.setClient(client, {
         createdAt: now,
         lastModifiedAt: now,
         allowedOAuthFlowsUserPoolClient: client.allowedOAuthFlows.length > 0,
+        secrets,
+        describedSecretId: secrets[0]?.id ?? null,
       });
     }
     this.users = new Map(pool.users.map((u) => [u.username, u]));
@@ -92,9 +113,45 @@ export class PoolStore {
     return this.clientsById.get(clientId)?.meta;
   }
 
-  /** SHA-256 of a confidential client's secret; undefined for unknown and public clients. */
-  secretDigest(clientId: string): Buffer | undefined {
-    return this.clientsById.get(clientId)?.secretDigest;
+  /** SHA-256 of each active secret of a client; none for unknown and public clients. */
+  secretDigests(clientId: string): readonly Buffer[] {
+    return this.clientsById.get(clientId)?.secretDigests ?? [];
+  }
+
+  /**
+   * Adds an active secret to an existing client, created now (or just after its newest one);
+   * its token requests take it at once. The caller keeps Cognito's rules (a confidential
+   * client, at most two secrets).
+   */
+  addClientSecret(clientId: string, value: string, nowMs: number): ClientSecretDescriptor {
+    const { client, meta } = this.clientsById.get(clientId)!;
+    const added = nextSecretDescriptor(clientId, meta.secrets, nowMs);
+    this.putClient(
+      { ...client, clientSecret: [...clientSecretsOf(client), value] },
+      { ...meta, secrets: [...meta.secrets, added] },
+    );
+    return added;
+  }
+
+  /**
+   * Removes an active secret from a client; token requests with it fail at once. The caller
+   * keeps Cognito's rules (the secret exists and is not the last).
+   */
+  deleteClientSecret(clientId: string, secretId: string): void {
+    const { client, meta } = this.clientsById.get(clientId)!;
+    const values = clientSecretsOf(client);
+    const kept = meta.secrets.flatMap((s, i) =>
+      s.id === secretId ? [] : [{ s, value: values[i] }],
+    );
+    const remaining = kept.map((k) => k.value);
+    this.putClient(
+      { ...client, clientSecret: remaining.length === 1 ? remaining[0] : remaining },
+      {
+        ...meta,
+        secrets: kept.map((k) => k.s),
+        describedSecretId: meta.describedSecretId === secretId ? null : meta.describedSecretId,
+      },
+    );
   }
 
   /** Every client, in creation order. */
@@ -176,8 +233,13 @@ export class PoolStore {
   }
 
   private setClient(client: PoolClient, meta: ClientMeta): void {
-    const secretDigest = client.clientSecret === null ? undefined : sha256(client.clientSecret);
-    this.clientsById.set(client.clientId, { client, meta, secretDigest });
+    const values = clientSecretsOf(client);
+    if (values.length !== meta.secrets.length) {
+      throw new Error(
+        `client ${client.clientId} has ${values.length} secrets but ${meta.secrets.length} descriptors`,
+      );
+    }
+    this.clientsById.set(client.clientId, { client, meta, secretDigests: values.map(sha256) });
   }
 
   private pruneClientScopes(): void {

@@ -1,6 +1,12 @@
-import { ClientFieldsSchema, formatZodIssues, ResourceServerSchema } from '@app/fleet-auth';
+import {
+  clientSecretsOf,
+  ClientFieldsSchema,
+  formatZodIssues,
+  ResourceServerSchema,
+} from '@app/fleet-auth';
 import { z } from 'zod';
 import { readIfExists, writePrivateFile } from '../files/private-file.js';
+import { secretDescriptors } from './client-secrets.js';
 import type { PoolOverlay } from './pool-store.js';
 
 /** The state file is unreadable, malformed or for another pool; the emulator refuses to overwrite it. */
@@ -16,16 +22,32 @@ const OverlaySchema = z.strictObject({
   userPoolId: z.string(),
   resourceServers: z.array(ResourceServerSchema),
   clients: z.array(
-    z.strictObject({
-      // Fields only: a client can outlive Cognito's creation rules (its resource server deleted).
-      client: ClientFieldsSchema,
-      meta: z.strictObject({
-        createdAt: z.number(),
-        lastModifiedAt: z.number(),
-        // Absent in state files written before the emulator kept it.
-        allowedOAuthFlowsUserPoolClient: z.boolean().optional(),
-      }),
-    }),
+    z
+      .strictObject({
+        // Fields only: a client can outlive Cognito's creation rules (its resource server deleted).
+        client: ClientFieldsSchema,
+        meta: z.strictObject({
+          createdAt: z.number(),
+          lastModifiedAt: z.number(),
+          // These three are absent in state files written before the emulator kept them.
+          allowedOAuthFlowsUserPoolClient: z.boolean().optional(),
+          secrets: z
+            .array(z.strictObject({ id: z.string().min(1).max(128), createdAt: z.number() }))
+            .optional(),
+          describedSecretId: z.string().nullable().optional(),
+        }),
+      })
+      .refine(
+        ({ client, meta: { secrets, describedSecretId: described } }) =>
+          secrets === undefined ||
+          (secrets.length === clientSecretsOf(client).length &&
+            new Set(secrets.map((s) => s.id)).size === secrets.length &&
+            (described == null || secrets.some((s) => s.id === described))),
+        {
+          message: "meta.secrets must describe each of the client's secrets once",
+          path: ['meta', 'secrets'],
+        },
+      ),
   ),
   deletedResourceServers: z.array(z.string()),
   deletedClients: z.array(z.string()),
@@ -71,14 +93,24 @@ export class StateFile {
     const { clients, ...rest } = parsed.data;
     return {
       ...rest,
-      clients: clients.map(({ client, meta }) => ({
-        client,
-        meta: {
-          ...meta,
-          allowedOAuthFlowsUserPoolClient:
-            meta.allowedOAuthFlowsUserPoolClient ?? client.allowedOAuthFlows.length > 0,
-        },
-      })),
+      clients: clients.map(({ client, meta }) => {
+        const secrets =
+          meta.secrets ??
+          secretDescriptors(client.clientId, clientSecretsOf(client).length, meta.createdAt * 1000);
+        return {
+          client,
+          meta: {
+            ...meta,
+            allowedOAuthFlowsUserPoolClient:
+              meta.allowedOAuthFlowsUserPoolClient ?? client.allowedOAuthFlows.length > 0,
+            secrets,
+            describedSecretId:
+              meta.describedSecretId === undefined
+                ? (secrets[0]?.id ?? null)
+                : meta.describedSecretId,
+          },
+        };
+      }),
     };
   }
 

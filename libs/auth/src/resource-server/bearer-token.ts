@@ -54,8 +54,3 @@ export function bearerToken(value: string | undefined): string {
   }
   return token;
 }
-
-/** The bearer token of a request: {@link bearerToken} of its one {@link authorizationHeader}. */
-export function extractBearerToken(rawHeaders: readonly string[]): string {
-  return bearerToken(authorizationHeader(rawHeaders));
-}

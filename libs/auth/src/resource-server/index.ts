@@ -1,5 +1,5 @@
 // @nest-m2m-cognito/auth/resource-server: validate Cognito access tokens and enforce scopes.
-// Loads passport, passport-jwt and jwks-rsa; never the M2M client's axios machinery.
+// Loads passport-jwt (jsonwebtoken) and jwks-rsa; never the M2M client's axios machinery.
 export { ResourceServerModule } from './resource-server.module.js';
 export type { ResourceServerModuleOptions } from './resource-server.options.js';
 export type { ResourceServerModuleExtras } from './resource-server.module-definition.js';
@@ -7,7 +7,7 @@ export {
   resourceServerOptionsFromEnv,
   type ResourceServerEnvDefaults,
 } from './resource-server.env.js';
-export { JwtStrategy, type VerifiedToken } from './jwt.strategy.js';
+export { JwtStrategy, type VerifiedToken, type VerificationFailure } from './jwt.strategy.js';
 export { JwtAuthGuard } from './jwt-auth.guard.js';
 export { Public } from '../shared/public.decorator.js';
 export { Scopes } from './scopes.decorator.js';

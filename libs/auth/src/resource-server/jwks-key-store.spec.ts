@@ -103,7 +103,7 @@ describe('JwksKeyStore', () => {
     );
     expect(err).toBeInstanceOf(JwksUnavailableError);
     expect((err as JwksUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    expect(keys.isPublished('key-1')).toBe(false);
+    expect(keys.publishedKey('key-1')).toBeUndefined();
     iss.down = false;
     clock += 1_000; // past the failure cooldown: the next request refetches and recovers
     await expect(keys.getKey('key-1')).resolves.toBeDefined();

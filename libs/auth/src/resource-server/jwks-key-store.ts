@@ -101,13 +101,14 @@ export class JwksKeyStore implements KeySetReadiness, OnModuleDestroy {
     this.lifetime.abort();
   }
 
-  /** True when `kid` is in a key set that is still fresh: no I/O, for the verified-token cache. */
-  isPublished(kid: string): boolean {
-    return (
-      this.keys !== undefined &&
-      this.now() - this.fetchedAt < this.options.jwksCacheMaxAgeMs &&
-      this.keys.has(kid)
-    );
+  /**
+   * The key for `kid` when it is in a key set that is still fresh, else `undefined`: no I/O,
+   * so a verification with a known key, and a verified-token cache hit, stay synchronous.
+   */
+  publishedKey(kid: string): KeyObject | undefined {
+    return this.keys !== undefined && this.now() - this.fetchedAt < this.options.jwksCacheMaxAgeMs
+      ? this.keys.get(kid)
+      : undefined;
   }
 
   /**

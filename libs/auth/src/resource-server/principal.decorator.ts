@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 
 /**
- * Who called: built from a verified Cognito token by `JwtStrategy.validate()`. Deeply frozen:
+ * Who called: built from a verified Cognito token by `JwtStrategy.verify()`. Deeply frozen:
  * the verified-token cache hands the same object to every request with that token, so no
  * request can change what the next one sees.
  */

@@ -150,6 +150,17 @@ describe('ResourceServerModule', () => {
 
   it('rejects garbage as malformed', () => invalid('not-a-jwt', /malformed/));
 
+  it('rejects an unsigned RS256 token and a payload that is not a JSON object as malformed', async () => {
+    const before = iss.fetches;
+    const [h, p] = (await iss.token({}, { kid: 'unknown-kid' })).split('.');
+    await invalid(`${h}.${p}.`, /malformed/);
+    expect(iss.fetches).toBe(before);
+    const signed = await new CompactSign(new TextEncoder().encode('"a string"'))
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .sign(iss.key.privateKey);
+    await invalid(signed, /malformed/);
+  });
+
   it('rejects alg none and HS256 keyed with the public key without fetching', async () => {
     const before = iss.fetches;
     const claims = base64url.encode(JSON.stringify({ iss: iss.issuer, exp: 4e9 }));
@@ -447,5 +458,51 @@ describe('ResourceServerModule route policy', () => {
       .expect(403);
     await app.close();
     await iss.close();
+  });
+});
+
+describe('ResourceServerModule denial logs', () => {
+  it('name the client only when the token signature verified, and never hold the token', async () => {
+    const iss = await TestIssuer.start();
+    const lines: unknown[] = [];
+    const ignore = () => undefined;
+    const capture = {
+      log: (message: unknown) => void lines.push(message),
+      error: ignore,
+      warn: ignore,
+      debug: ignore,
+      verbose: ignore,
+    };
+    const ref = await Test.createTestingModule({
+      imports: [ResourceServerModule.forRoot({ issuer: iss.issuer, realm: 'weather-api' })],
+      controllers: [DemoController],
+    }).compile();
+    const app = ref.createNestApplication({ logger: capture });
+    await app.init();
+    const server = app.getHttpServer();
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await iss.token({ exp: now - 60 });
+    // Signed by another key under the issuer's kid, claiming another client.
+    const forged = await iss.token({ client_id: 'weather-admin' }, { key: await makeKey('key-1') });
+    const reader = await iss.token();
+    await request(server).get('/read').set('Authorization', `Bearer ${expired}`).expect(401);
+    await request(server).get('/read').set('Authorization', `Bearer ${forged}`).expect(401);
+    await request(server).get('/write').set('Authorization', `Bearer ${reader}`).expect(403);
+    await request(server).get('/read').expect(401);
+    await app.close();
+    await iss.close();
+
+    const denials = lines.filter((line): line is Record<string, unknown> =>
+      String((line as { msg?: unknown } | null)?.msg).startsWith('auth denied'),
+    );
+    expect(denials.map((line) => [line.reason, line.client_id])).toEqual([
+      ['expired', 'weather-caller'],
+      ['bad_signature', '-'],
+      ['insufficient_scope', 'weather-caller'],
+      ['no_token', '-'],
+    ]);
+    for (const token of [expired, forged, reader]) {
+      expect(JSON.stringify(lines)).not.toContain(token.split('.')[1]);
+    }
   });
 });

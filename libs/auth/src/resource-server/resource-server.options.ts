@@ -47,6 +47,11 @@ export interface ResourceServerModuleOptions {
   /** Size of the verified-token cache (entries). `0` disables it. Default 10,000. */
   verifiedTokenCacheSize?: number;
   /**
+   * Heap the verified-token cache may hold, in bytes (estimated per token from its claims), so
+   * large tokens cannot multiply its footprint. `0` disables it. Default 8 MiB.
+   */
+  verifiedTokenCacheMaxBytes?: number;
+  /**
    * Every route must declare `@Scopes(...)`, `@AnyValidToken()` or `@Public()`. `'enforce'`
    * (default): start-up fails listing the routes that declare none (or conflicting ones).
    * `'warn'`, to migrate: it logs them once, and they accept any valid token meanwhile.
@@ -69,6 +74,7 @@ export interface ResolvedResourceServerOptions {
   jwksPenaltyWindowMs: number;
   jwksFailureCooldownMs: number;
   verifiedTokenCacheSize: number;
+  verifiedTokenCacheMaxBytes: number;
   routePolicy: 'enforce' | 'warn';
 }
 
@@ -156,6 +162,9 @@ export function resolveResourceServerOptions(
     ),
     verifiedTokenCacheSize: Math.floor(
       nonNegative('verifiedTokenCacheSize', options.verifiedTokenCacheSize, 10_000),
+    ),
+    verifiedTokenCacheMaxBytes: Math.floor(
+      nonNegative('verifiedTokenCacheMaxBytes', options.verifiedTokenCacheMaxBytes, 8 * 2 ** 20),
     ),
     routePolicy,
   };
