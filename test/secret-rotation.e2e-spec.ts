@@ -24,7 +24,8 @@ import {
 import { issuedTokens, READ_CLIENT, TEST_ENV } from './helpers/process-fleet.js';
 import { RedisServer } from './helpers/redis-server.js';
 
-const CHANGED = /client secret of "weather-caller" changed \(file\)/;
+// In a JSON log line, so the quotes are escaped.
+const CHANGED = /client secret of \\"weather-caller\\" changed \(file\)/;
 const JWT = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/;
 
 /**
