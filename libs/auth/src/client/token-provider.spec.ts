@@ -631,6 +631,28 @@ describe('TokenProvider: a client secret that changes while it runs', () => {
     p.close();
   });
 
+  it('a secret that changes while a request is in flight: the waiting call still gets its token', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const respond = endpoint.respond;
+    endpoint.respond = async (res, seen) => {
+      await gate;
+      await respond(res, seen);
+    };
+    accepted.add('secret-two');
+    const p = provider({ clientSecret: new FileClientSecret(file, { checkIntervalMs: 0 }) });
+    const waiting = p.getToken();
+    await vi.waitFor(() => expect(endpoint.seen).toHaveLength(1));
+    await writeFile(file, 'secret-two');
+    await vi.waitFor(() => {
+      p.peekToken(); // a call that looks at the source and moves to the new secret's entry
+      expect(logs.some((l) => /changed \(file\)/.test(l.message))).toBe(true);
+    });
+    release();
+    expect(await waiting).toBe('tok-1');
+    p.close();
+  });
+
   it('invalid_client: reads the source again once and retries with the changed secret, the call succeeds', async () => {
     // The file changed after the last look (a long interval): the issuer says so first.
     const p = provider({

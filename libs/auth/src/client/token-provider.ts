@@ -281,7 +281,10 @@ export class TokenProvider implements TokenReadiness {
     if (!entry.slot.token && token && now < token.expiresAt) {
       entry.slot.token = { ...token, refreshAt: now };
     }
-    previous.release();
+    // A request in flight there (callers may be waiting on it) finishes before the entry goes.
+    const { inflight } = previous.slot;
+    if (inflight) void inflight.then(previous.release, previous.release);
+    else previous.release();
     this.metrics.secretChanges?.inc({ client_id: this.clientId, source: this.secrets.kind });
     this.logger.log(
       `The client secret of "${this.clientId}" changed (${this.secrets.kind}): ` +
