@@ -95,9 +95,10 @@ function prettyClaims(claims) {
     .join('\n');
 }
 
-async function tokenRequest(tokenUrl, who, style, scope) {
+async function tokenRequest(tokenUrl, who, style, scope, metadata) {
   const form = new URLSearchParams({ grant_type: 'client_credentials' });
   if (scope) form.set('scope', scope);
+  if (metadata) form.set('aws_client_metadata', JSON.stringify(metadata));
   const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
   if (style === 'basic') {
     headers.Authorization = `Basic ${Buffer.from(`${who.id}:${who.secret}`).toString('base64')}`;
@@ -368,30 +369,12 @@ async function main() {
 
   step(`Client metadata to the pool's V3 pre token generation trigger: "${TENANT.id}"`);
   const metadata = { tenant_id: 'acme' };
-  console.log(
-    dim(`   token endpoint: aws_client_metadata=${JSON.stringify(metadata)} (URL-encoded)`),
-  );
-  const form = await (async () => {
-    const body = new URLSearchParams({
-      grant_type: 'client_credentials',
-      scope: READ_SCOPE,
-      aws_client_metadata: JSON.stringify(metadata),
-    });
-    const res = await fetch(tokenUrl, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Authorization: `Basic ${Buffer.from(`${TENANT.id}:${TENANT.secret}`).toString('base64')}`,
-      },
-      body,
-    });
-    return { res, token: (await res.json().catch(() => ({}))).access_token };
-  })();
+  const form = await tokenRequest(tokenUrl, TENANT, 'basic', READ_SCOPE, metadata);
   const withMetadata = await getClientToken(fleet.emulator, TENANT, {
     scopes: [READ_SCOPE],
     metadata,
   });
-  const tenants = [form.token, withMetadata.token].map((t) =>
+  const tenants = [form.body.access_token, withMetadata.token].map((t) =>
     typeof t === 'string' ? decode(t).claims.tenant_id : undefined,
   );
   if (typeof withMetadata.token === 'string') {
