@@ -22,7 +22,14 @@ import {
 const HOOK = join(root, 'test', 'helpers', 'deny-packages.mjs');
 /** Packages an app's image must not hold: the other apps' own. */
 const FOREIGN: Record<string, string[]> = {
-  'weather-api': ['axios', '@redis/client', '@nestjs/platform-fastify', 'zod', '@peculiar/x509'],
+  'weather-api': [
+    'axios',
+    '@redis/client',
+    '@aws-sdk/client-secrets-manager',
+    '@nestjs/platform-fastify',
+    'zod',
+    '@peculiar/x509',
+  ],
   caller: [
     'passport',
     'jwks-rsa',
@@ -37,6 +44,7 @@ const FOREIGN: Record<string, string[]> = {
     'passport',
     'axios',
     '@redis/client',
+    '@aws-sdk/client-secrets-manager',
   ],
 };
 

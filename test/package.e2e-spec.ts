@@ -66,6 +66,8 @@ registerHooks({
 /** The resource server's side: what its verifier imports and brings (jsonwebtoken under passport-jwt, lru-cache for its verified-token cache), and passport; a client-only app gets none. */
 const VERIFIER = ['passport', 'passport-jwt', 'jsonwebtoken', 'jwks-rsa', 'lru-cache'];
 const HTTP_CLIENT = ['axios', '@nestjs/axios'];
+/** ./client's optional peer for a secret kept in AWS Secrets Manager (SecretsManagerClientSecret). */
+const SECRETS_MANAGER_SDK = '@aws-sdk/client-secrets-manager';
 
 /** OpenTelemetry's SDK and what it brings: installed only with the README's tracing line. */
 const TRACING_SDK = [
@@ -197,7 +199,12 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
         tarball,
         peersOf('./observability', './resource-server'),
       );
-      clientOnly = freshApp(folder('client'), tarball, peersOf('./observability', './client'));
+      // A client whose secret is in its environment: not the Secrets Manager line of ./client.
+      clientOnly = freshApp(
+        folder('client'),
+        tarball,
+        peersOf('./observability', './client').filter((name) => name !== SECRETS_MANAGER_SDK),
+      );
       installWarnings = await timer.time('install (3 apps, side by side)', () =>
         Promise.all([dir, resourceServerOnly, clientOnly].map((app) => npmInstall(app))),
       );
@@ -309,6 +316,8 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
         expect(loaded).toContain(name);
       }
       for (const name of VERIFIER) expect(loaded).not.toContain(name);
+      // Installed in this app, but its secret is in the environment: the AWS SDK stays unloaded.
+      expect(loaded).not.toContain(SECRETS_MANAGER_SDK);
     });
 
     it('loads node-redis only once a shared token cache is used', () => {
@@ -349,7 +358,7 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
         'client',
         () => clientOnly,
         ['./observability', './client', './cognito', './redis'],
-        [...VERIFIER, '@redis/client'],
+        [...VERIFIER, '@redis/client', SECRETS_MANAGER_SDK],
       ],
     ])(
       'installs only the %s side: every entry point it uses imports, nothing of the other side is there',
