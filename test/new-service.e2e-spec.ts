@@ -1,19 +1,22 @@
 // `npm run new:service` and `nest g app` in a copy of this repository, then what CI runs,
-// there: what they generate must pass lint, types, format and every spec that reads what
-// they wrote (the new service's e2e included; INNER_SUITE), and the wiring a user would
-// write for a protected service and for calling it stays within 10 lines per side.
+// there, on what they wrote: every file they wrote or changed must pass format and lint, the
+// whole program types, the two new apps build, and every spec that reads what they wrote
+// passes (the new service's e2e included; INNER_SUITE); and the wiring a user would write for
+// a protected service and for calling it stays within 10 lines per side. The files they did
+// not touch are formatted, linted and built by this repository's own run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { root } from '../scripts/lib/fleet.mjs';
 
@@ -59,6 +62,28 @@ function copyRepository(to: string): void {
   }
   // The installed packages are reused, not installed again.
   symlinkSync(join(root, 'node_modules'), join(to, 'node_modules'), 'dir');
+}
+
+/** Files of the copy (outside node_modules) that are new or differ from this repository's. */
+function written(dir: string): string[] {
+  const changed: string[] = [];
+  const walk = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isSymbolicLink()) continue; // node_modules, shared with this repository
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && entry.name !== 'dist') walk(path);
+        continue;
+      }
+      const file = relative(dir, path);
+      const original = join(root, file);
+      if (!existsSync(original) || !readFileSync(original).equals(readFileSync(path))) {
+        changed.push(file);
+      }
+    }
+  };
+  walk(dir);
+  return changed;
 }
 
 function run(dir: string, command: string, args: string[]): { ms: number; output: string } {
@@ -200,9 +225,24 @@ describe.skipIf(INNER)('npm run new:service in a copy of the repository', () => 
       expect(readFileSync(join(dir, 'tsconfig.json'), 'utf8')).toBe(tsconfig);
       expect(existsSync(join(dir, 'apps', PLAIN_APP, 'test', 'jest-e2e.json'))).toBe(false);
 
-      steps.format = run(dir, 'npm', ['run', 'format:check']).ms;
-      steps.lint = run(dir, 'npm', ['run', 'lint']).ms;
+      const files = written(dir);
+      expect(files).toEqual(
+        expect.arrayContaining([
+          'libs/fleet-auth/pool.json',
+          'nest-cli.json',
+          `apps/${NAME}/src/main.ts`,
+          `apps/${PLAIN_APP}/src/main.ts`,
+        ]),
+      );
+      steps.format = run(dir, 'npx', ['prettier', '--check', ...files]).ms;
+      steps.lint = run(dir, 'npx', ['eslint', '--no-warn-ignored', ...files]).ms;
       steps.typecheck = run(dir, 'npm', ['run', 'typecheck']).ms;
+      const build = Date.now();
+      for (const app of [NAME, PLAIN_APP]) run(dir, 'npx', ['nest', 'build', app]);
+      steps.build = Date.now() - build;
+      expect(existsSync(join(dir, 'dist', 'apps', NAME, 'apps', NAME, 'src', 'main.js'))).toBe(
+        true,
+      );
       const suite = run(dir, 'npm', ['test', '--', ...INNER_SUITE]);
       steps.test = suite.ms;
       expect(suite.output).toMatch(new RegExp(`apps/${NAME}/test/${NAME}\\.e2e-spec\\.ts`));
