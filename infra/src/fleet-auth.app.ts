@@ -1,4 +1,4 @@
-import type { App } from 'aws-cdk-lib';
+import { type App, Duration } from 'aws-cdk-lib';
 import { readFile } from 'node:fs/promises';
 import type { Pool } from '../../libs/fleet-auth/src/index.js';
 import { FleetAuthStack } from './fleet-auth.stack.js';
@@ -8,7 +8,8 @@ export const DEFAULT_STACK_NAME = 'FleetAuth';
 
 /**
  * Adds the fleet's stack to `app` as `cdk synth` does (`src/app.ts`), named by the
- * `stackName` context.
+ * `stackName` context, its secrets rotated every `rotationDays` (context; default 30, a
+ * fraction gives hours: 0.5 is every 12 hours).
  *
  * @example
  * ```ts
@@ -18,8 +19,10 @@ export const DEFAULT_STACK_NAME = 'FleetAuth';
  */
 export function fleetAuthStack(app: App, definition: Pool): FleetAuthStack {
   const name = (app.node.tryGetContext('stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
+  const days = app.node.tryGetContext('rotationDays') as string | number | undefined;
   return new FleetAuthStack(app, name, {
     definition,
+    ...(days !== undefined && { rotationInterval: Duration.hours(Number(days) * 24) }),
     description: 'Cognito user pool, domain, resource servers and app clients of the fleet',
   });
 }

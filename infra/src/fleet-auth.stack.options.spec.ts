@@ -1,8 +1,9 @@
-import { App } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { readFile } from 'node:fs/promises';
 import { parsePool, type PoolDocument } from '../../libs/fleet-auth/src/index.js';
 import { fleetAuthStack } from './fleet-auth.app.js';
+import { FleetAuthStack } from './fleet-auth.stack.js';
 
 // The options the shipped definition does not use: a custom domain, a pool the stack may
 // destroy, seconds as a unit, a URL resource-server identifier, a code-flow client with its
@@ -12,8 +13,8 @@ import { fleetAuthStack } from './fleet-auth.app.js';
 async function demo(): Promise<PoolDocument & { clients: PoolDocument['clients'] }> {
   return JSON.parse(await readFile('libs/fleet-auth/pool.json', 'utf8')) as PoolDocument;
 }
-const stackOf = (doc: PoolDocument) =>
-  fleetAuthStack(new App({ analyticsReporting: false }), parsePool(doc));
+const stackOf = (doc: PoolDocument, context: Record<string, unknown> = {}) =>
+  fleetAuthStack(new App({ analyticsReporting: false, context }), parsePool(doc));
 
 let template: Template;
 
@@ -52,8 +53,9 @@ beforeAll(async () => {
     },
   ];
   doc.services = { svc: { clients: { OAUTH: 'svc' } } };
-  template = Template.fromStack(stackOf(doc));
-}, 60_000);
+  // Every 12 hours (cdk synth -c rotationDays=0.5).
+  template = Template.fromStack(stackOf(doc, { rotationDays: '0.5' }));
+}, 120_000);
 
 describe('FleetAuthStack options', () => {
   it('deletes the pool and the secrets with the stack when the definition says destroy', () => {
@@ -114,6 +116,23 @@ describe('FleetAuthStack options', () => {
       CallbackURLs: Match.absent(),
     });
   });
+
+  it('rotates as often as the rotationDays context says; a replaced secret works as long', () => {
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationRules: { ScheduleExpression: 'rate(12 hours)' },
+    });
+    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+  });
+
+  it.each([Duration.hours(3), Duration.minutes(270), Duration.days(1001)])(
+    'refuses a rotation interval Secrets Manager does not take: %s',
+    async (rotationInterval) => {
+      const definition = parsePool(await demo());
+      expect(() => new FleetAuthStack(new App(), 'Bad', { definition, rotationInterval })).toThrow(
+        'rotationInterval: must be whole hours between 4 hours and 1000 days',
+      );
+    },
+  );
 
   it.each([
     [

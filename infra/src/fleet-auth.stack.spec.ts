@@ -1,6 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { loadPool, type Pool } from '../../libs/fleet-auth/src/index.js';
 import { cdkJsonContext, fleetAuthStack } from './fleet-auth.app.js';
 import type { FleetAuthStack } from './fleet-auth.stack.js';
@@ -13,6 +15,8 @@ import { clientOutputKeys } from './output-keys.js';
 let definition: Pool;
 let stack: FleetAuthStack;
 let template: Template;
+/** Where the synthesised assembly keeps the bundled Lambda code. */
+let assemblyDir: string;
 
 beforeAll(async () => {
   definition = await loadPool('libs/fleet-auth/pool.json');
@@ -23,15 +27,62 @@ beforeAll(async () => {
   });
   stack.grantSecretsRead('caller', callerRole);
   template = Template.fromStack(stack);
-}, 60_000);
+  assemblyDir = app.synth().directory;
+}, 120_000);
 
 const machineClients = () =>
-  definition.clients.filter((c) => c.allowedOAuthFlows.includes('client_credentials'));
+  definition.clients.filter(
+    (c) =>
+      c.allowedOAuthFlows.includes('client_credentials') ||
+      (c.explicitAuthFlows as readonly string[]).includes('ALLOW_CLIENT_TOKEN_AUTH'),
+  );
 const logicalIdOf = (type: string, props: object): string => {
   const ids = Object.keys(template.findResources(type, { Properties: props }));
   expect(ids).toHaveLength(1);
   return ids[0];
 };
+const clientNamed = (name: string) =>
+  logicalIdOf('AWS::Cognito::UserPoolClient', { ClientName: name });
+/** The secret callers of the app client `client` (a logical id) read: its JSON, from CloudFormation. */
+const secretJson = (client: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      '{"clientId":"',
+      { Ref: client },
+      '","clientSecret":"',
+      { 'Fn::GetAtt': [client, 'ClientSecret'] },
+      '"}',
+    ],
+  ],
+});
+const secretOf = (name: string) =>
+  logicalIdOf('AWS::SecretsManager::Secret', { SecretString: secretJson(clientNamed(name)) });
+type Resource = { Properties: Record<string, unknown>; DependsOn?: string[] };
+/** The rotation of the client named `name`: its function, role policy, permission and schedule. */
+function rotationOf(name: string) {
+  const secret = secretOf(name);
+  const [[fnId, fn]] = Object.entries(
+    template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { SECRET_ARN: { Ref: secret } } } },
+    }),
+  ) as [string, Resource][];
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } }),
+  ) as Resource[];
+  const [permission] = Object.entries(
+    template.findResources('AWS::Lambda::Permission', {
+      Properties: { FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] } },
+    }),
+  ) as [string, Resource][];
+  const schedules = Object.values(
+    template.findResources('AWS::SecretsManager::RotationSchedule', {
+      Properties: { SecretId: { Ref: secret } },
+    }),
+  ) as Resource[];
+  return { secret, fnId, fn, role, policies, permission, schedules };
+}
 
 describe('FleetAuthStack from the shipped definition', () => {
   it('creates one user pool: admin-only sign-up, deletion protection, retained', () => {
@@ -115,19 +166,141 @@ describe('FleetAuthStack from the shipped definition', () => {
     });
   });
 
-  it("keeps each generated client secret in Secrets Manager, straight from the client's attribute", () => {
+  it("keeps each generated client secret in Secrets Manager as the client's JSON, straight from its attributes", () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', machineClients().length);
     for (const name of ['Weather caller', 'Weather admin']) {
-      const clientId = logicalIdOf('AWS::Cognito::UserPoolClient', { ClientName: name });
       template.hasResource('AWS::SecretsManager::Secret', {
-        Properties: Match.objectLike({
-          SecretString: { 'Fn::GetAtt': [clientId, 'ClientSecret'] },
-        }),
+        Properties: Match.objectLike({ SecretString: secretJson(clientNamed(name)) }),
         DeletionPolicy: 'Retain',
       });
     }
-    // GetAtt, not a custom resource: no Lambda reads or logs the secret.
-    template.resourceCountIs('AWS::Lambda::Function', 0);
+    // GetAtt, not a custom resource: the only functions are the rotation functions.
+    template.resourceCountIs('AWS::Lambda::Function', machineClients().length);
+  });
+
+  it('rotates each machine secret with a function of its own, every 30 days, tested at the token endpoint', () => {
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', machineClients().length);
+    const domain = logicalIdOf('AWS::Cognito::UserPoolDomain', { Domain: 'weather-fleet-example' });
+    const pool = logicalIdOf('AWS::Cognito::UserPool', { UserPoolName: 'weather-fleet' });
+    for (const name of ['Weather caller', 'Weather admin']) {
+      const { secret, fnId, fn, permission, schedules } = rotationOf(name);
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Handler: 'index.handler',
+        Architectures: ['arm64'],
+        Timeout: 90,
+        Environment: {
+          Variables: {
+            USER_POOL_ID: { Ref: pool },
+            CLIENT_ID: { Ref: clientNamed(name) },
+            SECRET_ARN: { Ref: secret },
+            SECRET_CHECK: 'token-endpoint',
+            TOKEN_URL: {
+              'Fn::Join': [
+                '',
+                [
+                  'https://',
+                  { Ref: domain },
+                  '.auth.',
+                  { Ref: 'AWS::Region' },
+                  '.amazoncognito.com/oauth2/token',
+                ],
+              ],
+            },
+          },
+        },
+      });
+      // Secrets Manager may invoke it, for this secret of this account only.
+      expect(permission[1].Properties).toEqual({
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        Principal: 'secretsmanager.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: { Ref: secret },
+      });
+      expect(schedules).toEqual([
+        {
+          Type: 'AWS::SecretsManager::RotationSchedule',
+          Properties: {
+            SecretId: { Ref: secret },
+            RotationLambdaARN: { 'Fn::GetAtt': [fnId, 'Arn'] },
+            RotationRules: { ScheduleExpression: 'rate(30 days)' },
+            // A deploy never rotates.
+            RotateImmediatelyOnUpdate: false,
+          },
+          DependsOn: [permission[0]],
+        },
+      ]);
+    }
+  });
+
+  it('gives each rotation function exactly its IAM: that pool, that secret, its own log group', () => {
+    const pool = logicalIdOf('AWS::Cognito::UserPool', { UserPoolName: 'weather-fleet' });
+    for (const name of ['Weather caller', 'Weather admin']) {
+      const { secret, fn, role, policies } = rotationOf(name);
+      const logGroup = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      // One policy, and no managed policy (no AWSLambdaBasicExecutionRole: logs:* on *).
+      expect(policies).toHaveLength(1);
+      expect(template.toJSON().Resources[role].Properties.ManagedPolicyArns).toBeUndefined();
+      const statements = (
+        policies[0].Properties.PolicyDocument as { Statement: Record<string, unknown>[] }
+      ).Statement;
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: [
+            'cognito-idp:AddUserPoolClientSecret',
+            'cognito-idp:DeleteUserPoolClientSecret',
+            'cognito-idp:ListUserPoolClientSecrets',
+          ],
+          Resource: { 'Fn::GetAtt': [pool, 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: [
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:UpdateSecretVersionStage',
+          ],
+          Resource: { Ref: secret },
+        },
+      ]);
+    }
+  });
+
+  it('deploys the rotation module itself: the bundle reads the same environment and refuses what is not a rotation', async () => {
+    const { fn } = rotationOf('Weather caller');
+    const key = (fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+    const bundle = join(assemblyDir, `asset.${key}`, 'index.js');
+    const load = createRequire(import.meta.url);
+    const saved = { ...process.env };
+    try {
+      for (const name of ['USER_POOL_ID', 'CLIENT_ID', 'SECRET_ARN', 'TOKEN_URL']) {
+        delete process.env[name];
+      }
+      // Cold start with no configuration: the module's own message, naming the variable.
+      expect(() => load(bundle) as unknown).toThrow('USER_POOL_ID is required');
+      delete load.cache[load.resolve(bundle)];
+      Object.assign(process.env, {
+        USER_POOL_ID: 'eu-west-1_AbCdEf123',
+        CLIENT_ID: 'abc',
+        SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf',
+        TOKEN_URL: 'https://example.invalid/oauth2/token',
+        AWS_REGION: 'eu-west-1',
+      });
+      const { handler } = load(bundle) as { handler: (event: unknown) => Promise<void> };
+      await expect(handler({ hello: 'world' })).rejects.toThrow(
+        'not a Secrets Manager rotation event',
+      );
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('outputs the token URL, issuer, JWKS URI, pool id and each client id and secret ARN', () => {
@@ -177,12 +350,7 @@ describe('FleetAuthStack from the shipped definition', () => {
     expect(outputs.UserPoolId.Value).toEqual({ Ref: pool });
     const caller = logicalIdOf('AWS::Cognito::UserPoolClient', { ClientName: 'Weather caller' });
     expect(outputs.WeatherCallerClientId.Value).toEqual({ Ref: caller });
-    const callerSecret = Object.keys(
-      template.findResources('AWS::SecretsManager::Secret', {
-        Properties: { SecretString: { 'Fn::GetAtt': [caller, 'ClientSecret'] } },
-      }),
-    )[0];
-    expect(outputs.WeatherCallerSecretArn.Value).toEqual({ Ref: callerSecret });
+    expect(outputs.WeatherCallerSecretArn.Value).toEqual({ Ref: secretOf('Weather caller') });
   });
 
   it('puts no secret value in any output', () => {
@@ -198,15 +366,14 @@ describe('FleetAuthStack from the shipped definition', () => {
   });
 
   it("grants a service's role read access to its own client secrets only", () => {
-    const secretOf = (name: string) => {
-      const client = logicalIdOf('AWS::Cognito::UserPoolClient', { ClientName: name });
-      return Object.keys(
-        template.findResources('AWS::SecretsManager::Secret', {
-          Properties: { SecretString: { 'Fn::GetAtt': [client, 'ClientSecret'] } },
-        }),
-      )[0];
-    };
-    const policies = template.findResources('AWS::IAM::Policy');
+    const callerRole = logicalIdOf('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { AWS: Match.anyValue() } })],
+      }),
+    });
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: callerRole }] },
+    });
     expect(Object.keys(policies)).toHaveLength(1);
     const [policy] = Object.values(policies) as {
       Properties: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } };

@@ -1,4 +1,12 @@
-import { Aws, CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AccountRecovery,
@@ -12,28 +20,32 @@ import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Pool, PoolClient } from '../../libs/fleet-auth/src/index.js';
+import { ClientSecretRotation } from './client-secret-rotation.construct.js';
+import { FleetAuthDefinitionError } from './fleet-auth-definition.error.js';
 import { clientOutputKeys, POOL_OUTPUTS } from './output-keys.js';
+
+export { FleetAuthDefinitionError };
+
+/** How often a machine client's secret is rotated when {@link FleetAuthStackProps} does not say. */
+export const DEFAULT_ROTATION_INTERVAL = Duration.days(30);
 
 /** Settings of {@link FleetAuthStack}. */
 export interface FleetAuthStackProps extends StackProps {
   /** The fleet's validated auth definition (`loadPool('libs/fleet-auth/pool.json')`). */
   readonly definition: Pool;
-}
-
-/** A definition the stack cannot provision; the message names the field. */
-export class FleetAuthDefinitionError extends Error {
-  readonly code = 'FLEET_AUTH_DEFINITION_UNSUPPORTED';
-  constructor(message: string) {
-    super(message);
-    this.name = 'FleetAuthDefinitionError';
-  }
+  /**
+   * Between two rotations of each machine client's secret, and so how long a replaced secret
+   * keeps working (4 hours to 1000 days, whole hours). Default {@link DEFAULT_ROTATION_INTERVAL}.
+   */
+  readonly rotationInterval?: Duration;
 }
 
 /**
  * The fleet's Cognito user pool as CloudFormation, from the definition the emulator serves:
  * the pool, its domain, each resource server with its scopes, each app client, each client
- * secret in Secrets Manager (never in an output), and outputs for the token URL, issuer,
- * JWKS URI, pool id and each client's id and secret ARN.
+ * secret in Secrets Manager (never in an output) with, for a machine client, its rotation,
+ * and outputs for the token URL, issuer, JWKS URI, pool id and each client's id and secret
+ * ARN.
  *
  * @example
  * ```ts
@@ -46,11 +58,13 @@ export class FleetAuthStack extends Stack {
   readonly domain: UserPoolDomain;
   private readonly definition: Pool;
   private readonly secrets = new Map<string, Secret>();
+  private readonly rotationInterval: Duration;
 
   constructor(scope: Construct, id: string, props: FleetAuthStackProps) {
     super(scope, id, props);
     const { definition } = props;
     this.definition = definition;
+    this.rotationInterval = props.rotationInterval ?? DEFAULT_ROTATION_INTERVAL;
     const settings = definition.userPool;
     const removalPolicy =
       settings.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
@@ -221,12 +235,34 @@ export class FleetAuthStack extends Stack {
     });
     if (client.clientSecret === null) return;
 
+    // What callers read and the rotation writes: {"clientId", "clientSecret"} JSON.
     const secret = new Secret(scope, 'Secret', {
       description: `Client secret of the Cognito app client ${client.clientId}`,
-      secretStringValue: SecretValue.resourceAttribute(cfn.attrClientSecret),
+      secretObjectValue: {
+        clientId: SecretValue.resourceAttribute(cfn.ref),
+        clientSecret: SecretValue.resourceAttribute(cfn.attrClientSecret),
+      },
       removalPolicy,
     });
     this.secrets.set(client.clientId, secret);
+    const clientCredentials = client.allowedOAuthFlows.includes('client_credentials');
+    const clientTokenAuth = (client.explicitAuthFlows as readonly string[]).includes(
+      'ALLOW_CLIENT_TOKEN_AUTH',
+    );
+    if (clientCredentials || clientTokenAuth) {
+      new ClientSecretRotation(scope, 'Rotation', {
+        userPool: this.userPool,
+        clientId: cfn.ref,
+        name: client.clientId,
+        secret,
+        // The token endpoint when the client may use it, else GetClientToken.
+        check: clientCredentials
+          ? { kind: 'token-endpoint', tokenUrl: `${this.domain.baseUrl()}/oauth2/token` }
+          : { kind: 'api' },
+        interval: this.rotationInterval,
+        removalPolicy,
+      });
+    }
     new CfnOutput(this, keys.secretArn, {
       value: secret.secretArn,
       description: `Secrets Manager ARN of the client secret of ${client.clientId}`,

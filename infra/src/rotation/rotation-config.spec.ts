@@ -1,4 +1,4 @@
-import { rotationConfigFromEnv } from './rotation-function.js';
+import { rotationConfigFromEnv } from './rotation-config.js';
 
 const ENV = {
   USER_POOL_ID: 'eu-west-1_AbCdEf123',
