@@ -1,7 +1,9 @@
 // "Move to real Cognito" as a user does it: deploy (here: the recorded outputs of a deploy),
 // run the outputs-to-env script, fill in the secrets, start weather-api and the caller from
 // dist/ with that file. The emulator stands in for the deployed pool: it serves the definition
-// under the recorded pool id and client ids, so only the three URLs of the outputs differ.
+// under the recorded pool id and client ids and issues tokens under the pool's real issuer
+// (https://cognito-idp.eu-west-1.amazonaws.com/<pool id>); the token URL points at it, and so
+// does weather-api's key-set URL (AUTH_JWKS_URI over the env file), as AWS is not reachable.
 import { loadPool, type PoolDocument } from '@app/fleet-auth';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +31,8 @@ type Outputs = Record<string, string>;
 let dir: string;
 let envFile: string;
 let outputs: Outputs;
+/** Where weather-api fetches the pool's keys: the emulator, standing in for AWS's host. */
+let jwksUri: string;
 /** Secrets Manager, as far as this test needs it: secret ARN -> the client's secret. */
 const secretsManager = new Map<string, string>();
 const outsider = { id: 'outsider0client0not0listed', secret: randomBytes(24).toString('hex') };
@@ -92,15 +96,13 @@ beforeAll(async () => {
   });
   const poolFile = join(dir, 'deployed-pool.json');
   await writeFile(poolFile, JSON.stringify(pool));
-  await start('cognito-emulator', ports.emulator, [], { COGNITO_EMULATOR_POOL_FILE: poolFile });
-
-  const issuer = `${url(ports.emulator)}/${recorded.UserPoolId}`;
-  outputs = {
-    ...recorded,
-    TokenUrl: `${url(ports.emulator)}/oauth2/token`,
-    Issuer: issuer,
-    JwksUri: `${issuer}/.well-known/jwks.json`,
-  };
+  const region = recorded.UserPoolId.split('_')[0];
+  await start('cognito-emulator', ports.emulator, [], {
+    COGNITO_EMULATOR_POOL_FILE: poolFile,
+    COGNITO_EMULATOR_ISSUER_BASE: `https://cognito-idp.${region}.amazonaws.com`,
+  });
+  outputs = { ...recorded, TokenUrl: `${url(ports.emulator)}/oauth2/token` };
+  jwksUri = `${url(ports.emulator)}/${recorded.UserPoolId}/.well-known/jwks.json`;
   await writeFile(join(dir, 'cdk-outputs.json'), JSON.stringify({ FleetAuth: outputs }));
   envFile = join(dir, '.env.cognito');
 });
@@ -145,7 +147,13 @@ describe('deploy -> npm run infra:env -> start', () => {
     await writeFile(envFile, filled);
 
     const production = { NODE_ENV: 'production' };
-    await start('weather-api', ports.api, ['--env-file', envFile], production);
+    // The env file names the pool (COGNITO_REGION, COGNITO_USER_POOL_ID), not an issuer URL.
+    expect(text).toContain(`COGNITO_USER_POOL_ID=${outputs.UserPoolId}\n`);
+    expect(text).not.toContain('AUTH_ISSUER');
+    await start('weather-api', ports.api, ['--env-file', envFile], {
+      ...production,
+      AUTH_JWKS_URI: jwksUri,
+    });
     await start('caller', ports.caller, ['--env-file', envFile], {
       ...production,
       WEATHER_API_URL: url(ports.api),

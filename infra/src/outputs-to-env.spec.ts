@@ -34,7 +34,8 @@ describe('outputs to environment', () => {
   it("writes each service's variables from the recorded outputs, and no secret", () => {
     const text = envFromOutputs(definition, stackOutputs(recorded), RECORDED_SERVICES);
     expect(parseEnv(text)).toEqual({
-      AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+      COGNITO_REGION: 'eu-west-1',
+      COGNITO_USER_POOL_ID: 'eu-west-1_AbCdEf123',
       AUTH_TOKEN_URL: 'https://weather-fleet-example.auth.eu-west-1.amazoncognito.com/oauth2/token',
       AUTH_CLIENT_IDS: `${CALLER_ID},${ADMIN_ID}`,
       OAUTH_TOKEN_URL:
@@ -51,7 +52,7 @@ describe('outputs to environment', () => {
     expect(text).toContain(
       `#   aws secretsmanager get-secret-value --secret-id ${arn} --query SecretString --output text\nOAUTH_CLIENT_SECRET=\n`,
     );
-    expect(text).toMatch(/^# --- weather-api ---\nAUTH_ISSUER=/m);
+    expect(text).toMatch(/^# --- weather-api ---\n#.*either issuer form.*\nCOGNITO_REGION=/m);
     expect(text).toMatch(/^# --- caller ---\nOAUTH_TOKEN_URL=/m);
     for (const c of definition.clients)
       if (c.clientSecret) expect(text).not.toContain(c.clientSecret);
@@ -62,10 +63,18 @@ describe('outputs to environment', () => {
     doc.services = { 'weather-api': doc.services['weather-api'] };
     const env = parseEnv(envFromOutputs(doc, stackOutputs(recorded)));
     expect(env).toEqual({
-      AUTH_ISSUER: expect.any(String),
+      COGNITO_REGION: 'eu-west-1',
+      COGNITO_USER_POOL_ID: 'eu-west-1_AbCdEf123',
       AUTH_TOKEN_URL: expect.any(String),
       AUTH_CLIENT_IDS: `${CALLER_ID},${ADMIN_ID}`,
     });
+  });
+
+  it('refuses a UserPoolId output that is not a user pool id (the region is its prefix)', () => {
+    const outputs = { ...recorded.FleetAuth, UserPoolId: 'AbCdEf123' };
+    expect(() =>
+      envFromOutputs(definition, { stack: 'FleetAuth', outputs }, RECORDED_SERVICES),
+    ).toThrow('output UserPoolId is not a user pool id');
   });
 
   it('names the missing output and the command that produces it', () => {

@@ -3,7 +3,7 @@ import { clientOutputKeys, POOL_OUTPUTS } from './output-keys.js';
 
 /** The outputs file lacks what the definition needs, or names no single stack. */
 export class StackOutputsError extends Error {
-  readonly code = 'STACK_OUTPUTS_INVALID';
+  readonly code = 'invalid_stack_outputs';
   constructor(message: string) {
     super(message);
     this.name = 'StackOutputsError';
@@ -48,8 +48,10 @@ export function stackOutputs(
 /**
  * The environment of each service in `definition.services`, from the deployed stack's
  * outputs, as `.env` text (the format of `.env.example`: `node --env-file`, docker-compose
- * `env_file`). A service serving resource servers gets `AUTH_ISSUER`, `AUTH_TOKEN_URL` and
- * `AUTH_CLIENT_IDS` (the clients allowed any of their scopes); a service using clients gets
+ * `env_file`). A service serving resource servers gets `COGNITO_REGION` and
+ * `COGNITO_USER_POOL_ID` (the pool's tokens under either issuer form, so a pool moving to the
+ * updated issuer needs no change), `AUTH_TOKEN_URL` and `AUTH_CLIENT_IDS` (the clients allowed
+ * any of their scopes); a service using clients gets
  * `OAUTH_TOKEN_URL` and, per variable prefix, `<PREFIX>_CLIENT_ID`, `<PREFIX>_SCOPES` and an
  * empty `<PREFIX>_CLIENT_SECRET` beside the secret's ARN and the command that reads it:
  * no secret value is ever written. `services` picks some of them (default: all). One file
@@ -95,6 +97,14 @@ export function envFromOutputs(
     }
     return value;
   };
+  // A user pool id starts with its region: `eu-west-1_AbCdEf123`.
+  const poolRegion = () => {
+    const id = output(POOL_OUTPUTS.userPoolId);
+    const region = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/.exec(id)?.[1];
+    if (!region)
+      throw new StackOutputsError(`output ${POOL_OUTPUTS.userPoolId} is not a user pool id`);
+    return region;
+  };
   const lines = [
     `# Written by npm run infra:env from the outputs of stack ${stack}. Each service reads only its own`,
     '# variables. Fill in each *_CLIENT_SECRET (the command beside it reads it from Secrets Manager),',
@@ -115,7 +125,9 @@ export function envFromOutputs(
         .filter((c) => c.allowedOAuthScopes.some((s) => scopes.has(s)))
         .map((c) => output(clientOutputKeys(c.clientId).clientId));
       lines.push(
-        set('AUTH_ISSUER', output(POOL_OUTPUTS.issuer)),
+        "# The pool's tokens under either issuer form (ORIGINAL or UPDATED), each with its own key set.",
+        set('COGNITO_REGION', poolRegion()),
+        set('COGNITO_USER_POOL_ID', output(POOL_OUTPUTS.userPoolId)),
         '# Only for the API docs page (Authorize button).',
         set('AUTH_TOKEN_URL', output(POOL_OUTPUTS.tokenUrl)),
         set('AUTH_CLIENT_IDS', allowed.join(',')),
