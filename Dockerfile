@@ -36,8 +36,10 @@ COPY package.json package-lock.json ./
 # TypeScript.
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/apps/${APP} ./dist/apps/${APP}
-# The emulator's demo pool (dev-only secrets); the other services never read it.
+# The emulator's demo pool (dev-only secrets) and the trigger module it names; the other
+# services never read them.
 COPY libs/fleet-auth/pool.json ./libs/fleet-auth/pool.json
+COPY libs/fleet-auth/triggers ./libs/fleet-auth/triggers
 # /app/data/tls: where docker-compose.tls.yml mounts the emulator's dev CA volume (a volume
 # mounted on a folder of the image takes its owner, so the emulator may write there).
 RUN mkdir -p /app/data/tls && chown -R node:node /app/data

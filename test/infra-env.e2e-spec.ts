@@ -4,7 +4,7 @@
 // under the recorded pool id and client ids and issues tokens under the pool's real issuer
 // (https://cognito-idp.eu-west-1.amazonaws.com/<pool id>); the token URL points at it, and so
 // does weather-api's key-set URL (AUTH_JWKS_URI over the env file), as AWS is not reachable.
-import { loadPool, type PoolDocument } from '@app/fleet-auth';
+import { loadPool, triggerModulePath, type PoolDocument } from '@app/fleet-auth';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -72,6 +72,9 @@ beforeAll(async () => {
     await readFile(join(root, 'libs/fleet-auth/pool.json'), 'utf8'),
   ) as PoolDocument & { clients: { clientId: string; clientSecret: string | null }[] };
   const deployedId = new Map<string, string>();
+  // The copy names the demo trigger module by its absolute path (relative is to the pool file).
+  const trigger = pool.userPool!.lambdaConfig!.preTokenGenerationConfig!;
+  trigger.module = triggerModulePath(join(root, 'libs/fleet-auth/pool.json'), trigger.module);
   pool.userPoolId = recorded.UserPoolId;
   for (const client of pool.clients) {
     const keys = clientOutputKeys(client.clientId);

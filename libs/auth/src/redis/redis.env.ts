@@ -1,5 +1,10 @@
 import { EnvReader } from '../shared/env.js';
 import {
+  type RedisConnectionOptions,
+  type RedisMode,
+  resolveRedisTarget,
+} from './redis-connection.options.js';
+import {
   RedisTokenCacheStore,
   type RedisTokenCacheStoreOptions,
 } from './redis-token-cache.store.js';
@@ -7,17 +12,81 @@ import {
 /** Printable ASCII without spaces, at most 64 characters. */
 const PREFIX = /^[\x21-\x7e]{1,64}$/;
 
+/** The variable of each connection option, after the prefix. */
+const SUFFIX = {
+  url: 'URL',
+  mode: 'MODE',
+  sentinelMaster: 'SENTINEL_MASTER',
+  caFile: 'CA_FILE',
+  tlsServerName: 'TLS_SERVERNAME',
+} as const;
+
+/**
+ * A Redis connection's options from the variables `<prefix>_URL`, `_MODE`,
+ * `_SENTINEL_MASTER`, `_CA_FILE` and `_TLS_SERVERNAME`, or `undefined` when `<prefix>_URL`
+ * is unset (then the feature using Redis is off). The one reader of Redis settings: the
+ * token cache reads `TOKEN_CACHE_REDIS_*` through it, and any other fleet-wide state in
+ * Redis reads its own prefix the same way.
+ *
+ * | variable | option | meaning |
+ * | --- | --- | --- |
+ * | `<prefix>_URL` | `url` | `redis://[[user]:password@]host[:port][/db]` or `rediss://`; comma-separated cluster seed nodes or Sentinel addresses |
+ * | `<prefix>_MODE` | `mode` | `standalone` (default), `cluster` (Redis Cluster, ElastiCache Serverless) or `sentinel` |
+ * | `<prefix>_SENTINEL_MASTER` | `sentinelMaster` | with `sentinel`: the master's name |
+ * | `<prefix>_CA_FILE` | `caFile` | with `rediss://`: a PEM CA to trust instead of Node's default store |
+ * | `<prefix>_TLS_SERVERNAME` | `tlsServerName` | with `rediss://`: the name the server certificate carries, when not the URL's host |
+ *
+ * Everything is checked here, at start-up, the CA file read: a bad value throws an
+ * `EnvConfigError` naming the one variable at fault, never its value (the URL may hold a
+ * password).
+ *
+ * @example
+ * ```ts
+ * // AUTH_REVOCATION_REDIS_URL=rediss://revocations:secret@cache:6379 AUTH_REVOCATION_REDIS_MODE=cluster
+ * const options = redisConnectionOptionsFromEnv(process.env, 'AUTH_REVOCATION_REDIS');
+ * const redis = options && new RedisConnection(options);
+ * ```
+ */
+export function redisConnectionOptionsFromEnv(
+  env: NodeJS.ProcessEnv,
+  prefix: string,
+): RedisConnectionOptions | undefined {
+  const read = new EnvReader(env);
+  const variable = (option: keyof typeof SUFFIX) => `${prefix}_${SUFFIX[option]}`;
+  const values = {
+    url: read.text(variable('url')),
+    mode: read.text(variable('mode')) as RedisMode | undefined,
+    sentinelMaster: read.text(variable('sentinelMaster')),
+    caFile: read.text(variable('caFile')),
+    tlsServerName: read.text(variable('tlsServerName')),
+  };
+  const { url, ...rest } = values;
+  if (url === undefined) {
+    const stray = (Object.keys(rest) as (keyof typeof rest)[]).find((k) => rest[k] !== undefined);
+    if (stray) {
+      read.fail(variable('url'), `${variable('url')} is required when ${variable(stray)} is set`);
+    }
+    return undefined;
+  }
+  const options: RedisConnectionOptions = { url };
+  for (const option of Object.keys(rest) as (keyof typeof rest)[]) {
+    if (rest[option] !== undefined) Object.assign(options, { [option]: rest[option] });
+  }
+  // Checked now, with the variables' names: the connection checks them again as options.
+  resolveRedisTarget(options, variable, (option, message) => read.fail(variable(option), message));
+  return options;
+}
+
 /**
  * The shared token cache's options from the environment, or `undefined` when
- * `TOKEN_CACHE_REDIS_URL` is unset (then each process keeps its own cache):
+ * `TOKEN_CACHE_REDIS_URL` is unset (then each process keeps its own cache): the connection
+ * from `TOKEN_CACHE_REDIS_*` (see {@link redisConnectionOptionsFromEnv}) and
  *
  * | variable | option | default |
  * | --- | --- | --- |
- * | `TOKEN_CACHE_REDIS_URL` | `url`: `redis://[[user]:password@]host[:port][/db]` or `rediss://` | unset: in-process |
  * | `TOKEN_CACHE_KEY_PREFIX` | `keyPrefix` | `m2m:` |
  *
- * Throws an `EnvConfigError` naming the variable, never its value (the URL may hold a
- * password).
+ * Throws an `EnvConfigError` naming the variable, never its value.
  *
  * @example
  * ```ts
@@ -29,7 +98,6 @@ export function redisTokenCacheOptionsFromEnv(
   env: NodeJS.ProcessEnv,
 ): RedisTokenCacheStoreOptions | undefined {
   const read = new EnvReader(env);
-  const url = read.text('TOKEN_CACHE_REDIS_URL');
   const keyPrefix = read.text('TOKEN_CACHE_KEY_PREFIX');
   if (keyPrefix !== undefined && !PREFIX.test(keyPrefix)) {
     read.fail(
@@ -37,7 +105,8 @@ export function redisTokenCacheOptionsFromEnv(
       'TOKEN_CACHE_KEY_PREFIX must be 1-64 printable characters without spaces',
     );
   }
-  if (url === undefined) {
+  const connection = redisConnectionOptionsFromEnv(env, 'TOKEN_CACHE_REDIS');
+  if (connection === undefined) {
     if (keyPrefix !== undefined) {
       read.fail(
         'TOKEN_CACHE_REDIS_URL',
@@ -46,20 +115,11 @@ export function redisTokenCacheOptionsFromEnv(
     }
     return undefined;
   }
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    // reported below
-  }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    read.fail('TOKEN_CACHE_REDIS_URL', 'TOKEN_CACHE_REDIS_URL must be a redis:// or rediss:// URL');
-  }
-  return { url, ...(keyPrefix !== undefined && { keyPrefix }) };
+  return { ...connection, ...(keyPrefix !== undefined && { keyPrefix }) };
 }
 
 /**
- * A {@link RedisTokenCacheStore} from `TOKEN_CACHE_REDIS_URL` and `TOKEN_CACHE_KEY_PREFIX`
+ * A {@link RedisTokenCacheStore} from `TOKEN_CACHE_REDIS_*` and `TOKEN_CACHE_KEY_PREFIX`
  * (see {@link redisTokenCacheOptionsFromEnv}), or `undefined` when the URL is unset: pass
  * it as every client's `cache`.
  *
