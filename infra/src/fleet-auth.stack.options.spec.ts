@@ -14,13 +14,22 @@ async function demo(): Promise<PoolDocument & { clients: PoolDocument['clients']
   return JSON.parse(await readFile('libs/fleet-auth/pool.json', 'utf8')) as PoolDocument;
 }
 const stackOf = (doc: PoolDocument, context: Record<string, unknown> = {}) =>
-  fleetAuthStack(new App({ analyticsReporting: false, context }), parsePool(doc));
+  fleetAuthStack(
+    new App({ analyticsReporting: false, context }),
+    parsePool(doc),
+    'libs/fleet-auth/pool.json',
+  );
 
 let template: Template;
 
 beforeAll(async () => {
   const doc = await demo();
-  doc.userPool = { deletionProtection: 'INACTIVE', removalPolicy: 'destroy' };
+  // The updated issuer, and no trigger.
+  doc.userPool = {
+    deletionProtection: 'INACTIVE',
+    removalPolicy: 'destroy',
+    issuerConfiguration: { type: 'UPDATED' },
+  };
   doc.domain = {
     customDomain: {
       domainName: 'auth.example.com',
@@ -117,6 +126,30 @@ describe('FleetAuthStack options', () => {
     });
   });
 
+  it('sets the updated issuer and publishes it as the Issuer and JWKS outputs; no trigger, no plan chosen', () => {
+    const [pool] = Object.keys(template.findResources('AWS::Cognito::UserPool'));
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      IssuerConfiguration: { Type: 'UPDATED' },
+      LambdaConfig: Match.absent(),
+      UserPoolTier: Match.absent(),
+    });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const issuer = [
+      'https://issuer-cognito-idp.',
+      { Ref: 'AWS::Region' },
+      '.',
+      { Ref: 'AWS::URLSuffix' },
+      '/',
+      { Ref: pool },
+    ];
+    expect(outputs.Issuer.Value).toEqual({ 'Fn::Join': ['', issuer] });
+    expect(outputs.JwksUri.Value).toEqual({
+      'Fn::Join': ['', [...issuer, '/.well-known/jwks.json']],
+    });
+    // One function: the machine client's rotation.
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+  });
+
   it('rotates as often as the rotationDays context says; a replaced secret works as long', () => {
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
       RotationRules: { ScheduleExpression: 'rate(12 hours)' },
@@ -124,13 +157,22 @@ describe('FleetAuthStack options', () => {
     template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
   });
 
+  it('refuses a trigger module it cannot find: its path is relative to the definition file', async () => {
+    const definition = parsePool(await demo());
+    expect(() => new FleetAuthStack(new App(), 'Bad', { definition })).toThrow(
+      'userPool.lambdaConfig.preTokenGenerationConfig.module: the path is relative to the definition file; give the stack definitionFile',
+    );
+  });
+
   it.each([Duration.hours(3), Duration.minutes(270), Duration.days(1001)])(
     'refuses a rotation interval Secrets Manager does not take: %s',
     async (rotationInterval) => {
       const definition = parsePool(await demo());
-      expect(() => new FleetAuthStack(new App(), 'Bad', { definition, rotationInterval })).toThrow(
-        'rotationInterval: must be whole hours between 4 hours and 1000 days',
-      );
+      const definitionFile = 'libs/fleet-auth/pool.json';
+      expect(
+        () =>
+          new FleetAuthStack(new App(), 'Bad', { definition, definitionFile, rotationInterval }),
+      ).toThrow('rotationInterval: must be whole hours between 4 hours and 1000 days');
     },
   );
 

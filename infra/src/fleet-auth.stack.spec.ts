@@ -3,7 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { loadPool, type Pool } from '../../libs/fleet-auth/src/index.js';
+import { pathToFileURL } from 'node:url';
+import { loadPool, type Pool, triggerModulePath } from '../../libs/fleet-auth/src/index.js';
 import { cdkJsonContext, fleetAuthStack } from './fleet-auth.app.js';
 import type { FleetAuthStack } from './fleet-auth.stack.js';
 import { clientOutputKeys } from './output-keys.js';
@@ -21,7 +22,7 @@ let assemblyDir: string;
 beforeAll(async () => {
   definition = await loadPool('libs/fleet-auth/pool.json');
   const app = new App({ analyticsReporting: false, context: await cdkJsonContext() });
-  stack = fleetAuthStack(app, definition);
+  stack = fleetAuthStack(app, definition, 'libs/fleet-auth/pool.json');
   const callerRole = new Role(stack, 'CallerRole', {
     assumedBy: new AccountPrincipal('123456789012'),
   });
@@ -59,6 +60,14 @@ const secretJson = (client: string) => ({
 const secretOf = (name: string) =>
   logicalIdOf('AWS::SecretsManager::Secret', { SecretString: secretJson(clientNamed(name)) });
 type Resource = { Properties: Record<string, unknown>; DependsOn?: string[] };
+type Handler = (event: unknown) => unknown;
+/** The bundled code of the function `fn` in the synthesised assembly. */
+const bundlePath = (fn: Resource) =>
+  join(
+    assemblyDir,
+    `asset.${(fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '')}`,
+    'index.js',
+  );
 /** The rotation of the client named `name`: its function, role policy, permission and schedule. */
 function rotationOf(name: string) {
   const secret = secretOf(name);
@@ -93,10 +102,98 @@ describe('FleetAuthStack from the shipped definition', () => {
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
         DeletionProtection: 'ACTIVE',
         AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'admin_only', Priority: 1 }] },
+        // userPool.issuerConfiguration.type, as the definition says it.
+        IssuerConfiguration: { Type: 'ORIGINAL' },
       }),
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
+  });
+
+  it('wires the V3_0 pre token generation trigger to a function of its own, on the Essentials plan it needs', () => {
+    const trigger = logicalIdOf('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Pre token generation'),
+    });
+    const pool = logicalIdOf('AWS::Cognito::UserPool', { UserPoolName: 'weather-fleet' });
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolTier: 'ESSENTIALS',
+      LambdaConfig: {
+        PreTokenGenerationConfig: {
+          LambdaArn: { 'Fn::GetAtt': [trigger, 'Arn'] },
+          LambdaVersion: 'V3_0',
+        },
+      },
+    });
+    // Cognito may invoke it for this pool only; Cognito waits 5 s for a trigger.
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [trigger, 'Arn'] },
+      Principal: 'cognito-idp.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [pool, 'Arn'] },
+    });
+    const fn = template.toJSON().Resources[trigger] as Resource;
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 5 });
+    expect(fn.Properties.Environment).toBeUndefined();
+    // Its role may write its logs, and nothing else.
+    const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } }),
+    ) as Resource[];
+    expect(
+      (policy.Properties.PolicyDocument as { Statement: { Action: string[] }[] }).Statement.map(
+        (st) => st.Action,
+      ),
+    ).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents']]);
+  });
+
+  it('deploys the very trigger module the emulator runs: the bundle answers each event as the module does', async () => {
+    const trigger = logicalIdOf('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Pre token generation'),
+    });
+    const fn = template.toJSON().Resources[trigger] as Resource;
+    const { module } = definition.userPool.lambdaConfig!.preTokenGenerationConfig!;
+    const original = (await import(
+      pathToFileURL(triggerModulePath('libs/fleet-auth/pool.json', module)).href
+    )) as { handler: Handler };
+    const bundled = createRequire(import.meta.url)(bundlePath(fn)) as { handler: Handler };
+    const event = (
+      clientMetadata?: Record<string, string>,
+      triggerSource = 'TokenGeneration_ClientCredentials',
+    ) => ({
+      version: '3',
+      triggerSource,
+      region: 'eu-west-1',
+      userPoolId: 'eu-west-1_AbCdEf123',
+      callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: 'abc' },
+      request: { scopes: ['weather-api/forecast.read'], ...(clientMetadata && { clientMetadata }) },
+      response: { claimsAndScopeOverrideDetails: null },
+    });
+    const outcome = (handler: Handler, e: ReturnType<typeof event>) =>
+      Promise.resolve()
+        .then(() => handler(structuredClone(e)))
+        .then(
+          (answer) => ({ answer }),
+          (error: Error) => ({ error: error.message }),
+        );
+    const cases = [
+      event({ tenant_id: 'acme' }),
+      event(),
+      event({ tenant_id: 'not a tenant!' }),
+      event({ tenant_id: 'acme' }, 'TokenGeneration_Authentication'),
+    ];
+    const fromBundle = await Promise.all(cases.map((e) => outcome(bundled.handler, e)));
+    expect(fromBundle).toEqual(await Promise.all(cases.map((e) => outcome(original.handler, e))));
+    // And what the module does, so the comparison cannot pass on two empty answers.
+    expect(fromBundle[0]).toMatchObject({
+      answer: {
+        response: {
+          claimsAndScopeOverrideDetails: {
+            accessTokenGeneration: { claimsToAddOrOverride: { tenant_id: 'acme' } },
+          },
+        },
+      },
+    });
+    expect(fromBundle[2]).toEqual({ error: expect.stringContaining('tenant_id') });
   });
 
   it('creates the domain with the definition prefix', () => {
@@ -166,6 +263,28 @@ describe('FleetAuthStack from the shipped definition', () => {
     });
   });
 
+  it('creates the GetClientToken client: ALLOW_CLIENT_TOKEN_AUTH its only flow, a secret, its scopes, no OAuth flow', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ClientName: 'Weather SDK caller',
+      GenerateSecret: true,
+      ExplicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'],
+      AllowedOAuthFlowsUserPoolClient: false,
+      AllowedOAuthFlows: Match.absent(),
+      AllowedOAuthScopes: ['weather-api/forecast.read'],
+    });
+    // Its rotation tests a new secret the only way the client may use one: GetClientToken.
+    const { fn } = rotationOf('Weather SDK caller');
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(variables.SECRET_CHECK).toBe('api');
+    expect(variables.TOKEN_URL).toBeUndefined();
+    // A client with both machine flows is tested at the token endpoint.
+    const tenant = rotationOf('Weather tenant caller').fn.Properties.Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(tenant.Variables.SECRET_CHECK).toBe('token-endpoint');
+  });
+
   it("keeps each generated client secret in Secrets Manager as the client's JSON, straight from its attributes", () => {
     const confidential = definition.clients.filter((c) => c.clientSecret !== null);
     template.resourceCountIs('AWS::SecretsManager::Secret', confidential.length);
@@ -175,8 +294,8 @@ describe('FleetAuthStack from the shipped definition', () => {
         DeletionPolicy: 'Retain',
       });
     }
-    // GetAtt, not a custom resource: the only functions are the rotation functions.
-    template.resourceCountIs('AWS::Lambda::Function', machineClients().length);
+    // GetAtt, not a custom resource: the only functions are the rotation functions and the trigger.
+    template.resourceCountIs('AWS::Lambda::Function', machineClients().length + 1);
   });
 
   it('rotates each machine secret with a function of its own, every 30 days, tested at the token endpoint', () => {
@@ -277,8 +396,7 @@ describe('FleetAuthStack from the shipped definition', () => {
 
   it('deploys the rotation module itself: the bundle reads the same environment and refuses what is not a rotation', async () => {
     const { fn } = rotationOf('Weather caller');
-    const key = (fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
-    const bundle = join(assemblyDir, `asset.${key}`, 'index.js');
+    const bundle = bundlePath(fn);
     const load = createRequire(import.meta.url);
     const saved = { ...process.env };
     try {

@@ -24,10 +24,9 @@ beforeAll(async () => {
   const { WeatherSdkCallerClientId: sdk, WeatherTenantCallerClientId: tenant } = recorded.FleetAuth;
   weatherApiClients = [CALLER_ID, ADMIN_ID, sdk, tenant].join(',');
   const app = new App({ analyticsReporting: false, context: await cdkJsonContext() });
-  synthesised = Template.fromStack(fleetAuthStack(app, definition)).toJSON().Outputs as Record<
-    string,
-    unknown
-  >;
+  synthesised = Template.fromStack(
+    fleetAuthStack(app, definition, 'libs/fleet-auth/pool.json'),
+  ).toJSON().Outputs as Record<string, unknown>;
 }, 60_000);
 
 describe('outputs to environment', () => {
