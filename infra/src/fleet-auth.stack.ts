@@ -25,7 +25,6 @@ import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
-  CLIENT_TOKEN_AUTH,
   type IssuerType,
   type Pool,
   type PoolClient,
@@ -34,6 +33,7 @@ import {
 import { bundledFunction } from './bundled-function.js';
 import { ClientSecretRotation } from './client-secret-rotation.construct.js';
 import { FleetAuthDefinitionError } from './fleet-auth-definition.error.js';
+import { machineTransport } from './machine-client.js';
 import { clientOutputKeys, POOL_OUTPUTS } from './output-keys.js';
 
 export { FleetAuthDefinitionError };
@@ -303,18 +303,18 @@ export class FleetAuthStack extends Stack {
       removalPolicy,
     });
     this.secrets.set(client.clientId, secret);
-    const clientCredentials = client.allowedOAuthFlows.includes('client_credentials');
-    const clientTokenAuth = client.explicitAuthFlows.includes(CLIENT_TOKEN_AUTH);
-    if (clientCredentials || clientTokenAuth) {
+    const transport = machineTransport(client);
+    if (transport) {
       new ClientSecretRotation(scope, 'Rotation', {
         userPool: this.userPool,
         clientId: cfn.ref,
         name: client.clientId,
         secret,
-        // The token endpoint when the client may use it, else GetClientToken.
-        check: clientCredentials
-          ? { kind: 'token-endpoint', tokenUrl: `${this.domain.baseUrl()}/oauth2/token` }
-          : { kind: 'api' },
+        // The new secret is tested the way the client gets tokens.
+        check:
+          transport === 'token-endpoint'
+            ? { kind: transport, tokenUrl: `${this.domain.baseUrl()}/oauth2/token` }
+            : { kind: transport },
         interval: this.rotationInterval,
         removalPolicy,
       });

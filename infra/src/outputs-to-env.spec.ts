@@ -73,6 +73,29 @@ describe('outputs to environment', () => {
     });
   });
 
+  it('configures a client on GetClientToken for the API transport, from the region', () => {
+    const doc = structuredClone(definition);
+    // The caller's read client moved to the demo's GetClientToken client.
+    doc.services.caller.clients = { OAUTH: 'weather-sdk-caller', OAUTH_WRITE: 'weather-admin' };
+    const env = parseEnv(envFromOutputs(doc, stackOutputs(recorded), ['caller']));
+    expect(env).toEqual({
+      OAUTH_TOKEN_URL: recorded.FleetAuth.TokenUrl,
+      COGNITO_REGION: 'eu-west-1',
+      OAUTH_CLIENT_ID: recorded.FleetAuth.WeatherSdkCallerClientId,
+      OAUTH_SCOPES: 'weather-api/forecast.read',
+      OAUTH_TRANSPORT: 'api',
+      OAUTH_CLIENT_SECRET: '',
+      OAUTH_WRITE_CLIENT_ID: ADMIN_ID,
+      OAUTH_WRITE_SCOPES: 'weather-api/forecast.read weather-api/forecast.write',
+      OAUTH_WRITE_CLIENT_SECRET: '',
+    });
+    // Only GetClientToken clients: no token URL.
+    doc.services.caller.clients = { OAUTH: 'weather-sdk-caller' };
+    const only = parseEnv(envFromOutputs(doc, stackOutputs(recorded), ['caller']));
+    expect(only.OAUTH_TOKEN_URL).toBeUndefined();
+    expect(only.OAUTH_TRANSPORT).toBe('api');
+  });
+
   it('refuses a UserPoolId output that is not a user pool id (the region is its prefix)', () => {
     const outputs = { ...recorded.FleetAuth, UserPoolId: 'AbCdEf123' };
     expect(() =>

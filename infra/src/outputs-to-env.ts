@@ -1,4 +1,5 @@
 import type { Pool } from '../../libs/fleet-auth/src/index.js';
+import { machineTransport } from './machine-client.js';
 import { clientOutputKeys, POOL_OUTPUTS } from './output-keys.js';
 
 /** The outputs file lacks what the definition needs, or names no single stack. */
@@ -51,8 +52,9 @@ export function stackOutputs(
  * `env_file`). A service serving resource servers gets `COGNITO_REGION` and
  * `COGNITO_USER_POOL_ID` (the pool's tokens under either issuer form, so a pool moving to the
  * updated issuer needs no change), `AUTH_TOKEN_URL` and `AUTH_CLIENT_IDS` (the clients allowed
- * any of their scopes); a service using clients gets
- * `OAUTH_TOKEN_URL` and, per variable prefix, `<PREFIX>_CLIENT_ID`, `<PREFIX>_SCOPES` and an
+ * any of their scopes); a service using clients gets `OAUTH_TOKEN_URL` (clients with
+ * `client_credentials`), `COGNITO_REGION` (clients on GetClientToken) and, per variable prefix,
+ * `<PREFIX>_CLIENT_ID`, `<PREFIX>_SCOPES`, `<PREFIX>_TRANSPORT=api` on GetClientToken, and an
  * empty `<PREFIX>_CLIENT_SECRET` beside the secret's ARN and the command that reads it:
  * no secret value is ever written. `services` picks some of them (default: all). One file
  * serves several services only where they agree: two services that need one variable with
@@ -101,8 +103,9 @@ export function envFromOutputs(
   const poolRegion = () => {
     const id = output(POOL_OUTPUTS.userPoolId);
     const region = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/.exec(id)?.[1];
-    if (!region)
+    if (!region) {
       throw new StackOutputsError(`output ${POOL_OUTPUTS.userPoolId} is not a user pool id`);
+    }
     return region;
   };
   const lines = [
@@ -133,17 +136,27 @@ export function envFromOutputs(
         set('AUTH_CLIENT_IDS', allowed.join(',')),
       );
     }
-    if (Object.keys(uses.clients).length > 0) {
+    const clients = Object.entries(uses.clients).map(([prefix, clientId]) => {
+      const client = definition.clients.find((c) => c.clientId === clientId)!;
+      return { prefix, client, transport: machineTransport(client) };
+    });
+    if (clients.some((c) => c.transport === 'token-endpoint')) {
       lines.push(set('OAUTH_TOKEN_URL', output(POOL_OUTPUTS.tokenUrl)));
     }
-    for (const [prefix, clientId] of Object.entries(uses.clients)) {
-      const client = definition.clients.find((c) => c.clientId === clientId)!;
-      const keys = clientOutputKeys(clientId);
+    if (clients.some((c) => c.transport === 'api')) {
+      lines.push(
+        "# GetClientToken at Cognito's API endpoint of the pool's region.",
+        set('COGNITO_REGION', poolRegion()),
+      );
+    }
+    for (const { prefix, client, transport } of clients) {
+      const keys = clientOutputKeys(client.clientId);
       const arn = output(keys.secretArn);
       lines.push(
-        `# ${clientId}`,
+        `# ${client.clientId}`,
         set(`${prefix}_CLIENT_ID`, output(keys.clientId)),
         set(`${prefix}_SCOPES`, client.allowedOAuthScopes.join(' ')),
+        ...(transport === 'api' ? [set(`${prefix}_TRANSPORT`, 'api')] : []),
         `# Secret in AWS Secrets Manager: ${arn}`,
         `#   aws secretsmanager get-secret-value --secret-id ${arn} --query SecretString --output text`,
         set(`${prefix}_CLIENT_SECRET`, ''),
