@@ -20,10 +20,13 @@ FROM ${NODE_IMAGE} AS runtime
 ARG APP
 # NODE_OPTIONS: a V8 heap cap (as npm start uses, scripts/lib/fleet.mjs FLEET_NODE_OPTIONS).
 # Uncapped, V8 lets garbage pile up to ~100 MiB under load (RSS 210-245 MiB after 10,000
-# calls, ~40 MiB live); capped, RSS stays ~130-136 MiB with every call answered.
+# calls, ~40 MiB live). GLIBC_TUNABLES (FLEET_GLIBC_TUNABLES): malloc returns the 32 KiB
+# segments V8's optimizing compiler frees instead of keeping 20-45 MiB of them per service.
+# With both, RSS stays ~120-135 MiB after 10,000 calls with every call answered.
 # PORT: where the service listens and the HEALTHCHECK probes; compose sets each service's.
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=8" \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768 \
     APP=${APP} \
     OTEL_SERVICE_NAME=${APP} \
     HOST=0.0.0.0 \
