@@ -45,16 +45,11 @@ describe('outputs to environment', () => {
         'https://weather-fleet-example.auth.eu-west-1.amazoncognito.com/oauth2/token',
       OAUTH_CLIENT_ID: CALLER_ID,
       OAUTH_SCOPES: 'weather-api/forecast.read',
-      OAUTH_CLIENT_SECRET: '',
+      OAUTH_CLIENT_SECRET_ARN: recorded.FleetAuth.WeatherCallerSecretArn,
       OAUTH_WRITE_CLIENT_ID: ADMIN_ID,
       OAUTH_WRITE_SCOPES: 'weather-api/forecast.read weather-api/forecast.write',
-      OAUTH_WRITE_CLIENT_SECRET: '',
+      OAUTH_WRITE_CLIENT_SECRET_ARN: recorded.FleetAuth.WeatherAdminSecretArn,
     });
-    // Beside each empty secret: its ARN and the one command that reads it.
-    const arn = recorded.FleetAuth.WeatherCallerSecretArn;
-    expect(text).toContain(
-      `#   aws secretsmanager get-secret-value --secret-id ${arn} --query SecretString --output text\nOAUTH_CLIENT_SECRET=\n`,
-    );
     expect(text).toMatch(/^# --- weather-api ---\n#.*either issuer form.*\nCOGNITO_REGION=/m);
     expect(text).toMatch(/^# --- caller ---\nOAUTH_TOKEN_URL=/m);
     for (const c of definition.clients)
@@ -84,10 +79,10 @@ describe('outputs to environment', () => {
       OAUTH_CLIENT_ID: recorded.FleetAuth.WeatherSdkCallerClientId,
       OAUTH_SCOPES: 'weather-api/forecast.read',
       OAUTH_TRANSPORT: 'api',
-      OAUTH_CLIENT_SECRET: '',
+      OAUTH_CLIENT_SECRET_ARN: recorded.FleetAuth.WeatherSdkCallerSecretArn,
       OAUTH_WRITE_CLIENT_ID: ADMIN_ID,
       OAUTH_WRITE_SCOPES: 'weather-api/forecast.read weather-api/forecast.write',
-      OAUTH_WRITE_CLIENT_SECRET: '',
+      OAUTH_WRITE_CLIENT_SECRET_ARN: recorded.FleetAuth.WeatherAdminSecretArn,
     });
     // Only GetClientToken clients: no token URL.
     doc.services.caller.clients = { OAUTH: 'weather-sdk-caller' };

@@ -54,12 +54,12 @@ export function stackOutputs(
  * updated issuer needs no change), `AUTH_TOKEN_URL` and `AUTH_CLIENT_IDS` (the clients allowed
  * any of their scopes); a service using clients gets `OAUTH_TOKEN_URL` (clients with
  * `client_credentials`), `COGNITO_REGION` (clients on GetClientToken) and, per variable prefix,
- * `<PREFIX>_CLIENT_ID`, `<PREFIX>_SCOPES`, `<PREFIX>_TRANSPORT=api` on GetClientToken, and an
- * empty `<PREFIX>_CLIENT_SECRET` beside the secret's ARN and the command that reads it:
- * no secret value is ever written. `services` picks some of them (default: all). One file
- * serves several services only where they agree: two services that need one variable with
- * different values (two resource servers' `AUTH_CLIENT_IDS`) are refused, naming both, so
- * that each gets a file of its own.
+ * `<PREFIX>_CLIENT_ID`, `<PREFIX>_SCOPES`, `<PREFIX>_TRANSPORT=api` on GetClientToken, and
+ * `<PREFIX>_CLIENT_SECRET_ARN`, the client's secret in Secrets Manager, which the client library
+ * reads again after a rotation: no secret value is ever written. `services` picks some of them
+ * (default: all). One file serves several services only where they agree: two services that
+ * need one variable with different values (two resource servers' `AUTH_CLIENT_IDS`) are
+ * refused, naming both, so that each gets a file of its own.
  *
  * @example
  * ```ts
@@ -110,8 +110,10 @@ export function envFromOutputs(
   };
   const lines = [
     `# Written by npm run infra:env from the outputs of stack ${stack}. Each service reads only its own`,
-    '# variables. Fill in each *_CLIENT_SECRET (the command beside it reads it from Secrets Manager),',
-    '# then start the services with NODE_ENV=production and this file (node --env-file, env_file).',
+    '# variables. No secret is in it: a client reads its secret from Secrets Manager by the ARN beside',
+    '# it (and again after each rotation), so its role needs GetSecretValue on that secret',
+    '# (FleetAuthStack.grantSecretsRead). Start the services with NODE_ENV=production and this file',
+    '# (node --env-file, env_file).',
     `# User pool: ${output(POOL_OUTPUTS.userPoolId)}`,
   ];
   for (const service of services) {
@@ -157,9 +159,7 @@ export function envFromOutputs(
         set(`${prefix}_CLIENT_ID`, output(keys.clientId)),
         set(`${prefix}_SCOPES`, client.allowedOAuthScopes.join(' ')),
         ...(transport === 'api' ? [set(`${prefix}_TRANSPORT`, 'api')] : []),
-        `# Secret in AWS Secrets Manager: ${arn}`,
-        `#   aws secretsmanager get-secret-value --secret-id ${arn} --query SecretString --output text`,
-        set(`${prefix}_CLIENT_SECRET`, ''),
+        set(`${prefix}_CLIENT_SECRET_ARN`, arn),
       );
     }
   }

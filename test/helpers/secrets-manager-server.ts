@@ -80,7 +80,8 @@ export class SecretsManagerServer {
 
   /** Starts it on a free port; `rotationFunction` is the Lambda function RotateSecret invokes. */
   static async start(
-    rotationFunction: (event: RotationEvent) => Promise<void>,
+    rotationFunction: (event: RotationEvent) => Promise<void> = () =>
+      Promise.reject(new Error('no rotation function')),
   ): Promise<SecretsManagerServer> {
     const sm = new SecretsManagerServer(rotationFunction);
     await new Promise<void>((resolve) => sm.server.listen(0, '127.0.0.1', resolve));
@@ -93,9 +94,12 @@ export class SecretsManagerServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** A secret with one version, AWSCURRENT (what CloudFormation creates); its ARN. */
-  createSecret(name: string, value: string): string {
-    const arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-${randomUUID().slice(0, 6)}`;
+  /** A secret with one version, AWSCURRENT (what CloudFormation creates); its ARN (`arn`, or one made up). */
+  createSecret(
+    name: string,
+    value: string,
+    arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-${randomUUID().slice(0, 6)}`,
+  ): string {
     this.secrets.set(arn, {
       arn,
       name,
