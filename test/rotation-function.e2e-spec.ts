@@ -19,11 +19,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RotationFunctionConfig } from '../infra/src/rotation/rotation-config.js';
 import { rotationFunction } from '../infra/src/rotation/rotation-function.js';
-import { launchService, root, type ServiceProcess, stopAll } from '../scripts/lib/fleet.mjs';
-import { READ_CLIENT, TEST_ENV } from './helpers/process-fleet.js';
+import {
+  launchService,
+  localWiring,
+  root,
+  type ServiceProcess,
+  sleep,
+  stopAll,
+  tokenRequests,
+} from '../scripts/lib/fleet.mjs';
+import { issuedTokens, READ_CLIENT, TEST_ENV } from './helpers/process-fleet.js';
+import { RedisServer } from './helpers/redis-server.js';
 import { SecretsManagerServer } from './helpers/secrets-manager-server.js';
+import { steadyLoad } from './helpers/steady-load.js';
 
 const POOL = 'us-east-1_Weather01';
+// In a JSON log line, so the quotes are escaped.
+const CHANGED = /client secret of \\"weather-caller\\" changed \(Secrets Manager\)/g;
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const ROTATE_SECRET = join('dist', 'infra', 'infra', 'src', 'rotation', 'rotate-secret.main.js');
@@ -306,5 +318,97 @@ describe('npm run rotate-secret', () => {
       `belongs to client weather-admin, not ${clientId} (client_mismatch)`,
     );
     expect(await secretIds(clientId)).toEqual(before);
+  });
+});
+
+describe('three callers on one Redis, reading their secret from Secrets Manager, through two rotations', () => {
+  const started: ServiceProcess[] = [];
+  let redis: RedisServer;
+  let callers: ServiceProcess[];
+  const ADMIN = 'weather-admin';
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    const urls = { 'cognito-emulator': emulator.url };
+    const api = await launchService('weather-api', {
+      env: { ...TEST_ENV, ...localWiring('weather-api', urls) },
+    });
+    started.push(api);
+    // The client library's Secrets Manager source, on the SDK pointed at the loopback endpoint.
+    const env = {
+      ...TEST_ENV,
+      ...localWiring('caller', { ...urls, 'weather-api': api.url }),
+      OAUTH_CLIENT_SECRET: '',
+      OAUTH_WRITE_CLIENT_SECRET: '',
+      OAUTH_CLIENT_SECRET_ARN: arns.get(READ_CLIENT.id)!,
+      OAUTH_WRITE_CLIENT_SECRET_ARN: arns.get(ADMIN)!,
+      OAUTH_SECRET_REFRESH_MS: '1000',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      TOKEN_CACHE_REDIS_URL: redis.url,
+    };
+    callers = await Promise.all([0, 1, 2].map(() => launchService('caller', { env })));
+    started.push(...callers);
+  });
+
+  afterAll(async () => {
+    await stopAll(started, 2000);
+    await redis?.close();
+  });
+
+  it('50 calls/s throughout: no call fails, one token request per rotation for the fleet and one for its test', async () => {
+    const arn = arns.get(READ_CLIENT.id)!;
+    const issuedBefore = await issuedTokens(emulator.url, READ_CLIENT.id);
+    const requestsBefore = await tokenRequests(emulator.url, READ_CLIENT.id);
+    const load = steadyLoad(
+      callers.map((c) => c.url),
+      '/forecast',
+      50,
+    );
+    let statuses: number[] = [];
+    const published: string[] = [];
+    try {
+      await sleep(1_500);
+      for (let rotation = 0; rotation < 2; rotation += 1) {
+        expect(await rotate(arn)).toBeUndefined();
+        published.push(JSON.parse(sm.valueAt(arn, 'AWSCURRENT')!).clientSecretId as string);
+        // Within the callers' refresh interval, each reads the new secret.
+        await sleep(3_000);
+      }
+    } finally {
+      statuses = await load.stop();
+    }
+    expect(statuses.length).toBeGreaterThan(300);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    // Cognito keeps the two latest; the secret the callers started with is gone.
+    expect(await secretIds(READ_CLIENT.id)).toEqual(published);
+    const issued = (await issuedTokens(emulator.url, READ_CLIENT.id)) - issuedBefore;
+    const refused = (await tokenRequests(emulator.url, READ_CLIENT.id)) - requestsBefore - issued;
+    // Per rotation: the function's testSecret, and at most one for the whole fleet.
+    expect(issued).toBeGreaterThanOrEqual(2);
+    expect(issued).toBeLessThanOrEqual(4);
+    expect(refused).toBe(0);
+    // Each replica read each new secret from Secrets Manager on its own, with no restart.
+    for (const c of callers) {
+      expect(c.output.match(CHANGED) ?? []).toHaveLength(2);
+    }
+    console.info(`rotation e2e: ${statuses.length} calls, ${issued} tokens issued for 2 rotations`);
+  });
+
+  it('no caller logged a secret or a token', () => {
+    const secrets = [
+      READ_CLIENT.secret,
+      ...[READ_CLIENT.id, ADMIN].flatMap((c) =>
+        ['AWSCURRENT', 'AWSPREVIOUS'].map(
+          (stage) => JSON.parse(sm.valueAt(arns.get(c)!, stage)!).clientSecret as string,
+        ),
+      ),
+    ];
+    for (const c of callers) {
+      expect(c.output.length).toBeGreaterThan(0);
+      for (const secret of secrets) expect(c.output).not.toContain(secret);
+      expect(c.output).not.toMatch(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/);
+    }
   });
 });
