@@ -15,6 +15,9 @@ COPY . .
 RUN npm run build
 RUN test -f "dist/apps/${APP}/apps/${APP}/src/main.js" || \
   (echo "build with --build-arg APP=<one of: $(ls dist/apps | tr '\n' ' ')>" >&2; exit 1)
+# The app's own dependencies (what its build imports, and what Nest loads by name), at the
+# root package.json's ranges: the runtime stage installs these, not the whole fleet's.
+RUN node scripts/lib/image-manifest.mjs "${APP}" > image-package.json
 
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
@@ -32,12 +35,14 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app
-COPY package.json package-lock.json ./
-# --omit=optional too: TypeScript (24 MB) is an optional peer of @nestjs/swagger (for its
-# build-time plugin) and a dev dependency here, so npm marks it devOptional and --omit=dev
-# alone keeps it. No runtime dependency is optional: the two installs differ only by
-# TypeScript.
-RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# One image per app, each with its own packages: the app's package.json from the build stage
+# and the root lock, so npm keeps the locked versions and installs nothing else (measured
+# without a Docker engine by test/image-contents.e2e-spec.ts, which builds this folder and
+# starts the app from it). --omit=optional: TypeScript (24 MB) is an optional peer of
+# @nestjs/swagger (for its build-time plugin) that npm would otherwise add.
+COPY package-lock.json ./
+COPY --from=build /app/image-package.json ./package.json
+RUN npm install --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/apps/${APP} ./dist/apps/${APP}
 # The emulator's demo pool (dev-only secrets) and the trigger module it names; the other
 # services never read them.

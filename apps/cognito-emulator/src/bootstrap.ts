@@ -4,7 +4,7 @@ import {
   startService,
   type StartedService,
 } from '@nest-m2m-cognito/auth/observability';
-import { loadPool } from '@app/fleet-auth';
+import { loadPool, type Pool } from '@app/fleet-auth';
 import { Logger } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
@@ -31,10 +31,16 @@ export interface StartedEmulator extends StartedService {
   tokenUrl: string;
 }
 
-/** Test hooks. */
+/** What the environment does not say. */
 export interface StartEmulatorOptions {
   /** Where log lines go instead of standard output (tests collect them). */
   logDestination?: DestinationStream;
+  /**
+   * A validated pool (`loadPool`, `parsePool`) to serve instead of reading
+   * `COGNITO_EMULATOR_POOL_FILE` (the package's `startCognitoEmulator` takes a pool object),
+   * and the file the trigger module it names is relative to.
+   */
+  pool?: { pool: Pool; file: string };
 }
 
 /**
@@ -57,7 +63,9 @@ export async function startEmulator(
   const config = loadEmulatorConfig(env);
   const corsOrigins = parseCorsOrigins(env.COGNITO_EMULATOR_CORS_ORIGINS);
   const logging = loggingOptionsFromEnv(env, options.logDestination);
-  const file = await loadPool(config.poolFile, 'COGNITO_EMULATOR_POOL_FILE');
+  const poolFile = options.pool?.file ?? config.poolFile;
+  const file =
+    options.pool?.pool ?? (await loadPool(config.poolFile, 'COGNITO_EMULATOR_POOL_FILE'));
   const imitated = config.issuerBase && awsIssuerHostOf(new URL(config.issuerBase).hostname);
   const poolRegion = file.userPoolId.slice(0, file.userPoolId.indexOf('_'));
   if (imitated && imitated.region !== poolRegion) {
@@ -66,7 +74,7 @@ export async function startEmulator(
       `names Cognito's issuer host in ${imitated.region}, but user pool ${file.userPoolId} is in ${poolRegion}`,
     );
   }
-  const triggers = new TriggerModules(await loadPreTokenTrigger(config.poolFile, file));
+  const triggers = new TriggerModules(await loadPreTokenTrigger(poolFile, file));
   const state = config.stateFile ? new StateFile(config.stateFile) : undefined;
   const pool = new PoolStore(file, await state?.load(file.userPoolId));
   const keys = await KeyStore.open({

@@ -38,3 +38,4 @@ export {
   type PoolUser,
 } from './pool.schema.js';
 export { formatZodIssues } from './zod-issues.js';
+export { poolJsonSchema } from './pool.json-schema.js';

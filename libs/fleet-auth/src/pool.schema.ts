@@ -73,9 +73,17 @@ export const ClientFieldsSchema = z.strictObject({
   clientName: z.string().max(128).regex(COGNITO_NAME, NAME_CHARACTERS).default(''),
   // One secret, or Cognito's at most two active ones (oldest first), or null: a public client.
   clientSecret: z
-    .union([SECRET, z.array(SECRET)], {
-      error: `must be a secret, a list of at most ${MAX_CLIENT_SECRETS} secrets, or null for a public client`,
-    })
+    .union(
+      [
+        SECRET,
+        // The count is checked below (zod's array bounds inside a union would lose its message);
+        // the same bounds, as metadata, reach the JSON Schema.
+        z.array(SECRET).meta({ minItems: 1, maxItems: MAX_CLIENT_SECRETS }),
+      ],
+      {
+        error: `must be a secret, a list of at most ${MAX_CLIENT_SECRETS} secrets, or null for a public client`,
+      },
+    )
     .nullable()
     .refine(
       (s) => !Array.isArray(s) || (s.length >= 1 && s.length <= MAX_CLIENT_SECRETS),
@@ -189,6 +197,8 @@ const ServiceSchema = z.strictObject({
  */
 export const PoolSchema = z
   .strictObject({
+    /** The JSON Schema editors validate the file by (`pool.schema.json`); not read otherwise. */
+    $schema: z.string().optional(),
     _comment: z.string().optional(),
     userPoolId: z
       .string()

@@ -44,10 +44,10 @@ const MAX_RESOURCE_SERVERS = 25;
 const MAX_CLIENTS = 1000;
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** The length of the secrets Cognito generates. */
-const SECRET_LENGTH = 51;
+export const SECRET_LENGTH = 51;
 
 /** Letters and digits, as Cognito's generated client ids (26) and secrets (51) are. */
-function generated(length: number): string {
+export function generated(length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
   return out;
