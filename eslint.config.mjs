@@ -19,6 +19,8 @@ const entryPoints = Object.keys(
 // the others at run time).
 const folder = (name) => [`../${name}/*`, `../${name}/**`];
 const EMULATOR = 'apps/cognito-emulator/src';
+const ROTATION =
+  'infra/src/rotation/ is a plain module (the Lambda bundle): no CDK, nothing of the stack.';
 const verifier = ['passport', '@nestjs/passport', 'passport-jwt', 'jwks-rsa', 'jsonwebtoken'];
 const httpClient = ['axios', '@nestjs/axios'];
 const boundary = (files, folders, packages, message, except = []) => ({
@@ -166,6 +168,20 @@ export default tseslint.config(
     [],
     "What the emulator's endpoints share imports none of them.",
   ),
+  {
+    // The rotation function runs as a Lambda function and as `npm run rotate-secret`: plain
+    // modules on the AWS SDK, nothing of the CDK app that deploys them.
+    files: ['infra/src/rotation/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['aws-cdk-lib', 'constructs'].map((name) => ({ name, message: ROTATION })),
+          patterns: [{ group: ['aws-cdk-lib/*', '../*'], message: ROTATION }],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts', 'bench/**'],
     rules: {

@@ -138,7 +138,7 @@ async function synthesised(file?: string): Promise<Record<string, unknown>> {
   const context = await cdkJsonContext();
   const definition = file ?? resolve('infra', String(context.definition));
   const app = new App({ analyticsReporting: false, context });
-  return Template.fromStack(fleetAuthStack(app, await loadPool(definition))).toJSON();
+  return Template.fromStack(fleetAuthStack(app, await loadPool(definition), definition)).toJSON();
 }
 
 let dir: string;

@@ -1,7 +1,11 @@
 // "Move to real Cognito" as a user does it: deploy (here: the recorded outputs of a deploy),
-// run the outputs-to-env script, fill in the secrets, start weather-api and the caller from
-// dist/ with that file. The emulator stands in for the deployed pool: it serves the definition
-// under the recorded pool id and client ids, so only the three URLs of the outputs differ.
+// run the outputs-to-env script, start weather-api and the caller from dist/ with that file; the
+// caller reads its clients' secrets from Secrets Manager (a loopback endpoint speaking its
+// protocol, holding what the stack writes under the recorded ARNs). The emulator stands in for
+// the deployed pool: it serves the definition under the recorded pool id and client ids and
+// issues tokens under the pool's real issuer (https://cognito-idp.eu-west-1.amazonaws.com/<pool
+// id>); the token URL points at it, and so does weather-api's key-set URL (AUTH_JWKS_URI over
+// the env file), as AWS is not reachable.
 import { loadPool, triggerModulePath, type PoolDocument } from '@app/fleet-auth';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,13 +28,18 @@ import {
   RECORDED_STACK,
 } from '../infra/test/recorded-outputs.js';
 import { issuedTokens } from './helpers/process-fleet.js';
+import { SecretsManagerServer } from './helpers/secrets-manager-server.js';
 
 type Outputs = Record<string, string>;
 let dir: string;
 let envFile: string;
 let outputs: Outputs;
-/** Secrets Manager, as far as this test needs it: secret ARN -> the client's secret. */
-const secretsManager = new Map<string, string>();
+/** Where weather-api fetches the pool's keys: the emulator, standing in for AWS's host. */
+let jwksUri: string;
+/** Secrets Manager, holding each client's secret under its recorded ARN. */
+let secretsManager: SecretsManagerServer;
+/** Each client's secret, as AWS generated it. */
+const secrets: string[] = [];
 const outsider = { id: 'outsider0client0not0listed', secret: randomBytes(24).toString('hex') };
 const started: ServiceProcess[] = [];
 const ports = { emulator: 0, api: 0, caller: 0 };
@@ -54,6 +63,7 @@ function runScript(...args: string[]) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'infra-env-e2e-'));
+  secretsManager = await SecretsManagerServer.start();
   const recorded = (await recordedOutputs(await loadPool(join(root, 'libs/fleet-auth/pool.json'))))[
     RECORDED_STACK
   ];
@@ -78,7 +88,13 @@ beforeAll(async () => {
     client.clientId = recorded[keys.clientId];
     if (client.clientSecret !== null) {
       client.clientSecret = randomBytes(24).toString('base64url');
-      secretsManager.set(recorded[keys.secretArn], client.clientSecret);
+      secrets.push(client.clientSecret);
+      // What the stack writes: the client's JSON.
+      secretsManager.createSecret(
+        keys.secretArn,
+        JSON.stringify({ clientId: client.clientId, clientSecret: client.clientSecret }),
+        recorded[keys.secretArn],
+      );
     }
   }
   for (const service of Object.values(pool.services ?? {})) {
@@ -95,21 +111,20 @@ beforeAll(async () => {
   });
   const poolFile = join(dir, 'deployed-pool.json');
   await writeFile(poolFile, JSON.stringify(pool));
-  await start('cognito-emulator', ports.emulator, [], { COGNITO_EMULATOR_POOL_FILE: poolFile });
-
-  const issuer = `${url(ports.emulator)}/${recorded.UserPoolId}`;
-  outputs = {
-    ...recorded,
-    TokenUrl: `${url(ports.emulator)}/oauth2/token`,
-    Issuer: issuer,
-    JwksUri: `${issuer}/.well-known/jwks.json`,
-  };
+  const region = recorded.UserPoolId.split('_')[0];
+  await start('cognito-emulator', ports.emulator, [], {
+    COGNITO_EMULATOR_POOL_FILE: poolFile,
+    COGNITO_EMULATOR_ISSUER_BASE: `https://cognito-idp.${region}.amazonaws.com`,
+  });
+  outputs = { ...recorded, TokenUrl: `${url(ports.emulator)}/oauth2/token` };
+  jwksUri = `${url(ports.emulator)}/${recorded.UserPoolId}/.well-known/jwks.json`;
   await writeFile(join(dir, 'cdk-outputs.json'), JSON.stringify({ FleetAuth: outputs }));
   envFile = join(dir, '.env.cognito');
 });
 
 afterAll(async () => {
   await stopAll(started);
+  await secretsManager?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -121,37 +136,34 @@ describe('deploy -> npm run infra:env -> start', () => {
     expect(first.stdout).toContain(`wrote ${envFile}`);
     const again = runScript(join(dir, 'cdk-outputs.json'), envFile);
     expect(again.status).toBe(1);
-    expect(again.stderr).toContain('exists (its secrets may be filled in): --force overwrites it');
+    expect(again.stderr).toContain('exists (it may hold your changes): --force overwrites it');
   });
 
-  it('stops the caller at start-up, naming the secret still to fill in', async () => {
-    const proc = await launchService('caller', {
-      nodeArgs: ['--env-file', envFile],
-      env: { NODE_ENV: 'production', LOG_LEVEL: 'warn' },
-      until: false,
-    });
-    started.push(proc);
-    const { code } = await proc.exit;
-    expect(code).not.toBe(0);
-    expect(proc.output).toContain('OAUTH_CLIENT_SECRET is required when OAUTH_CLIENT_ID is set');
-  });
-
-  it('with the secrets filled in, starts weather-api and the caller, which call each other', async () => {
-    // What `aws secretsmanager get-secret-value --secret-id <arn>` does for the user.
+  it('holds no secret: each client by its secret ARN', async () => {
     const text = await readFile(envFile, 'utf8');
-    const filled = text.replace(
-      /^# Secret in AWS Secrets Manager: (\S+)\n(#.*\n)(\w+_CLIENT_SECRET)=$/gm,
-      (_, arn: string, command: string, name: string) =>
-        `# Secret in AWS Secrets Manager: ${arn}\n${command}${name}=${secretsManager.get(arn)}`,
-    );
-    expect(filled.match(/_CLIENT_SECRET=\S+/g)).toHaveLength(2);
-    await writeFile(envFile, filled);
+    expect(text).toContain(`\nOAUTH_CLIENT_SECRET_ARN=${outputs.WeatherCallerSecretArn}\n`);
+    expect(text).toContain(`\nOAUTH_WRITE_CLIENT_SECRET_ARN=${outputs.WeatherAdminSecretArn}\n`);
+    expect(text).not.toMatch(/_CLIENT_SECRET=/);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
 
+  it('starts weather-api and the caller, which read their secrets and call each other', async () => {
+    const text = await readFile(envFile, 'utf8');
     const production = { NODE_ENV: 'production' };
-    await start('weather-api', ports.api, ['--env-file', envFile], production);
+    // The env file names the pool (COGNITO_REGION, COGNITO_USER_POOL_ID), not an issuer URL.
+    expect(text).toContain(`COGNITO_USER_POOL_ID=${outputs.UserPoolId}\n`);
+    expect(text).not.toContain('AUTH_ISSUER');
+    await start('weather-api', ports.api, ['--env-file', envFile], {
+      ...production,
+      AUTH_JWKS_URI: jwksUri,
+    });
+    // The SDK's credentials and endpoint, as a task role and AWS's endpoint would give them.
     await start('caller', ports.caller, ['--env-file', envFile], {
       ...production,
       WEATHER_API_URL: url(ports.api),
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
     });
 
     const forecast = await fetch(`${url(ports.caller)}/forecast`);
@@ -162,6 +174,8 @@ describe('deploy -> npm run infra:env -> start', () => {
       body: JSON.stringify({ date: '2030-06-01', temperatureC: 21, summary: 'Mild' }),
     });
     expect(observation.status).toBe(201);
+    // Their secrets came from Secrets Manager, the only place that holds them.
+    expect(secretsManager.calls).toContain('GetSecretValue');
     // One token each for the read and the write client, under the ids the outputs named.
     expect(await issuedTokens(url(ports.emulator), outputs.WeatherCallerClientId)).toBe(1);
     expect(await issuedTokens(url(ports.emulator), outputs.WeatherAdminClientId)).toBe(1);

@@ -18,11 +18,13 @@ import {
   localWiring,
   pollUntil,
   type ServiceProcess,
+  sleep,
   stopAll,
   tokenRequests,
 } from '../scripts/lib/fleet.mjs';
 import { issuedTokens, READ_CLIENT, TEST_ENV } from './helpers/process-fleet.js';
 import { RedisServer } from './helpers/redis-server.js';
+import { steadyLoad } from './helpers/steady-load.js';
 
 // In a JSON log line, so the quotes are escaped.
 const CHANGED = /client secret of \\"weather-caller\\" changed \(file\)/;
@@ -117,26 +119,12 @@ describe('a client secret rotated under three callers sharing one Redis', () => 
 
   it('50 calls/s throughout: no call fails, one more token request for the fleet, none refused', async () => {
     expect(await issuedTokens(emulator.url, READ_CLIENT.id)).toBe(1);
-    const statuses: number[] = [];
-    let calling = true;
-    const load = (async () => {
-      const pending: Promise<void>[] = [];
-      for (let i = 0; calling; i += 1) {
-        const caller = callers[i % callers.length];
-        pending.push(
-          fetch(`${caller.url}/forecast`, { signal: AbortSignal.timeout(10_000) }).then(
-            async (res) => {
-              await res.arrayBuffer();
-              statuses.push(res.status);
-            },
-            () => void statuses.push(0),
-          ),
-        );
-        await new Promise((r) => setTimeout(r, 20)); // 50 per second
-      }
-      await Promise.all(pending);
-    })();
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const load = steadyLoad(
+      callers.map((c) => c.url),
+      '/forecast',
+      50,
+    );
+    let statuses: number[] = [];
     try {
       await sleep(1_500);
       // 1. Cognito gets a second secret; 2. it is published where the callers read it.
@@ -177,8 +165,7 @@ describe('a client secret rotated under three callers sharing one Redis', () => 
       expect(await pollUntil(() => moved(callers[2]), { timeoutMs: 10_000 })).toBe(true);
       await sleep(1_500);
     } finally {
-      calling = false;
-      await load;
+      statuses = await load.stop();
     }
     expect(statuses.length).toBeGreaterThan(200);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);

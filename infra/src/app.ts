@@ -9,7 +9,7 @@ const app = new App({ analyticsReporting: false });
 // Context from cdk.json or `-c definition=...`; the CLI runs the app in infra/.
 const file = resolve(String(app.node.getContext('definition')));
 try {
-  fleetAuthStack(app, await loadPool(file, 'cdk context "definition"'));
+  fleetAuthStack(app, await loadPool(file, 'cdk context "definition"'), file);
   app.synth();
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);

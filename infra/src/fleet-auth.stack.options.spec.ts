@@ -1,8 +1,9 @@
-import { App } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { readFile } from 'node:fs/promises';
 import { parsePool, type PoolDocument } from '../../libs/fleet-auth/src/index.js';
 import { fleetAuthStack } from './fleet-auth.app.js';
+import { FleetAuthStack } from './fleet-auth.stack.js';
 
 // The options the shipped definition does not use: a custom domain, a pool the stack may
 // destroy, seconds as a unit, a URL resource-server identifier, a code-flow client with its
@@ -12,14 +13,23 @@ import { fleetAuthStack } from './fleet-auth.app.js';
 async function demo(): Promise<PoolDocument & { clients: PoolDocument['clients'] }> {
   return JSON.parse(await readFile('libs/fleet-auth/pool.json', 'utf8')) as PoolDocument;
 }
-const stackOf = (doc: PoolDocument) =>
-  fleetAuthStack(new App({ analyticsReporting: false }), parsePool(doc));
+const stackOf = (doc: PoolDocument, context: Record<string, unknown> = {}) =>
+  fleetAuthStack(
+    new App({ analyticsReporting: false, context }),
+    parsePool(doc),
+    'libs/fleet-auth/pool.json',
+  );
 
 let template: Template;
 
 beforeAll(async () => {
   const doc = await demo();
-  doc.userPool = { deletionProtection: 'INACTIVE', removalPolicy: 'destroy' };
+  // The updated issuer, and no trigger.
+  doc.userPool = {
+    deletionProtection: 'INACTIVE',
+    removalPolicy: 'destroy',
+    issuerConfiguration: { type: 'UPDATED' },
+  };
   doc.domain = {
     customDomain: {
       domainName: 'auth.example.com',
@@ -52,8 +62,9 @@ beforeAll(async () => {
     },
   ];
   doc.services = { svc: { clients: { OAUTH: 'svc' } } };
-  template = Template.fromStack(stackOf(doc));
-}, 60_000);
+  // Every 12 hours (cdk synth -c rotationDays=0.5).
+  template = Template.fromStack(stackOf(doc, { rotationDays: '0.5' }));
+}, 120_000);
 
 describe('FleetAuthStack options', () => {
   it('deletes the pool and the secrets with the stack when the definition says destroy', () => {
@@ -114,6 +125,56 @@ describe('FleetAuthStack options', () => {
       CallbackURLs: Match.absent(),
     });
   });
+
+  it('sets the updated issuer and publishes it as the Issuer and JWKS outputs; no trigger, no plan chosen', () => {
+    const [pool] = Object.keys(template.findResources('AWS::Cognito::UserPool'));
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      IssuerConfiguration: { Type: 'UPDATED' },
+      LambdaConfig: Match.absent(),
+      UserPoolTier: Match.absent(),
+    });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const issuer = [
+      'https://issuer-cognito-idp.',
+      { Ref: 'AWS::Region' },
+      '.',
+      { Ref: 'AWS::URLSuffix' },
+      '/',
+      { Ref: pool },
+    ];
+    expect(outputs.Issuer.Value).toEqual({ 'Fn::Join': ['', issuer] });
+    expect(outputs.JwksUri.Value).toEqual({
+      'Fn::Join': ['', [...issuer, '/.well-known/jwks.json']],
+    });
+    // One function: the machine client's rotation.
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+  });
+
+  it('rotates as often as the rotationDays context says; a replaced secret works as long', () => {
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationRules: { ScheduleExpression: 'rate(12 hours)' },
+    });
+    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+  });
+
+  it('refuses a trigger module it cannot find: its path is relative to the definition file', async () => {
+    const definition = parsePool(await demo());
+    expect(() => new FleetAuthStack(new App(), 'Bad', { definition })).toThrow(
+      'userPool.lambdaConfig.preTokenGenerationConfig.module: the path is relative to the definition file; give the stack definitionFile',
+    );
+  });
+
+  it.each([Duration.hours(3), Duration.minutes(270), Duration.days(1001)])(
+    'refuses a rotation interval Secrets Manager does not take: %s',
+    async (rotationInterval) => {
+      const definition = parsePool(await demo());
+      const definitionFile = 'libs/fleet-auth/pool.json';
+      expect(
+        () =>
+          new FleetAuthStack(new App(), 'Bad', { definition, definitionFile, rotationInterval }),
+      ).toThrow('rotationInterval: must be whole hours between 4 hours and 1000 days');
+    },
+  );
 
   it.each([
     [

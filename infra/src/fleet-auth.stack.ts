@@ -1,68 +1,148 @@
-import { Aws, CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AccountRecovery,
+  type CfnUserPool,
   CfnUserPoolClient,
+  FeaturePlan,
+  LambdaVersion,
   ResourceServerScope,
   UserPool,
   UserPoolDomain,
+  UserPoolOperation,
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { Pool, PoolClient } from '../../libs/fleet-auth/src/index.js';
+import {
+  type IssuerType,
+  type Pool,
+  type PoolClient,
+  triggerModulePath,
+} from '../../libs/fleet-auth/src/index.js';
+import { bundledFunction } from './bundled-function.js';
+import { ClientSecretRotation } from './client-secret-rotation.construct.js';
+import { FleetAuthDefinitionError } from './fleet-auth-definition.error.js';
+import { machineTransport } from './machine-client.js';
 import { clientOutputKeys, POOL_OUTPUTS } from './output-keys.js';
+
+export { FleetAuthDefinitionError };
+
+/** The issuer's host name before `.{region}.amazonaws.com`, per `IssuerConfiguration.Type`. */
+const ISSUER_HOST: Readonly<Record<IssuerType, string>> = {
+  ORIGINAL: 'cognito-idp',
+  UPDATED: 'issuer-cognito-idp',
+};
+
+/** How often a machine client's secret is rotated when {@link FleetAuthStackProps} does not say. */
+export const DEFAULT_ROTATION_INTERVAL = Duration.days(30);
 
 /** Settings of {@link FleetAuthStack}. */
 export interface FleetAuthStackProps extends StackProps {
   /** The fleet's validated auth definition (`loadPool('libs/fleet-auth/pool.json')`). */
   readonly definition: Pool;
-}
-
-/** A definition the stack cannot provision; the message names the field. */
-export class FleetAuthDefinitionError extends Error {
-  readonly code = 'FLEET_AUTH_DEFINITION_UNSUPPORTED';
-  constructor(message: string) {
-    super(message);
-    this.name = 'FleetAuthDefinitionError';
-  }
+  /**
+   * The file the definition was read from: a pre token generation trigger's `module` is
+   * relative to it. Required when the definition names a trigger.
+   */
+  readonly definitionFile?: string;
+  /**
+   * Between two rotations of each machine client's secret, and so how long a replaced secret
+   * keeps working (4 hours to 1000 days, whole hours). Default {@link DEFAULT_ROTATION_INTERVAL}.
+   */
+  readonly rotationInterval?: Duration;
 }
 
 /**
  * The fleet's Cognito user pool as CloudFormation, from the definition the emulator serves:
- * the pool, its domain, each resource server with its scopes, each app client, each client
- * secret in Secrets Manager (never in an output), and outputs for the token URL, issuer,
- * JWKS URI, pool id and each client's id and secret ARN.
+ * the pool with its issuer type and, when the definition names one, its V3 pre token
+ * generation trigger (a function bundled from the very module the emulator runs; the
+ * Essentials plan it needs), its domain, each resource server with its scopes, each app
+ * client, each client secret in Secrets Manager (never in an output) with, for a machine
+ * client, its rotation, and outputs for the token URL, issuer, JWKS URI, pool id and each
+ * client's id and secret ARN.
  *
  * @example
  * ```ts
- * const stack = new FleetAuthStack(app, 'FleetAuth', { definition: await loadPool(file) });
+ * const stack = new FleetAuthStack(app, 'FleetAuth', { definition: await loadPool(file), definitionFile: file });
  * stack.grantSecretsRead('caller', callerTaskRole); // GetSecretValue on the caller's secrets only
  * ```
  */
 export class FleetAuthStack extends Stack {
   readonly userPool: UserPool;
   readonly domain: UserPoolDomain;
+  /** The pool's pre token generation function, when the definition names a trigger. */
+  readonly preTokenGeneration?: NodejsFunction;
   private readonly definition: Pool;
   private readonly secrets = new Map<string, Secret>();
+  private readonly rotationInterval: Duration;
 
   constructor(scope: Construct, id: string, props: FleetAuthStackProps) {
     super(scope, id, props);
     const { definition } = props;
+    // Refused before anything is built (bundling the functions takes a while).
+    const outputNames = new Map<string, string>();
+    definition.clients.forEach((client, i) => {
+      const { clientId: name } = clientOutputKeys(client.clientId);
+      const clash = outputNames.get(name);
+      if (clash !== undefined) {
+        throw new FleetAuthDefinitionError(
+          `clients[${i}].clientId: "${client.clientId}" and "${clash}" both give the output name ${name}`,
+        );
+      }
+      outputNames.set(name, client.clientId);
+    });
     this.definition = definition;
+    this.rotationInterval = props.rotationInterval ?? DEFAULT_ROTATION_INTERVAL;
     const settings = definition.userPool;
     const removalPolicy =
       settings.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
+    const trigger = settings.lambdaConfig?.preTokenGenerationConfig;
     this.userPool = new UserPool(this, 'UserPool', {
       userPoolName: settings.userPoolName,
       selfSignUpEnabled: !settings.allowAdminCreateUserOnly,
       deletionProtection: settings.deletionProtection === 'ACTIVE',
       // No self-service password reset: users, if any, are the administrators' to manage.
       accountRecovery: AccountRecovery.NONE,
+      // Access token customization (V2_0 and V3_0 trigger events) needs Essentials or Plus;
+      // otherwise Cognito's default for a new pool (also Essentials) applies.
+      featurePlan: trigger ? FeaturePlan.ESSENTIALS : undefined,
       removalPolicy,
     });
+    // The L2 construct has no issuer setting yet: the L1 property, as the definition says it.
+    (this.userPool.node.defaultChild as CfnUserPool).issuerConfiguration = {
+      type: settings.issuerConfiguration.type,
+    };
+    if (trigger) {
+      if (props.definitionFile === undefined) {
+        throw new FleetAuthDefinitionError(
+          'userPool.lambdaConfig.preTokenGenerationConfig.module: the path is relative to the definition file; give the stack definitionFile',
+        );
+      }
+      this.preTokenGeneration = bundledFunction(this, 'PreTokenGeneration', {
+        entry: triggerModulePath(props.definitionFile, trigger.module),
+        description: `Pre token generation (${trigger.lambdaVersion}) of the fleet's user pool: ${trigger.module}`,
+        // Cognito waits 5 s for a trigger, then fails the token request.
+        timeout: Duration.seconds(5),
+        removalPolicy,
+      });
+      this.userPool.addTrigger(
+        UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+        this.preTokenGeneration,
+        LambdaVersion[trigger.lambdaVersion],
+      );
+    }
     this.domain = this.addDomain(definition);
 
     const servers = new Map<string, UserPoolResourceServer>();
@@ -85,21 +165,12 @@ export class FleetAuthStack extends Stack {
       );
     }
 
-    const outputNames = new Map<string, string>();
-    definition.clients.forEach((client, i) => {
-      const keys = clientOutputKeys(client.clientId);
-      const clash = outputNames.get(keys.clientId);
-      if (clash !== undefined) {
-        throw new FleetAuthDefinitionError(
-          `clients[${i}].clientId: "${client.clientId}" and "${clash}" both give the output name ${keys.clientId}`,
-        );
-      }
-      outputNames.set(keys.clientId, client.clientId);
-      this.addClient(client, servers, removalPolicy, keys);
-    });
+    for (const client of definition.clients) {
+      this.addClient(client, servers, removalPolicy, clientOutputKeys(client.clientId));
+    }
 
     const base = this.domain.baseUrl();
-    const issuer = `https://cognito-idp.${Aws.REGION}.${Aws.URL_SUFFIX}/${this.userPool.userPoolId}`;
+    const issuer = `https://${ISSUER_HOST[settings.issuerConfiguration.type]}.${Aws.REGION}.${Aws.URL_SUFFIX}/${this.userPool.userPoolId}`;
     new CfnOutput(this, POOL_OUTPUTS.tokenUrl, {
       value: `${base}/oauth2/token`,
       description: 'Token endpoint (OAUTH_TOKEN_URL)',
@@ -222,12 +293,32 @@ export class FleetAuthStack extends Stack {
     });
     if (client.clientSecret === null) return;
 
+    // What callers read and the rotation writes: {"clientId", "clientSecret"} JSON.
     const secret = new Secret(scope, 'Secret', {
       description: `Client secret of the Cognito app client ${client.clientId}`,
-      secretStringValue: SecretValue.resourceAttribute(cfn.attrClientSecret),
+      secretObjectValue: {
+        clientId: SecretValue.resourceAttribute(cfn.ref),
+        clientSecret: SecretValue.resourceAttribute(cfn.attrClientSecret),
+      },
       removalPolicy,
     });
     this.secrets.set(client.clientId, secret);
+    const transport = machineTransport(client);
+    if (transport) {
+      new ClientSecretRotation(scope, 'Rotation', {
+        userPool: this.userPool,
+        clientId: cfn.ref,
+        name: client.clientId,
+        secret,
+        // The new secret is tested the way the client gets tokens.
+        check:
+          transport === 'token-endpoint'
+            ? { kind: transport, tokenUrl: `${this.domain.baseUrl()}/oauth2/token` }
+            : { kind: transport },
+        interval: this.rotationInterval,
+        removalPolicy,
+      });
+    }
     new CfnOutput(this, keys.secretArn, {
       value: secret.secretArn,
       description: `Secrets Manager ARN of the client secret of ${client.clientId}`,

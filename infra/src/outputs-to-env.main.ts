@@ -34,13 +34,13 @@ async function main(): Promise<void> {
   }
   const env = envFromOutputs(definition, stackOutputs(document, values.stack), values.service);
   try {
-    // 0600: the file is where the secrets go next.
+    // 0600: it names the pool's clients and secrets, and may be extended with secrets by hand.
     await writeFile(envFile, env, { mode: 0o600, flag: values.force ? 'w' : 'wx' });
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw cause;
-    throw new Error(`${envFile} exists (its secrets may be filled in): --force overwrites it`);
+    throw new Error(`${envFile} exists (it may hold your changes): --force overwrites it`);
   }
-  console.log(`wrote ${envFile}: fill in each *_CLIENT_SECRET, then start the services with it`);
+  console.log(`wrote ${envFile}: start the services with it (NODE_ENV=production)`);
 }
 
 main().catch((error: unknown) => {

@@ -24,10 +24,9 @@ beforeAll(async () => {
   const { WeatherSdkCallerClientId: sdk, WeatherTenantCallerClientId: tenant } = recorded.FleetAuth;
   weatherApiClients = [CALLER_ID, ADMIN_ID, sdk, tenant].join(',');
   const app = new App({ analyticsReporting: false, context: await cdkJsonContext() });
-  synthesised = Template.fromStack(fleetAuthStack(app, definition)).toJSON().Outputs as Record<
-    string,
-    unknown
-  >;
+  synthesised = Template.fromStack(
+    fleetAuthStack(app, definition, 'libs/fleet-auth/pool.json'),
+  ).toJSON().Outputs as Record<string, unknown>;
 }, 60_000);
 
 describe('outputs to environment', () => {
@@ -38,24 +37,20 @@ describe('outputs to environment', () => {
   it("writes each service's variables from the recorded outputs, and no secret", () => {
     const text = envFromOutputs(definition, stackOutputs(recorded), RECORDED_SERVICES);
     expect(parseEnv(text)).toEqual({
-      AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+      COGNITO_REGION: 'eu-west-1',
+      COGNITO_USER_POOL_ID: 'eu-west-1_AbCdEf123',
       AUTH_TOKEN_URL: 'https://weather-fleet-example.auth.eu-west-1.amazoncognito.com/oauth2/token',
       AUTH_CLIENT_IDS: weatherApiClients,
       OAUTH_TOKEN_URL:
         'https://weather-fleet-example.auth.eu-west-1.amazoncognito.com/oauth2/token',
       OAUTH_CLIENT_ID: CALLER_ID,
       OAUTH_SCOPES: 'weather-api/forecast.read',
-      OAUTH_CLIENT_SECRET: '',
+      OAUTH_CLIENT_SECRET_ARN: recorded.FleetAuth.WeatherCallerSecretArn,
       OAUTH_WRITE_CLIENT_ID: ADMIN_ID,
       OAUTH_WRITE_SCOPES: 'weather-api/forecast.read weather-api/forecast.write',
-      OAUTH_WRITE_CLIENT_SECRET: '',
+      OAUTH_WRITE_CLIENT_SECRET_ARN: recorded.FleetAuth.WeatherAdminSecretArn,
     });
-    // Beside each empty secret: its ARN and the one command that reads it.
-    const arn = recorded.FleetAuth.WeatherCallerSecretArn;
-    expect(text).toContain(
-      `#   aws secretsmanager get-secret-value --secret-id ${arn} --query SecretString --output text\nOAUTH_CLIENT_SECRET=\n`,
-    );
-    expect(text).toMatch(/^# --- weather-api ---\nAUTH_ISSUER=/m);
+    expect(text).toMatch(/^# --- weather-api ---\n#.*either issuer form.*\nCOGNITO_REGION=/m);
     expect(text).toMatch(/^# --- caller ---\nOAUTH_TOKEN_URL=/m);
     for (const c of definition.clients)
       if (c.clientSecret) expect(text).not.toContain(c.clientSecret);
@@ -66,10 +61,41 @@ describe('outputs to environment', () => {
     doc.services = { 'weather-api': doc.services['weather-api'] };
     const env = parseEnv(envFromOutputs(doc, stackOutputs(recorded)));
     expect(env).toEqual({
-      AUTH_ISSUER: expect.any(String),
+      COGNITO_REGION: 'eu-west-1',
+      COGNITO_USER_POOL_ID: 'eu-west-1_AbCdEf123',
       AUTH_TOKEN_URL: expect.any(String),
       AUTH_CLIENT_IDS: weatherApiClients,
     });
+  });
+
+  it('configures a client on GetClientToken for the API transport, from the region', () => {
+    const doc = structuredClone(definition);
+    // The caller's read client moved to the demo's GetClientToken client.
+    doc.services.caller.clients = { OAUTH: 'weather-sdk-caller', OAUTH_WRITE: 'weather-admin' };
+    const env = parseEnv(envFromOutputs(doc, stackOutputs(recorded), ['caller']));
+    expect(env).toEqual({
+      OAUTH_TOKEN_URL: recorded.FleetAuth.TokenUrl,
+      COGNITO_REGION: 'eu-west-1',
+      OAUTH_CLIENT_ID: recorded.FleetAuth.WeatherSdkCallerClientId,
+      OAUTH_SCOPES: 'weather-api/forecast.read',
+      OAUTH_TRANSPORT: 'api',
+      OAUTH_CLIENT_SECRET_ARN: recorded.FleetAuth.WeatherSdkCallerSecretArn,
+      OAUTH_WRITE_CLIENT_ID: ADMIN_ID,
+      OAUTH_WRITE_SCOPES: 'weather-api/forecast.read weather-api/forecast.write',
+      OAUTH_WRITE_CLIENT_SECRET_ARN: recorded.FleetAuth.WeatherAdminSecretArn,
+    });
+    // Only GetClientToken clients: no token URL.
+    doc.services.caller.clients = { OAUTH: 'weather-sdk-caller' };
+    const only = parseEnv(envFromOutputs(doc, stackOutputs(recorded), ['caller']));
+    expect(only.OAUTH_TOKEN_URL).toBeUndefined();
+    expect(only.OAUTH_TRANSPORT).toBe('api');
+  });
+
+  it('refuses a UserPoolId output that is not a user pool id (the region is its prefix)', () => {
+    const outputs = { ...recorded.FleetAuth, UserPoolId: 'AbCdEf123' };
+    expect(() =>
+      envFromOutputs(definition, { stack: 'FleetAuth', outputs }, RECORDED_SERVICES),
+    ).toThrow('output UserPoolId is not a user pool id');
   });
 
   it('names the missing output and the command that produces it', () => {

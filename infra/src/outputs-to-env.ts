@@ -1,9 +1,10 @@
 import type { Pool } from '../../libs/fleet-auth/src/index.js';
+import { machineTransport } from './machine-client.js';
 import { clientOutputKeys, POOL_OUTPUTS } from './output-keys.js';
 
 /** The outputs file lacks what the definition needs, or names no single stack. */
 export class StackOutputsError extends Error {
-  readonly code = 'STACK_OUTPUTS_INVALID';
+  readonly code = 'invalid_stack_outputs';
   constructor(message: string) {
     super(message);
     this.name = 'StackOutputsError';
@@ -48,14 +49,17 @@ export function stackOutputs(
 /**
  * The environment of each service in `definition.services`, from the deployed stack's
  * outputs, as `.env` text (the format of `.env.example`: `node --env-file`, docker-compose
- * `env_file`). A service serving resource servers gets `AUTH_ISSUER`, `AUTH_TOKEN_URL` and
- * `AUTH_CLIENT_IDS` (the clients allowed any of their scopes); a service using clients gets
- * `OAUTH_TOKEN_URL` and, per variable prefix, `<PREFIX>_CLIENT_ID`, `<PREFIX>_SCOPES` and an
- * empty `<PREFIX>_CLIENT_SECRET` beside the secret's ARN and the command that reads it:
- * no secret value is ever written. `services` picks some of them (default: all). One file
- * serves several services only where they agree: two services that need one variable with
- * different values (two resource servers' `AUTH_CLIENT_IDS`) are refused, naming both, so
- * that each gets a file of its own.
+ * `env_file`). A service serving resource servers gets `COGNITO_REGION` and
+ * `COGNITO_USER_POOL_ID` (the pool's tokens under either issuer form, so a pool moving to the
+ * updated issuer needs no change), `AUTH_TOKEN_URL` and `AUTH_CLIENT_IDS` (the clients allowed
+ * any of their scopes); a service using clients gets `OAUTH_TOKEN_URL` (clients with
+ * `client_credentials`), `COGNITO_REGION` (clients on GetClientToken) and, per variable prefix,
+ * `<PREFIX>_CLIENT_ID`, `<PREFIX>_SCOPES`, `<PREFIX>_TRANSPORT=api` on GetClientToken, and
+ * `<PREFIX>_CLIENT_SECRET_ARN`, the client's secret in Secrets Manager, which the client library
+ * reads again after a rotation: no secret value is ever written. `services` picks some of them
+ * (default: all). One file serves several services only where they agree: two services that
+ * need one variable with different values (two resource servers' `AUTH_CLIENT_IDS`) are
+ * refused, naming both, so that each gets a file of its own.
  *
  * @example
  * ```ts
@@ -95,10 +99,21 @@ export function envFromOutputs(
     }
     return value;
   };
+  // A user pool id starts with its region: `eu-west-1_AbCdEf123`.
+  const poolRegion = () => {
+    const id = output(POOL_OUTPUTS.userPoolId);
+    const region = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/.exec(id)?.[1];
+    if (!region) {
+      throw new StackOutputsError(`output ${POOL_OUTPUTS.userPoolId} is not a user pool id`);
+    }
+    return region;
+  };
   const lines = [
     `# Written by npm run infra:env from the outputs of stack ${stack}. Each service reads only its own`,
-    '# variables. Fill in each *_CLIENT_SECRET (the command beside it reads it from Secrets Manager),',
-    '# then start the services with NODE_ENV=production and this file (node --env-file, env_file).',
+    '# variables. No secret is in it: a client reads its secret from Secrets Manager by the ARN beside',
+    '# it (and again after each rotation), so its role needs GetSecretValue on that secret',
+    '# (FleetAuthStack.grantSecretsRead). Start the services with NODE_ENV=production and this file',
+    '# (node --env-file, env_file).',
     `# User pool: ${output(POOL_OUTPUTS.userPoolId)}`,
   ];
   for (const service of services) {
@@ -115,26 +130,36 @@ export function envFromOutputs(
         .filter((c) => c.allowedOAuthScopes.some((s) => scopes.has(s)))
         .map((c) => output(clientOutputKeys(c.clientId).clientId));
       lines.push(
-        set('AUTH_ISSUER', output(POOL_OUTPUTS.issuer)),
+        "# The pool's tokens under either issuer form (ORIGINAL or UPDATED), each with its own key set.",
+        set('COGNITO_REGION', poolRegion()),
+        set('COGNITO_USER_POOL_ID', output(POOL_OUTPUTS.userPoolId)),
         '# Only for the API docs page (Authorize button).',
         set('AUTH_TOKEN_URL', output(POOL_OUTPUTS.tokenUrl)),
         set('AUTH_CLIENT_IDS', allowed.join(',')),
       );
     }
-    if (Object.keys(uses.clients).length > 0) {
+    const clients = Object.entries(uses.clients).map(([prefix, clientId]) => {
+      const client = definition.clients.find((c) => c.clientId === clientId)!;
+      return { prefix, client, transport: machineTransport(client) };
+    });
+    if (clients.some((c) => c.transport === 'token-endpoint')) {
       lines.push(set('OAUTH_TOKEN_URL', output(POOL_OUTPUTS.tokenUrl)));
     }
-    for (const [prefix, clientId] of Object.entries(uses.clients)) {
-      const client = definition.clients.find((c) => c.clientId === clientId)!;
-      const keys = clientOutputKeys(clientId);
+    if (clients.some((c) => c.transport === 'api')) {
+      lines.push(
+        "# GetClientToken at Cognito's API endpoint of the pool's region.",
+        set('COGNITO_REGION', poolRegion()),
+      );
+    }
+    for (const { prefix, client, transport } of clients) {
+      const keys = clientOutputKeys(client.clientId);
       const arn = output(keys.secretArn);
       lines.push(
-        `# ${clientId}`,
+        `# ${client.clientId}`,
         set(`${prefix}_CLIENT_ID`, output(keys.clientId)),
         set(`${prefix}_SCOPES`, client.allowedOAuthScopes.join(' ')),
-        `# Secret in AWS Secrets Manager: ${arn}`,
-        `#   aws secretsmanager get-secret-value --secret-id ${arn} --query SecretString --output text`,
-        set(`${prefix}_CLIENT_SECRET`, ''),
+        ...(transport === 'api' ? [set(`${prefix}_TRANSPORT`, 'api')] : []),
+        set(`${prefix}_CLIENT_SECRET_ARN`, arn),
       );
     }
   }
