@@ -28,7 +28,7 @@ ARG APP
 # With both, RSS stays ~120-135 MiB after 10,000 calls with every call answered.
 # PORT: where the service listens and the HEALTHCHECK probes; compose sets each service's.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=8" \
+    NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=4" \
     GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768 \
     APP=${APP} \
     OTEL_SERVICE_NAME=${APP} \

@@ -35,8 +35,10 @@ export const POOL_FILE = join(root, 'libs', 'fleet-auth', 'pool.json');
  * bench/fleet.mjs; the Dockerfile sets the same). Left alone, V8 lets old-space garbage grow
  * to ~100 MiB under load (RSS ~210-245 MiB after 10,000 calls) although ~40 MiB is live;
  * capped, it collects sooner, with every call answered (see also {@link FLEET_GLIBC_TUNABLES}).
+ * 4 MiB semi-spaces (not 8) halve the young generation V8 grows to in the burst of optimizing
+ * around the 500th call: the caller's peak RSS 144-146 MiB instead of 134-155, same throughput.
  */
-export const FLEET_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size=8';
+export const FLEET_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size=4';
 
 /**
  * glibc malloc setting every service of the fleet runs with unless GLIBC_TUNABLES is set (the
