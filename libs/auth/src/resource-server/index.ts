@@ -1,5 +1,6 @@
 // @nest-m2m-cognito/auth/resource-server: validate Cognito access tokens and enforce scopes.
-// Loads passport-jwt (jsonwebtoken) and jwks-rsa; never the M2M client's axios machinery.
+// Loads @nestjs/passport (passport), passport-jwt (jsonwebtoken) and jwks-rsa; never the M2M
+// client's axios machinery.
 export { ResourceServerModule } from './resource-server.module.js';
 export type { ResourceServerModuleOptions } from './resource-server.options.js';
 export type { ResourceServerModuleExtras } from './resource-server.module-definition.js';
