@@ -1,3 +1,4 @@
+import type { CanActivate } from '@nestjs/common';
 import { startService, type StartedService } from '@nest-m2m-cognito/auth/observability';
 import { resourceServerOptionsFromEnv } from '@nest-m2m-cognito/auth/resource-server';
 import type { DestinationStream } from 'pino';
@@ -15,10 +16,11 @@ export interface StartWeatherApiOptions {
   /** Where log lines go instead of standard output (tests collect them). */
   logDestination?: DestinationStream;
   /**
-   * `false` leaves the resource server's global guards out, every route then open: only for
-   * `bench/weather-api.mjs`'s unguarded twin, which must differ from the service in nothing else.
+   * `false` leaves the resource server's global guards out, every route then open; a guard
+   * takes their place. Only for `bench/weather-api.mjs`'s twins (unguarded, and guarded by
+   * aws-jwt-verify), which must differ from the service in nothing else.
    */
-  globalGuards?: false;
+  globalGuards?: false | CanActivate;
 }
 
 /**
@@ -42,13 +44,17 @@ export async function startWeatherApi(
 ): Promise<WeatherApiHandle> {
   const auth = {
     ...resourceServerOptionsFromEnv(env, { realm: 'weather-api', devIssuer: DEV_EMULATOR_ISSUER }),
-    ...(options.globalGuards === false && { globalGuards: false }),
+    ...(options.globalGuards !== undefined && { globalGuards: false }),
   };
+  const guard = options.globalGuards || undefined;
   const tokenUrl = docsTokenUrl(env, auth.issuer);
   const logging = options.logDestination ? { destination: options.logDestination } : undefined;
   return startService(AppModule.forRoot({ env, auth, logging }), {
     env,
     securityHeaders: { contentSecurityPolicy: docsContentSecurityPolicy(tokenUrl) },
-    configure: (app) => setupApiDocs(app, tokenUrl),
+    configure: (app) => {
+      if (guard) app.useGlobalGuards(guard);
+      setupApiDocs(app, tokenUrl);
+    },
   });
 }

@@ -159,11 +159,14 @@ function passportJwtOptions(keyStore: JwksKeyStore): StrategyOptionsWithRequest 
   };
 }
 
-/** Freezes `value` and everything reachable from it (claims are plain JSON: no cycles). */
+/**
+ * Freezes `value` and everything reachable from it (claims are plain JSON: no cycles, no
+ * inherited enumerable keys), without allocating per object.
+ */
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
+    for (const key in value) deepFreeze(value[key]);
   }
   return value;
 }

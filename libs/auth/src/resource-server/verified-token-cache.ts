@@ -126,12 +126,22 @@ export class VerifiedTokenCache {
     return entry;
   }
 
-  /** Keeps a token that just passed full verification, if there is room or it was seen before. */
+  /**
+   * Keeps a token that just passed full verification, if there is room or it was seen before,
+   * as an entry and principal of its own (sharing the frozen claims and scopes). V8 pretenures
+   * an allocation site whose objects mostly survive: were the verification's own objects kept,
+   * then while the cache fills (every token kept) V8 would learn that they survive and from then
+   * on allocate every verification's principal straight into the old generation, where, once
+   * the cache is full and admits few, they die (measured: old space +6.5 MB per 10,000 distinct
+   * tokens, which also grew the young generation; RSS 150 to 270 MiB over 50,000). Only this
+   * site's objects survive, and only it is pretenured.
+   */
   set(key: string, verified: VerifiedToken): void {
     if (!this.entries || !this.doorkeeper) return;
     const size = entryBytes(verified);
     if (this.full(this.entries, size) && !this.doorkeeper.seenBefore(key)) return;
-    this.entries.set(key, verified, { size });
+    const { principal, kid, expiresAt } = verified;
+    this.entries.set(key, { principal: Object.freeze({ ...principal }), kid, expiresAt }, { size });
   }
 
   /** Whether `size` more bytes need a place, once expired tokens at the old end have left. */
