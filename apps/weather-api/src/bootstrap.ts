@@ -47,7 +47,7 @@ export async function startWeatherApi(
     ...(options.globalGuards !== undefined && { globalGuards: false }),
   };
   const guard = options.globalGuards || undefined;
-  const tokenUrl = docsTokenUrl(env, auth.issuer);
+  const tokenUrl = docsTokenUrl(env, [auth.issuer ?? []].flat()[0]);
   const logging = options.logDestination ? { destination: options.logDestination } : undefined;
   return startService(AppModule.forRoot({ env, auth, logging }), {
     env,

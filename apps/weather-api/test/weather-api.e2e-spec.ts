@@ -528,3 +528,76 @@ describe('weather-api against a changing issuer', () => {
     );
   });
 });
+
+describe("weather-api on today's Cognito issuers", () => {
+  it('configured by COGNITO_REGION + COGNITO_USER_POOL_ID, accepts the pool under either issuer form and no other pool, region or host', async () => {
+    const poolId = new URL(emulator.issuer).pathname.slice(1);
+    const region = poolId.split('_')[0];
+    // AWS's key-set hosts are not reachable from a test: the pool's keys come from the emulator.
+    const pool = await startWeatherApi({
+      PORT: '0',
+      COGNITO_REGION: region,
+      COGNITO_USER_POOL_ID: poolId,
+      AUTH_JWKS_URI: `${emulator.issuer}/.well-known/jwks.json`,
+      LOG_LEVEL: 'error',
+    });
+    const forecast = async (iss: string) =>
+      call(pool.url, '/weatherforecast', `Bearer ${await issuerSigned({ iss })}`);
+    for (const iss of [
+      `https://cognito-idp.${region}.amazonaws.com/${poolId}`,
+      `https://issuer-cognito-idp.${region}.amazonaws.com/${poolId}`,
+    ]) {
+      expect((await forecast(iss)).status).toBe(200);
+    }
+    for (const iss of [
+      `https://issuer-cognito-idp.${region}.amazonaws.com/${region}_Another1`,
+      `https://cognito-idp.eu-west-1.amazonaws.com/${poolId}`,
+      `https://cognito-idp.${region}.amazonaws.com.example.org/${poolId}`,
+      emulator.issuer,
+    ]) {
+      const res = await forecast(iss);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('the token issuer is not trusted');
+    }
+    const ready = (await (await fetch(`${pool.url}/health/ready`)).json()) as {
+      info: { jwks: { keySets: Record<string, string> } };
+    };
+    expect(ready.info.jwks.keySets).toEqual({ [`${emulator.issuer}/.well-known/jwks.json`]: 'up' });
+    await pool.close();
+  });
+
+  it('with two issuers in AUTH_ISSUER, takes tokens of both, each checked against its own key set', async () => {
+    const second = await startEmulator({ PORT: '0', LOG_LEVEL: 'error' });
+    const both = await startWeatherApi({
+      PORT: '0',
+      AUTH_ISSUER: `${emulator.issuer},${second.issuer}`,
+      LOG_LEVEL: 'error',
+    });
+    const fromSecond = await (async () => {
+      const res = await fetch(second.tokenUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`weather-caller:${DEV_SECRETS['weather-caller']}`).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials',
+      });
+      return ((await res.json()) as { access_token: string }).access_token;
+    })();
+    expect((await call(both.url, '/weatherforecast', `Bearer ${callerToken}`)).status).toBe(200);
+    expect((await call(both.url, '/weatherforecast', `Bearer ${fromSecond}`)).status).toBe(200);
+    // The first issuer's key under the second's name: checked against the second's key set.
+    const claimed = await issuerSigned({ iss: second.issuer });
+    const res = await call(both.url, '/weatherforecast', `Bearer ${claimed}`);
+    expect(res.status).toBe(401);
+    const ready = (await (await fetch(`${both.url}/health/ready`)).json()) as {
+      info: { jwks: { keySets: Record<string, string> } };
+    };
+    expect(ready.info.jwks.keySets).toEqual({
+      [`${emulator.issuer}/.well-known/jwks.json`]: 'up',
+      [`${second.issuer}/.well-known/jwks.json`]: 'up',
+    });
+    await both.close();
+    await second.close();
+  });
+});

@@ -8,7 +8,7 @@ import {
 import { SAFE_ID } from '../shared/request-context.js';
 import { toHttpException } from './auth-response.js';
 import { authorizationHeader } from './bearer-token.js';
-import { JwksKeyStore } from './jwks-key-store.js';
+import { IssuerKeySets } from './issuer-key-sets.js';
 import { JwtStrategy, type VerifiedToken } from './jwt.strategy.js';
 import type { Principal } from './principal.decorator.js';
 import { InsufficientScopeError, type ResourceServerError } from './resource-server.errors.js';
@@ -53,7 +53,7 @@ export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly policies: RoutePolicies,
     private readonly strategy: JwtStrategy,
-    keyStore: JwksKeyStore,
+    keySets: IssuerKeySets,
     private readonly metrics: ResourceServerMetrics,
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS)
     private readonly settings: ResolvedResourceServerOptions,
@@ -61,7 +61,8 @@ export class JwtAuthGuard implements CanActivate {
     this.cache = new VerifiedTokenCache({
       maxEntries: settings.verifiedTokenCacheSize,
       maxBytes: settings.verifiedTokenCacheMaxBytes,
-      isPublished: (kid) => keyStore.publishedKey(kid) !== undefined,
+      isPublished: ({ principal, kid }) =>
+        keySets.publishedKey(principal.claims.iss, kid) !== undefined,
     });
   }
 

@@ -5,7 +5,8 @@ import passport from 'passport';
 import { Strategy, type StrategyOptionsWithRequest } from 'passport-jwt';
 import { authErrorResponse } from './auth-response.js';
 import { authorizationHeader, bearerToken } from './bearer-token.js';
-import { JwksKeyStore } from './jwks-key-store.js';
+import { IssuerKeySets } from './issuer-key-sets.js';
+import type { JwksKeyStore } from './jwks-key-store.js';
 import type { Principal } from './principal.decorator.js';
 import {
   ClientNotAllowedError,
@@ -56,6 +57,8 @@ interface Verification {
   failure?: ResourceServerError;
   /** Set when the key was found: a jsonwebtoken error after that is about the signature. */
   kid?: string;
+  /** The key set the key came from: the verified `iss` must be one of its issuers. */
+  keySet?: JwksKeyStore;
   /** The claimed client of a token whose signature verified. */
   clientId?: string;
   /** The header check or key lookup failed: remembered when typed, else a bug that rejects. */
@@ -73,6 +76,7 @@ function verificationsOf(strategy: JwtStrategy, toleranceMs: number): Verificati
   class Run implements Verification {
     failure?: ResourceServerError;
     kid?: string;
+    keySet?: JwksKeyStore;
     clientId?: string;
 
     constructor(
@@ -116,14 +120,20 @@ function verificationsOf(strategy: JwtStrategy, toleranceMs: number): Verificati
   return Run;
 }
 
-/** jsonwebtoken's key callback for one verification: the header rules, then the issuer's key. */
-function keyOf(run: Verification, keyStore: JwksKeyStore): GetPublicKeyOrSecret {
+/**
+ * jsonwebtoken's key callback for one verification: the header rules, then the key from the
+ * key set of the token's issuer (an issuer that is not trusted is refused before any fetch).
+ */
+function keyOf(run: Verification, keySets: IssuerKeySets): GetPublicKeyOrSecret {
   return (header, callback) => {
     let kid: string;
+    let keyStore: JwksKeyStore;
     try {
       kid = checkTokenHeader(header);
       // An unsigned token is malformed here: no key is looked up for it.
       if (run.token.endsWith('.')) throw new TokenMalformedError('the token is malformed');
+      keyStore = keySets.keySetOf(run.token);
+      run.keySet = keyStore;
     } catch (error) {
       callback(run.refuse(error));
       return;
@@ -145,12 +155,12 @@ function keyOf(run: Verification, keyStore: JwksKeyStore): GetPublicKeyOrSecret 
 }
 
 /** passport-jwt's options: the same for every run, whichever guard started it. */
-function passportJwtOptions(keyStore: JwksKeyStore): StrategyOptionsWithRequest {
+function passportJwtOptions(keySets: IssuerKeySets): StrategyOptionsWithRequest {
   return {
     jwtFromRequest: (run: Verification) => run.token,
     // jsonwebtoken takes a key callback too; passport-jwt's types only name strings and Buffers.
     secretOrKeyProvider: (run: Verification, _token: unknown, done: (e: null, k: never) => void) =>
-      done(null, keyOf(run, keyStore) as never),
+      done(null, keyOf(run, keySets) as never),
     algorithms: ['RS256'],
     // Times and issuer are checked after the signature, by validate(), with typed errors.
     ignoreExpiration: true,
@@ -182,7 +192,7 @@ const STRATEGY_NAME = 'cognito-jwt';
  * Each verification is a run of passport-jwt for one token: its `jwtFromRequest` is the bearer
  * token (RFC 6750 syntax checked once), its key provider checks the header jsonwebtoken decoded
  * (`checkTokenHeader`: RS256 only, no `crit`, a `kid`) and takes the key from the issuer's key
- * set (`JwksKeyStore`; no I/O while the set is fresh), jsonwebtoken checks the signature, and
+ * set of the token's issuer (`JwksKeyStore`; no I/O while the set is fresh), jsonwebtoken checks the signature, and
  * {@link validate} the claims: times (`checkTokenTimes`), `iss`, `token_use`, the `client_id`
  * allow-list and the claim types. The token is decoded once, by jsonwebtoken.
  *
@@ -215,9 +225,9 @@ export class JwtStrategy
   constructor(
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS)
     private readonly options: ResolvedResourceServerOptions,
-    keyStore: JwksKeyStore,
+    private readonly keySets: IssuerKeySets,
   ) {
-    super(passportJwtOptions(keyStore));
+    super(passportJwtOptions(keySets));
     this.Verification = verificationsOf(this, options.clockToleranceSeconds * 1000);
   }
 
@@ -275,13 +285,17 @@ export class JwtStrategy
       throw new TokenMalformedError('the token is malformed');
     }
     const claims = payload as Record<string, unknown>;
-    const { tokenUse, issuer, clockToleranceSeconds } = this.options;
+    const { tokenUse, clockToleranceSeconds } = this.options;
     const clientId = tokenUse === 'access' ? claims.client_id : claims.aud;
     if (typeof clientId === 'string') run.clientId = clientId;
     checkTokenTimes(claims, Date.now() / 1000, clockToleranceSeconds);
-    if (claims.iss !== issuer) throw new TokenIssuerError('the token issuer is not trusted');
+    // Trusted, and the issuer of the key set that verified the signature.
+    const keySet = this.keySets.trusted(claims.iss);
+    if (!keySet || keySet !== run.keySet) {
+      throw new TokenIssuerError('the token issuer is not trusted');
+    }
     // The configured string, not a copy per cached token.
-    claims.iss = issuer;
+    claims.iss = this.options.issuers.find((issuer) => issuer === claims.iss);
     if (claims.token_use !== tokenUse) {
       throw new TokenUseError(`the token is not an ${tokenUse === 'id' ? 'ID' : 'access'} token`);
     }

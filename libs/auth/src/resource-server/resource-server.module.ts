@@ -7,8 +7,8 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { KEY_SET_READINESS } from '../shared/readiness.js';
-import { JwksKeyStore } from './jwks-key-store.js';
+import { RESOURCE_SERVER_READINESS } from '../shared/readiness.js';
+import { IssuerKeySets } from './issuer-key-sets.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import {
@@ -56,18 +56,18 @@ import { RoutePolicies, RoutePolicyAudit } from './route-policy.js';
     },
     ResourceServerMetrics,
     {
-      provide: JwksKeyStore,
+      provide: IssuerKeySets,
       inject: [RESOLVED_RESOURCE_SERVER_OPTIONS, ResourceServerMetrics],
       useFactory: (options: ResolvedResourceServerOptions, metrics: ResourceServerMetrics) =>
-        new JwksKeyStore(options, (outcome) => metrics.jwksFetch(outcome)),
+        new IssuerKeySets(options, (outcome) => metrics.jwksFetch(outcome)),
     },
-    { provide: KEY_SET_READINESS, useExisting: JwksKeyStore },
+    { provide: RESOURCE_SERVER_READINESS, useExisting: IssuerKeySets },
     RoutePolicies,
     RoutePolicyAudit,
     JwtStrategy,
     JwtAuthGuard,
   ],
-  exports: [JwtStrategy, JwtAuthGuard, JwksKeyStore, KEY_SET_READINESS],
+  exports: [JwtStrategy, JwtAuthGuard, RESOURCE_SERVER_READINESS],
 })
 export class ResourceServerModule extends ResourceServerConfigurableModule implements OnModuleInit {
   constructor(
@@ -85,10 +85,10 @@ export class ResourceServerModule extends ResourceServerConfigurableModule imple
    */
   onModuleInit(): void {
     const logger = new Logger(ResourceServerModule.name);
-    if (new URL(this.resolved.issuer).protocol === 'http:') {
-      logger.warn(
-        `Trusting tokens of ${this.resolved.issuer}, an issuer over plain HTTP: development only`,
-      );
+    for (const issuer of this.resolved.issuers) {
+      if (new URL(issuer).protocol === 'http:') {
+        logger.warn(`Trusting tokens of ${issuer}, an issuer over plain HTTP: development only`);
+      }
     }
     const routes = this.audit
       .problems()

@@ -27,7 +27,7 @@ describe('VerifiedTokenCache', () => {
     new VerifiedTokenCache({
       maxEntries,
       maxBytes,
-      isPublished: (kid) => published.has(kid),
+      isPublished: ({ kid }) => published.has(kid),
       now: () => clock,
     });
 

@@ -9,7 +9,7 @@ export interface VerifiedTokenCacheOptions {
   /** At most this many bytes of heap, as {@link entryBytes} estimates them; `0` turns it off. */
   maxBytes: number;
   /** False once the key that signed a cached token is no longer published: a hit is refused. */
-  isPublished: (kid: string) => boolean;
+  isPublished: (verified: VerifiedToken) => boolean;
   now?: () => number;
 }
 
@@ -89,7 +89,7 @@ class Doorkeeper {
 export class VerifiedTokenCache {
   private readonly entries: LRUCache<string, VerifiedToken> | undefined;
   private readonly doorkeeper: Doorkeeper | undefined;
-  private readonly isPublished: (kid: string) => boolean;
+  private readonly isPublished: (verified: VerifiedToken) => boolean;
   private readonly now: () => number;
 
   constructor(private readonly options: VerifiedTokenCacheOptions) {
@@ -119,7 +119,7 @@ export class VerifiedTokenCache {
   get(key: string): VerifiedToken | undefined {
     const entry = this.entries?.get(key);
     if (entry === undefined) return undefined;
-    if (this.now() >= entry.expiresAt || !this.isPublished(entry.kid)) {
+    if (this.now() >= entry.expiresAt || !this.isPublished(entry)) {
       this.entries?.delete(key);
       return undefined;
     }
