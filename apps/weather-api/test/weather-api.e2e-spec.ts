@@ -219,6 +219,32 @@ describe('weather-api with emulator tokens', () => {
     );
   });
 
+  it('names the tenant of a token carrying the tenant_id claim, and refuses one without it (403)', async () => {
+    const tenant = await call(
+      api.url,
+      '/tenant',
+      `Bearer ${await issuerSigned({ tenant_id: 'tenant-acme' })}`,
+    );
+    expect(tenant.status).toBe(200);
+    expect(await tenant.json()).toEqual({ tenant: 'tenant-acme' });
+    const none = await call(api.url, '/tenant', `Bearer ${callerToken}`);
+    expect(none.status).toBe(403);
+    expect(none.headers.get('www-authenticate')).toBe(
+      'Bearer realm="weather-api", error="insufficient_scope", error_description="the token lacks a required claim (tenant_id)"',
+    );
+    expect(await none.json()).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'the token lacks a required claim (tenant_id)',
+      claim: 'tenant_id',
+    });
+    const numeric = await call(
+      api.url,
+      '/tenant',
+      `Bearer ${await issuerSigned({ tenant_id: 7 })}`,
+    );
+    expect(numeric.status).toBe(403);
+  });
+
   it('answers each bad credential with its status and challenge, fetching no key set for them', async () => {
     await call(api.url, '/whoami', `Bearer ${callerToken}`);
     const [jwk] = await publishedJwks();

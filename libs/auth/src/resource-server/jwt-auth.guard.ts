@@ -11,7 +11,11 @@ import { authorizationHeader } from './bearer-token.js';
 import { IssuerKeySets } from './issuer-key-sets.js';
 import { JwtStrategy, type VerifiedToken } from './jwt.strategy.js';
 import type { Principal } from './principal.decorator.js';
-import { InsufficientScopeError, type ResourceServerError } from './resource-server.errors.js';
+import {
+  InsufficientClaimError,
+  InsufficientScopeError,
+  type ResourceServerError,
+} from './resource-server.errors.js';
 import { ResourceServerMetrics } from './resource-server.metrics.js';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from './resource-server.module-definition.js';
 import type { ResolvedResourceServerOptions } from './resource-server.options.js';
@@ -26,7 +30,8 @@ interface HttpRequest {
 /**
  * The resource server's guard: every route needs a valid bearer token unless it is
  * `@Public()`, and the token must hold every scope of the route's `@Scopes()` (handler over
- * controller), else 403 `insufficient_scope` naming them. It reads the route's policy, then
+ * controller), else 403 `insufficient_scope` naming them, and meet every `@RequireClaim()`
+ * (handler and controller), else 403 `insufficient_scope` naming the claim. It reads the route's policy, then
  * the request's one Authorization header, answered from a bounded cache of verified tokens
  * when seen before (expiry and key publication re-checked, synchronously) or else verified
  * by {@link JwtStrategy}; then it authorizes and answers. Failures are answered per RFC 6750
@@ -88,7 +93,10 @@ export class JwtAuthGuard implements CanActivate {
     });
   }
 
-  /** Every scope of the route, or 403 `insufficient_scope`; then `req.user` is the principal. */
+  /**
+   * Every scope and claim requirement of the route, or 403 `insufficient_scope`; then
+   * `req.user` is the principal.
+   */
   private authorize(
     context: ExecutionContext,
     policy: RoutePolicy,
@@ -99,6 +107,17 @@ export class JwtAuthGuard implements CanActivate {
       this.deny(
         context,
         new InsufficientScopeError('the token lacks a required scope', policy.scopes),
+        principal.clientId,
+      );
+    }
+    for (const requirement of policy.claims) {
+      if (requirement.satisfiedBy(principal)) continue;
+      this.deny(
+        context,
+        new InsufficientClaimError(
+          `the token lacks a required claim (${requirement.claim})`,
+          requirement.claim,
+        ),
         principal.clientId,
       );
     }

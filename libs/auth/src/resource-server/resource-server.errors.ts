@@ -17,6 +17,8 @@ export type AuthFailureCode =
   | 'wrong_token_use'
   | 'client_not_allowed'
   | 'insufficient_scope'
+  | 'insufficient_claim'
+  | 'revoked'
   | 'jwks_unavailable';
 
 /**
@@ -98,6 +100,26 @@ export class InsufficientScopeError extends ResourceServerError {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * The token lacks a claim the route requires (`@RequireClaim`), or its value does not meet the
+ * requirement; answered 403 `insufficient_scope` naming the claim, never its value.
+ */
+export class InsufficientClaimError extends ResourceServerError {
+  readonly code = 'insufficient_claim';
+  constructor(
+    message: string,
+    readonly claim: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The token was revoked (by `jti`, or its client's tokens issued before a time); 401. */
+export class TokenRevokedError extends ResourceServerError {
+  readonly code = 'revoked';
 }
 
 /** The issuer's key set could not be fetched; answered with 503 and `Retry-After`. */

@@ -92,11 +92,16 @@ export class ResourceServerModule extends ResourceServerConfigurableModule imple
     }
     const routes = this.audit
       .problems()
-      .map(({ route, problem }) => (problem === 'none' ? route : `${route}: conflicting policies`));
+      .map(({ route, problem }) =>
+        problem === 'none'
+          ? route
+          : `${route}: ${problem === 'conflicting' ? 'conflicting policies' : '@RequireClaim on a @Public() route'}`,
+      );
     if (routes.length === 0) return;
     const message =
       `${routes.length} route(s) declare no access policy; give each @Scopes(...), ` +
-      `@AnyValidToken() or @Public() (exactly one): ${routes.join('; ')}`;
+      `@AnyValidToken() or @Public() (exactly one; @RequireClaim narrows one that needs a ` +
+      `token): ${routes.join('; ')}`;
     if (this.resolved.routePolicy === 'enforce') throw new RoutePolicyError(message, routes);
     logger.warn(`${message}. They accept any valid token until they do.`);
   }
