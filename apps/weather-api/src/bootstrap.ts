@@ -1,6 +1,7 @@
 import type { CanActivate } from '@nestjs/common';
 import { startService, type StartedService } from '@nest-m2m-cognito/auth/observability';
 import { resourceServerOptionsFromEnv } from '@nest-m2m-cognito/auth/resource-server';
+import { revocationOptionsFromEnv } from '@nest-m2m-cognito/auth/revocation';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { docsContentSecurityPolicy, docsTokenUrl, setupApiDocs } from './docs/openapi.js';
@@ -28,6 +29,8 @@ export interface StartWeatherApiOptions {
  * (default 3000, `0` = ephemeral), the resource server's variables (`AUTH_ISSUER` or
  * `COGNITO_REGION` + `COGNITO_USER_POOL_ID`, `AUTH_CLIENT_IDS`, `AUTH_JWKS_*`: see
  * `resourceServerOptionsFromEnv`; with none, the local emulator's pool outside production),
+ * the fleet's revocation list (`AUTH_REVOCATION_REDIS_URL` and the rest of
+ * `revocationOptionsFromEnv`; unset, none),
  * `LOG_LEVEL`, `NODE_ENV`, and for the docs page at `/docs` `AUTH_TOKEN_URL` or
  * `COGNITO_DOMAIN`. Throws before listening when the configuration is invalid.
  *
@@ -44,6 +47,7 @@ export async function startWeatherApi(
 ): Promise<WeatherApiHandle> {
   const auth = {
     ...resourceServerOptionsFromEnv(env, { realm: 'weather-api', devIssuer: DEV_EMULATOR_ISSUER }),
+    revocation: revocationOptionsFromEnv(env),
     ...(options.globalGuards !== undefined && { globalGuards: false }),
   };
   const guard = options.globalGuards || undefined;

@@ -6,5 +6,9 @@ export {
   type RedisTokenCacheOptions,
   type RedisTokenCacheStoreOptions,
 } from './redis-token-cache.store.js';
+export { RedisConnection, type RedisRoute, type RedisSubscription } from './redis-connection.js';
+export type { RedisConnectionOptions } from './redis-connection.options.js';
+export { redisConnectionOptionsFromEnv } from './redis-connection.env.js';
+export { RedisConfigError, RedisUnavailableError } from './redis.errors.js';
 export { SharedCacheUnavailableError } from '../client/index.js';
 export { redisTokenCacheOptionsFromEnv, redisTokenCacheFromEnv } from './redis.env.js';

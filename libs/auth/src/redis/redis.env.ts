@@ -1,4 +1,5 @@
 import { EnvReader } from '../shared/env.js';
+import { redisConnectionOptionsFromEnv } from './redis-connection.env.js';
 import {
   RedisTokenCacheStore,
   type RedisTokenCacheStoreOptions,
@@ -29,7 +30,7 @@ export function redisTokenCacheOptionsFromEnv(
   env: NodeJS.ProcessEnv,
 ): RedisTokenCacheStoreOptions | undefined {
   const read = new EnvReader(env);
-  const url = read.text('TOKEN_CACHE_REDIS_URL');
+  const connection = redisConnectionOptionsFromEnv(env, 'TOKEN_CACHE_REDIS');
   const keyPrefix = read.text('TOKEN_CACHE_KEY_PREFIX');
   if (keyPrefix !== undefined && !PREFIX.test(keyPrefix)) {
     read.fail(
@@ -37,7 +38,7 @@ export function redisTokenCacheOptionsFromEnv(
       'TOKEN_CACHE_KEY_PREFIX must be 1-64 printable characters without spaces',
     );
   }
-  if (url === undefined) {
+  if (connection === undefined) {
     if (keyPrefix !== undefined) {
       read.fail(
         'TOKEN_CACHE_REDIS_URL',
@@ -46,16 +47,7 @@ export function redisTokenCacheOptionsFromEnv(
     }
     return undefined;
   }
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    // reported below
-  }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    read.fail('TOKEN_CACHE_REDIS_URL', 'TOKEN_CACHE_REDIS_URL must be a redis:// or rediss:// URL');
-  }
-  return { url, ...(keyPrefix !== undefined && { keyPrefix }) };
+  return { ...connection, ...(keyPrefix !== undefined && { keyPrefix }) };
 }
 
 /**

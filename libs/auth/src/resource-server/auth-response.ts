@@ -4,6 +4,7 @@ import {
   InsufficientScopeError,
   JwksUnavailableError,
   type ResourceServerError,
+  RevocationUnavailableError,
 } from './resource-server.errors.js';
 
 /** A quoted-string (RFC 7230 §3.2.6) with `"` and `\` escaped and controls dropped. */
@@ -27,8 +28,9 @@ export interface AuthErrorResponse {
  *   `{"error":"unauthorized","error_description":"..."}`; `unauthorized` is this library's
  *   code, not an RFC 6750 one, and appears only in the body.
  * - `invalid_request`: 400; `insufficient_scope`: 403 with `scope`; `insufficient_claim`: 403
- *   `insufficient_scope` naming the claim (`claim` in the body); `jwks_unavailable`: 503 with
- *   `Retry-After` and no challenge; every other failure (`revoked` too): 401 `invalid_token`.
+ *   `insufficient_scope` naming the claim (`claim` in the body); `jwks_unavailable` and
+ *   `revocation_unavailable`: 503 with `Retry-After` and no challenge; every other failure
+ *   (`revoked` too): 401 `invalid_token`.
  *
  * @example
  * ```ts
@@ -79,10 +81,15 @@ export function authErrorResponse(err: ResourceServerError, realm: string): Auth
       };
     }
     case 'jwks_unavailable':
+    case 'revocation_unavailable':
       return {
         status: HttpStatus.SERVICE_UNAVAILABLE,
         headers: {
-          'Retry-After': String(err instanceof JwksUnavailableError ? err.retryAfterSeconds : 1),
+          'Retry-After': String(
+            err instanceof JwksUnavailableError || err instanceof RevocationUnavailableError
+              ? err.retryAfterSeconds
+              : 1,
+          ),
         },
         body: { error: 'temporarily_unavailable', error_description: description },
       };

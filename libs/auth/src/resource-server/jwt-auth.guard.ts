@@ -33,8 +33,8 @@ interface HttpRequest {
  * controller), else 403 `insufficient_scope` naming them, and meet every `@RequireClaim()`
  * (handler and controller), else 403 `insufficient_scope` naming the claim. It reads the route's policy, then
  * the request's one Authorization header, answered from a bounded cache of verified tokens
- * when seen before (expiry and key publication re-checked, synchronously) or else verified
- * by {@link JwtStrategy}; then it authorizes and answers. Failures are answered per RFC 6750
+ * when seen before (expiry, key publication and revocation re-checked, synchronously) or else
+ * verified by {@link JwtStrategy}; then it authorizes and answers. Failures are answered per RFC 6750
  * (see `authErrorResponse`), counted and logged (reason and client id, never the token). On
  * success `req.user` is the frozen {@link Principal}.
  *
@@ -85,7 +85,12 @@ export class JwtAuthGuard implements CanActivate {
     // whose verification passed.
     const key = header === undefined ? undefined : VerifiedTokenCache.keyOf(header);
     const cached = key === undefined ? undefined : this.cache.get(key);
-    if (cached) return this.authorize(context, policy, req, cached);
+    if (cached) {
+      // Revoked since it was cached: refused all the same.
+      const refused = this.strategy.admit(cached);
+      if (refused) this.deny(context, refused, cached.principal.clientId);
+      return this.authorize(context, policy, req, cached);
+    }
     return this.strategy.verify(header).then((result) => {
       if ('error' in result) this.deny(context, result.error, result.clientId);
       if (key !== undefined) this.cache.set(key, result);

@@ -8,15 +8,21 @@ import { authorizationHeader, bearerToken } from './bearer-token.js';
 import { IssuerKeySets } from './issuer-key-sets.js';
 import type { JwksKeyStore } from './jwks-key-store.js';
 import type { Principal } from './principal.decorator.js';
+import type { RevocationList } from '../revocation/revocation-list.js';
 import {
   ClientNotAllowedError,
   ResourceServerError,
+  RevocationUnavailableError,
   TokenIssuerError,
   TokenMalformedError,
+  TokenRevokedError,
   TokenSignatureError,
   TokenUseError,
 } from './resource-server.errors.js';
-import { RESOLVED_RESOURCE_SERVER_OPTIONS } from './resource-server.module-definition.js';
+import {
+  RESOLVED_RESOURCE_SERVER_OPTIONS,
+  REVOCATION_LIST,
+} from './resource-server.module-definition.js';
 import type { ResolvedResourceServerOptions } from './resource-server.options.js';
 import { checkTokenHeader } from './token-header.js';
 import { checkTokenTimes } from './token-times.js';
@@ -86,13 +92,15 @@ function verificationsOf(strategy: JwtStrategy, toleranceMs: number): Verificati
     ) {}
 
     success(principal: Readonly<Principal>): void {
-      this.settle({
+      const verified: VerifiedToken = {
         principal,
         // The signature verified, so the key callback found the key of this kid.
         kid: this.kid ?? '',
         // checkTokenTimes made sure `exp` is a finite number.
         expiresAt: (principal.claims.exp as number) * 1000 + toleranceMs,
-      });
+      };
+      const refused = strategy.admit(verified);
+      this.settle(refused ? { error: refused, clientId: principal.clientId } : verified);
     }
 
     fail(info?: unknown): void {
@@ -194,7 +202,8 @@ const STRATEGY_NAME = 'cognito-jwt';
  * (`checkTokenHeader`: RS256 only, no `crit`, a `kid`) and takes the key from the issuer's key
  * set of the token's issuer (`JwksKeyStore`; no I/O while the set is fresh), jsonwebtoken checks the signature, and
  * {@link validate} the claims: times (`checkTokenTimes`), `iss`, `token_use`, the `client_id`
- * allow-list and the claim types. The token is decoded once, by jsonwebtoken.
+ * allow-list and the claim types; last, {@link admit}: not revoked. The token is decoded once,
+ * by jsonwebtoken.
  *
  * `JwtAuthGuard` calls {@link verify} itself (no passport middleware on the request). The
  * strategy is also registered with passport as `JwtStrategy.strategyName`, so a guard of your
@@ -226,6 +235,7 @@ export class JwtStrategy
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS)
     private readonly options: ResolvedResourceServerOptions,
     private readonly keySets: IssuerKeySets,
+    @Inject(REVOCATION_LIST) private readonly revocations: RevocationList | null,
   ) {
     super(passportJwtOptions(keySets));
     this.Verification = verificationsOf(this, options.clockToleranceSeconds * 1000);
@@ -253,6 +263,20 @@ export class JwtStrategy
       // passport-jwt's own step (this class overrides it for passport's requests, below).
       Strategy.prototype.authenticate.call(run, run as never);
     });
+  }
+
+  /**
+   * What can change about a token once verified: whether it is revoked (`TokenRevokedError`;
+   * `RevocationUnavailableError` before the revocation list first loaded). Checked after every
+   * verification, and by `JwtAuthGuard` on every verified-token cache hit, so a cached token is
+   * refused the moment it is revoked.
+   */
+  admit({ principal }: VerifiedToken): ResourceServerError | undefined {
+    const verdict = this.revocations?.check(principal.clientId, principal.claims) ?? 'ok';
+    if (verdict === 'ok') return undefined;
+    return verdict === 'revoked'
+      ? new TokenRevokedError('the token has been revoked')
+      : new RevocationUnavailableError('the revocation list has not loaded yet');
   }
 
   /**

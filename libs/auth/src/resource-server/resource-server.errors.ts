@@ -19,7 +19,8 @@ export type AuthFailureCode =
   | 'insufficient_scope'
   | 'insufficient_claim'
   | 'revoked'
-  | 'jwks_unavailable';
+  | 'jwks_unavailable'
+  | 'revocation_unavailable';
 
 /**
  * Base class of the resource server's errors: a stable `code` (see
@@ -132,6 +133,16 @@ export class JwksUnavailableError extends ResourceServerError {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * The revocation list has not loaded yet (its store unreachable since start-up): a token it
+ * might list cannot be accepted; answered with 503 and `Retry-After`, like an unreachable key
+ * set. Once the list has loaded, an unreachable store keeps the last list enforced instead.
+ */
+export class RevocationUnavailableError extends ResourceServerError {
+  readonly code = 'revocation_unavailable';
+  readonly retryAfterSeconds = 1;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   cognitoIssuer,
   type CognitoIssuerType,
 } from '../cognito/cognito-urls.js';
+import type { RevocationListOptions } from '../revocation/revocation-list.js';
 import { DEFAULT_JWKS_MAX_BYTES } from './jwks-fetcher.js';
 import { ResourceServerConfigError } from './resource-server.errors.js';
 import { numberOption } from '../shared/number-option.js';
@@ -78,6 +79,12 @@ export interface ResourceServerModuleOptions {
    * `'warn'`, to migrate: it logs them once, and they accept any valid token meanwhile.
    */
   routePolicy?: 'enforce' | 'warn';
+  /**
+   * The fleet's revocation list (`revocationOptionsFromEnv`, or a store of your own): a token
+   * listed by `jti`, or of a client revoked at or after its `iat`, gets 401 `invalid_token`
+   * ("the token has been revoked"), cached or not. Unset: no list, and nothing of it loaded.
+   */
+  revocation?: RevocationListOptions;
 }
 
 /** A key set, and the issuers whose tokens are verified with it. */
@@ -105,6 +112,7 @@ export interface ResolvedResourceServerOptions {
   verifiedTokenCacheSize: number;
   verifiedTokenCacheMaxBytes: number;
   routePolicy: 'enforce' | 'warn';
+  revocation: RevocationListOptions | undefined;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
@@ -218,5 +226,6 @@ export function resolveResourceServerOptions(
       nonNegative('verifiedTokenCacheMaxBytes', options.verifiedTokenCacheMaxBytes, 8 * 2 ** 20),
     ),
     routePolicy,
+    revocation: options.revocation,
   };
 }
