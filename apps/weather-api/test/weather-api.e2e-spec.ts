@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { base64url, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import { RedisRevocationStore, revoke } from '@nest-m2m-cognito/auth/revocation';
+import { RedisServer } from '../../../test/helpers/redis-server.js';
 import { startEmulator, type StartedEmulator } from '../../cognito-emulator/src/bootstrap.js';
 import { startWeatherApi, type WeatherApiHandle } from '../src/bootstrap.js';
 
@@ -625,5 +627,55 @@ describe("weather-api on today's Cognito issuers", () => {
     });
     await both.close();
     await second.close();
+  });
+});
+
+describe('weather-api with a revocation list in Redis', () => {
+  it('refuses a token once revoked (by revoke(), the exported function), cached or not', async () => {
+    const redis = await RedisServer.start();
+    const listed = await startWeatherApi({
+      PORT: '0',
+      AUTH_ISSUER: emulator.issuer,
+      AUTH_REVOCATION_REDIS_URL: redis.url,
+      LOG_LEVEL: 'error',
+    });
+    const store = new RedisRevocationStore({ url: redis.url });
+    try {
+      const jti = crypto.randomUUID();
+      const token = await issuerSigned({ jti });
+      expect((await call(listed.url, '/weatherforecast', `Bearer ${token}`)).status).toBe(200);
+      await revoke(store, { jti });
+      let res = await call(listed.url, '/weatherforecast', `Bearer ${token}`);
+      for (let i = 0; i < 40 && res.status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        res = await call(listed.url, '/weatherforecast', `Bearer ${token}`);
+      }
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('the token has been revoked');
+      expect((await call(listed.url, '/weatherforecast', `Bearer ${callerToken}`)).status).toBe(
+        200,
+      );
+      const ready = (await (await fetch(`${listed.url}/health/ready`)).json()) as {
+        info: { revocation: Record<string, unknown> };
+      };
+      expect(ready.info.revocation).toMatchObject({ status: 'up', state: 'live', entries: 1 });
+    } finally {
+      store.close();
+      await listed.close();
+      await redis.close();
+    }
+  });
+
+  it('fails fast on a bad AUTH_REVOCATION_REDIS_URL, naming it and not its value', async () => {
+    const failure = await startWeatherApi({
+      PORT: '0',
+      AUTH_ISSUER: emulator.issuer,
+      AUTH_REVOCATION_REDIS_URL: 'https://user:hunter2@cache:6379',
+    }).then(
+      (started) => started.close(),
+      (error: unknown) => error as Error,
+    );
+    expect(failure).toMatchObject({ variable: 'AUTH_REVOCATION_REDIS_URL' });
+    expect((failure as Error).message).not.toContain('hunter2');
   });
 });
