@@ -1,32 +1,39 @@
 // GET /weatherforecast guarded (a valid emulator token, every check on) vs. the same
-// controller mounted without guards, and vs. a guard built on aws-jwt-verify, measured in
-// one run; then a flood of distinct valid tokens against a fresh weather-api, for memory.
+// controller mounted without guards, vs. a guard built on aws-jwt-verify, and with the fleet's
+// revocation list on (empty, and 10,000 entries), measured in one run; then a flood of
+// distinct valid tokens against a fresh weather-api, for memory.
 //
 //   npm run build && node bench/weather-api.mjs [seconds=5] [connections=32] [rounds=5] [flood=50000]
 //
-// Processes besides this one: the emulator (dist main.js), the real weather-api (dist main.js,
-// pointed at the emulator) and two twins, this file in --serve modes: the service's own dist
-// bootstrap with the resource server's global guards left out, and the same with one global
-// guard on aws-jwt-verify in their place (its JwtVerifier checking signature, iss, exp, the
-// route's scope and token_use, its key set loaded once). All get the same requests, bearer
-// token included, and log at LOG_LEVEL=error, so request logging costs every side alike.
-// Rounds alternate after a warm-up, and so does the order of the sides in a round; the
-// ratio is the median of the per-round ratios (each pair ran back to back, so drifting
-// machine load mostly cancels out), with the median rates and p99s beside it. The load
-// comes from wrk when installed, else autocannon (see load.mjs); any non-2xx answer or
-// socket error fails the run. A child in --guard-cost mode measures the guard's own CPU on a
-// cached token in-process, the figure other processes cannot blur.
+// Processes besides this one: the emulator (dist main.js), a redis-server (the tests' one:
+// a free port, nothing on disk), the real weather-api (dist main.js, pointed at the emulator)
+// three times (revocation off; on with an empty list; on with 10,000 entries, none naming the
+// token), and two twins, this file in --serve modes: the service's own dist bootstrap with
+// the resource server's global guards left out, and the same with one global guard on
+// aws-jwt-verify in their place (its JwtVerifier checking signature, iss, exp, the route's
+// scope and token_use, its key set loaded once). All get the same requests, bearer token
+// included, and log at LOG_LEVEL=error, so request logging costs every side alike. Rounds
+// alternate after a warm-up, and so does the order of the sides in a round; each ratio is the
+// median of the per-round ratios (each pair ran close together, so drifting machine load
+// mostly cancels out), with the median rates and p99s beside it. The load comes from wrk when
+// installed, else autocannon (see load.mjs); any non-2xx answer or socket error fails the run.
+// Children in --guard-cost mode measure in-process, where no other process adds noise, the
+// guard's own CPU on a cached token (revocation off, on and empty, on with 10,000 entries) and
+// that of a full verification (what each token in use would cost after every change, were
+// the cache cleared on changes instead of checked on hits).
 //
 // The flood: a fresh weather-api from dist, with no NODE_OPTIONS (no heap cap), trusting an
 // issuer this process plays (its own RSA key, a key set on a loopback port), receives
 // `flood` distinct valid tokens, each once, over 32 connections; its RSS before (after a
-// warm-up) and after is the bound. Goals (issue 20): guarded / unguarded >= 0.90; our p99 at
-// or below aws-jwt-verify's; RSS after the flood < 200 MiB.
+// warm-up) and after is the bound. Goals: guarded / unguarded >= 0.90 and our p99 at or below
+// aws-jwt-verify's (issue 20); revocation on / off >= 0.97 (issue 22); RSS after the flood
+// < 200 MiB.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RedisServer } from '../scripts/lib/redis-server.mjs';
 import {
   built,
   buildIfStale,
@@ -119,12 +126,21 @@ if (process.argv[2] === '--serve') {
       };
       if (guard.canActivate(context) !== true) throw new Error('not a synchronous cache hit');
     };
-    for (let i = 0; i < 20_000; i++) check();
-    const calls = 200_000;
-    const cpu = process.cpuUsage();
-    for (let i = 0; i < calls; i++) check();
-    const { user, system } = process.cpuUsage(cpu);
-    console.log(JSON.stringify({ usPerCall: (user + system) / calls }));
+    const cpuUs = (calls, run) => {
+      const cpu = process.cpuUsage();
+      for (let i = 0; i < calls; i++) run();
+      const { user, system } = process.cpuUsage(cpu);
+      return (user + system) / calls;
+    };
+    cpuUs(20_000, check);
+    const usPerCall = cpuUs(200_000, check);
+    // A full verification of the same token (JwtStrategy.verify has no cache: signature,
+    // claims, revocation); synchronous with a known key, so measured the same way.
+    const { JwtStrategy } = await import(module('libs/auth/src/resource-server/index.js'));
+    const strategy = api.app.get(JwtStrategy);
+    const verify = () => void strategy.verify(header);
+    cpuUs(200, verify);
+    console.log(JSON.stringify({ usPerCall, usPerVerify: cpuUs(2_000, verify) }));
   } finally {
     await api.close();
   }
@@ -137,21 +153,40 @@ if (process.argv[2] === '--serve') {
   if (!buildIfStale({ say: (m) => console.log(m) })) process.exit(1);
 
   const services = [];
+  let redis;
   try {
     const emulator = await launchService('cognito-emulator', { stdout: false });
     services.push(emulator);
+    redis = await RedisServer.start();
     const env = {
       ...localWiring('weather-api', { 'cognito-emulator': emulator.url }),
       LOG_LEVEL: 'error',
     };
+    // Two lists, side by side in one Redis: an empty one, and one of 10,000 entries (revoked
+    // jtis and clients, none of them the bench's token or client), written before the
+    // replicas start so they load it with their first read.
+    const revocation = (keyPrefix) => ({
+      ...env,
+      AUTH_REVOCATION_REDIS_URL: redis.url,
+      AUTH_REVOCATION_KEY_PREFIX: keyPrefix,
+    });
+    const listed = revocation('bench-10k:');
+    await fillRevocationList(redis.url, 'bench-10k:', 10_000);
     const twin = (mode, name) =>
       launchService('weather-api', { name, script: [fileURLToPath(import.meta.url), mode], env });
-    const [api, unguardedApi, awsApi] = await Promise.all([
+    const [api, unguardedApi, awsApi, emptyListApi, fullListApi] = await Promise.all([
       launchService('weather-api', { env }),
       twin('--serve', 'weather-api (unguarded)'),
       twin('--serve-aws-jwt-verify', 'weather-api (aws-jwt-verify)'),
+      launchService('weather-api', {
+        name: 'weather-api (empty list)',
+        env: revocation('bench-0:'),
+      }),
+      launchService('weather-api', { name: 'weather-api (10,000 entries)', env: listed }),
     ]);
-    services.push(api, unguardedApi, awsApi);
+    services.push(api, unguardedApi, awsApi, emptyListApi, fullListApi);
+    const entries = await revocationEntries(fullListApi);
+    if (entries !== 10_000) throw new Error(`the listed replica holds ${entries} entries`);
 
     const reader = demoClient('weather-caller');
     const token = await fetchToken(`${emulator.url}/oauth2/token`, reader);
@@ -162,6 +197,8 @@ if (process.argv[2] === '--serve') {
     for (const [service, anonymous] of [
       [api, 401],
       [awsApi, 401],
+      [emptyListApi, 401],
+      [fullListApi, 401],
       [unguardedApi, 200],
     ]) {
       const withToken = await fetch(forecast(service), { headers });
@@ -186,6 +223,8 @@ if (process.argv[2] === '--serve') {
       { name: 'guarded', service: api },
       { name: 'unguarded', service: unguardedApi },
       { name: 'aws-jwt-verify', service: awsApi },
+      { name: 'revocation, empty', service: emptyListApi },
+      { name: 'revocation, 10k', service: fullListApi },
     ];
     for (const side of sides) await run(side.service, 2);
 
@@ -213,27 +252,48 @@ if (process.argv[2] === '--serve') {
     const medianOf = (name, field) => median(results[name].map((r) => r[field] ?? NaN));
     for (const { name } of sides) {
       console.log(
-        `  ${`${name}:`.padEnd(16)} ${medianOf(name, 'rps').toFixed(0)} req/s, p99 ` +
+        `  ${`${name}:`.padEnd(20)} ${medianOf(name, 'rps').toFixed(0)} req/s, p99 ` +
           `${ms(medianOf(name, 'p99'))}, API CPU ${medianOf(name, 'cpuMsPerRequest').toFixed(3)} ms per request (medians)`,
       );
     }
-    const ratio = median(results.guarded.map((g, i) => g.rps / results.unguarded[i].rps));
-    const guardCost = await new Promise((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [fileURLToPath(import.meta.url), '--guard-cost', token],
-        { cwd: root, env: { ...process.env, ...env } },
-        (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').pop()))),
-      );
-    });
+    const ratioOf = (a, b) => median(results[a].map((r, i) => r.rps / results[b][i].rps));
+    const ratio = ratioOf('guarded', 'unguarded');
+    const guardCost = (extraEnv) =>
+      new Promise((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [fileURLToPath(import.meta.url), '--guard-cost', token],
+          { cwd: root, env: { ...process.env, ...env, ...extraEnv } },
+          (err, stdout) =>
+            err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').pop())),
+        );
+      });
+    const [off, empty, full] = [
+      await guardCost({}),
+      await guardCost(revocation('bench-0:')),
+      await guardCost(listed),
+    ];
     const unguardedUs = medianOf('unguarded', 'cpuMsPerRequest') * 1000;
     console.log(
-      `  the guard on a cached token, in-process: ${guardCost.usPerCall.toFixed(1)} µs of CPU per request ` +
-        `(JwtAuthGuard.canActivate), ${((100 * guardCost.usPerCall) / unguardedUs).toFixed(1)}% of an unguarded request`,
+      `  the guard on a cached token, in-process: ${off.usPerCall.toFixed(1)} µs of CPU per request ` +
+        `(JwtAuthGuard.canActivate), ${((100 * off.usPerCall) / unguardedUs).toFixed(1)}% of an unguarded request`,
+    );
+    const plus = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)} µs`;
+    console.log(
+      `  with revocation on, the same: ${empty.usPerCall.toFixed(1)} µs (empty list, ${plus(empty.usPerCall - off.usPerCall)}), ` +
+        `${full.usPerCall.toFixed(1)} µs (10,000 entries, ${plus(full.usPerCall - off.usPerCall)}); a full verification ` +
+        `${full.usPerVerify.toFixed(0)} µs, what each token in use would cost every replica after each change were the ` +
+        `cache cleared on changes instead of checked on hits`,
     );
     console.log(
       `  ratio guarded/unguarded: ${ratio.toFixed(3)} (median of rounds; goal >= 0.90) ${ratio >= 0.9 ? 'OK' : 'BELOW GOAL'}`,
     );
+    for (const side of ['revocation, empty', 'revocation, 10k']) {
+      const r = ratioOf(side, 'guarded');
+      console.log(
+        `  ratio ${side} / revocation off: ${r.toFixed(3)} (median of rounds; goal >= 0.97) ${r >= 0.97 ? 'OK' : 'BELOW GOAL'}`,
+      );
+    }
     const [ours, theirs] = [medianOf('guarded', 'p99'), medianOf('aws-jwt-verify', 'p99')];
     console.log(
       `  p99 at ${connections} connections: ours ${ms(ours)}, aws-jwt-verify ${ms(theirs)} ` +
@@ -241,10 +301,37 @@ if (process.argv[2] === '--serve') {
     );
     await stopAll(services.splice(0));
 
+    await redis.close();
+    redis = undefined;
     if (floodSize > 0) await flood(floodSize, 32);
   } finally {
     await stopAll(services);
+    await redis?.close();
   }
+}
+
+/** Writes `count` entries to the list under `keyPrefix` (the library's own store and revoke). */
+async function fillRevocationList(url, keyPrefix, count) {
+  const { RedisRevocationStore, revoke } = await import(
+    module('libs/auth/src/revocation/index.js')
+  );
+  const store = new RedisRevocationStore({ url, keyPrefix, commandTimeoutMs: 5_000 });
+  try {
+    // A few revoked clients (not the bench's), the rest single tokens.
+    for (let i = 0; i < 10; i++) await revoke(store, { clientId: `revoked-client-${i}` });
+    const jtis = Array.from({ length: count - 10 }, () => randomUUID());
+    for (let i = 0; i < jtis.length; i += 500) {
+      await Promise.all(jtis.slice(i, i + 500).map((jti) => revoke(store, { jti })));
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/** The entries a replica's revocation list holds, from its readiness. */
+async function revocationEntries(service) {
+  const ready = await (await fetch(`${service.url}/health/ready`)).json();
+  return ready.info?.revocation?.entries;
 }
 
 /**
