@@ -174,7 +174,7 @@ export default tseslint.config(
     'control-plane/ imports neither idp/ nor oauth/.',
   ),
   boundary(
-    [`${EMULATOR}/{shared,refresh-tokens,aws-json,pool,keys,tokens}/**`],
+    [`${EMULATOR}/{shared,refresh-tokens,aws-json,pool,keys,tokens,clients,triggers}/**`],
     ['idp', 'oauth', 'control-plane'],
     [],
     "What the emulator's endpoints share imports none of them.",

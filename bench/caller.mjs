@@ -1,6 +1,7 @@
 // GET /forecast through the caller: the M2M HttpService (token interceptor, warm cache)
 // against the same app with the interceptors removed and a fixed, pre-set Authorization
-// header, measured in one run.
+// header, and the same app with its client on the api transport (GetClientToken) against
+// the token endpoint's, measured in one run.
 //
 //   npm run build && node bench/caller.mjs [seconds=5] [connections=16] [rounds=5]
 //
@@ -8,19 +9,22 @@
 // on free loopback ports. Both callers are the real app (startCaller); the fixed one has
 // the M2M interceptors removed (x-request-id forwarded by the library's plain interceptor
 // instead) and the token it fetched once set as a default header.
-// After a warm-up of both, rounds alternate (interceptor, fixed, ...) for `seconds` each;
-// the result is the median of the per-round ratios (each round's pair ran back to back,
-// so drifting machine load cancels out), with the median rates and p99s beside it. The
+// After a warm-up of all three, rounds alternate the three for `seconds` each (each side in
+// each place of the order in turn); the results are the medians of the per-round ratios (interceptor/fixed, and
+// api transport/token endpoint; each round's runs back to back, so drifting machine load
+// cancels out), with the median rates and p99s beside them. The
 // load comes from wrk when installed, else autocannon (see load.mjs): the generator shares
 // the cores with four Node processes, and a cheaper one disturbs the measurement less.
-// Token requests are counted at the emulator's /metrics. Goal (issue 4): ratio >= 0.95
-// and one token request per caller process, none during the measured rounds.
+// Token requests are counted at the emulator's /metrics, per transport. Goals: ratio >= 0.95
+// (issue 4), api transport/token endpoint >= 0.95 (issue 21), and one token request per caller
+// process, none during the measured rounds.
 // Every process loads its tracing entry point as the services run (npm start, the image);
 // with no OTEL_* exporter variable set, as here, it starts nothing (issue 14: >= 0.95 so).
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   built,
   buildIfStale,
+  demoClient,
   launchService,
   localWiring,
   root,
@@ -28,6 +32,9 @@ import {
   tokenRequests,
 } from '../scripts/lib/fleet.mjs';
 import { loadForecast as load, loadTool, median, ms } from './load.mjs';
+
+/** The demo pool's client on ALLOW_CLIENT_TOKEN_AUTH: the api transport's side. */
+const API_CLIENT = 'weather-sdk-caller';
 
 if (process.argv[2] === '--serve') {
   await serveCaller(process.argv[3]);
@@ -68,14 +75,9 @@ async function serveCaller(mode) {
 }
 
 /** A caller process of this file's child mode, ready, and for "fixed" with its interceptors removed. */
-async function startCallerProcess(mode, env) {
+async function startCallerProcess(mode, env, name = `caller (${mode})`) {
   const script = [fileURLToPath(import.meta.url), '--serve', mode];
-  const caller = await launchService('caller', {
-    name: `caller (${mode})`,
-    script,
-    env,
-    stdout: false,
-  });
+  const caller = await launchService('caller', { name, script, env, stdout: false });
   if (mode === 'fixed') console.error((await caller.untilOutput(/^fixed caller: .*$/m))[0]);
   return caller;
 }
@@ -96,46 +98,84 @@ async function main() {
     });
     services.push(api);
     const callerEnv = localWiring('caller', { ...urls, 'weather-api': api.url });
+    // The same app, its read client on the api transport (GetClientToken, the demo pool's
+    // ALLOW_CLIENT_TOKEN_AUTH client); its write client stays on the token endpoint.
+    const sdk = demoClient(API_CLIENT);
+    const apiEnv = {
+      ...callerEnv,
+      OAUTH_TRANSPORT: 'api',
+      OAUTH_API_ENDPOINT: emulator.url,
+      OAUTH_CLIENT_ID: sdk.id,
+      OAUTH_CLIENT_SECRET: sdk.secret,
+      OAUTH_SCOPES: sdk.scopes.join(' '),
+      OAUTH_WRITE_TRANSPORT: 'token-endpoint',
+    };
     const m2m = await startCallerProcess('m2m', callerEnv);
     services.push(m2m);
+    const viaApi = await startCallerProcess('m2m', apiEnv, 'caller (m2m, api transport)');
+    services.push(viaApi);
     const fixed = await startCallerProcess('fixed', callerEnv);
     services.push(fixed);
 
-    // Warm both (token cached, JIT, key set at weather-api), then alternate the rounds.
-    await load(m2m.url, 2, connections);
-    await load(fixed.url, 2, connections);
-    const warmTokens = await tokenRequests(emulator.url, 'weather-caller');
+    // Warm all three (token cached, JIT, key set at weather-api), then alternate the rounds.
+    for (const caller of [m2m, viaApi, fixed]) await load(caller.url, 2, connections);
+    const requests = async () => ({
+      endpoint: await tokenRequests(emulator.url, 'weather-caller'),
+      api: await tokenRequests(emulator.url, sdk.id),
+    });
+    const warm = await requests();
     console.log(
       `GET /forecast via caller: ${connections} connections, ${seconds}s x ${rounds} rounds, load by ${loadTool}`,
     );
     const a = [];
+    const c = [];
     const b = [];
     const ratios = [];
+    const transportRatios = [];
+    const sides = [
+      { caller: m2m, runs: a },
+      { caller: viaApi, runs: c },
+      { caller: fixed, runs: b },
+    ];
     for (let round = 0; round < rounds; round++) {
-      a.push(await load(m2m.url, seconds, connections, m2m.pid));
-      b.push(await load(fixed.url, seconds, connections, fixed.pid));
+      // Each side takes each place in the order in turn: no side always runs first.
+      for (let i = 0; i < sides.length; i++) {
+        const { caller, runs } = sides[(round + i) % sides.length];
+        runs.push(await load(caller.url, seconds, connections, caller.pid));
+      }
       ratios.push(a[round].rps / b[round].rps);
+      transportRatios.push(c[round].rps / a[round].rps);
       console.log(
         `  round ${round + 1}: interceptor ${a[round].rps.toFixed(0)} req/s (p99 ${ms(a[round].p99)}), ` +
-          `fixed ${b[round].rps.toFixed(0)} req/s (p99 ${ms(b[round].p99)}), ratio ${ratios[round].toFixed(3)}`,
+          `api transport ${c[round].rps.toFixed(0)} req/s (p99 ${ms(c[round].p99)}), ` +
+          `fixed ${b[round].rps.toFixed(0)} req/s (p99 ${ms(b[round].p99)}), ` +
+          `ratios ${ratios[round].toFixed(3)} / ${transportRatios[round].toFixed(3)}`,
       );
     }
-    const tokens = await tokenRequests(emulator.url, 'weather-caller');
+    const done = await requests();
     const ratio = median(ratios);
+    const transportRatio = median(transportRatios);
     const cpu = (runs) => median(runs.map((r) => r.cpuMsPerRequest ?? NaN)).toFixed(3);
     const line = (name, runs) =>
       `  ${name} ${median(runs.map((r) => r.rps)).toFixed(0)} req/s, p99 ${ms(median(runs.map((r) => r.p99)))} (medians)`;
-    console.log(line('interceptor (warm cache):', a));
-    console.log(line('fixed Authorization:     ', b));
+    console.log(line('interceptor (warm cache):      ', a));
+    console.log(line('interceptor, api transport:    ', c));
+    console.log(line('fixed Authorization:           ', b));
     console.log(
       `  ratio interceptor/fixed: ${ratio.toFixed(3)} (median of rounds; goal >= 0.95) ${ratio >= 0.95 ? 'OK' : 'BELOW GOAL'}`,
     );
     console.log(
-      `  caller CPU per request (diagnostic, insensitive to other load): interceptor ${cpu(a)} ms, fixed ${cpu(b)} ms`,
+      `  ratio api transport/token endpoint: ${transportRatio.toFixed(3)} (median of rounds; goal >= 0.95) ${transportRatio >= 0.95 ? 'OK' : 'BELOW GOAL'}`,
     );
     console.log(
-      `  token requests for weather-caller at the emulator: ${tokens} for 2 caller processes ` +
-        `(goal 1 each), ${tokens - warmTokens} during the measured rounds (goal 0)`,
+      `  caller CPU per request (diagnostic, insensitive to other load): interceptor ${cpu(a)} ms, ` +
+        `api transport ${cpu(c)} ms, fixed ${cpu(b)} ms; ` +
+        `token endpoint/api transport ${(cpu(a) / cpu(c)).toFixed(3)}`,
+    );
+    console.log(
+      `  token requests at the emulator: token endpoint (weather-caller) ${done.endpoint} for 2 caller ` +
+        `processes (goal 1 each), ${done.endpoint - warm.endpoint} during the measured rounds (goal 0); ` +
+        `api transport (${sdk.id}) ${done.api} for 1 (goal 1), ${done.api - warm.api} during the rounds (goal 0)`,
     );
   } finally {
     await stopAll(services);

@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   buildIfStale,
+  FLEET_GLIBC_TUNABLES,
   FLEET_NODE_OPTIONS,
   launchService,
   localWiring,
@@ -105,7 +106,7 @@ const fmt = (n, digits = 1) => (n === undefined ? 'n/a' : n.toFixed(digits));
 
 if (!buildIfStale({ say: (m) => console.log(m) })) process.exit(1);
 console.log(
-  `node ${process.version}, mode ${values.mode}, NODE_ENV=${values['node-env']}, NODE_OPTIONS="${process.env.NODE_OPTIONS ?? FLEET_NODE_OPTIONS}", ${RUNS} start-up runs, ${CALLS} calls at concurrency ${CONCURRENCY}\n`,
+  `node ${process.version}, mode ${values.mode}, NODE_ENV=${values['node-env']}, NODE_OPTIONS="${process.env.NODE_OPTIONS ?? FLEET_NODE_OPTIONS}", GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? FLEET_GLIBC_TUNABLES}, ${RUNS} start-up runs, ${CALLS} calls at concurrency ${CONCURRENCY}\n`,
 );
 
 const times = [];

@@ -1,6 +1,7 @@
 #!/usr/bin/env sh
 # Validates docker-compose.yml (and the .env.example it reads) with Debian's docker-compose,
-# alone and with its HTTPS override docker-compose.tls.yml.
+# alone and with its HTTPS override docker-compose.tls.yml, and the emulator's own compose
+# file (apps/cognito-emulator/docker-compose.yml).
 # Installs docker-compose first when missing, but only non-interactively as root (CI);
 # elsewhere it says how to install it and fails.
 set -eu
@@ -54,5 +55,7 @@ if [ "$tls_services" != "$expected" ]; then
   echo "check-compose: docker-compose.tls.yml wires [$tls_services], scripts/lib/fleet.json lists [$expected]" >&2
   exit 1
 fi
-echo "check-compose: docker-compose.yml is valid ($services), and with docker-compose.tls.yml"
+# The emulator's own image, as other repositories run it.
+docker-compose -f apps/cognito-emulator/docker-compose.yml config --quiet
+echo "check-compose: docker-compose.yml is valid ($services), and with docker-compose.tls.yml; apps/cognito-emulator/docker-compose.yml too"
 

@@ -6,6 +6,9 @@
 // With COGNITO_EMULATOR_TLS=true, the same story with the emulator over HTTPS, as npm start
 // then runs it (the emulator's dev CA trusted by the demo and its own fleet).
 // Client secrets are the emulator's DEV-ONLY demo ones and are never printed.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   buildIfStale,
   demoClient,
@@ -31,6 +34,10 @@ const red = (t) => paint(31, t);
 
 const READER = demoClient('weather-caller');
 const ADMIN = demoClient('weather-admin');
+// Today's Cognito: a client whose only flow is ALLOW_CLIENT_TOKEN_AUTH (tokens through the
+// API, no domain), and one whose client metadata the pool's V3 trigger turns into a claim.
+const API_ONLY = demoClient('weather-sdk-caller');
+const TENANT = demoClient('weather-tenant-caller');
 const tls = tlsSwitch();
 const READ_SCOPE = 'weather-api/forecast.read';
 const WRITE_SCOPE = 'weather-api/forecast.write';
@@ -88,9 +95,10 @@ function prettyClaims(claims) {
     .join('\n');
 }
 
-async function tokenRequest(tokenUrl, who, style, scope) {
+async function tokenRequest(tokenUrl, who, style, scope, metadata) {
   const form = new URLSearchParams({ grant_type: 'client_credentials' });
   if (scope) form.set('scope', scope);
+  if (metadata) form.set('aws_client_metadata', JSON.stringify(metadata));
   const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
   if (style === 'basic') {
     headers.Authorization = `Basic ${Buffer.from(`${who.id}:${who.secret}`).toString('base64')}`;
@@ -106,6 +114,30 @@ async function tokenRequest(tokenUrl, who, style, scope) {
   const res = await fetch(tokenUrl, { method: 'POST', headers, body: form });
   const body = await res.json().catch(() => ({}));
   return { res, body };
+}
+
+/** GetClientToken (AWS JSON 1.1 on `POST /`), printed the way the token requests are. */
+async function getClientToken(emulatorUrl, who, { scopes, metadata } = {}) {
+  const input = {
+    ClientId: who.id,
+    Secret: who.secret,
+    ...(scopes && { Scopes: scopes }),
+    ...(metadata && { ClientMetadata: metadata }),
+  };
+  console.log(dim(`   POST ${emulatorUrl}/`));
+  console.log(dim('   X-Amz-Target: AWSCognitoIdentityProviderService.GetClientToken'));
+  console.log(dim('   Content-Type: application/x-amz-json-1.1'));
+  console.log(dim(`   ${JSON.stringify({ ...input, Secret: '<secret>' })}`));
+  const res = await fetch(`${emulatorUrl}/`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.1',
+      'X-Amz-Target': 'AWSCognitoIdentityProviderService.GetClientToken',
+    },
+    body: JSON.stringify(input),
+  });
+  const body = await res.json().catch(() => ({}));
+  return { res, token: body.ClientAuthenticationResult?.AccessToken, body };
 }
 
 /** What the emulator counted: its token-request series, and the successful ones by client. */
@@ -314,6 +346,99 @@ async function main() {
     viaCaller.status === 200 && Array.isArray(callerDays),
   );
 
+  step(
+    `Tokens through the API: GetClientToken for "${API_ONLY.id}" (ALLOW_CLIENT_TOKEN_AUTH, no domain)`,
+  );
+  const viaApi = await getClientToken(fleet.emulator, API_ONLY, { scopes: [READ_SCOPE] });
+  const apiClaims = typeof viaApi.token === 'string' ? decode(viaApi.token).claims : {};
+  console.log(`   AccessToken: ${shortToken(viaApi.token)}`);
+  const apiCall = await fetch(`${fleet.api}/weatherforecast`, {
+    headers: { Authorization: `Bearer ${viaApi.token}` },
+  });
+  await apiCall.arrayBuffer();
+  check(
+    'the same kind of token as /oauth2/token gives, accepted by weather-api',
+    `200 ClientAuthenticationResult, client_id ${API_ONLY.id}, scope ${READ_SCOPE}; weather-api 200`,
+    `${viaApi.res.status}, client_id ${apiClaims.client_id}, scope ${apiClaims.scope}; weather-api ${apiCall.status}`,
+    viaApi.res.status === 200 &&
+      apiClaims.client_id === API_ONLY.id &&
+      apiClaims.scope === READ_SCOPE &&
+      apiClaims.iss === fleet.issuer &&
+      apiCall.status === 200,
+  );
+
+  step(`Client metadata to the pool's V3 pre token generation trigger: "${TENANT.id}"`);
+  const metadata = { tenant_id: 'acme' };
+  const form = await tokenRequest(tokenUrl, TENANT, 'basic', READ_SCOPE, metadata);
+  const withMetadata = await getClientToken(fleet.emulator, TENANT, {
+    scopes: [READ_SCOPE],
+    metadata,
+  });
+  const tenants = [form.body.access_token, withMetadata.token].map((t) =>
+    typeof t === 'string' ? decode(t).claims.tenant_id : undefined,
+  );
+  if (typeof withMetadata.token === 'string') {
+    console.log(dim('   PAYLOAD (GetClientToken with ClientMetadata)'));
+    console.log(indent(prettyClaims(decode(withMetadata.token).claims)));
+  }
+  check(
+    'the trigger added the tenant claim, on both transports',
+    'tenant_id acme in the /oauth2/token token and in the GetClientToken token',
+    `tenant_id ${tenants[0] ?? '(none)'} and ${tenants[1] ?? '(none)'}`,
+    form.res.status === 200 &&
+      withMetadata.res.status === 200 &&
+      tenants.every((t) => t === 'acme'),
+  );
+
+  step('A caller configured by environment alone: the api transport, metadata, a secret file');
+  const secretDir = await mkdtemp(join(tmpdir(), 'demo-secret-'));
+  try {
+    const secretFile = join(secretDir, 'client-secret');
+    await writeFile(secretFile, `${TENANT.secret}\n`, { mode: 0o600 });
+    const tenantEnv = {
+      OAUTH_TRANSPORT: 'api',
+      OAUTH_API_ENDPOINT: fleet.emulator,
+      OAUTH_CLIENT_ID: TENANT.id,
+      OAUTH_CLIENT_SECRET_FILE: secretFile,
+      OAUTH_SCOPES: READ_SCOPE,
+      OAUTH_CLIENT_METADATA: JSON.stringify({ tenant_id: 'initech' }),
+      OAUTH_WRITE_TRANSPORT: 'token-endpoint',
+    };
+    for (const [name, value] of Object.entries(tenantEnv)) {
+      console.log(
+        dim(`   ${name}=${name.endsWith('_FILE') ? '<a file holding the secret>' : value}`),
+      );
+    }
+    const beforeTenant = await tokenCounts(fleet.emulator);
+    const tenantCaller = await launchService('caller', {
+      name: 'caller (api transport)',
+      tls,
+      env: {
+        NODE_ENV: 'production',
+        ...localWiring('caller', { 'cognito-emulator': fleet.emulator, 'weather-api': fleet.api }),
+        ...trust,
+        OAUTH_CLIENT_SECRET: '',
+        ...tenantEnv,
+      },
+      stdout: false,
+    });
+    started.push(tenantCaller);
+    console.log(dim(`   GET ${tenantCaller.url}/forecast`));
+    const tenantForecast = await fetch(`${tenantCaller.url}/forecast`);
+    const tenantDays = await tenantForecast.json().catch(() => undefined);
+    const afterTenant = await tokenCounts(fleet.emulator);
+    const tenantRequests =
+      (afterTenant.counts[TENANT.id] ?? 0) - (beforeTenant.counts[TENANT.id] ?? 0);
+    check(
+      'the forecast, with a token the caller got through GetClientToken',
+      `200 and a list of days; ${TENANT.id}: 1 token request`,
+      `${tenantForecast.status} and ${Array.isArray(tenantDays) ? `${tenantDays.length} days` : 'no list'}; ${TENANT.id}: ${tenantRequests}`,
+      tenantForecast.status === 200 && Array.isArray(tenantDays) && tenantRequests === 1,
+    );
+  } finally {
+    await rm(secretDir, { recursive: true, force: true });
+  }
+
   const others = SERVICES.filter((s) => s.protectedPath && s.app !== 'weather-api');
   if (others.length > 0) {
     step('The rest of the fleet: every resource server refuses a call without a token');
@@ -340,9 +465,13 @@ async function main() {
   const readerDelta = delta(READER.id);
   check(
     'token requests during this demo',
-    `${READER.id}: 2 (demo) + 0 or 1 (caller, unless cached); ${ADMIN.id}: 1`,
-    `${READER.id}: ${readerDelta}; ${ADMIN.id}: ${delta(ADMIN.id)}`,
-    (readerDelta === 2 || readerDelta === 3) && delta(ADMIN.id) === 1,
+    `${READER.id}: 2 (demo) + 0 or 1 (caller, unless cached); ${ADMIN.id}: 1 (+1 for the api caller's write client); ` +
+      `${API_ONLY.id}: 1; ${TENANT.id}: 3 (2 demo + 1 caller)`,
+    `${READER.id}: ${readerDelta}; ${ADMIN.id}: ${delta(ADMIN.id)}; ${API_ONLY.id}: ${delta(API_ONLY.id)}; ${TENANT.id}: ${delta(TENANT.id)}`,
+    (readerDelta === 2 || readerDelta === 3) &&
+      delta(ADMIN.id) === 2 &&
+      delta(API_ONLY.id) === 1 &&
+      delta(TENANT.id) === 3,
   );
 
   const failed = results.filter((r) => !r.ok);

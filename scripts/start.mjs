@@ -11,7 +11,8 @@
 //      code is non-zero.
 // Each service keeps its own environment (PORT is set per child, from fleet.json);
 // NODE_ENV defaults to development (readable logs), NODE_OPTIONS to FLEET_NODE_OPTIONS (a
-// heap cap that keeps each service's RSS under 150 MiB under load). The emulator keeps its keys in
+// heap cap) and GLIBC_TUNABLES to FLEET_GLIBC_TUNABLES (freed malloc memory returned), which
+// keep each service's RSS under 150 MiB under load. The emulator keeps its keys in
 // dist/cognito-emulator.dev.keys.json unless COGNITO_EMULATOR_KEYS_FILE names a file.
 // COGNITO_EMULATOR_TLS=true runs the fleet over HTTPS: the emulator's dev CA is made first
 // (dist/cognito-emulator.dev-tls/ca.pem), then every service starts, the others with

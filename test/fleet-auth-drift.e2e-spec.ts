@@ -2,7 +2,13 @@
 // describe the same user pool settings, resource servers, scopes and clients, down to every
 // client setting the emulator honours. Both read libs/fleet-auth/pool.json by default
 // (COGNITO_EMULATOR_POOL_FILE's default; cdk.json's "definition" context).
-import { loadPool, tokenValiditySeconds, type PoolDocument, type TimeUnit } from '@app/fleet-auth';
+import {
+  loadPool,
+  tokenValiditySeconds,
+  triggerModulePath,
+  type PoolDocument,
+  type TimeUnit,
+} from '@app/fleet-auth';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -167,6 +173,9 @@ describe('one definition, two readers: emulator and CDK stack', () => {
 
   it('change together when the definition changes: a new scope, a new client, a code-flow client', async () => {
     const doc = JSON.parse(await readFile('libs/fleet-auth/pool.json', 'utf8')) as PoolDocument;
+    // The copy names the demo trigger module by its absolute path (relative is to the pool file).
+    const trigger = doc.userPool!.lambdaConfig!.preTokenGenerationConfig!;
+    trigger.module = triggerModulePath('libs/fleet-auth/pool.json', trigger.module);
     doc.resourceServers![0].scopes.push({ name: 'forecast.audit', description: 'Audit forecasts' });
     doc.clients.push({
       clientId: 'weather-auditor',

@@ -2,7 +2,7 @@
 // run the outputs-to-env script, fill in the secrets, start weather-api and the caller from
 // dist/ with that file. The emulator stands in for the deployed pool: it serves the definition
 // under the recorded pool id and client ids, so only the three URLs of the outputs differ.
-import { loadPool, type PoolDocument } from '@app/fleet-auth';
+import { loadPool, triggerModulePath, type PoolDocument } from '@app/fleet-auth';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -68,6 +68,9 @@ beforeAll(async () => {
     await readFile(join(root, 'libs/fleet-auth/pool.json'), 'utf8'),
   ) as PoolDocument & { clients: { clientId: string; clientSecret: string | null }[] };
   const deployedId = new Map<string, string>();
+  // The copy names the demo trigger module by its absolute path (relative is to the pool file).
+  const trigger = pool.userPool!.lambdaConfig!.preTokenGenerationConfig!;
+  trigger.module = triggerModulePath(join(root, 'libs/fleet-auth/pool.json'), trigger.module);
   pool.userPoolId = recorded.UserPoolId;
   for (const client of pool.clients) {
     const keys = clientOutputKeys(client.clientId);

@@ -1,24 +1,19 @@
-// The library as a service in another repository gets it: `npm pack`, then installed with the
-// peers its README installs (nothing else at run time) into a fresh Nest app outside this
-// repository. The README's example app (its `ts file=` blocks) is compiled against the
-// installed package and run against the emulator: the protected service answers 401, 200
-// and 403; the client-only service gets a token and calls it; each loads none of the other
-// side's dependencies.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+// The library as a service in another repository gets it: `npm pack` (its prepack builds it),
+// then installed into fresh Nest apps outside this repository with only the peers its README
+// installs. One app takes every line but tracing: the README's example app (its `ts file=`
+// blocks) is compiled against the installed package and run against the emulator: the
+// protected service answers 401, 200 and 403; the client-only service gets a token and calls
+// it; each loads none of the other side's dependencies. Two more take one side each (the
+// every-service line and that side's): every entry point the side uses imports, nothing of the
+// other side is installed, and neither is OpenTelemetry's SDK until the tracing line is added.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startEmulator, type StartedEmulator } from '../apps/cognito-emulator/src/bootstrap.js';
 import { freePort, root, waitReady } from '../scripts/lib/fleet.mjs';
-import { fileBlocks, installedPackages, libraryReadme } from '../scripts/lib/readme-blocks.mjs';
+import { fileBlocks, installGroups, libraryReadme } from '../scripts/lib/readme-blocks.mjs';
+import { dirSize, installedNames, npmInstall, pack, sh, StepTimer } from './helpers/packed.js';
 
 const LIB = join(root, 'libs', 'auth');
 const manifest = JSON.parse(readFileSync(join(LIB, 'package.json'), 'utf8')) as { name: string };
@@ -68,12 +63,33 @@ registerHooks({
   },
 });
 `;
-const VERIFIER = ['passport', 'passport-jwt', 'jwks-rsa', 'jsonwebtoken'];
+/** The resource server's side: what its verifier imports and brings (its @nestjs/passport strategy, jsonwebtoken under passport-jwt, lru-cache for its verified-token cache); a client-only app gets none. */
+const VERIFIER = [
+  '@nestjs/passport',
+  'passport',
+  'passport-jwt',
+  'jsonwebtoken',
+  'jwks-rsa',
+  'lru-cache',
+];
 const HTTP_CLIENT = ['axios', '@nestjs/axios'];
+/** ./client's optional peer for a secret kept in AWS Secrets Manager (SecretsManagerClientSecret). */
+const SECRETS_MANAGER_SDK = '@aws-sdk/client-secrets-manager';
 
-function sh(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-}
+/** OpenTelemetry's SDK and what it brings: installed only with the README's tracing line. */
+const TRACING_SDK = [
+  '@opentelemetry/sdk-node',
+  '@grpc/grpc-js',
+  'protobufjs',
+  'import-in-the-middle',
+];
+/** The README's install lines: the one every service takes, and each entry point's. */
+const groups = installGroups(libraryReadme());
+const peersOf = (...entries: string[]) =>
+  groups
+    .filter((g) => g.entries.some((entry) => entries.includes(entry)))
+    .flatMap((g) => g.packages)
+    .filter((name) => name !== manifest.name);
 
 /** The packages (`node_modules/<name>/`) of the loaded-modules file. */
 function loadedPackages(file: string): Set<string> {
@@ -85,31 +101,21 @@ function loadedPackages(file: string): Set<string> {
   return names;
 }
 
-function dirSize(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
-  }
-  return total;
-}
-
 // Not again inside new-service.e2e-spec.ts's run of the suite in a copy: the new-service
 // command does not touch the library, and one pack-and-install per run is enough.
 describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
   'the packed library, installed into a fresh Nest app',
   () => {
+    /** The app with every line but tracing's: the README's example app runs there. */
     let dir: string;
+    /** Apps with the every-service line and one side's. */
+    let resourceServerOnly: string;
+    let clientOnly: string;
+    let installWarnings: string[];
     let emulator: StartedEmulator;
     const children: ChildProcess[] = [];
-    const timings: Record<string, number> = {};
-    const time = <T>(step: string, run: () => T): T => {
-      const started = Date.now();
-      try {
-        return run();
-      } finally {
-        timings[step] = Date.now() - started;
-      }
-    };
+    const timer = new StepTimer();
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
     /** `node dist/<entry>` in the app, with the module recorder; resolves once it is ready. */
     async function serve(entry: string, env: Record<string, string>) {
@@ -155,46 +161,59 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       return ((await res.json()) as { access_token: string }).access_token;
     }
 
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'auth-package-e2e-'));
-      const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-      time('build', () => sh(process.execPath, [tsc, '-p', join(LIB, 'tsconfig.lib.json')], root));
-      const packed = time(
-        'pack',
-        () =>
-          JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', dir], LIB)) as {
-            filename: string;
-            size: number;
-            unpackedSize: number;
-            entryCount: number;
-          }[],
-      )[0];
-      console.log(
-        `[package] ${packed.filename}: ${(packed.size / 1024).toFixed(1)} KiB packed, ` +
-          `${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${packed.entryCount} files`,
-      );
-      const version = (name: string) =>
-        rootManifest.dependencies[name] ?? rootManifest.devDependencies[name];
-      const peers = installedPackages(libraryReadme()).filter((name) => name !== manifest.name);
+    /** A fresh app in `app`, a folder outside the repository: the tarball and `peers`. */
+    function freshApp(app: string, tarball: string, peers: string[]): string {
+      const version = (peer: string) =>
+        rootManifest.dependencies[peer] ?? rootManifest.devDependencies[peer];
       writeFileSync(
-        join(dir, 'package.json'),
+        join(app, 'package.json'),
         JSON.stringify({
           name: 'fresh-nest-app',
           private: true,
           type: 'module',
           dependencies: {
-            [manifest.name]: `file:./${packed.filename}`,
-            ...Object.fromEntries(peers.map((name) => [name, version(name)])),
+            [manifest.name]: `file:${tarball}`,
+            ...Object.fromEntries(peers.map((peer) => [peer, version(peer)])),
           },
           devDependencies: { '@types/node': version('@types/node') },
         }),
       );
-      time('install', () =>
-        sh(
-          'npm',
-          ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
-          dir,
-        ),
+      return app;
+    }
+
+    /** Runs an ES module script in `app`; its status and output. */
+    const script = (app: string, code: string, env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+        cwd: app,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, ...env },
+        timeout: 30_000,
+      });
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'auth-package-e2e-'));
+      const packed = timer.time('pack', () => pack(LIB, dir));
+      const tarball = join(dir, packed.filename);
+      const folder = (side: string) => mkdtempSync(join(tmpdir(), `auth-package-e2e-${side}-`));
+      // Every line but tracing's; then each side alone, as the README installs it.
+      freshApp(
+        dir,
+        tarball,
+        peersOf('./observability', './resource-server', './client', './redis'),
+      );
+      resourceServerOnly = freshApp(
+        folder('resource-server'),
+        tarball,
+        peersOf('./observability', './resource-server'),
+      );
+      // A client whose secret is in its environment: not the Secrets Manager line of ./client.
+      clientOnly = freshApp(
+        folder('client'),
+        tarball,
+        peersOf('./observability', './client').filter((name) => name !== SECRETS_MANAGER_SDK),
+      );
+      installWarnings = await timer.time('install (3 apps, side by side)', () =>
+        Promise.all([dir, resourceServerOnly, clientOnly].map((app) => npmInstall(app))),
       );
       for (const block of fileBlocks(libraryReadme())) {
         mkdirSync(dirname(join(dir, block.path)), { recursive: true });
@@ -219,7 +238,7 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
           include: ['src'],
         }),
       );
-      time('compile', () => sh(process.execPath, [tsc, '-p', 'tsconfig.json'], dir));
+      timer.time('compile', () => sh(process.execPath, [tsc, '-p', 'tsconfig.json'], dir));
       writeFileSync(join(dir, 'record-modules.mjs'), RECORDER);
       writeFileSync(join(dir, 'pool.json'), JSON.stringify(POOL));
       emulator = await startEmulator({
@@ -227,19 +246,20 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
         LOG_LEVEL: 'warn',
         COGNITO_EMULATOR_POOL_FILE: join(dir, 'pool.json'),
       });
+      const size = (app: string) =>
+        `${(dirSize(join(app, 'node_modules')) / 2 ** 20).toFixed(0)} MiB, ${installedNames(app).size} packages`;
       console.log(
-        `[package] ${Object.entries(timings)
-          .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
-          .join(
-            ', ',
-          )}; node_modules ${(dirSize(join(dir, 'node_modules')) / 2 ** 20).toFixed(0)} MiB`,
+        `[package] ${timer.summary()}; node_modules: every line but tracing's ${size(dir)}, ` +
+          `resource server ${size(resourceServerOnly)}, client ${size(clientOnly)}`,
       );
     }, 300_000);
 
     afterAll(async () => {
       for (const child of children) child.kill('SIGKILL');
       await emulator?.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      for (const app of [dir, resourceServerOnly, clientOnly]) {
+        if (app) rmSync(app, { recursive: true, force: true });
+      }
     });
 
     it('installs nothing of this repository but the tarball', () => {
@@ -272,7 +292,15 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       const ready = await fetch(`${api.url}/health/ready`);
       expect(await ready.json()).toMatchObject({ status: 'ok', info: { jwks: { status: 'up' } } });
       const loaded = loadedPackages(api.modules);
-      for (const name of ['passport-jwt', 'jwks-rsa', '@nest-m2m-cognito/auth']) {
+      for (const name of [
+        '@nestjs/passport',
+        'passport',
+        'passport-jwt',
+        'jsonwebtoken',
+        'jwks-rsa',
+        'lru-cache',
+        '@nest-m2m-cognito/auth',
+      ]) {
         expect(loaded).toContain(name);
       }
       for (const name of HTTP_CLIENT) expect(loaded).not.toContain(name);
@@ -297,6 +325,8 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
         expect(loaded).toContain(name);
       }
       for (const name of VERIFIER) expect(loaded).not.toContain(name);
+      // Installed in this app, but its secret is in the environment: the AWS SDK stays unloaded.
+      expect(loaded).not.toContain(SECRETS_MANAGER_SDK);
     });
 
     it('loads node-redis only once a shared token cache is used', () => {
@@ -315,5 +345,92 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       expect(loaded).toContain('@nest-m2m-cognito/auth');
       expect(loaded).not.toContain('@redis/client');
     });
+
+    it("installs none of OpenTelemetry's SDK, and no install script, unless tracing is chosen", () => {
+      for (const app of [dir, resourceServerOnly, clientOnly]) {
+        const names = installedNames(app);
+        for (const name of TRACING_SDK) expect(names, app).not.toContain(name);
+      }
+      // protobufjs's postinstall was the one script, and its warning the one on every install.
+      for (const warnings of installWarnings)
+        expect(warnings).not.toMatch(/protobufjs|install script/i);
+    });
+
+    it.each([
+      [
+        'resource server',
+        () => resourceServerOnly,
+        ['./observability', './resource-server', './cognito'],
+        [...HTTP_CLIENT, '@redis/client'],
+      ],
+      [
+        'client',
+        () => clientOnly,
+        ['./observability', './client', './cognito', './redis'],
+        [...VERIFIER, '@redis/client', SECRETS_MANAGER_SDK],
+      ],
+    ])(
+      'installs only the %s side: every entry point it uses imports, nothing of the other side is there',
+      (_side, app, entries, absent) => {
+        const names = installedNames(app());
+        for (const name of absent) expect(names).not.toContain(name);
+        const imported = script(
+          app(),
+          `for (const entry of ${JSON.stringify(entries)}) {
+             const module = await import('${manifest.name}/' + entry.slice(2));
+             console.log(entry, Object.keys(module).length);
+           }`,
+        );
+        expect(imported.status, imported.stderr).toBe(0);
+        for (const entry of entries)
+          expect(imported.stdout).toMatch(new RegExp(`^${entry} [1-9]`, 'm'));
+      },
+    );
+
+    it('traces only once the tracing line is installed, and says what to install before', async () => {
+      const app = resourceServerOnly;
+      const start = (env: Record<string, string>) =>
+        spawnSync(
+          process.execPath,
+          [
+            '--import',
+            `${manifest.name}/tracing`,
+            '--input-type=module',
+            '-e',
+            `import { trace } from '@opentelemetry/api';
+             const provider = trace.getTracerProvider().getDelegate();
+             console.log('provider', provider.constructor.name, 'exports', typeof provider.forceFlush);`,
+          ],
+          { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 30_000 },
+        );
+      // Not configured: nothing to load, nothing missing.
+      const off = start({});
+      expect(off.status, off.stderr).toBe(0);
+      expect(off.stdout).toContain('provider NoopTracerProvider exports undefined');
+      // Configured without the SDK: a start-up error naming the variable and what to install.
+      const missing = start({ OTEL_TRACES_EXPORTER: 'console' });
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toContain('EnvConfigError');
+      expect(missing.stderr).toContain(
+        `OTEL_TRACES_EXPORTER turns tracing on, which needs OpenTelemetry's SDK: npm install ${peersOf('./tracing').join(' ')}`,
+      );
+
+      const warnings = await timer.time('install tracing', () =>
+        npmInstall(
+          app,
+          peersOf('./tracing').map(
+            (name) =>
+              `${name}@${rootManifest.dependencies[name] ?? rootManifest.devDependencies[name]}`,
+          ),
+        ),
+      );
+      expect(installedNames(app)).toContain('@opentelemetry/sdk-node');
+      // The warning the other installs never print comes with the tracing line, and only there.
+      expect(warnings).toMatch(/install scripts[\s\S]*protobufjs/i);
+      const on = start({ OTEL_TRACES_EXPORTER: 'console' });
+      expect(on.status, on.stderr).toBe(0);
+      // The SDK's provider, which exports what it records (the API's no-op one has no flush).
+      expect(on.stdout).toMatch(/provider \S+ exports function/);
+    }, 120_000);
   },
 );

@@ -1,5 +1,6 @@
 // One token per client per lifetime across a fleet: five caller processes from dist/ sharing
 // a real redis-server, counted where it costs money, at the issuer (the emulator's /metrics).
+import { triggerModulePath, type PoolDocument } from '@app/fleet-auth';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,10 +87,12 @@ describe('five callers sharing one Redis token cache', () => {
     dir = await mkdtemp(join(tmpdir(), 'token-cache-e2e-'));
     redis = await RedisServer.start();
     // The demo pool plus a client with Cognito's shortest access-token lifetime (5 minutes).
-    const pool = JSON.parse(await readFile('libs/fleet-auth/pool.json', 'utf8')) as {
-      userPoolId: string;
+    const pool = JSON.parse(await readFile('libs/fleet-auth/pool.json', 'utf8')) as PoolDocument & {
       clients: Record<string, unknown>[];
     };
+    // The copy names the demo trigger module by its absolute path (relative is to the pool file).
+    const trigger = pool.userPool!.lambdaConfig!.preTokenGenerationConfig!;
+    trigger.module = triggerModulePath('libs/fleet-auth/pool.json', trigger.module);
     const template = pool.clients.find((c) => c.clientId === READ_CLIENT.id)!;
     pool.clients.push({
       ...template,

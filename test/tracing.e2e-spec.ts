@@ -91,6 +91,7 @@ describe('traces across the fleet (OpenTelemetry, W3C trace context)', () => {
     expect(token.attributes).toEqual({
       'oauth.client_id': READ_CLIENT.id,
       'oauth.scope': 'weather-api/forecast.read',
+      'm2m.token.transport': 'token-endpoint',
       'm2m.token.source': 'fetch',
     });
     const tokenCall = one('caller', CLIENT, 'POST');

@@ -195,7 +195,8 @@ export class FleetAuthStack extends Stack {
       generateSecret: client.clientSecret !== null,
       allowedOAuthFlowsUserPoolClient: oauth,
       allowedOAuthFlows: oauth ? client.allowedOAuthFlows : undefined,
-      allowedOAuthScopes: oauth ? client.allowedOAuthScopes : undefined,
+      // GetClientToken (ALLOW_CLIENT_TOKEN_AUTH) grants scopes without an OAuth flow.
+      allowedOAuthScopes: unlessEmpty(client.allowedOAuthScopes),
       // code and implicit sign users in at the pool's own login pages (the definition's
       // rules give them a callback URL); client_credentials signs no one in.
       supportedIdentityProviders: userFacing ? ['COGNITO'] : undefined,

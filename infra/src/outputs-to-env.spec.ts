@@ -14,11 +14,15 @@ const ADMIN_ID = '7fn1m4rq2c8h0vxk9etw3sz5ua';
 let definition: Pool;
 let recorded: Record<string, Record<string, string>>;
 let synthesised: Record<string, unknown>;
+/** Every demo client holding a weather-api scope: both caller clients and the two M2M ones. */
+let weatherApiClients: string;
 
 // One synthesis (about a second; more on a busy machine, hence the hook's own timeout).
 beforeAll(async () => {
   definition = await loadPool('libs/fleet-auth/pool.json');
   recorded = await recordedOutputs(definition);
+  const { WeatherSdkCallerClientId: sdk, WeatherTenantCallerClientId: tenant } = recorded.FleetAuth;
+  weatherApiClients = [CALLER_ID, ADMIN_ID, sdk, tenant].join(',');
   const app = new App({ analyticsReporting: false, context: await cdkJsonContext() });
   synthesised = Template.fromStack(fleetAuthStack(app, definition)).toJSON().Outputs as Record<
     string,
@@ -36,7 +40,7 @@ describe('outputs to environment', () => {
     expect(parseEnv(text)).toEqual({
       AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
       AUTH_TOKEN_URL: 'https://weather-fleet-example.auth.eu-west-1.amazoncognito.com/oauth2/token',
-      AUTH_CLIENT_IDS: `${CALLER_ID},${ADMIN_ID}`,
+      AUTH_CLIENT_IDS: weatherApiClients,
       OAUTH_TOKEN_URL:
         'https://weather-fleet-example.auth.eu-west-1.amazoncognito.com/oauth2/token',
       OAUTH_CLIENT_ID: CALLER_ID,
@@ -64,7 +68,7 @@ describe('outputs to environment', () => {
     expect(env).toEqual({
       AUTH_ISSUER: expect.any(String),
       AUTH_TOKEN_URL: expect.any(String),
-      AUTH_CLIENT_IDS: `${CALLER_ID},${ADMIN_ID}`,
+      AUTH_CLIENT_IDS: weatherApiClients,
     });
   });
 
@@ -97,7 +101,7 @@ describe('outputs to environment', () => {
     );
     // One file each: each resource server allows exactly its own clients.
     expect(parseEnv(envFromOutputs(doc, outputs, ['weather-api'])).AUTH_CLIENT_IDS).toBe(
-      `${CALLER_ID},${ADMIN_ID}`,
+      weatherApiClients,
     );
     expect(parseEnv(envFromOutputs(doc, outputs, ['stock-api'])).AUTH_CLIENT_IDS).toBe(
       outputs.outputs.StockReaderClientId,

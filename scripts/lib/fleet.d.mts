@@ -71,6 +71,7 @@ export const root: string;
 export const SERVICES: Service[];
 export const POOL_FILE: string;
 export const FLEET_NODE_OPTIONS: string;
+export const FLEET_GLIBC_TUNABLES: string;
 export function built(app: string, ...path: string[]): string;
 export function entryPoint(app: string): string;
 export function tracingImport(app: string): string[];

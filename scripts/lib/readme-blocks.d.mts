@@ -7,5 +7,12 @@ export interface FileBlock {
 }
 
 export function fileBlocks(markdown: string): FileBlock[];
+/** An `npm install` line: the entry points its comment names, the packages it installs. */
+export interface InstallGroup {
+  entries: string[];
+  packages: string[];
+}
+
+export function installGroups(markdown: string): InstallGroup[];
 export function installedPackages(markdown: string): string[];
 export function libraryReadme(): string;

@@ -11,16 +11,34 @@ export function fileBlocks(markdown) {
   return blocks;
 }
 
-/** Every package named by an `npm install` line of the README's sh blocks. */
-export function installedPackages(markdown) {
-  const names = [];
+/**
+ * The `npm install` lines of the README's sh blocks, each with the entry points (`./client`)
+ * its comment line names and the packages it installs (a local `.tgz` is not a package name).
+ */
+export function installGroups(markdown) {
+  const groups = [];
   for (const [, block] of markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
-    for (const line of block.split('\n')) {
-      const match = /^npm install (.+)$/.exec(line.trim());
-      if (match) names.push(...match[1].split(/\s+/).filter((word) => !word.startsWith('-')));
+    let comment = '';
+    for (const line of block.split('\n').map((l) => l.trim())) {
+      const match = /^npm install (.+)$/.exec(line);
+      const packages = (match?.[1].split(/\s+/) ?? []).filter(
+        (word) => !word.startsWith('-') && !word.endsWith('.tgz'),
+      );
+      if (packages.length > 0) {
+        groups.push({
+          entries: [...comment.matchAll(/\.\/[\w-]+/g)].map(([entry]) => entry),
+          packages,
+        });
+      }
+      comment = line.startsWith('#') ? line : '';
     }
   }
-  return names;
+  return groups;
+}
+
+/** Every package named by an `npm install` line of the README's sh blocks. */
+export function installedPackages(markdown) {
+  return installGroups(markdown).flatMap((group) => group.packages);
 }
 
 /** The library's README. */

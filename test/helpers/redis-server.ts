@@ -1,2 +1,12 @@
-// The tests' real redis-server is the tests' and benches' one: scripts/lib/redis-server.mjs.
-export { RedisServer, type RedisServerOptions } from '../../scripts/lib/redis-server.mjs';
+// The tests' real Redis is the tests' and benches' one: scripts/lib/redis-server.mjs.
+export {
+  engineAvailable,
+  engineVersion,
+  makeTlsFiles,
+  RedisCluster,
+  type RedisEngine,
+  RedisSentinelSet,
+  RedisServer,
+  type RedisServerOptions,
+  type TlsFiles,
+} from '../../scripts/lib/redis-server.mjs';

@@ -1,3 +1,4 @@
+import { triggerModulePath, type PoolDocument } from '@app/fleet-auth';
 import { TokenProvider } from '@nest-m2m-cognito/auth/client';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,10 @@ let emulator: Emulator;
 
 beforeAll(async () => {
   const demo = new URL('../../../libs/fleet-auth/pool.json', import.meta.url);
-  const pool = JSON.parse(await readFile(demo, 'utf8')) as { clients: object[] };
+  const pool = JSON.parse(await readFile(demo, 'utf8')) as PoolDocument & { clients: object[] };
+  // The copy names the demo trigger module by its absolute path (relative is to the pool file).
+  const trigger = pool.userPool!.lambdaConfig!.preTokenGenerationConfig!;
+  trigger.module = triggerModulePath(demo.pathname, trigger.module);
   pool.clients.push({
     clientId: ID,
     clientSecret: SECRET,

@@ -9,18 +9,20 @@ import {
 import { AdminController } from './admin/admin.controller.js';
 import { AwsJsonController } from './aws-json/aws-json.controller.js';
 import { AWS_OPERATION_REGISTRY } from './aws-operations.js';
+import { ClientSecrets } from './clients/client-secrets.js';
 import type { EmulatorConfig } from './config/emulator-config.js';
 import { ControlPlaneService } from './control-plane/control-plane.service.js';
 import { AWS_OPERATIONS, EMULATOR_CONFIG } from './emulator.tokens.js';
 import { KeysAndPoolIndicator } from './health/keys-and-pool.indicator.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
+import { GetClientTokenService } from './idp/get-client-token.service.js';
 import { InitiateAuthService } from './idp/initiate-auth.service.js';
 import { SignInLockout } from './idp/sign-in-lockout.js';
 import { KeyStore } from './keys/key-store.js';
 import { EmulatorMetrics } from './metrics/emulator-metrics.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
 import { RevocationService } from './oauth/revocation.service.js';
-import { TokenQuotaGuard } from './oauth/token-quota.guard.js';
+import { TokenQuotaGuard } from './tokens/token-quota.guard.js';
 import { TokenController } from './oauth/token.controller.js';
 import { TokenService } from './oauth/token.service.js';
 import { UserEndpointsController } from './oauth/user-endpoints.controller.js';
@@ -29,21 +31,25 @@ import { PoolStore } from './pool/pool-store.js';
 import { StateFile } from './pool/state-file.js';
 import { RefreshTokenStore } from './refresh-tokens/refresh-token.store.js';
 import { Clock } from './shared/clock.js';
+import { ClientCredentialsTokens } from './tokens/client-credentials-tokens.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
 import { TokenSigner } from './tokens/token-signer.js';
+import { PreTokenGeneration, TriggerModules } from './triggers/pre-token-generation.service.js';
 import { HostedUiController } from './well-known/hosted-ui.controller.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
 
 /**
  * What `startEmulator` loads and checks before Nest starts, because loading it reads files
  * and must fail, naming the variable, before anything listens: the configuration, the pool
- * (the pool file with the state file's changes), the signing keys, and the state file to
- * save changes to. These are the emulator's only values Nest does not construct.
+ * (the pool file with the state file's changes), the signing keys, the trigger modules the
+ * pool file names, and the state file to save changes to. These are the emulator's only
+ * values Nest does not construct.
  */
 export interface EmulatorModuleInput {
   config: EmulatorConfig;
   pool: PoolStore;
   keys: KeyStore;
+  triggers: TriggerModules;
   /** Where control-plane changes are saved (COGNITO_EMULATOR_STATE_FILE), if anywhere. */
   state?: StateFile;
   /** How the emulator logs (from the environment, or a test's capture). */
@@ -58,6 +64,7 @@ class EmulatorStateModule {
       { provide: EMULATOR_CONFIG, useValue: input.config },
       { provide: PoolStore, useValue: input.pool },
       { provide: KeyStore, useValue: input.keys },
+      { provide: TriggerModules, useValue: input.triggers },
       ...(input.state ? [{ provide: StateFile, useValue: input.state }] : []),
     ];
     return {
@@ -104,8 +111,12 @@ export class AppModule {
         TokenSigner,
         RefreshTokenStore,
         SignInLockout,
+        ClientSecrets,
         ClientAuthenticator,
+        PreTokenGeneration,
+        ClientCredentialsTokens,
         InitiateAuthService,
+        GetClientTokenService,
         ControlPlaneService,
         TokenService,
         RevocationService,

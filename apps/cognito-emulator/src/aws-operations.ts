@@ -1,13 +1,15 @@
 import { operation } from './aws-json/aws-operation.js';
 import { ControlPlaneInputs as cp } from './control-plane/control-plane.inputs.js';
 import { ControlPlaneService } from './control-plane/control-plane.service.js';
+import { GetClientTokenInput, GetClientTokenService } from './idp/get-client-token.service.js';
 import { InitiateAuthInput, InitiateAuthService } from './idp/initiate-auth.service.js';
 
 /**
  * Every operation `POST /` answers, declared once: its name (the `X-Amz-Target` suffix), its
  * plane (`control` only with COGNITO_EMULATOR_ADMIN=true), whether a success is saved to the
- * state file, its input shape, and the service method that answers it. A new operation is a
- * line here and a method on its service (a Nest provider of `AppModule`).
+ * state file, whether it counts against the token quota, its input shape, and the service
+ * method that answers it. A new operation is a line here and a method on its service (a Nest
+ * provider of `AppModule`).
  */
 export const AWS_OPERATION_REGISTRY = {
   InitiateAuth: operation({
@@ -17,12 +19,28 @@ export const AWS_OPERATION_REGISTRY = {
     service: InitiateAuthService,
     answer: (s, input) => s.initiateAuth(input),
   }),
+  // M2M tokens through the API: a client's own call, authorized by its secret, not by IAM.
+  GetClientToken: operation({
+    plane: 'data',
+    persists: false,
+    tokenQuota: true,
+    input: GetClientTokenInput,
+    service: GetClientTokenService,
+    answer: (s, input, context) => s.getClientToken(input, context),
+  }),
   DescribeUserPool: operation({
     plane: 'control',
     persists: false,
     input: cp.DescribeUserPool,
     service: ControlPlaneService,
     answer: (s, input) => s.describeUserPool(input),
+  }),
+  UpdateUserPool: operation({
+    plane: 'control',
+    persists: true,
+    input: cp.UpdateUserPool,
+    service: ControlPlaneService,
+    answer: (s, input) => s.updateUserPool(input),
   }),
   CreateResourceServer: operation({
     plane: 'control',

@@ -4,12 +4,12 @@ import {
   startService,
   type StartedService,
 } from '@nest-m2m-cognito/auth/observability';
-import { loadPool } from '@app/fleet-auth';
+import { loadPool, type Pool } from '@app/fleet-auth';
 import { Logger } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
-import { loadEmulatorConfig } from './config/emulator-config.js';
+import { configError, loadEmulatorConfig } from './config/emulator-config.js';
 import { BODY_LIMIT_BYTES, bodyLimitOf } from './http/body-limits.js';
 import { EmulatorExceptionFilter } from './http/emulator-exception.filter.js';
 import { closeInStages } from './http/staged-close.js';
@@ -19,6 +19,9 @@ import { PoolStore } from './pool/pool-store.js';
 import { StateFile } from './pool/state-file.js';
 import { serverHttpsOptions } from './tls/https-options.js';
 import { EmulatorRuntime } from './tokens/emulator-runtime.js';
+import { awsIssuerHostOf } from './tokens/issuer-forms.js';
+import { TriggerModules } from './triggers/pre-token-generation.service.js';
+import { loadPreTokenTrigger } from './triggers/pre-token-trigger.js';
 
 /** A running emulator. */
 export interface StartedEmulator extends StartedService {
@@ -28,10 +31,16 @@ export interface StartedEmulator extends StartedService {
   tokenUrl: string;
 }
 
-/** Test hooks. */
+/** What the environment does not say. */
 export interface StartEmulatorOptions {
   /** Where log lines go instead of standard output (tests collect them). */
   logDestination?: DestinationStream;
+  /**
+   * A validated pool (`loadPool`, `parsePool`) to serve instead of reading
+   * `COGNITO_EMULATOR_POOL_FILE` (the package's `startCognitoEmulator` takes a pool object),
+   * and the file the trigger module it names is relative to.
+   */
+  pool?: { pool: Pool; file: string };
 }
 
 /**
@@ -54,7 +63,18 @@ export async function startEmulator(
   const config = loadEmulatorConfig(env);
   const corsOrigins = parseCorsOrigins(env.COGNITO_EMULATOR_CORS_ORIGINS);
   const logging = loggingOptionsFromEnv(env, options.logDestination);
-  const file = await loadPool(config.poolFile, 'COGNITO_EMULATOR_POOL_FILE');
+  const poolFile = options.pool?.file ?? config.poolFile;
+  const file =
+    options.pool?.pool ?? (await loadPool(config.poolFile, 'COGNITO_EMULATOR_POOL_FILE'));
+  const imitated = config.issuerBase && awsIssuerHostOf(new URL(config.issuerBase).hostname);
+  const poolRegion = file.userPoolId.slice(0, file.userPoolId.indexOf('_'));
+  if (imitated && imitated.region !== poolRegion) {
+    throw configError(
+      'COGNITO_EMULATOR_ISSUER_BASE',
+      `names Cognito's issuer host in ${imitated.region}, but user pool ${file.userPoolId} is in ${poolRegion}`,
+    );
+  }
+  const triggers = new TriggerModules(await loadPreTokenTrigger(poolFile, file));
   const state = config.stateFile ? new StateFile(config.stateFile) : undefined;
   const pool = new PoolStore(file, await state?.load(file.userPoolId));
   const keys = await KeyStore.open({
@@ -66,36 +86,39 @@ export async function startEmulator(
 
   // Fastify takes its TLS options at construction (startService's httpsOptions is Express's).
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, ...(https && { https }) });
-  const started = await startService(AppModule.forRoot({ config, pool, keys, state, logging }), {
-    env,
-    defaultPort: 4000,
-    adapter,
-    // No HSTS: a browser that saw it from https://localhost:4000 would refuse plain HTTP to
-    // every localhost port (the docs page on :3000 included) for a year; a dev tool's call.
-    securityHeaders: { strictTransportSecurity: false },
-    configure: (app) => {
-      const fastify = adapter.getInstance();
-      // Routes are registered when the app initialises, after this hook is in place.
-      fastify.addHook('onRoute', (route) => {
-        route.bodyLimit = bodyLimitOf(route.url);
-      });
-      fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
-      fastify.addHook('onSend', closeInStages());
-      // Every body as raw bytes, whatever its type: the controllers check the media type and
-      // parse it themselves (a repeated form parameter must stay visible: invalid_request).
-      fastify.removeAllContentTypeParsers();
-      fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) =>
-        done(null, body),
-      );
-      app.useGlobalFilters(app.get(EmulatorExceptionFilter));
-      // Known up front unless PORT=0, so no request can ever see an empty issuer.
-      if (config.issuerBase || config.port !== 0) {
-        app
-          .get(EmulatorRuntime)
-          .setBase(config.issuerBase ?? httpUrl(config.host, config.port, !!https));
-      }
+  const started = await startService(
+    AppModule.forRoot({ config, pool, keys, triggers, state, logging }),
+    {
+      env,
+      defaultPort: 4000,
+      adapter,
+      // No HSTS: a browser that saw it from https://localhost:4000 would refuse plain HTTP to
+      // every localhost port (the docs page on :3000 included) for a year; a dev tool's call.
+      securityHeaders: { strictTransportSecurity: false },
+      configure: (app) => {
+        const fastify = adapter.getInstance();
+        // Routes are registered when the app initialises, after this hook is in place.
+        fastify.addHook('onRoute', (route) => {
+          route.bodyLimit = bodyLimitOf(route.url);
+        });
+        fastify.addHook('onRequest', tokenEndpointCors(corsOrigins));
+        fastify.addHook('onSend', closeInStages());
+        // Every body as raw bytes, whatever its type: the controllers check the media type and
+        // parse it themselves (a repeated form parameter must stay visible: invalid_request).
+        fastify.removeAllContentTypeParsers();
+        fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) =>
+          done(null, body),
+        );
+        app.useGlobalFilters(app.get(EmulatorExceptionFilter));
+        // Known up front unless PORT=0, so no request can ever see an empty issuer.
+        if (config.issuerBase || config.port !== 0) {
+          app
+            .get(EmulatorRuntime)
+            .setBase(config.issuerBase ?? httpUrl(config.host, config.port, !!https));
+        }
+      },
     },
-  });
+  );
   const url = started.url;
   const runtime = started.app.get(EmulatorRuntime);
   runtime.setBase(config.issuerBase ?? url);

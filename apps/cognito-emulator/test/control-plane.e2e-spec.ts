@@ -19,7 +19,6 @@ import { join } from 'node:path';
 import { startWeatherApi, type WeatherApiHandle } from '../../weather-api/src/bootstrap.js';
 import { startEmulator, type StartedEmulator } from '../src/bootstrap.js';
 import {
-  basic,
   decode,
   type ErrorCase,
   failure,
@@ -27,19 +26,8 @@ import {
   POOL_ID,
   sdk,
   tempDir,
+  token,
 } from './helpers.js';
-
-async function token(emu: StartedEmulator, id: string, secret: string, scope?: string) {
-  const res = await fetch(emu.tokenUrl, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Authorization: basic(id, secret),
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope && { scope }) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 describe('the control plane through the AWS SDK v3', () => {
   let dir: string;

@@ -7,6 +7,7 @@ import ts from 'typescript';
 import {
   fileBlocks,
   installedPackages,
+  installGroups,
   libraryReadme,
 } from '../../../scripts/lib/readme-blocks.mjs';
 
@@ -16,6 +17,7 @@ const manifest = JSON.parse(readFileSync(join(root, 'libs/auth/package.json'), '
   exports: Record<string, unknown>;
   dependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
 };
 const readme = libraryReadme();
 
@@ -55,5 +57,26 @@ describe('libs/auth/README.md', () => {
         .filter((name) => name !== 'pino-pretty')
         .sort(),
     );
+  });
+
+  it('installs the required peers on the line every service runs, each optional one beside its entry point', () => {
+    const groups = installGroups(readme);
+    const everyService = groups.find((g) => g.packages.includes(manifest.name));
+    expect(everyService?.entries).toEqual(['./observability']);
+    const required = Object.keys(manifest.peerDependencies).filter(
+      (name) => !manifest.peerDependenciesMeta[name]?.optional,
+    );
+    for (const name of required) expect(everyService?.packages).toContain(name);
+    // The one optional peer there: a service on Fastify does without Express's adapter.
+    expect(everyService?.packages.filter((name) => !required.includes(name))).toEqual([
+      manifest.name,
+      '@nestjs/platform-express',
+    ]);
+    for (const group of groups.filter((g) => g !== everyService)) {
+      expect(group.entries).toHaveLength(1);
+      expect(Object.keys(manifest.exports)).toContain(group.entries[0]);
+      for (const name of group.packages)
+        expect(manifest.peerDependenciesMeta[name]?.optional).toBe(true);
+    }
   });
 });

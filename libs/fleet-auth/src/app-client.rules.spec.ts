@@ -1,4 +1,5 @@
 import {
+  allowsClientTokenAuth,
   appClientViolations,
   clientSecretsOf,
   scopeExists,
@@ -9,6 +10,7 @@ import {
 const machine: AppClientSettings = {
   clientSecret: 'dev-only',
   allowedOAuthFlows: ['client_credentials'],
+  explicitAuthFlows: [],
   allowedOAuthScopes: ['api/read'],
   callbackURLs: [],
   accessTokenValidity: 1,
@@ -78,10 +80,73 @@ describe('app client rules', () => {
       { allowedOAuthFlows: ['code'], clientSecret: null, allowedOAuthScopes: ['openid'] },
       'callbackURLs callbackURLs: code and implicit need at least one callback URL',
     ],
+    [
+      { explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+      'authFlow explicitAuthFlows: ALLOW_CLIENT_TOKEN_AUTH must be the only explicit auth flow',
+    ],
+    [
+      { allowedOAuthFlows: [], explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'], clientSecret: null },
+      'authFlow clientSecret: ALLOW_CLIENT_TOKEN_AUTH needs a client secret',
+    ],
+    [
+      {
+        allowedOAuthFlows: [],
+        explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'],
+        allowedOAuthScopes: [],
+      },
+      'authFlow allowedOAuthScopes: ALLOW_CLIENT_TOKEN_AUTH needs at least one custom scope',
+    ],
+    [
+      {
+        allowedOAuthFlows: [],
+        explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'],
+        allowedOAuthScopes: ['api/read', 'email'],
+      },
+      'authFlow allowedOAuthScopes: ALLOW_CLIENT_TOKEN_AUTH takes custom scopes only',
+    ],
+    [
+      {
+        allowedOAuthFlows: ['code'],
+        explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'],
+        callbackURLs: ['https://x.example/cb'],
+      },
+      'authFlow allowedOAuthFlows: ALLOW_CLIENT_TOKEN_AUTH cannot be combined with code or implicit',
+    ],
   ] as [Partial<AppClientSettings>, string][])('refuses %j', (change, expected) => {
     const found = broken(change);
     expect(found).toHaveLength(1);
     expect(found[0]).toContain(expected);
+  });
+
+  it('takes ALLOW_CLIENT_TOKEN_AUTH alone or beside client_credentials, reporting a shared need once', () => {
+    const apiOnly = {
+      ...machine,
+      allowedOAuthFlows: [],
+      explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'],
+    };
+    expect(appClientViolations(apiOnly)).toEqual([]);
+    expect(appClientViolations({ ...apiOnly, allowedOAuthFlows: ['client_credentials'] })).toEqual(
+      [],
+    );
+    expect(broken({ explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'], clientSecret: null })).toEqual([
+      'oauthFlow clientSecret: client_credentials needs a client secret',
+    ]);
+  });
+
+  it('lets GetClientToken serve only a client whose one flow is ALLOW_CLIENT_TOKEN_AUTH, with a secret', () => {
+    const token = ['ALLOW_CLIENT_TOKEN_AUTH'];
+    expect(allowsClientTokenAuth({ clientSecret: 's', explicitAuthFlows: token })).toBe(true);
+    expect(allowsClientTokenAuth({ clientSecret: ['old', 'new'], explicitAuthFlows: token })).toBe(
+      true,
+    );
+    expect(allowsClientTokenAuth({ clientSecret: null, explicitAuthFlows: token })).toBe(false);
+    expect(
+      allowsClientTokenAuth({
+        clientSecret: 's',
+        explicitAuthFlows: [...token, 'ALLOW_USER_PASSWORD_AUTH'],
+      }),
+    ).toBe(false);
+    expect(allowsClientTokenAuth({ clientSecret: 's', explicitAuthFlows: [] })).toBe(false);
   });
 
   it('takes a machine client with two secrets, during a rotation', () => {

@@ -17,6 +17,27 @@ export const SECONDS_PER: Readonly<Record<TimeUnit, number>> = {
 /** The tokens whose lifetime an app client sets: the keys of `TokenValidityUnits`, camelCased. */
 export type TokenKind = 'accessToken' | 'idToken' | 'refreshToken';
 
+/**
+ * The explicit auth flow of `GetClientToken` (M2M tokens through the API). Cognito's API
+ * reference: the flow "is mutually exclusive with user authentication flows. It must be the
+ * only authentication flow that you configure for the app client", and the client needs a
+ * secret.
+ */
+export const CLIENT_TOKEN_AUTH = 'ALLOW_CLIENT_TOKEN_AUTH';
+
+/** Cognito's `ExplicitAuthFlows` values (the legacy ones without `ALLOW_` excepted). */
+export const EXPLICIT_AUTH_FLOWS = [
+  'ALLOW_USER_PASSWORD_AUTH',
+  'ALLOW_ADMIN_USER_PASSWORD_AUTH',
+  'ALLOW_USER_SRP_AUTH',
+  'ALLOW_REFRESH_TOKEN_AUTH',
+  'ALLOW_CUSTOM_AUTH',
+  'ALLOW_USER_AUTH',
+  CLIENT_TOKEN_AUTH,
+] as const;
+/** One of {@link EXPLICIT_AUTH_FLOWS}. */
+export type ExplicitAuthFlow = (typeof EXPLICIT_AUTH_FLOWS)[number];
+
 /** The scopes every user pool has, beside its resource servers' `identifier/name` scopes. */
 export const STANDARD_SCOPES: readonly string[] = [
   'openid',
@@ -35,6 +56,8 @@ export const COGNITO_PATTERNS = {
   clientId: '[\\w.+-]+',
   name: '[\\w\\s+=,.@-]+',
   resourceServerIdentifier: '[\\x21\\x23-\\x5B\\x5D-\\x7E]+',
+  /** `ScopeType`: RFC 6749 §3.3's scope-token (`identifier/name`, or a standard scope). */
+  scope: '[\\x21\\x23-\\x5B\\x5D-\\x7E]+',
   scopeName: '[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+',
 } as const;
 
@@ -81,6 +104,7 @@ export interface TokenValidity {
 export interface AppClientSettings extends TokenValidity {
   clientSecret: ClientSecretSetting;
   allowedOAuthFlows: readonly ('client_credentials' | 'code' | 'implicit')[];
+  explicitAuthFlows: readonly string[];
   allowedOAuthScopes: readonly string[];
   callbackURLs: readonly string[];
 }
@@ -88,10 +112,11 @@ export interface AppClientSettings extends TokenValidity {
 /** A rule of Cognito's that an app client's settings break. */
 export interface AppClientViolation {
   /**
-   * Which kind of check failed; the control plane answers `tokenValidity` and `callbackURLs`
-   * with `InvalidParameterException`, `oauthFlow` with `InvalidOAuthFlowException`.
+   * Which kind of check failed; the control plane answers `tokenValidity`, `authFlow` and
+   * `callbackURLs` with `InvalidParameterException`, `oauthFlow` with
+   * `InvalidOAuthFlowException`.
    */
-  rule: 'tokenValidity' | 'oauthFlow' | 'callbackURLs';
+  rule: 'tokenValidity' | 'oauthFlow' | 'authFlow' | 'callbackURLs';
   /** The setting at fault, by its name in the definition (Cognito's, camelCased). */
   field: keyof AppClientSettings;
   message: string;
@@ -140,8 +165,10 @@ function tokenValidityViolations(c: TokenValidity): AppClientViolation[] {
 /**
  * Every rule of Cognito's that `c` breaks: token lifetimes (access and ID 5 minutes to 1 day,
  * refresh 60 minutes to 3650 days, neither access nor ID longer than refresh);
- * `client_credentials` alone, with a secret and only custom scopes; `code` and `implicit`
- * with a callback URL. Scopes are checked against the pool by the caller ({@link scopeExists}).
+ * `client_credentials` alone, with a secret and only custom scopes; `ALLOW_CLIENT_TOKEN_AUTH`
+ * as the only explicit flow and with no user sign-in (`code`, `implicit`), with a secret and
+ * only custom scopes; `code` and `implicit` with a callback URL. Scopes are checked against
+ * the pool by the caller ({@link scopeExists}).
  *
  * @example
  * ```ts
@@ -151,18 +178,42 @@ function tokenValidityViolations(c: TokenValidity): AppClientViolation[] {
 export function appClientViolations(c: AppClientSettings): AppClientViolation[] {
   const out = tokenValidityViolations(c);
   const flows = c.allowedOAuthFlows;
-  if (flows.includes('client_credentials')) {
-    const flow = (field: AppClientViolation['field'], message: string) =>
-      out.push({ rule: 'oauthFlow', field, message: `client_credentials ${message}` });
-    if (flows.length > 1) flow('allowedOAuthFlows', 'cannot be combined with code or implicit');
-    if (c.clientSecret === null) flow('clientSecret', 'needs a client secret');
+  const userSignIn = flows.includes('code') || flows.includes('implicit');
+  const clientCredentials = flows.includes('client_credentials');
+  const clientTokenAuth = c.explicitAuthFlows.includes(CLIENT_TOKEN_AUTH);
+  if (clientCredentials && userSignIn) {
+    out.push({
+      rule: 'oauthFlow',
+      field: 'allowedOAuthFlows',
+      message: 'client_credentials cannot be combined with code or implicit',
+    });
+  }
+  if (clientTokenAuth) {
+    const auth = (field: AppClientViolation['field'], message: string) =>
+      out.push({ rule: 'authFlow', field, message: `${CLIENT_TOKEN_AUTH} ${message}` });
+    if (c.explicitAuthFlows.length > 1) {
+      auth('explicitAuthFlows', 'must be the only explicit auth flow (no user authentication)');
+    }
+    if (userSignIn) auth('allowedOAuthFlows', 'cannot be combined with code or implicit');
+  }
+  // The machine flows' shared needs, reported once, under the OAuth flow when both are set.
+  const machine = clientCredentials
+    ? 'client_credentials'
+    : clientTokenAuth
+      ? CLIENT_TOKEN_AUTH
+      : '';
+  if (machine !== '') {
+    const rule = clientCredentials ? 'oauthFlow' : 'authFlow';
+    const need = (field: AppClientViolation['field'], message: string) =>
+      out.push({ rule, field, message: `${machine} ${message}` });
+    if (c.clientSecret === null) need('clientSecret', 'needs a client secret');
     if (c.allowedOAuthScopes.length === 0) {
-      flow('allowedOAuthScopes', 'needs at least one custom scope');
+      need('allowedOAuthScopes', 'needs at least one custom scope');
     } else if (c.allowedOAuthScopes.some((s) => STANDARD_SCOPES.includes(s))) {
-      flow('allowedOAuthScopes', `takes custom scopes only, not ${STANDARD_SCOPES.join(', ')}`);
+      need('allowedOAuthScopes', `takes custom scopes only, not ${STANDARD_SCOPES.join(', ')}`);
     }
   }
-  if ((flows.includes('code') || flows.includes('implicit')) && c.callbackURLs.length === 0) {
+  if (userSignIn && c.callbackURLs.length === 0) {
     out.push({
       rule: 'callbackURLs',
       field: 'callbackURLs',
@@ -170,6 +221,21 @@ export function appClientViolations(c: AppClientSettings): AppClientViolation[] 
     });
   }
   return out;
+}
+
+/**
+ * Whether `GetClientToken` may issue tokens to `c`: a client secret, and
+ * `ALLOW_CLIENT_TOKEN_AUTH` as its only explicit auth flow. The control plane and the
+ * definition never create another kind, but a state file may hold a client written before.
+ */
+export function allowsClientTokenAuth(
+  c: Pick<AppClientSettings, 'clientSecret' | 'explicitAuthFlows'>,
+): boolean {
+  return (
+    c.clientSecret !== null &&
+    c.explicitAuthFlows.length === 1 &&
+    c.explicitAuthFlows[0] === CLIENT_TOKEN_AUTH
+  );
 }
 
 /**

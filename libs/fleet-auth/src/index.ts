@@ -1,7 +1,10 @@
 export {
+  allowsClientTokenAuth,
   appClientViolations,
   clientSecretsOf,
+  CLIENT_TOKEN_AUTH,
   COGNITO_PATTERNS,
+  EXPLICIT_AUTH_FLOWS,
   MAX_CLIENT_SECRETS,
   SECONDS_PER,
   STANDARD_SCOPES,
@@ -12,22 +15,27 @@ export {
   type AppClientSettings,
   type AppClientViolation,
   type ClientSecretSetting,
+  type ExplicitAuthFlow,
   type TimeUnit,
   type TokenKind,
   type TokenValidity,
 } from './app-client.rules.js';
-export { loadPool, parsePool, PoolFileError } from './pool.loader.js';
+export { loadPool, parsePool, PoolFileError, triggerModulePath } from './pool.loader.js';
 export {
   ClientFieldsSchema,
   ClientSchema,
+  ISSUER_TYPES,
   PoolSchema,
   ResourceServerSchema,
   TimeUnitSchema,
+  type IssuerType,
   type Pool,
   type PoolClient,
   type PoolDocument,
   type PoolResourceServer,
   type PoolService,
+  type PoolTriggerConfig,
   type PoolUser,
 } from './pool.schema.js';
 export { formatZodIssues } from './zod-issues.js';
+export { poolJsonSchema } from './pool.json-schema.js';

@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tokenValiditySeconds } from './app-client.rules.js';
 import type { PoolDocument } from './pool.schema.js';
-import { loadPool, parsePool, PoolFileError } from './pool.loader.js';
+import { loadPool, parsePool, PoolFileError, triggerModulePath } from './pool.loader.js';
 
 const shipped = new URL('../pool.json', import.meta.url);
 
@@ -42,6 +43,16 @@ describe('pool file', () => {
       'ALLOW_USER_PASSWORD_AUTH',
       'ALLOW_REFRESH_TOKEN_AUTH',
     ]);
+    // GetClientToken only, and both M2M ways with the tenant trigger.
+    expect(byId['weather-sdk-caller']).toMatchObject({
+      allowedOAuthFlows: [],
+      explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'],
+      allowedOAuthScopes: ['weather-api/forecast.read'],
+    });
+    expect(byId['weather-tenant-caller']).toMatchObject({
+      allowedOAuthFlows: ['client_credentials'],
+      explicitAuthFlows: ['ALLOW_CLIENT_TOKEN_AUTH'],
+    });
     expect(pool.users[0].username).toBe('alice');
     for (const c of pool.clients) expect(tokenValiditySeconds(c, 'accessToken')).toBe(3600);
   });
@@ -53,7 +64,14 @@ describe('pool file', () => {
       allowAdminCreateUserOnly: true,
       deletionProtection: 'ACTIVE',
       removalPolicy: 'retain',
+      issuerConfiguration: { type: 'ORIGINAL' },
+      lambdaConfig: {
+        preTokenGenerationConfig: { lambdaVersion: 'V3_0', module: 'triggers/tenant-claim.mjs' },
+      },
     });
+    expect(triggerModulePath(shipped.pathname, 'triggers/tenant-claim.mjs')).toBe(
+      fileURLToPath(new URL('../triggers/tenant-claim.mjs', import.meta.url)),
+    );
     expect(pool.domain).toEqual({ domainPrefix: 'weather-fleet-example' });
     expect(pool.clients[0]).toMatchObject({
       accessTokenValidity: 60,
@@ -93,6 +111,7 @@ describe('pool file', () => {
       allowAdminCreateUserOnly: true,
       deletionProtection: 'ACTIVE',
       removalPolicy: 'retain',
+      issuerConfiguration: { type: 'ORIGINAL' },
     });
     expect(pool.domain).toBeUndefined();
   });
@@ -323,9 +342,63 @@ describe('pool file', () => {
       'services.weather-api.resourceServers[1]: unknown resource server "billing-api"',
     );
     expect(message).toContain(
-      'services.caller.clients.OAUTH: client "weather-web" does not allow client_credentials',
+      'services.caller.clients.OAUTH: client "weather-web" allows neither client_credentials nor ALLOW_CLIENT_TOKEN_AUTH',
     );
     expect(message).toContain('services.caller.clients.OAUTH_WRITE: unknown client "nobody"');
+  });
+
+  it('lets a service use a GetClientToken-only client', async () => {
+    const doc = await demo();
+    doc.services = { caller: { clients: { OAUTH_SDK: 'weather-sdk-caller' } } };
+    expect(parsePool(doc).services.caller.clients).toEqual({ OAUTH_SDK: 'weather-sdk-caller' });
+  });
+
+  it('takes the issuer type and refuses others', async () => {
+    const doc = await demo();
+    doc.userPool = { issuerConfiguration: { type: 'UPDATED' } };
+    expect(parsePool(doc).userPool.issuerConfiguration).toEqual({ type: 'UPDATED' });
+    doc.userPool = { issuerConfiguration: { type: 'REGIONAL' as 'UPDATED' } };
+    expect(errorOf(() => parsePool(doc)).message).toContain(
+      'userPool.issuerConfiguration.type: Invalid option: expected one of "ORIGINAL"|"UPDATED"',
+    );
+  });
+
+  it.each([
+    [{ lambdaVersion: 'V2_0', module: 't.mjs' }, 'lambdaVersion: must be "V3_0"'],
+    [{ lambdaVersion: 'V3_0', module: 'trigger.ts' }, 'module: must name a JavaScript module'],
+    [{ lambdaVersion: 'V3_0' }, 'preTokenGenerationConfig.module'],
+    [
+      { lambdaVersion: 'V3_0', module: 't.mjs', lambdaArn: 'arn:aws:lambda:x' },
+      'preTokenGenerationConfig: Unrecognized key: "lambdaArn"',
+    ],
+  ])('refuses the trigger %j, naming the field', async (config, message) => {
+    const doc = await demo();
+    doc.userPool = {
+      lambdaConfig: {
+        preTokenGenerationConfig: config as { lambdaVersion: 'V3_0'; module: string },
+      },
+    };
+    expect(errorOf(() => parsePool(doc)).message).toContain(
+      `userPool.lambdaConfig.preTokenGenerationConfig`,
+    );
+    expect(errorOf(() => parsePool(doc)).message).toContain(message);
+  });
+
+  it('finds the trigger module beside the pool file, and names it when it is missing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pool-'));
+    const doc = await demo();
+    await writeFile(join(dir, 'pool.json'), JSON.stringify(doc));
+    await expect(loadPool(join(dir, 'pool.json'), 'COGNITO_EMULATOR_POOL_FILE')).rejects.toThrow(
+      `userPool.lambdaConfig.preTokenGenerationConfig.module: no file ${join(dir, 'triggers', 'tenant-claim.mjs')}`,
+    );
+    await mkdir(join(dir, 'triggers'));
+    await writeFile(join(dir, 'triggers', 'tenant-claim.mjs'), 'export const handler = (e) => e;');
+    expect(
+      (await loadPool(join(dir, 'pool.json'))).userPool.lambdaConfig?.preTokenGenerationConfig,
+    ).toEqual({ lambdaVersion: 'V3_0', module: 'triggers/tenant-claim.mjs' });
+    // An absolute path works from wherever the pool file is copied to.
+    const absolute = fileURLToPath(new URL('../triggers/tenant-claim.mjs', import.meta.url));
+    expect(triggerModulePath(join(dirname(dir), 'elsewhere.json'), absolute)).toBe(absolute);
   });
 
   it('names service and variable prefixes that cannot be used', async () => {

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { formatZodIssues } from './zod-issues.js';
 import { PoolSchema, type Pool } from './pool.schema.js';
 
@@ -23,7 +24,22 @@ export function parsePool(doc: unknown, source = 'pool'): Pool {
 }
 
 /**
- * Reads and validates a pool file. `origin` (the variable or option that named the file)
+ * Where the pre token generation trigger's module of the pool file `poolFile` is: its
+ * `userPool.lambdaConfig.preTokenGenerationConfig.module`, relative to the pool file (or
+ * absolute). The emulator imports it; the CDK stack bundles it into the Lambda function.
+ *
+ * @example
+ * ```ts
+ * triggerModulePath('libs/fleet-auth/pool.json', 'triggers/tenant-claim.mjs');
+ * // <absolute path>/libs/fleet-auth/triggers/tenant-claim.mjs
+ * ```
+ */
+export function triggerModulePath(poolFile: string, module: string): string {
+  return resolve(dirname(resolve(poolFile)), module);
+}
+
+/**
+ * Reads and validates a pool file, and checks that the trigger module it names exists. `origin` (the variable or option that named the file)
  * starts every message, so a failed start-up says which setting to fix.
  *
  * @example
@@ -44,5 +60,16 @@ export async function loadPool(file: string, origin = 'pool file'): Promise<Pool
   } catch (cause) {
     throw new PoolFileError(`${origin}: ${file} is not valid JSON`, { cause });
   }
-  return parsePool(doc, `pool file ${file}`);
+  const pool = parsePool(doc, `pool file ${file}`);
+  const trigger = pool.userPool.lambdaConfig?.preTokenGenerationConfig;
+  if (trigger) {
+    const path = triggerModulePath(file, trigger.module);
+    await access(path).catch((cause: unknown) => {
+      throw new PoolFileError(
+        `Invalid pool file ${file}: userPool.lambdaConfig.preTokenGenerationConfig.module: no file ${path} (the path is relative to the pool file)`,
+        { cause },
+      );
+    });
+  }
+  return pool;
 }

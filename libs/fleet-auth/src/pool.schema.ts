@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
   appClientViolations,
+  CLIENT_TOKEN_AUTH,
   COGNITO_PATTERNS,
+  EXPLICIT_AUTH_FLOWS,
   MAX_CLIENT_SECRETS,
   scopeExists,
   TIME_UNITS,
@@ -71,27 +73,24 @@ export const ClientFieldsSchema = z.strictObject({
   clientName: z.string().max(128).regex(COGNITO_NAME, NAME_CHARACTERS).default(''),
   // One secret, or Cognito's at most two active ones (oldest first), or null: a public client.
   clientSecret: z
-    .union([SECRET, z.array(SECRET)], {
-      error: `must be a secret, a list of at most ${MAX_CLIENT_SECRETS} secrets, or null for a public client`,
-    })
+    .union(
+      [
+        SECRET,
+        // The count is checked below (zod's array bounds inside a union would lose its message);
+        // the same bounds, as metadata, reach the JSON Schema.
+        z.array(SECRET).meta({ minItems: 1, maxItems: MAX_CLIENT_SECRETS }),
+      ],
+      {
+        error: `must be a secret, a list of at most ${MAX_CLIENT_SECRETS} secrets, or null for a public client`,
+      },
+    )
     .nullable()
     .refine(
       (s) => !Array.isArray(s) || (s.length >= 1 && s.length <= MAX_CLIENT_SECRETS),
       `must list 1 or ${MAX_CLIENT_SECRETS} secrets: Cognito keeps at most ${MAX_CLIENT_SECRETS} active secrets per app client`,
     ),
   allowedOAuthFlows: z.array(z.enum(['client_credentials', 'code', 'implicit'])).default([]),
-  explicitAuthFlows: z
-    .array(
-      z.enum([
-        'ALLOW_USER_PASSWORD_AUTH',
-        'ALLOW_ADMIN_USER_PASSWORD_AUTH',
-        'ALLOW_USER_SRP_AUTH',
-        'ALLOW_REFRESH_TOKEN_AUTH',
-        'ALLOW_CUSTOM_AUTH',
-        'ALLOW_USER_AUTH',
-      ]),
-    )
-    .default([]),
+  explicitAuthFlows: z.array(z.enum(EXPLICIT_AUTH_FLOWS)).default([]),
   allowedOAuthScopes: z.array(z.string()).default([]),
   callbackURLs: z.array(z.url()).default([]),
   logoutURLs: z.array(z.url()).default([]),
@@ -126,11 +125,38 @@ const UserSchema = z.strictObject({
   email: z.email().optional(),
 });
 
+/** Cognito's `IssuerConfiguration.Type` values. */
+export const ISSUER_TYPES = ['ORIGINAL', 'UPDATED'] as const;
+/** One of {@link ISSUER_TYPES}. */
+export type IssuerType = (typeof ISSUER_TYPES)[number];
+
+/**
+ * A pre token generation trigger, as Cognito's `LambdaConfig.PreTokenGenerationConfig` names
+ * it, with the function's code in place of its ARN: `module`, a JavaScript module exporting a
+ * Lambda-style `handler(event)`, its path relative to the pool file. Only `V3_0` events reach
+ * client-credentials tokens (`TokenGeneration_ClientCredentials`), the emulator's only ones.
+ */
+const PreTokenGenerationConfigSchema = z.strictObject({
+  lambdaVersion: z.enum(['V3_0'], {
+    error: 'must be "V3_0": only the V3 event reaches client-credentials (M2M) tokens',
+  }),
+  module: z
+    .string()
+    .regex(/^[^\0]+\.(?:mjs|cjs|js)$/u, 'must name a JavaScript module (.mjs, .cjs or .js)'),
+});
+
 const UserPoolSettingsSchema = z.strictObject({
   userPoolName: z.string().min(1).max(128).regex(COGNITO_NAME, NAME_CHARACTERS).optional(),
   allowAdminCreateUserOnly: z.boolean().default(true),
   deletionProtection: z.enum(['ACTIVE', 'INACTIVE']).default('ACTIVE'),
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+  /** `ORIGINAL`: `https://cognito-idp.{region}.amazonaws.com/{poolId}`; `UPDATED`: `issuer-cognito-idp`. */
+  issuerConfiguration: z
+    .strictObject({ type: z.enum(ISSUER_TYPES).default('ORIGINAL') })
+    .prefault({}),
+  lambdaConfig: z
+    .strictObject({ preTokenGenerationConfig: PreTokenGenerationConfigSchema.optional() })
+    .optional(),
 });
 
 const DomainSchema = z
@@ -171,6 +197,8 @@ const ServiceSchema = z.strictObject({
  */
 export const PoolSchema = z
   .strictObject({
+    /** The JSON Schema editors validate the file by (`pool.schema.json`); not read otherwise. */
+    $schema: z.string().optional(),
     _comment: z.string().optional(),
     userPoolId: z
       .string()
@@ -242,12 +270,15 @@ export const PoolSchema = z
       });
       for (const [prefix, clientId] of Object.entries(service.clients)) {
         const client = clients.get(clientId);
-        if (!client?.allowedOAuthFlows.includes('client_credentials')) {
+        const machine =
+          client?.allowedOAuthFlows.includes('client_credentials') ||
+          client?.explicitAuthFlows.includes(CLIENT_TOKEN_AUTH);
+        if (!machine) {
           ctx.addIssue({
             code: 'custom',
             path: ['services', name, 'clients', prefix],
             message: client
-              ? `client "${clientId}" does not allow client_credentials`
+              ? `client "${clientId}" allows neither client_credentials nor ${CLIENT_TOKEN_AUTH}`
               : `unknown client "${clientId}"`,
           });
         }
@@ -263,3 +294,5 @@ export type PoolClient = Pool['clients'][number];
 export type PoolResourceServer = Pool['resourceServers'][number];
 export type PoolUser = Pool['users'][number];
 export type PoolService = Pool['services'][string];
+/** The definition's pre token generation trigger, when it names one. */
+export type PoolTriggerConfig = z.infer<typeof PreTokenGenerationConfigSchema>;

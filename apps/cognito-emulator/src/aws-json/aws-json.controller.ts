@@ -7,6 +7,7 @@ import {
   Post,
   Req,
   Res,
+  UseGuards,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -14,6 +15,7 @@ import type { EmulatorConfig } from '../config/emulator-config.js';
 import { AWS_OPERATIONS, EMULATOR_CONFIG } from '../emulator.tokens.js';
 import { PoolStore } from '../pool/pool-store.js';
 import { StateFile } from '../pool/state-file.js';
+import { TokenQuotaByOperation, TokenQuotaGuard } from '../tokens/token-quota.guard.js';
 import type { AwsOperation, AwsOperations } from './aws-operation.js';
 import { CognitoIdpError } from './cognito-idp.error.js';
 
@@ -26,7 +28,8 @@ const AMZ_JSON = 'application/x-amz-json-1.1';
  * registry, and of the data plane unless COGNITO_EMULATOR_ADMIN=true; otherwise
  * `UnknownOperationException`), the media type, the JSON, the operation's input shape, its
  * service, and for an operation that persists, the state file. SigV4 signatures are not
- * verified.
+ * verified. Operations declared with `tokenQuota` (GetClientToken) share the token
+ * endpoint's quota.
  */
 @Controller()
 export class AwsJsonController implements OnModuleInit {
@@ -51,6 +54,8 @@ export class AwsJsonController implements OnModuleInit {
 
   @Post()
   @HttpCode(200)
+  @UseGuards(TokenQuotaGuard)
+  @TokenQuotaByOperation(true)
   async dispatch(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     const target = req.headers['x-amz-target'];
     const served =
@@ -76,7 +81,10 @@ export class AwsJsonController implements OnModuleInit {
       });
     }
     const { operation, service } = served;
-    const result = await operation.answer(service, operation.input.parse(body));
+    const agent = req.headers['x-amz-user-agent'] ?? req.headers['user-agent'];
+    const result = await operation.answer(service, operation.input.parse(body), {
+      userAgent: typeof agent === 'string' ? agent : undefined,
+    });
     if (operation.persists) await this.state?.save(this.pool.overlay());
     void res
       .status(200)

@@ -1,6 +1,12 @@
 import type { Type } from '@nestjs/common';
 import type { Shape } from './aws-shape.js';
 
+/** What an operation may know of the request beside its input. */
+export interface AwsRequestContext {
+  /** The AWS SDK's user agent (`x-amz-user-agent`, else `user-agent`), if any. */
+  userAgent: string | undefined;
+}
+
 /**
  * One operation of the Cognito Identity Provider API on `POST /` (AWS JSON 1.1,
  * `X-Amz-Target: AWSCognitoIdentityProviderService.<name>`), as the registry declares it.
@@ -14,8 +20,17 @@ export interface AwsOperation<S = unknown, I = unknown> {
   input: Shape<I>;
   /** The Nest provider that answers it. */
   service: Type<S>;
+  /**
+   * True: a request counts against the token quota (COGNITO_EMULATOR_TOKEN_RPS), shared with
+   * `/oauth2/token`.
+   */
+  tokenQuota?: boolean;
   /** The answer to a parsed request; undefined answers `{}`. */
-  answer(service: S, input: I): object | undefined | Promise<object | undefined>;
+  answer(
+    service: S,
+    input: I,
+    context: AwsRequestContext,
+  ): object | undefined | Promise<object | undefined>;
 }
 
 /** Operation name (the `X-Amz-Target` suffix) to its declaration. */

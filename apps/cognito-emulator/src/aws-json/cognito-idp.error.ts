@@ -1,5 +1,9 @@
 export type CognitoIdpErrorType =
   | 'NotAuthorizedException'
+  | 'TooManyRequestsException'
+  | 'UserLambdaValidationException'
+  | 'UnexpectedLambdaException'
+  | 'InvalidLambdaResponseException'
   | 'InvalidParameterException'
   | 'ResourceNotFoundException'
   | 'UnknownOperationException'
@@ -9,7 +13,10 @@ export type CognitoIdpErrorType =
   | 'InvalidOAuthFlowException'
   | 'LimitExceededException';
 
-/** A Cognito Identity Provider API error, rendered as 400 `{"__type","message"}`. */
+/**
+ * A Cognito Identity Provider API error, rendered as `{"__type","message"}` with the HTTP
+ * status of the API model (`TooManyRequestsException` 429, every other modelled one 400).
+ */
 export class CognitoIdpError extends Error {
   constructor(
     readonly type: CognitoIdpErrorType,
@@ -22,5 +29,9 @@ export class CognitoIdpError extends Error {
 
   get code(): CognitoIdpErrorType {
     return this.type;
+  }
+
+  get status(): 400 | 429 {
+    return this.type === 'TooManyRequestsException' ? 429 : 400;
   }
 }

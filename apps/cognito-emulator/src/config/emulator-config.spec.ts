@@ -73,6 +73,25 @@ describe('loadEmulatorConfig', () => {
     );
   });
 
+  it("takes Cognito's issuer hosts as a base only without a path", () => {
+    expect(
+      loadEmulatorConfig({
+        COGNITO_EMULATOR_ISSUER_BASE: 'https://issuer-cognito-idp.eu-west-1.amazonaws.com:4443/',
+      }).issuerBase,
+    ).toBe('https://issuer-cognito-idp.eu-west-1.amazonaws.com:4443');
+    expect(() =>
+      loadEmulatorConfig({
+        COGNITO_EMULATOR_ISSUER_BASE: 'https://cognito-idp.eu-west-1.amazonaws.com/idp',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        variable: 'COGNITO_EMULATOR_ISSUER_BASE',
+        message: expect.stringContaining('COGNITO_EMULATOR_ISSUER_BASE: must have no path'),
+      }),
+    );
+  });
+
   it("checks numbers with the library's numeric-option check, in its words", () => {
     expect(() => loadEmulatorConfig({ PORT: '70000' })).toThrow(
       'Invalid configuration: PORT: must be an integer (0-65535)',

@@ -2,6 +2,7 @@ import { formatZodIssues } from '@app/fleet-auth';
 import { EnvConfigError, numberOption } from '@nest-m2m-cognito/auth/observability';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { awsIssuerHostOf } from '../tokens/issuer-forms.js';
 
 /** Validated emulator settings, read once from an environment object at start-up. */
 export interface EmulatorConfig {
@@ -92,6 +93,13 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()):
   }
   const e = parsed.data;
   const port = wholeNumber(env, 'PORT', 0, 65_535) ?? 4000;
+  const base = e.COGNITO_EMULATOR_ISSUER_BASE && new URL(e.COGNITO_EMULATOR_ISSUER_BASE);
+  if (base && awsIssuerHostOf(base.hostname) && base.pathname !== '/') {
+    fail(
+      'COGNITO_EMULATOR_ISSUER_BASE',
+      "must have no path when its host is one of Cognito's issuer hosts (the issuer is then {base}/{userPoolId}, as AWS's)",
+    );
+  }
   const tokenRps = wholeNumber(env, 'COGNITO_EMULATOR_TOKEN_RPS', 1, 999_999);
   const keysFile = e.COGNITO_EMULATOR_KEYS_FILE
     ? resolve(cwd, e.COGNITO_EMULATOR_KEYS_FILE)

@@ -1,4 +1,4 @@
-import { COGNITO_PATTERNS, TIME_UNITS } from '@app/fleet-auth';
+import { CLIENT_TOKEN_AUTH, COGNITO_PATTERNS, ISSUER_TYPES, TIME_UNITS } from '@app/fleet-auth';
 import {
   boolean,
   type InputOf,
@@ -29,12 +29,21 @@ const AUTH_FLOWS = [
   'ALLOW_USER_SRP_AUTH',
   'ALLOW_REFRESH_TOKEN_AUTH',
   'ALLOW_USER_AUTH',
+  CLIENT_TOKEN_AUTH,
 ] as const;
 // In the order AWS's validation message lists them.
 const OAUTH_FLOWS = ['implicit', 'client_credentials', 'code'] as const;
 
 const POOL = { UserPoolId: required(string(USER_POOL_ID)) };
 const CLIENT = { ...POOL, ClientId: required(string(CLIENT_ID)) };
+
+/** `ArnType` of the API reference: a Lambda function's ARN. */
+const LAMBDA_ARN = patterned(
+  20,
+  2048,
+  'arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?',
+);
+const LAMBDA_VERSIONS = ['V1_0', 'V2_0', 'V3_0'] as const;
 
 const RESOURCE_SERVER = {
   ...POOL,
@@ -75,6 +84,24 @@ const CLIENT_SETTINGS = {
 /** The input shape of each control-plane operation, as the API reference constrains it. */
 export const ControlPlaneInputs = {
   DescribeUserPool: input(POOL),
+  /**
+   * The user pool settings the emulator models; the request's other members are accepted
+   * and ignored (not emulated).
+   */
+  UpdateUserPool: input({
+    ...POOL,
+    PoolName: string(NAME),
+    DeletionProtection: string({ values: ['ACTIVE', 'INACTIVE'] }),
+    AdminCreateUserConfig: structure({ AllowAdminCreateUserOnly: boolean() }),
+    IssuerConfiguration: structure({ Type: string({ values: ISSUER_TYPES }) }),
+    LambdaConfig: structure({
+      PreTokenGeneration: string(LAMBDA_ARN),
+      PreTokenGenerationConfig: structure({
+        LambdaVersion: required(string({ values: LAMBDA_VERSIONS })),
+        LambdaArn: required(string(LAMBDA_ARN)),
+      }),
+    }),
+  }),
   CreateResourceServer: input(RESOURCE_SERVER),
   DescribeResourceServer: input({ ...POOL, Identifier: required(string(IDENTIFIER)) }),
   ListResourceServers: input({
@@ -112,6 +139,7 @@ export const ControlPlaneInputs = {
 
 type Inputs = typeof ControlPlaneInputs;
 export type PoolRef = InputOf<Inputs['DescribeUserPool']>;
+export type UpdatePoolInput = InputOf<Inputs['UpdateUserPool']>;
 export type ResourceServerInput = InputOf<Inputs['CreateResourceServer']>;
 export type ResourceServerRef = InputOf<Inputs['DescribeResourceServer']>;
 export type ListResourceServersInput = InputOf<Inputs['ListResourceServers']>;

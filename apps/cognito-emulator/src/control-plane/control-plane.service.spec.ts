@@ -3,6 +3,7 @@ import { CognitoIdpError } from '../aws-json/cognito-idp.error.js';
 import { AWS_OPERATION_REGISTRY } from '../aws-operations.js';
 import { PoolStore } from '../pool/pool-store.js';
 import { Clock } from '../shared/clock.js';
+import { TriggerModules } from '../triggers/pre-token-generation.service.js';
 import { ControlPlaneService } from './control-plane.service.js';
 
 const POOL = 'eu-west-1_Secrets1';
@@ -33,7 +34,7 @@ function setup() {
     1_700_000_000,
   );
   const clock = new FixedClock();
-  return { pool, clock, cp: new ControlPlaneService(pool, clock) };
+  return { pool, clock, cp: new ControlPlaneService(pool, clock, new TriggerModules(undefined)) };
 }
 
 type Op =
@@ -46,7 +47,7 @@ type Op =
 /** Answers `op` as the controller does: its registered input shape, then its answer. */
 function call(cp: ControlPlaneService, op: Op, body: Record<string, unknown>) {
   const { input, answer } = AWS_OPERATION_REGISTRY[op];
-  return answer(cp, input.parse({ UserPoolId: POOL, ...body }) as never);
+  return answer(cp, input.parse({ UserPoolId: POOL, ...body }) as never, { userAgent: undefined });
 }
 
 function failure(fn: () => unknown): { type: string; message: string } {

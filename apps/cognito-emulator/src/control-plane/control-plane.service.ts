@@ -18,9 +18,10 @@ import {
   type ClientSecretDescriptor,
   describedSecret,
   nextSecretDescriptor,
-} from '../pool/client-secrets.js';
-import { type ClientMeta, PoolStore } from '../pool/pool-store.js';
+} from '../pool/secret-descriptors.js';
+import { type ClientMeta, type PoolSettings, PoolStore } from '../pool/pool-store.js';
 import { Clock } from '../shared/clock.js';
+import { TriggerModules } from '../triggers/pre-token-generation.service.js';
 import type {
   AddClientSecretInput,
   ClientRef,
@@ -33,6 +34,7 @@ import type {
   ResourceServerInput,
   ResourceServerRef,
   UpdateClientInput,
+  UpdatePoolInput,
 } from './control-plane.inputs.js';
 
 type Json = Record<string, unknown>;
@@ -42,10 +44,10 @@ const MAX_RESOURCE_SERVERS = 25;
 const MAX_CLIENTS = 1000;
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** The length of the secrets Cognito generates. */
-const SECRET_LENGTH = 51;
+export const SECRET_LENGTH = 51;
 
 /** Letters and digits, as Cognito's generated client ids (26) and secrets (51) are. */
-function generated(length: number): string {
+export function generated(length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
   return out;
@@ -76,6 +78,8 @@ function violationError(v: AppClientViolation, client: PoolClient): CognitoIdpEr
               : `${v.message}.`;
       return new CognitoIdpError('InvalidOAuthFlowException', message);
     }
+    // ALLOW_CLIENT_TOKEN_AUTH's rules: Cognito's own words for them were not found.
+    case 'authFlow':
     case 'callbackURLs':
       return new CognitoIdpError('InvalidParameterException', `${member}: ${v.message}.`);
   }
@@ -122,6 +126,7 @@ export class ControlPlaneService {
   constructor(
     @Inject(PoolStore) private readonly pool: PoolStore,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(TriggerModules) private readonly triggers: TriggerModules,
   ) {
     this.region = pool.userPoolId.slice(0, pool.userPoolId.indexOf('_'));
   }
@@ -135,19 +140,30 @@ export class ControlPlaneService {
 
   describeUserPool(input: PoolRef): Json {
     this.checkPool(input);
-    const { userPoolId, userPoolName, loadedAt, settings } = this.pool;
+    const { userPoolId, loadedAt, settings } = this.pool;
+    const trigger = settings.preTokenGeneration;
     return {
       UserPool: {
         Id: userPoolId,
-        Name: userPoolName,
+        Name: settings.userPoolName,
         Arn: `arn:aws:cognito-idp:${this.region}:000000000000:userpool/${userPoolId}`,
         CreationDate: loadedAt,
-        LastModifiedDate: loadedAt,
+        LastModifiedDate: settings.lastModifiedAt,
         EstimatedNumberOfUsers: this.pool.userCount,
         MfaConfiguration: 'OFF',
         DeletionProtection: settings.deletionProtection,
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: settings.allowAdminCreateUserOnly },
         UserPoolTier: 'ESSENTIALS',
+        IssuerConfiguration: { Type: settings.issuerType },
+        LambdaConfig: trigger
+          ? {
+              PreTokenGeneration: trigger.lambdaArn,
+              PreTokenGenerationConfig: {
+                LambdaArn: trigger.lambdaArn,
+                LambdaVersion: trigger.lambdaVersion,
+              },
+            }
+          : {},
         Policies: {
           PasswordPolicy: {
             MinimumLength: 8,
@@ -160,6 +176,68 @@ export class ControlPlaneService {
         },
       },
     };
+  }
+
+  /**
+   * UpdateUserPool, for the settings the emulator models. As Cognito ("If you don't provide a
+   * value for an attribute, Amazon Cognito sets it to its default value"): deletion
+   * protection left out is `INACTIVE` (the API's default, developer guide "User pool
+   * deletion protection"), `AllowAdminCreateUserOnly` false, a `LambdaConfig` left out
+   * removes the trigger. The issuer type and the name have no documented default, so they
+   * stay unless given. Changing the issuer type changes the `iss` of the tokens issued from
+   * then on; tokens of the other form stay valid until they expire (same keys, published
+   * under both hosts).
+   */
+  updateUserPool(input: UpdatePoolInput): undefined {
+    this.checkPool(input);
+    const current = this.pool.settings;
+    const trigger = this.preTokenGenerationFrom(input.LambdaConfig);
+    const settings: PoolSettings = {
+      userPoolName: input.PoolName ?? current.userPoolName,
+      deletionProtection:
+        (input.DeletionProtection as PoolSettings['deletionProtection']) ?? 'INACTIVE',
+      allowAdminCreateUserOnly: input.AdminCreateUserConfig?.AllowAdminCreateUserOnly ?? false,
+      issuerType:
+        (input.IssuerConfiguration?.Type as PoolSettings['issuerType']) ?? current.issuerType,
+      ...(trigger && { preTokenGeneration: trigger }),
+      lastModifiedAt: this.clock.nowSeconds(),
+    };
+    this.pool.putSettings(settings);
+    return undefined;
+  }
+
+  /**
+   * The pre token generation trigger an UpdateUserPool's `LambdaConfig` names: only the
+   * function of the pool file's trigger module can run here, so any other ARN is refused.
+   */
+  private preTokenGenerationFrom(
+    config: UpdatePoolInput['LambdaConfig'],
+  ): PoolSettings['preTokenGeneration'] {
+    const versioned = config?.PreTokenGenerationConfig;
+    const arn = versioned?.LambdaArn ?? config?.PreTokenGeneration;
+    if (arn === undefined) return undefined;
+    if (
+      versioned &&
+      config?.PreTokenGeneration !== undefined &&
+      config.PreTokenGeneration !== arn
+    ) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        'PreTokenGeneration and PreTokenGenerationConfig.LambdaArn must name the same function.',
+      );
+    }
+    const loaded = this.triggers.preTokenGeneration;
+    if (arn !== loaded?.arn) {
+      throw new CognitoIdpError(
+        'InvalidParameterException',
+        loaded
+          ? `The emulator runs only the pool file's trigger module, function ${loaded.arn}; ${arn} is not it.`
+          : `The pool file names no trigger module (userPool.lambdaConfig.preTokenGenerationConfig), so no function ${arn} can run here.`,
+      );
+    }
+    // The legacy PreTokenGeneration member alone is a V1_0 trigger.
+    const version = (versioned?.LambdaVersion ?? 'V1_0') as 'V1_0' | 'V2_0' | 'V3_0';
+    return { lambdaVersion: version, lambdaArn: arn };
   }
 
   // --- resource servers ---

@@ -73,6 +73,13 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     if (exception instanceof NotFoundException && allow && !allow.includes(req.method)) {
       exception = new MethodNotAllowedError(req.method, allow);
     }
+    // The token quota (COGNITO_EMULATOR_TOKEN_RPS) on GetClientToken, in the API's terms.
+    if (exception instanceof HttpException && exception.getStatus() === 429 && dialect === 'idp') {
+      exception = new CognitoIdpError(
+        'TooManyRequestsException',
+        'Too many requests: the token quota is exceeded',
+      );
+    }
 
     if (exception instanceof OAuthError) {
       if (exception.code === 'invalid_token') {
@@ -91,7 +98,7 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof CognitoIdpError) {
       void res
-        .status(400)
+        .status(exception.status)
         .type('application/x-amz-json-1.1')
         .send(JSON.stringify({ __type: exception.type, message: exception.message }));
       return;
@@ -103,8 +110,8 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
+      // The token quota (COGNITO_EMULATOR_TOKEN_RPS); the guard has set Retry-After.
       if (status === 429 && dialect === 'oauth') {
-        // The token quota (COGNITO_EMULATOR_TOKEN_RPS); the guard has set Retry-After.
         this.send(
           res,
           429,
@@ -113,6 +120,7 @@ export class EmulatorExceptionFilter implements ExceptionFilter {
         );
         return;
       }
+
       const message =
         status === 413
           ? `request body larger than ${bodyLimitOf(path) / 1024} KiB`

@@ -1,14 +1,10 @@
-import {
-  clientSecretsOf,
-  tokenValiditySeconds,
-  type PoolClient,
-  type PoolUser,
-} from '@app/fleet-auth';
+import { tokenValiditySeconds, type PoolClient, type PoolUser } from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type InputOf, input, required, string, stringMap } from '../aws-json/aws-shape.js';
 import { CognitoIdpError } from '../aws-json/cognito-idp.error.js';
 import { CLIENT_ID } from '../aws-json/cognito-constraints.js';
+import { ClientSecrets } from '../clients/client-secrets.js';
 import { PoolStore } from '../pool/pool-store.js';
 import { RefreshTokenStore } from '../refresh-tokens/refresh-token.store.js';
 import { Clock } from '../shared/clock.js';
@@ -57,12 +53,6 @@ function param(p: Params, name: string): string | undefined {
   return p[name] === '' ? undefined : p[name];
 }
 
-function secretHash(secret: string, clientId: string, username: string): string {
-  return createHmac('sha256', secret)
-    .update(username + clientId)
-    .digest('base64');
-}
-
 /**
  * InitiateAuth: USER_PASSWORD_AUTH (with Cognito's lockout after failed passwords and its
  * PreventUserExistenceErrors per client) and REFRESH_TOKEN_AUTH for the refresh tokens it
@@ -77,6 +67,7 @@ export class InitiateAuthService {
     @Inject(RefreshTokenStore) private readonly refreshTokens: RefreshTokenStore,
     @Inject(SignInLockout) private readonly lockout: SignInLockout,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(ClientSecrets) private readonly secrets: ClientSecrets,
   ) {}
 
   async initiateAuth(input: InputOf<typeof InitiateAuthInput>): Promise<InitiateAuthResponse> {
@@ -178,17 +169,12 @@ export class InitiateAuthService {
 
   /**
    * Clients with a secret must send SECRET_HASH = Base64(HMAC-SHA256(secret, username +
-   * clientId)), made with any of their active secrets.
+   * clientId)), made with any of their active secrets (the one secret check).
    */
   private checkSecretHash(client: PoolClient, p: Params, usernames: readonly string[]): void {
-    const secrets = clientSecretsOf(client);
-    if (secrets.length === 0) return;
+    if (client.clientSecret === null) return;
     const given = param(p, 'SECRET_HASH') ?? '';
-    const matches = secrets
-      .flatMap((secret) =>
-        usernames.map((u) => secretsEqual(given, secretHash(secret, client.clientId, u))),
-      )
-      .includes(true);
+    const matches = this.secrets.matchesSecretHash(client, given, usernames);
     if (!matches) {
       throw new CognitoIdpError(
         'NotAuthorizedException',

@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { PoolStore } from '../pool/pool-store.js';
 
+/**
+ * The `grant_type` label of tokens asked for through GetClientToken, the API's client
+ * credentials grant: one counter for every M2M token request, the way told apart.
+ */
+export const GET_CLIENT_TOKEN = 'GetClientToken';
+
 const GRANT_TYPES = new Set([
+  GET_CLIENT_TOKEN,
   'client_credentials',
   'authorization_code',
   'refresh_token',
@@ -30,7 +37,7 @@ export class EmulatorMetrics {
   ) {
     this.tokenRequests = new Counter({
       name: 'cognito_emulator_token_requests_total',
-      help: 'Token endpoint requests by client, grant type and outcome (success or OAuth error code)',
+      help: 'Token requests (token endpoint and GetClientToken) by client, grant type (GetClientToken for the API) and outcome (success, OAuth error code or API exception)',
       labelNames: ['client_id', 'grant_type', 'outcome'],
       registers: [registry],
     });

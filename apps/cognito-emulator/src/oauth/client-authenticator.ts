@@ -1,16 +1,9 @@
-import { MAX_CLIENT_SECRETS, type PoolClient } from '@app/fleet-auth';
+import type { PoolClient } from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
-import { PoolStore } from '../pool/pool-store.js';
-import { matchesAnyDigest } from '../shared/secrets.js';
+import { ClientSecrets, type PresentedCredentials } from '../clients/client-secrets.js';
 import { OAuthError } from './oauth.error.js';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
-/** What one id and secret amount to: the client of that id, and whether the secret is one of its own. */
-interface SecretCheck {
-  client: PoolClient | undefined;
-  matches: boolean;
-}
 
 /** One reading of Basic credentials: an id and a secret. */
 export interface BasicCredentials {
@@ -60,44 +53,19 @@ export function parseBasic(header: string): readonly BasicCredentials[] {
 }
 
 /**
- * The one check of a client's id and secret, for every endpoint that takes them: the token
- * and revocation endpoints (client_secret_basic or client_secret_post, never both, from the
- * request's form and `Authorization` header) and the API's. A confidential client presents
- * any of its active secrets (Cognito keeps up to two, for rotation); a public client only
- * its id. A deleted secret fails from the moment it is deleted.
+ * Authenticates the client of a token or revocation request by client_secret_basic or
+ * client_secret_post (never both), from the request's form and `Authorization` header, with
+ * the one secret check ({@link ClientSecrets}): a confidential client presents any of its
+ * active secrets, a public client only its id.
  */
 @Injectable()
 export class ClientAuthenticator {
-  constructor(@Inject(PoolStore) private readonly pool: PoolStore) {}
-
-  /**
-   * The client whose id and secret these are: a confidential client with one of its active
-   * secrets, or a public client with none; undefined otherwise (unknown client, wrong,
-   * deleted or missing secret, a secret for a public client). The same work whether the
-   * client exists and whichever secret matches.
-   */
-  verify(clientId: string, secret: string | undefined): PoolClient | undefined {
-    const { client, matches } = this.check(clientId, secret);
-    if (!client) return undefined;
-    if (client.clientSecret === null) return secret === undefined ? client : undefined;
-    return matches ? client : undefined;
-  }
-
-  /**
-   * Compares the secret with each of the client's active ones: as many comparisons for an
-   * unknown client, a public one or a missing secret, so none of them shows in the timing.
-   */
-  private check(clientId: string | undefined, secret: string | undefined): SecretCheck {
-    const client = clientId === undefined ? undefined : this.pool.client(clientId);
-    const digests = clientId === undefined ? [] : this.pool.secretDigests(clientId);
-    const matches = matchesAnyDigest(secret ?? '', digests, MAX_CLIENT_SECRETS);
-    return { client, matches: matches && secret !== undefined };
-  }
+  constructor(@Inject(ClientSecrets) private readonly secrets: ClientSecrets) {}
 
   authenticate(form: ReadonlyMap<string, string>, authorization: string | undefined): PoolClient {
     const bodyId = form.get('client_id');
     const bodySecret = form.get('client_secret');
-    let readings: readonly { id: string | undefined; secret?: string }[];
+    let readings: readonly PresentedCredentials[];
     if (authorization !== undefined) {
       if (bodySecret !== undefined) {
         throw new OAuthError(
@@ -118,22 +86,18 @@ export class ClientAuthenticator {
     if (readings[0].id === undefined) {
       throw new OAuthError('invalid_client', 'client authentication is required');
     }
-    // Every reading is compared, so whether a client exists never shows in the timing; a
-    // second reading exists only when the presented credentials themselves hold "%" or "+".
-    const outcomes = readings.map((r) => ({ ...this.check(r.id, r.secret), secret: r.secret }));
-    const known = outcomes.find((o) => o.client !== undefined);
-    if (!known?.client) throw new OAuthError('invalid_client', 'client authentication failed');
-    const { client } = known;
-    if (client.clientSecret === null) {
-      if (known.secret !== undefined) {
-        throw new OAuthError('invalid_client', 'client authentication failed', client.clientId);
+    // A second reading exists only when the presented credentials themselves hold "%" or "+".
+    const { known, presentedSecret, authenticated } = this.secrets.check(readings);
+    if (!known) throw new OAuthError('invalid_client', 'client authentication failed');
+    if (known.clientSecret === null) {
+      if (presentedSecret) {
+        throw new OAuthError('invalid_client', 'client authentication failed', known.clientId);
       }
-      return client;
+      return known;
     }
-    const accepted = outcomes.find((o) => o.client && o.matches);
-    if (!accepted?.client) {
-      throw new OAuthError('invalid_client', 'client authentication failed', client.clientId);
+    if (!authenticated) {
+      throw new OAuthError('invalid_client', 'client authentication failed', known.clientId);
     }
-    return accepted.client;
+    return authenticated;
   }
 }

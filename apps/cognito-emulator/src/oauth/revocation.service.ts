@@ -7,11 +7,14 @@ import { EmulatorRuntime } from '../tokens/emulator-runtime.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthError } from './oauth.error.js';
 
-/** True when `token` is one of this issuer's JWTs (an access or ID token). */
-function isIssuedJwt(token: string, issuer: string): boolean {
+/** True when `token` is one of this pool's JWTs (an access or ID token), of either issuer form. */
+function isIssuedJwt(token: string, issuers: readonly string[]): boolean {
   try {
     const claims = decodeJwt(token);
-    return claims.iss === issuer && (claims.token_use === 'access' || claims.token_use === 'id');
+    return (
+      issuers.includes(String(claims.iss)) &&
+      (claims.token_use === 'access' || claims.token_use === 'id')
+    );
   } catch {
     return false;
   }
@@ -47,7 +50,7 @@ export class RevocationService {
         client.clientId,
       );
     }
-    if (isIssuedJwt(token, this.runtime.issuer)) {
+    if (isIssuedJwt(token, this.runtime.issuers)) {
       throw new OAuthError(
         'unsupported_token_type',
         'only refresh tokens can be revoked',

@@ -2,7 +2,7 @@ import { Controller, Header, HttpCode, Inject, Post, Req, UseGuards } from '@nes
 import type { FastifyRequest } from 'fastify';
 import { EmulatorMetrics } from '../metrics/emulator-metrics.js';
 import { OAuthError } from './oauth.error.js';
-import { TokenQuotaGuard } from './token-quota.guard.js';
+import { TokenQuotaGuard } from '../tokens/token-quota.guard.js';
 import { parseTokenForm } from './token-request.js';
 import { TokenService, type TokenResponse } from './token.service.js';
 

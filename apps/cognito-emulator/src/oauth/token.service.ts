@@ -1,9 +1,11 @@
-import { tokenValiditySeconds, type PoolClient } from '@app/fleet-auth';
+import type { PoolClient } from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
 import { PoolStore } from '../pool/pool-store.js';
-import { Clock } from '../shared/clock.js';
-import { EmulatorRuntime } from '../tokens/emulator-runtime.js';
-import { clientCredentialsClaims, TokenSigner } from '../tokens/token-signer.js';
+import {
+  ClientCredentialsTokens,
+  ScopeNotAllowedError,
+} from '../tokens/client-credentials-tokens.js';
+import { TriggerError } from '../triggers/trigger.error.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthError } from './oauth.error.js';
 
@@ -13,15 +15,43 @@ export interface TokenResponse {
   token_type: 'Bearer';
 }
 
-/** The token endpoint's logic: authenticate, check grant and scopes, sign. */
+/** What Cognito's Lambda events say of a caller that is not an AWS SDK. */
+const NO_SDK = 'aws-sdk-unknown-unknown';
+
+/**
+ * `aws_client_metadata`: the client metadata of a client-credentials request, "the client
+ * metadata object URL-encoded (`x-www-form-urlencoded`) to string" (developer guide, "Scopes,
+ * M2M, and resource servers"): a JSON object of strings, as `ClientMetadata` is in the API.
+ */
+export function parseClientMetadata(
+  value: string | undefined,
+  clientId: string,
+): Record<string, string> {
+  if (value === undefined) return {};
+  let metadata: unknown;
+  try {
+    metadata = JSON.parse(value);
+  } catch (cause) {
+    throw new OAuthError('invalid_request', 'aws_client_metadata is not JSON', clientId, { cause });
+  }
+  const isObject = typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata);
+  if (!isObject || !Object.values(metadata as object).every((v) => typeof v === 'string')) {
+    throw new OAuthError(
+      'invalid_request',
+      'aws_client_metadata must be a JSON object of strings',
+      clientId,
+    );
+  }
+  return metadata as Record<string, string>;
+}
+
+/** The token endpoint's logic: authenticate, check grant and scopes, then the one M2M issuance. */
 @Injectable()
 export class TokenService {
   constructor(
     @Inject(PoolStore) private readonly pool: PoolStore,
-    @Inject(TokenSigner) private readonly signer: TokenSigner,
-    @Inject(EmulatorRuntime) private readonly runtime: EmulatorRuntime,
     @Inject(ClientAuthenticator) private readonly authenticator: ClientAuthenticator,
-    @Inject(Clock) private readonly clock: Clock,
+    @Inject(ClientCredentialsTokens) private readonly tokens: ClientCredentialsTokens,
   ) {}
 
   async token(
@@ -59,40 +89,28 @@ export class TokenService {
         client.clientId,
       );
     }
-    const scopes = this.grantedScopes(client, form.get('scope'));
-    const now = this.clock.nowSeconds();
-    const validitySeconds = tokenValiditySeconds(client, 'accessToken');
-    const claims = clientCredentialsClaims({
-      issuer: this.runtime.issuer,
-      clientId: client.clientId,
-      scopes,
-      validitySeconds,
-      now,
-    });
-    return {
-      client,
-      response: {
-        access_token: await this.signer.sign(claims),
-        expires_in: validitySeconds,
-        token_type: 'Bearer',
-      },
-    };
-  }
-
-  private grantedScopes(client: PoolClient, requested: string | undefined): string[] {
-    if (client.allowedOAuthScopes.length === 0) {
-      throw new OAuthError('invalid_scope', 'this client is allowed no scope', client.clientId);
+    const clientMetadata = parseClientMetadata(form.get('aws_client_metadata'), client.clientId);
+    const scope = form.get('scope');
+    try {
+      const { accessToken, expiresIn } = await this.tokens.issue(client, {
+        scopes: scope?.split(' ').filter((s) => s !== ''),
+        clientMetadata,
+        awsSdkVersion: NO_SDK,
+      });
+      return {
+        client,
+        response: { access_token: accessToken, expires_in: expiresIn, token_type: 'Bearer' },
+      };
+    } catch (err) {
+      if (err instanceof ScopeNotAllowedError) {
+        throw new OAuthError('invalid_scope', err.message, err.clientId, { cause: err });
+      }
+      // Cognito's OAuth endpoints answer a failed trigger invalid_request, with the trigger's
+      // error as the description (as its login pages do: "PreSignUp failed with error ...").
+      if (err instanceof TriggerError) {
+        throw new OAuthError('invalid_request', err.message, client.clientId, { cause: err });
+      }
+      throw err;
     }
-    if (requested === undefined || requested.trim() === '') return client.allowedOAuthScopes;
-    const scopes = [...new Set(requested.split(' ').filter((s) => s !== ''))];
-    const notAllowed = scopes.filter((s) => !client.allowedOAuthScopes.includes(s));
-    if (notAllowed.length > 0) {
-      throw new OAuthError(
-        'invalid_scope',
-        `scope not allowed for this client: ${notAllowed.join(' ')}`,
-        client.clientId,
-      );
-    }
-    return scopes;
   }
 }

@@ -47,7 +47,7 @@ export class UserInfoService {
     let claims: Record<string, unknown>;
     try {
       ({ payload: claims } = await jwtVerify(match[1], this.keySet(), {
-        issuer: this.runtime.issuer,
+        issuer: [...this.runtime.issuers],
         algorithms: ['RS256'],
       }));
     } catch {

@@ -149,3 +149,58 @@ describe('PoolStore', () => {
     }
   });
 });
+
+const bare = (userPool: object = {}) =>
+  parsePool({ userPoolId: 'eu-west-1_Settings1', userPool, clients: [] });
+
+describe('PoolStore settings', () => {
+  it("starts from the definition's userPool: name, protection, issuer type, trigger", () => {
+    const store = new PoolStore(
+      bare({
+        issuerConfiguration: { type: 'UPDATED' },
+        lambdaConfig: {
+          preTokenGenerationConfig: { lambdaVersion: 'V3_0', module: 'triggers/tenant-claim.mjs' },
+        },
+      }),
+      undefined,
+      42,
+    );
+    expect(store.settings).toEqual({
+      userPoolName: 'eu-west-1_Settings1',
+      deletionProtection: 'ACTIVE',
+      allowAdminCreateUserOnly: true,
+      issuerType: 'UPDATED',
+      preTokenGeneration: {
+        lambdaVersion: 'V3_0',
+        lambdaArn: 'arn:aws:lambda:eu-west-1:000000000000:function:tenant-claim',
+      },
+      lastModifiedAt: 42,
+    });
+    expect(store.overlay().userPool).toBeUndefined();
+  });
+
+  it('keeps what UpdateUserPool set across a restart, and nothing when it never ran', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pool-settings-'));
+    try {
+      const state = new StateFile(join(dir, 'state.json'));
+      const before = new PoolStore(bare({ userPoolName: 'fleet' }));
+      const changed = {
+        userPoolName: 'fleet-2',
+        deletionProtection: 'INACTIVE' as const,
+        allowAdminCreateUserOnly: false,
+        issuerType: 'UPDATED' as const,
+        lastModifiedAt: 7,
+      };
+      before.putSettings(changed);
+      await state.save(before.overlay());
+      const after = new PoolStore(
+        bare({ userPoolName: 'fleet' }),
+        await state.load('eu-west-1_Settings1'),
+      );
+      expect(after.settings).toEqual(changed);
+      expect(after.userPoolName).toBe('fleet-2');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

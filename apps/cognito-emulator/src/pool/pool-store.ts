@@ -2,17 +2,35 @@ import {
   clientSecretsOf,
   scopeExists,
   tokenValiditySeconds,
+  type IssuerType,
   type Pool,
   type PoolClient,
   type PoolResourceServer,
   type PoolUser,
 } from '@app/fleet-auth';
 import { sha256 } from '../shared/secrets.js';
+import { triggerFunctionArn } from '../triggers/pre-token-trigger.js';
 import {
   type ClientSecretDescriptor,
   nextSecretDescriptor,
   secretDescriptors,
-} from './client-secrets.js';
+} from './secret-descriptors.js';
+
+/**
+ * The user pool's own settings the emulator models, in Cognito's terms (`DescribeUserPool`,
+ * `UpdateUserPool`): from the definition's `userPool`, then as UpdateUserPool sets them.
+ */
+export interface PoolSettings {
+  /** The definition's `userPool.userPoolName`, or the pool id when it names none. */
+  userPoolName: string;
+  deletionProtection: 'ACTIVE' | 'INACTIVE';
+  allowAdminCreateUserOnly: boolean;
+  issuerType: IssuerType;
+  /** `LambdaConfig.PreTokenGenerationConfig`; absent: no pre token generation trigger. */
+  preTokenGeneration?: { lambdaVersion: 'V1_0' | 'V2_0' | 'V3_0'; lambdaArn: string };
+  /** Unix seconds: when this process loaded them, or UpdateUserPool last changed them. */
+  lastModifiedAt: number;
+}
 
 /** What the control plane knows of a client beyond the definition's settings. */
 export interface ClientMeta {
@@ -38,6 +56,8 @@ export interface ClientMeta {
 /** The changes made through the control plane on top of the pool file (the state file's content). */
 export interface PoolOverlay {
   userPoolId: string;
+  /** Set once UpdateUserPool has changed the pool's settings. */
+  userPool?: PoolSettings;
   resourceServers: PoolResourceServer[];
   clients: { client: PoolClient; meta: ClientMeta }[];
   deletedResourceServers: string[];
@@ -58,13 +78,11 @@ interface StoredClient {
  */
 export class PoolStore {
   readonly userPoolId: string;
-  /** The definition's `userPool.userPoolName`, or the pool id when it names none. */
-  readonly userPoolName: string;
-  /** The definition's user pool settings (`userPool`). */
-  readonly settings: Pool['userPool'];
   /** Unix seconds: when this process loaded the pool (Cognito's CreationDate of what the file declares). */
   readonly loadedAt: number;
   private readonly base: Pool;
+  private current: PoolSettings;
+  private settingsChanged = false;
   private readonly servers = new Map<string, PoolResourceServer>();
   private readonly clientsById = new Map<string, StoredClient>();
   private readonly users: ReadonlyMap<string, PoolUser>;
@@ -76,9 +94,22 @@ export class PoolStore {
   constructor(pool: Pool, overlay?: PoolOverlay, now = Math.floor(Date.now() / 1000)) {
     this.base = pool;
     this.userPoolId = pool.userPoolId;
-    this.userPoolName = pool.userPool.userPoolName ?? pool.userPoolId;
-    this.settings = pool.userPool;
     this.loadedAt = now;
+    const { userPool } = pool;
+    const trigger = userPool.lambdaConfig?.preTokenGenerationConfig;
+    this.current = {
+      userPoolName: userPool.userPoolName ?? pool.userPoolId,
+      deletionProtection: userPool.deletionProtection,
+      allowAdminCreateUserOnly: userPool.allowAdminCreateUserOnly,
+      issuerType: userPool.issuerConfiguration.type,
+      ...(trigger && {
+        preTokenGeneration: {
+          lambdaVersion: trigger.lambdaVersion,
+          lambdaArn: triggerFunctionArn(pool.userPoolId, trigger.module),
+        },
+      }),
+      lastModifiedAt: now,
+    };
     for (const rs of pool.resourceServers) this.servers.set(rs.identifier, rs);
     for (const client of pool.clients) {
       const secrets = secretDescriptors(
@@ -98,7 +129,23 @@ export class PoolStore {
     if (overlay) this.apply(overlay);
   }
 
+  /** The pool's settings now. */
+  get settings(): Readonly<PoolSettings> {
+    return this.current;
+  }
+
+  get userPoolName(): string {
+    return this.current.userPoolName;
+  }
+
+  /** Replaces the pool's settings (UpdateUserPool). */
+  putSettings(settings: PoolSettings): void {
+    this.current = settings;
+    this.settingsChanged = true;
+  }
+
   private apply(overlay: PoolOverlay): void {
+    if (overlay.userPool) this.putSettings(overlay.userPool);
     for (const id of overlay.deletedResourceServers) this.deleteResourceServer(id);
     for (const id of overlay.deletedClients) this.deleteClient(id);
     for (const rs of overlay.resourceServers) this.putResourceServer(rs);
@@ -222,6 +269,7 @@ export class PoolStore {
   overlay(): PoolOverlay {
     return {
       userPoolId: this.userPoolId,
+      ...(this.settingsChanged && { userPool: this.current }),
       resourceServers: [...this.changedServers].map((id) => this.servers.get(id)!),
       clients: [...this.changedClients].map((id) => {
         const { client, meta } = this.clientsById.get(id)!;

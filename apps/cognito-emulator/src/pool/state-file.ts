@@ -2,11 +2,12 @@ import {
   clientSecretsOf,
   ClientFieldsSchema,
   formatZodIssues,
+  ISSUER_TYPES,
   ResourceServerSchema,
 } from '@app/fleet-auth';
 import { z } from 'zod';
 import { readIfExists, writePrivateFile } from '../files/private-file.js';
-import { secretDescriptors } from './client-secrets.js';
+import { secretDescriptors } from './secret-descriptors.js';
 import type { PoolOverlay } from './pool-store.js';
 
 /** The state file is unreadable, malformed or for another pool; the emulator refuses to overwrite it. */
@@ -20,6 +21,22 @@ export class StateFileError extends Error {
 
 const OverlaySchema = z.strictObject({
   userPoolId: z.string(),
+  // Absent in state files written before UpdateUserPool, or when it was never called.
+  userPool: z
+    .strictObject({
+      userPoolName: z.string().min(1),
+      deletionProtection: z.enum(['ACTIVE', 'INACTIVE']),
+      allowAdminCreateUserOnly: z.boolean(),
+      issuerType: z.enum(ISSUER_TYPES),
+      preTokenGeneration: z
+        .strictObject({
+          lambdaVersion: z.enum(['V1_0', 'V2_0', 'V3_0']),
+          lambdaArn: z.string().min(1),
+        })
+        .optional(),
+      lastModifiedAt: z.number(),
+    })
+    .optional(),
   resourceServers: z.array(ResourceServerSchema),
   clients: z.array(
     z
@@ -55,8 +72,9 @@ const OverlaySchema = z.strictObject({
 
 /**
  * `COGNITO_EMULATOR_STATE_FILE`: what the control plane changed on top of the pool file
- * (clients and resource servers created, updated or deleted through the AWS SDK), so the
- * changes survive a restart. Holds client secrets: written atomically with mode 0600.
+ * (the pool's settings, clients, their secrets and resource servers created, updated or
+ * deleted through the AWS SDK), so the changes survive a restart. Holds client secrets:
+ * written atomically with mode 0600.
  */
 export class StateFile {
   private writing: Promise<void> = Promise.resolve();

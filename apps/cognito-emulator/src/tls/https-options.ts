@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { configError, loadEmulatorConfig, type EmulatorConfig } from '../config/emulator-config.js';
+import { awsIssuerHost, awsIssuerHostOf } from '../tokens/issuer-forms.js';
 import { devCaCertificate, devCaFiles } from './dev-ca.js';
 import { checkPair, type TlsPair } from './tls-pair.js';
 
@@ -44,13 +45,18 @@ export async function httpsOptions(
 
 /**
  * The certificate and key of the emulator `config` describes: {@link httpsOptions} for its
- * own URLs (the listen host, and the host of `COGNITO_EMULATOR_ISSUER_BASE`).
+ * own URLs (the listen host, and the host of `COGNITO_EMULATOR_ISSUER_BASE`; when that is
+ * one of Cognito's issuer hosts, both of them, as the pool's issuer type may change).
  */
 export function serverHttpsOptions(
   config: Pick<EmulatorConfig, 'tls' | 'host' | 'issuerBase'>,
 ): Promise<TlsPair | undefined> {
   const issuerHost = config.issuerBase ? new URL(config.issuerBase).hostname : '';
-  return httpsOptions(config.tls, [config.host, issuerHost.replace(/^\[|\]$/g, '')]);
+  const aws = awsIssuerHostOf(issuerHost);
+  const issuerHosts = aws
+    ? [awsIssuerHost('ORIGINAL', aws.region), awsIssuerHost('UPDATED', aws.region)]
+    : [issuerHost.replace(/^\[|\]$/g, '')];
+  return httpsOptions(config.tls, [config.host, ...issuerHosts]);
 }
 
 /**

@@ -1,10 +1,20 @@
-import { cognitoTokenUrl } from '../cognito/cognito-urls.js';
+import { cognitoApiEndpoint, cognitoTokenUrl } from '../cognito/cognito-urls.js';
 import { EnvReader } from '../shared/env.js';
+import { canonicalMetadata, type ClientMetadata } from './client-metadata.js';
+import {
+  type ClientSecretSource,
+  FileClientSecret,
+  SecretsManagerClientSecret,
+} from './client-secret.js';
+import { ClientSecretUnavailableError } from './client.errors.js';
 import type { M2MClientModuleOptions } from './client.module-definition.js';
 import type { ClientAuthMethod } from './token-endpoint.js';
+import type { TokenTransportKind } from './token-request.js';
 
 const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+const TRANSPORTS: readonly TokenTransportKind[] = ['token-endpoint', 'api'];
 const TOKEN_ENDPOINT = 'OAUTH_TOKEN_URL (or COGNITO_DOMAIN + COGNITO_REGION)';
+const API_ENDPOINT = 'OAUTH_API_ENDPOINT (or COGNITO_REGION) for the api transport';
 
 /** What {@link m2mClientOptionsFromEnv} takes besides the environment and the name. */
 export interface M2MClientEnvOptions {
@@ -30,12 +40,66 @@ export interface M2MClientEnvOptions {
    * (a second client of an app that may share the first one's); scopes still come from
    * `<PREFIX>_SCOPES`.
    */
-  fallback?: { clientId: string; clientSecret: string };
+  fallback?: { clientId: string; clientSecret: string | ClientSecretSource };
 }
 
 /** `inventory-api` → `INVENTORY_API`. */
 function envName(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+/** `OAUTH_<PREFIX>_CLIENT_METADATA`: a JSON object of strings, checked, or `undefined`. */
+function metadataFromEnv(read: EnvReader, variable: string): ClientMetadata | undefined {
+  const text = read.text(variable);
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    read.fail(variable, `${variable} must be a JSON object of string values`);
+  }
+  return canonicalMetadata(parsed, (why) => read.fail(variable, `${variable} ${why}`));
+}
+
+/**
+ * The client's secret from the one of its three variables that is set (two are a start-up
+ * error naming both): the value itself, a file read again when it changes, or a Secrets
+ * Manager secret read again at an interval. `undefined` when none is set.
+ */
+function secretFromEnv(
+  read: EnvReader,
+  prefix: string,
+  clientId: string | undefined,
+): { variable: string; secret: string | ClientSecretSource } | undefined {
+  const [value, file, arn] = ['', '_FILE', '_ARN'].map((tail) => `${prefix}_CLIENT_SECRET${tail}`);
+  const set = [value, file, arn].filter((v) => read.text(v) !== undefined);
+  if (set.length > 1) {
+    read.fail(set[1], `${set.join(' and ')} are both set: give the client secret one way`);
+  }
+  const [variable] = set;
+  if (variable === undefined) return undefined;
+  const text = read.text(variable)!;
+  const refreshMs = read.int('OAUTH_SECRET_REFRESH_MS', 1_000, 86_400_000);
+  if (variable === value) return { variable, secret: text };
+  if (variable === file) {
+    try {
+      return {
+        variable,
+        secret: new FileClientSecret(text, { clientId, checkIntervalMs: refreshMs }),
+      };
+    } catch (error) {
+      const reason = error instanceof ClientSecretUnavailableError ? error.reason : 'unreadable';
+      read.fail(variable, `${variable}: the file cannot serve as the client secret (${reason})`);
+    }
+  }
+  try {
+    return {
+      variable,
+      secret: new SecretsManagerClientSecret(text, { clientId, refreshIntervalMs: refreshMs }),
+    };
+  } catch {
+    read.fail(variable, `${variable} must be the ARN of a Secrets Manager secret`);
+  }
 }
 
 /**
@@ -44,9 +108,14 @@ function envName(name: string): string {
  *
  * | variable | option | default |
  * | --- | --- | --- |
- * | `OAUTH_TOKEN_URL`, or `COGNITO_DOMAIN` (+ `COGNITO_REGION` for a prefix) | `tokenUrl` (every client) | `dev.tokenUrl` |
- * | `OAUTH_INVENTORY_API_CLIENT_ID` / `_CLIENT_SECRET` | `clientId` / `clientSecret` | `dev`, `fallback` |
+ * | `OAUTH_INVENTORY_API_TRANSPORT`, else `OAUTH_TRANSPORT` | `transport`: `token-endpoint` or `api` | `token-endpoint` |
+ * | `OAUTH_TOKEN_URL`, or `COGNITO_DOMAIN` (+ `COGNITO_REGION` for a prefix) | `tokenUrl` (every client on the token endpoint) | `dev.tokenUrl` |
+ * | `OAUTH_INVENTORY_API_API_ENDPOINT`, else `OAUTH_API_ENDPOINT`, else from `COGNITO_REGION` | `apiEndpoint` (the `api` transport) | required |
+ * | `OAUTH_INVENTORY_API_CLIENT_ID` | `clientId` | `dev`, `fallback` |
+ * | `OAUTH_INVENTORY_API_CLIENT_SECRET`, or `_CLIENT_SECRET_FILE` (a path), or `_CLIENT_SECRET_ARN` | `clientSecret`: the value, a `FileClientSecret`, a `SecretsManagerClientSecret` | `dev`, `fallback` |
+ * | `OAUTH_SECRET_REFRESH_MS` | how often a secret file is checked / a Secrets Manager secret read again (every client) | 1000 / 60000 |
  * | `OAUTH_INVENTORY_API_SCOPES` (space-separated) | `scopes` | every scope the client may have |
+ * | `OAUTH_INVENTORY_API_CLIENT_METADATA` (a JSON object of strings) | `clientMetadata` | none |
  * | `OAUTH_INVENTORY_API_AUTH_METHOD`, else `OAUTH_AUTH_METHOD` | `authMethod` | `client_secret_basic` |
  * | `INVENTORY_API_URL` | `baseURL` | `defaultBaseURL` |
  * | `INVENTORY_API_TIMEOUT_MS` | `requestTimeoutMs` (a total deadline) | 10000 |
@@ -56,6 +125,7 @@ function envName(name: string): string {
  * | `OAUTH_INVENTORY_API_REFRESH_AHEAD` (fraction of the lifetime, (0, 1]) | `refreshAhead` | 0.75 |
  * | `OAUTH_REJECTION_COOLDOWN_MS` | `rejectionCooldownMs` (every client) | 30000 |
  *
+ * A secret file is read now: missing, unreadable, empty or over 64 KiB, start-up stops.
  * Throws an `EnvConfigError` naming the first bad or missing variable, never a value.
  *
  * @example
@@ -72,46 +142,79 @@ export function m2mClientOptionsFromEnv(
   const read: EnvReader = new EnvReader(env);
   const prefix = options.prefix ?? `OAUTH_${envName(name)}`;
   const downstream = envName(options.downstream ?? name);
-  const [idVar, secretVar] = [`${prefix}_CLIENT_ID`, `${prefix}_CLIENT_SECRET`];
-  let tokenUrl = read.url('OAUTH_TOKEN_URL', true);
-  const domain = read.text('COGNITO_DOMAIN');
-  if (!tokenUrl && domain) {
-    try {
-      tokenUrl = cognitoTokenUrl(domain, read.text('COGNITO_REGION'));
-    } catch (error) {
-      read.fail('COGNITO_DOMAIN', `COGNITO_DOMAIN/COGNITO_REGION: ${(error as Error).message}`);
+  const idVar = `${prefix}_CLIENT_ID`;
+  const secretVars = ['', '_FILE', '_ARN'].map((tail) => `${prefix}_CLIENT_SECRET${tail}`);
+  const transport =
+    read.oneOf(`${prefix}_TRANSPORT`, TRANSPORTS) ??
+    read.oneOf('OAUTH_TRANSPORT', TRANSPORTS) ??
+    'token-endpoint';
+  const api = transport === 'api';
+  const region = read.text('COGNITO_REGION');
+  let where: string | undefined;
+  if (api) {
+    where = read.url(`${prefix}_API_ENDPOINT`) ?? read.url('OAUTH_API_ENDPOINT');
+    if (!where && region) {
+      try {
+        where = cognitoApiEndpoint(region);
+      } catch (error) {
+        read.fail('COGNITO_REGION', `COGNITO_REGION: ${(error as Error).message}`);
+      }
+    }
+  } else {
+    where = read.url('OAUTH_TOKEN_URL', true);
+    const domain = read.text('COGNITO_DOMAIN');
+    if (!where && domain) {
+      try {
+        where = cognitoTokenUrl(domain, region);
+      } catch (error) {
+        read.fail('COGNITO_DOMAIN', `COGNITO_DOMAIN/COGNITO_REGION: ${(error as Error).message}`);
+      }
     }
   }
+  const [whereVar, whereText] = api
+    ? ['OAUTH_API_ENDPOINT', API_ENDPOINT]
+    : ['OAUTH_TOKEN_URL', TOKEN_ENDPOINT];
   const id = read.text(idVar);
-  const secret = read.text(secretVar);
+  const secret = secretFromEnv(read, prefix, id);
   const scopes = read.scopes(`${prefix}_SCOPES`);
-  let credentials: { clientId: string; clientSecret: string; scopes?: readonly string[] };
-  if (!tokenUrl) {
+  const clientMetadata = metadataFromEnv(read, `${prefix}_CLIENT_METADATA`);
+  let credentials: {
+    clientId: string;
+    clientSecret: string | ClientSecretSource;
+    scopes?: readonly string[];
+  };
+  if (!where) {
     // The development default sends its dev-only credentials to a local emulator. Never send
     // configured (possibly real) credentials there, and never fall back to it in production.
-    const configured = [idVar, secretVar].filter((v) => read.text(v) !== undefined);
+    const configured = [idVar, ...secretVars].filter((v) => read.text(v) !== undefined);
     if (configured.length > 0) {
       read.fail(
-        'OAUTH_TOKEN_URL',
-        `${TOKEN_ENDPOINT} is required when ${configured.join(', ')} ${configured.length === 1 ? 'is' : 'are'} set`,
+        whereVar,
+        `${whereText} is required when ${configured.join(', ')} ${configured.length === 1 ? 'is' : 'are'} set`,
       );
     }
     if (read.production) {
-      read.fail('OAUTH_TOKEN_URL', `${TOKEN_ENDPOINT} is required when NODE_ENV=production`);
+      read.fail(whereVar, `${whereText} is required when NODE_ENV=production`);
     }
-    if (!options.dev) read.fail('OAUTH_TOKEN_URL', `${TOKEN_ENDPOINT} is required`);
-    tokenUrl = options.dev.tokenUrl;
+    if (!options.dev || api) read.fail(whereVar, `${whereText} is required`);
+    where = options.dev.tokenUrl;
     credentials = options.dev;
   } else if (id && secret) {
-    credentials = { clientId: id, clientSecret: secret };
+    credentials = { clientId: id, clientSecret: secret.secret };
   } else if (id) {
-    read.fail(secretVar, `${secretVar} is required when ${idVar} is set`);
+    read.fail(
+      secretVars[0],
+      `${secretVars[0]} is required when ${idVar} is set (or ${secretVars[1]}, or ${secretVars[2]})`,
+    );
   } else if (secret) {
-    read.fail(idVar, `${idVar} is required when ${secretVar} is set`);
+    read.fail(idVar, `${idVar} is required when ${secret.variable} is set`);
   } else if (options.fallback) {
     credentials = options.fallback;
   } else {
-    read.fail(idVar, `${idVar} and ${secretVar} are required`);
+    read.fail(
+      idVar,
+      `${idVar} and ${secretVars[0]} (or ${secretVars[1]}, or ${secretVars[2]}) are required`,
+    );
   }
   const maxAttempts = read.int('OAUTH_RETRY_MAX_ATTEMPTS', 1, 20);
   const refreshAhead = read.nonNegative(`${prefix}_REFRESH_AHEAD`);
@@ -124,10 +227,11 @@ export function m2mClientOptionsFromEnv(
   return {
     name,
     downstream: options.downstream ?? name,
-    tokenUrl,
+    ...(api ? { transport, apiEndpoint: where } : { tokenUrl: where }),
     clientId: credentials.clientId,
     clientSecret: credentials.clientSecret,
     scopes: scopes ?? credentials.scopes ?? [],
+    ...(clientMetadata && { clientMetadata }),
     authMethod:
       read.oneOf(`${prefix}_AUTH_METHOD`, AUTH_METHODS) ??
       read.oneOf('OAUTH_AUTH_METHOD', AUTH_METHODS) ??

@@ -166,3 +166,29 @@ export class SharedCacheUnavailableError extends LibraryError {
     super(`The shared token cache is unavailable (${reason})`, options);
   }
 }
+
+/**
+ * A client's secret source could not give a secret: a file missing, unreadable, empty or
+ * too large, a Secrets Manager secret unreachable, refused or of another client. At start-up
+ * it stops the app; later, a call that needs a token fails with it (answered 503) while a
+ * valid token keeps serving. `reason` is a code (`ENOENT`, `empty`, `too_large`,
+ * `AccessDeniedException`, `timeout`, ...), never the secret or the message of a peer.
+ * `code` is always `client_secret_unavailable`.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ClientSecretUnavailableError) logger.error(`${e.source}: ${e.reason}`);
+ * ```
+ */
+export class ClientSecretUnavailableError extends LibraryError {
+  readonly code = 'client_secret_unavailable';
+
+  constructor(
+    /** The kind of source: `file`, `Secrets Manager`. */
+    readonly source: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`The client secret (${source}) could not be read: ${reason}`, options);
+  }
+}

@@ -13,6 +13,8 @@ export interface M2MClientMetrics {
   sharedLease?: Counter<'client_id' | 'outcome'>;
   /** 1 while the shared store answers, 0 while this process falls back to its own cache. */
   sharedCacheAvailable?: Gauge;
+  /** The secret source gave another secret (a rotation picked up), by kind of source. */
+  secretChanges?: Counter<'client_id' | 'source'>;
 }
 
 export function m2mClientMetrics(registry: Registry | undefined | null): M2MClientMetrics {
@@ -80,6 +82,17 @@ export function m2mClientMetrics(registry: Registry | undefined | null): M2MClie
         new Gauge({
           name: 'm2m_token_shared_cache_available',
           help: '1 while the shared token cache (Redis) answers, 0 while this process uses its own',
+          registers: [registry],
+        }),
+    ),
+    secretChanges: getOrCreate(
+      registry,
+      'm2m_client_secret_changes_total',
+      () =>
+        new Counter({
+          name: 'm2m_client_secret_changes_total',
+          help: 'Times a client secret source (file, Secrets Manager) gave another secret: a rotation picked up',
+          labelNames: ['client_id', 'source'] as const,
           registers: [registry],
         }),
     ),

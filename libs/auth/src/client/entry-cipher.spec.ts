@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EntryCipher, type CacheIdentity } from './entry-cipher.js';
 
 const identity: CacheIdentity = {
@@ -23,6 +24,30 @@ describe('EntryCipher', () => {
       { ...identity, clientSecret: 'rotated-secret' },
     ].map((i) => new EntryCipher(i).id);
     expect(new Set([a.id, ...others]).size).toBe(5);
+  });
+
+  it('names another entry for other client metadata, and for the API transport; none keeps the name it had', () => {
+    const plain = new EntryCipher(identity).id;
+    // The name of an entry without metadata is what it was before metadata existed.
+    const context = createHash('sha256')
+      .update(
+        JSON.stringify([identity.source, identity.clientId, ['weather-api/a', 'weather-api/b']]),
+      )
+      .digest('base64url');
+    expect(plain.split('.')[0]).toBe(context);
+    const tenantA = new EntryCipher({ ...identity, metadata: { tenant: 'a', region: 'eu' } });
+    const sameA = new EntryCipher({ ...identity, metadata: { region: 'eu', tenant: 'a' } });
+    const tenantB = new EntryCipher({ ...identity, metadata: { tenant: 'b', region: 'eu' } });
+    const api = new EntryCipher({
+      ...identity,
+      source:
+        'AWSCognitoIdentityProviderService.GetClientToken https://cognito-idp.eu-west-1.amazonaws.com/',
+    });
+    expect(sameA.id).toBe(tenantA.id);
+    expect(new Set([plain, tenantA.id, tenantB.id, api.id]).size).toBe(4);
+    // Sealed under one metadata value, it opens under no other.
+    expect(tenantB.open(tenantA.seal(token))).toBeUndefined();
+    expect(sameA.open(tenantA.seal(token))).toEqual(token);
   });
 
   it('puts neither the secret nor the client, URL or scopes in the entry name', () => {

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import type { ClientMetadata } from './client-metadata.js';
 import type { CachedToken } from './token-cache.js';
 
 /**
@@ -6,11 +7,16 @@ import type { CachedToken } from './token-cache.js';
  * token it returns names another entry) and the secret that proves the right to ask.
  */
 export interface CacheIdentity {
-  /** Where and how tokens are asked for: the token endpoint's URL for `/oauth2/token`. */
+  /**
+   * Where and how tokens are asked for: the token endpoint's URL for `/oauth2/token`, the
+   * operation and API endpoint for `GetClientToken` (a transport's `source`).
+   */
   source: string;
   clientId: string;
   /** In any order, duplicates allowed: the entry is the same for every order. */
   scopes: readonly string[];
+  /** What the issuer's trigger is given: another value can be another token. */
+  metadata?: ClientMetadata;
   clientSecret: string;
 }
 
@@ -24,7 +30,8 @@ const INFO_KEY = 'nest-m2m-cognito token-cache v1 aes-256-gcm';
  * The name and the key of one client's entry in a shared store, both derived from the
  * client secret, and the sealing of the entry's value.
  *
- * - `id` = a digest of (token source, client id, sorted scopes), then a tag derived from the
+ * - `id` = a digest of (token source, client id, sorted scopes, sorted client metadata when
+ *   there is some), then a tag derived from the
  *   secret with HKDF-SHA256 (salt: that digest). The secret itself is never part of it, and
  *   a wrong or rotated secret names a different entry.
  * - The value is AES-256-GCM under a second HKDF output of the secret, with a random
@@ -42,11 +49,13 @@ export class EntryCipher {
 
   constructor(identity: CacheIdentity) {
     const scopes = [...new Set(identity.scopes)].sort();
-    // JSON: no separator can make two different triples read the same. A field added to the
-    // identity is appended when set, so the entries of clients without it keep their names.
-    const context = createHash('sha256')
-      .update(JSON.stringify([identity.source, identity.clientId, scopes]))
-      .digest();
+    // JSON: no separator can make two different identities read the same. A field added to
+    // the identity is appended when set, so the entries of clients without it keep their names.
+    const fields: unknown[] = [identity.source, identity.clientId, scopes];
+    if (identity.metadata) {
+      fields.push(Object.entries(identity.metadata).sort(([a], [b]) => (a < b ? -1 : +(a > b))));
+    }
+    const context = createHash('sha256').update(JSON.stringify(fields)).digest();
     const derive = (info: string, bytes: number) =>
       Buffer.from(hkdfSync('sha256', identity.clientSecret, context, info, bytes));
     this.id = `${context.toString('base64url')}.${derive(INFO_ID, 16).toString('base64url')}`;

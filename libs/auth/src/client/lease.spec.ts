@@ -11,7 +11,7 @@ import {
 } from './lease.js';
 import type { CachedToken } from './token-cache.js';
 import type { TokenCacheStore } from './token-cache.store.js';
-import type { Runtime } from './token-endpoint.js';
+import type { Runtime } from './token-request.js';
 import { ToyKeyValueService, ToyTokenCacheStore } from './toy-token-cache.fixture-spec.js';
 
 const SETTINGS: LeaseSettings = { leaseMs: 3_000, pollMs: 25, waitMs: 10_000, refreshSpreadMs: 0 };

@@ -3,7 +3,7 @@ import { numberOption } from '../shared/number-option.js';
 import type { EntryCipher } from './entry-cipher.js';
 import type { CachedToken } from './token-cache.js';
 import type { TokenCacheLease, TokenCacheStore } from './token-cache.store.js';
-import type { Runtime } from './token-endpoint.js';
+import type { Runtime } from './token-request.js';
 
 /** A store's lease timings, defaults filled in (see {@link TokenCacheLease}). */
 export interface LeaseSettings {

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { AxiosError } from 'axios';
 import {
+  ClientSecretUnavailableError,
   DownstreamError,
   type DownstreamFailure,
   TokenEndpointError,
@@ -50,7 +51,8 @@ const DOWNSTREAM_FAILURES: Record<DownstreamFailure, [number, string]> = {
 /**
  * The answer to a failed M2M call, naming what failed: the token endpoint's OAuth errors
  * as 502 naming the error; the token endpoint unreachable with no valid token left as 503
- * with `Retry-After`; the downstream (by its `dependency`, the client's `downstream` or
+ * with `Retry-After`; the client's secret source unreadable with no valid token left as 503
+ * (`client-secret`); the downstream (by its `dependency`, the client's `downstream` or
  * name) unreachable or past its deadline as 503, answering 503 as 503 with its
  * `Retry-After`, an answer too large or not JSON as 502, anything else (401 after the
  * retry, 403, 5xx) as 502 with its status and, when it names one, its RFC 6750 error code
@@ -85,6 +87,18 @@ export function m2mErrorAnswer(exception: unknown): M2MErrorAnswer | undefined {
         dependency: TOKEN_ENDPOINT,
         dependency_error: 'unavailable',
         error_description: 'The token endpoint is unreachable and no valid token is cached',
+      },
+    };
+  }
+  if (exception instanceof ClientSecretUnavailableError) {
+    return {
+      status: 503,
+      retryAfter: 5,
+      body: {
+        error: 'service_unavailable',
+        dependency: 'client-secret',
+        dependency_error: 'unavailable',
+        error_description: `The client secret (${exception.source}) could not be read: ${exception.reason}`,
       },
     };
   }
@@ -144,7 +158,13 @@ export function m2mErrorAnswer(exception: unknown): M2MErrorAnswer | undefined {
  * answer once (method, path, body: never a token). Registered globally by
  * `M2MClientModule`; an axios error of another instance goes on to Nest's default handling.
  */
-@Catch(TokenEndpointError, TokenEndpointUnavailableError, DownstreamError, AxiosError)
+@Catch(
+  TokenEndpointError,
+  TokenEndpointUnavailableError,
+  ClientSecretUnavailableError,
+  DownstreamError,
+  AxiosError,
+)
 export class M2MErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(M2MErrorFilter.name);
 

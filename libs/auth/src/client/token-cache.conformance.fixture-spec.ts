@@ -2,7 +2,11 @@
 // (the in-process one, Redis, the toy one): replicas are token providers, each on the store
 // its process would have, all asking one scripted token endpoint that counts requests.
 // Not built into dist.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ScriptedTokenEndpoint } from '../../../../test/helpers/scripted-token-endpoint.js';
+import { FileClientSecret } from './client-secret.js';
 import type { TokenCacheStore } from './token-cache.store.js';
 import { TokenProvider } from './token-provider.js';
 import type { TokenProviderOptions } from './token-provider.options.js';
@@ -23,14 +27,14 @@ export interface StoreFleet {
 
 const SECRET = 'conformance-secret-0123456789';
 
-/** An issuer that knows one secret of client `svc`: `invalid_client` for any other. */
-export function acceptOnly(endpoint: ScriptedTokenEndpoint, secret: string) {
+/** An issuer that knows the secrets `secrets` of client `svc`: `invalid_client` for any other. */
+export function acceptOnly(endpoint: ScriptedTokenEndpoint, ...secrets: string[]) {
   endpoint.respond = (res, seen) => {
     const basic = Buffer.from(
       (seen.headers.authorization ?? '').replace(/^Basic /, ''),
       'base64',
     ).toString();
-    if (basic === `svc:${secret}`) endpoint.ok(res);
+    if (secrets.some((secret) => basic === `svc:${secret}`)) endpoint.ok(res);
     else endpoint.json(res, 400, { error: 'invalid_client' });
   };
 }
@@ -139,6 +143,47 @@ export function describeTokenCacheStore(name: string, fleet: StoreFleet) {
       expect(endpoint.seen).toHaveLength(2);
       // Calls that do not force a refresh keep the token meanwhile.
       expect(await a.getToken()).toBe('tok-2');
+    });
+
+    it('a secret rotated in the file every replica reads: one more request for the fleet, no call fails', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'conformance-rotation-'));
+      try {
+        const file = join(dir, 'client-secret');
+        await writeFile(file, `${SECRET}\n`);
+        acceptOnly(endpoint, SECRET);
+        const source = (checkIntervalMs: number) => new FileClientSecret(file, { checkIntervalMs });
+        const replicas = Array.from({ length: 3 }, () => provider({ clientSecret: source(0) }));
+        // One that looks at its file once an hour: it learns of the rotation from the issuer.
+        const late = provider({ clientSecret: source(3_600_000) });
+        const old = await late.getToken();
+        for (const p of replicas) expect(await p.getToken()).toBe(old);
+        expect(endpoint.seen).toHaveLength(1);
+
+        // Cognito has two secrets; the new one is published; then the old one is deleted.
+        acceptOnly(endpoint, SECRET, 'rotated-secret-0123456789');
+        await writeFile(file, 'rotated-secret-0123456789\n');
+        const fresh = await vi.waitFor(async () => {
+          // Every call answered (with the old token until the new one is there).
+          const served = await Promise.all(replicas.map((p) => p.getToken()));
+          expect(new Set(served).size).toBe(1);
+          expect(served[0]).not.toBe(old);
+          return served[0];
+        });
+        acceptOnly(endpoint, 'rotated-secret-0123456789');
+        for (let round = 0; round < 5; round += 1) {
+          for (const p of replicas) expect(await p.getToken()).toBe(fresh);
+        }
+        expect(endpoint.seen).toHaveLength(2);
+
+        // The late replica still serves its token; after a 401 it asks with the deleted secret
+        // once, is refused, reads its file again and takes the fleet's token: no call fails.
+        expect(await late.getToken()).toBe(old);
+        expect(await late.getToken({ forceRefresh: true, rejectedToken: old })).toBe(fresh);
+        expect(endpoint.seen).toHaveLength(3);
+        expect(JSON.stringify(logs)).not.toContain('rotated-secret');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     const { outage } = fleet;

@@ -1,10 +1,16 @@
 import { Registry } from 'prom-client';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { type ClientSecretSource, FileClientSecret } from './client-secret.js';
 import {
+  ClientSecretUnavailableError,
   M2MClientConfigError,
   TokenEndpointError,
   TokenEndpointUnavailableError,
 } from './client.errors.js';
+import { m2mErrorAnswer } from './m2m-error.filter.js';
 import { MemoryTokenCacheStore, type TokenCacheStore } from './token-cache.store.js';
 import { TokenProvider } from './token-provider.js';
 import type { TokenProviderOptions } from './token-provider.options.js';
@@ -531,6 +537,190 @@ describe('TokenProvider', () => {
     expect(endpoint.seen[0].headers.authorization).toBe(
       `Basic ${Buffer.from('svc+one:p+q%2Fr s:t').toString('base64')}`,
     );
+    p.close();
+  });
+});
+
+describe('TokenProvider: client metadata', () => {
+  it('sends aws_client_metadata as URL-encoded JSON, keys in one order', async () => {
+    const p = provider({ clientMetadata: { tenant: 'acme', 'plan tier': 'gold & more' } });
+    await p.getToken();
+    const sent = endpoint.seen[0].body.get('aws_client_metadata');
+    expect(JSON.parse(sent!)).toEqual({ 'plan tier': 'gold & more', tenant: 'acme' });
+    expect(sent).toBe('{"plan tier":"gold & more","tenant":"acme"}');
+    p.close();
+  });
+
+  it('two metadata values never share a token; the same value in another order does', async () => {
+    const a = provider({ clientMetadata: { tenant: 'a', region: 'eu' } });
+    const b = provider({ clientMetadata: { tenant: 'b', region: 'eu' } });
+    const a2 = provider({ clientMetadata: { region: 'eu', tenant: 'a' } });
+    const none = provider();
+    expect([
+      await a.getToken(),
+      await b.getToken(),
+      await a2.getToken(),
+      await none.getToken(),
+    ]).toEqual(['tok-1', 'tok-2', 'tok-1', 'tok-3']);
+    expect(endpoint.seen).toHaveLength(3);
+    expect(endpoint.seen[2].body.has('aws_client_metadata')).toBe(false);
+    for (const p of [a, b, a2, none]) p.close();
+  });
+
+  it.each([
+    ['an array', ['a']],
+    ['a value that is not a string', { tenant: 1 }],
+    ['an empty key', { '': 'x' }],
+    ['more than 4 KiB', { big: 'x'.repeat(4096) }],
+  ])('refuses %s at construction, naming clientMetadata', (_, clientMetadata) => {
+    expect(() =>
+      provider({ clientMetadata: clientMetadata as unknown as Record<string, string> }),
+    ).toThrow(expect.objectContaining({ option: 'clientMetadata' }));
+  });
+});
+
+describe('TokenProvider: a client secret that changes while it runs', () => {
+  let dir: string;
+  let file: string;
+  /** The secrets the issuer accepts now (client svc), by Basic credentials. */
+  let accepted: Set<string>;
+  /** The secret each request was sent with. */
+  const sentWith = () =>
+    endpoint.seen.map((seen) =>
+      Buffer.from((seen.headers.authorization ?? '').slice('Basic '.length), 'base64')
+        .toString()
+        .replace(/^svc:/, ''),
+    );
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rotation-'));
+    file = join(dir, 'client-secret');
+    await writeFile(file, 'secret-one\n');
+    accepted = new Set(['secret-one']);
+    endpoint.respond = (res, seen) => {
+      const basic = Buffer.from(
+        (seen.headers.authorization ?? '').slice('Basic '.length),
+        'base64',
+      ).toString();
+      if (accepted.has(basic.replace(/^svc:/, ''))) endpoint.ok(res);
+      else endpoint.json(res, 400, { error: 'invalid_client' });
+    };
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('a rotated file: the token in hand keeps serving, the next is asked for with the new secret, once', async () => {
+    const p = provider({ clientSecret: new FileClientSecret(file, { checkIntervalMs: 0 }) });
+    expect(await p.getToken()).toBe('tok-1');
+    accepted.add('secret-two');
+    await writeFile(file, 'secret-two\n');
+    const served = new Set<string>();
+    await vi.waitFor(async () => {
+      served.add(await p.getToken());
+      expect(served.has('tok-2')).toBe(true);
+    });
+    // Never a call without a token: tok-1 until tok-2 was there.
+    expect([...served].every((t) => t === 'tok-1' || t === 'tok-2')).toBe(true);
+    accepted.delete('secret-one');
+    for (let i = 0; i < 10; i++) expect(await p.getToken()).toBe('tok-2');
+    expect(sentWith()).toEqual(['secret-one', 'secret-two']);
+    expect(await metric('m2m_client_secret_changes_total')).toContain(
+      'm2m_client_secret_changes_total{client_id="svc",source="file"} 1',
+    );
+    expect(logs.some((l) => /client secret of "svc" changed \(file\)/.test(l.message))).toBe(true);
+    expect(JSON.stringify(logs)).not.toMatch(/secret-one|secret-two/);
+    p.close();
+  });
+
+  it('a secret that changes while a request is in flight: the waiting call still gets its token', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const respond = endpoint.respond;
+    endpoint.respond = async (res, seen) => {
+      await gate;
+      await respond(res, seen);
+    };
+    accepted.add('secret-two');
+    const p = provider({ clientSecret: new FileClientSecret(file, { checkIntervalMs: 0 }) });
+    const waiting = p.getToken();
+    await vi.waitFor(() => expect(endpoint.seen).toHaveLength(1));
+    await writeFile(file, 'secret-two');
+    await vi.waitFor(() => {
+      p.peekToken(); // a call that looks at the source and moves to the new secret's entry
+      expect(logs.some((l) => /changed \(file\)/.test(l.message))).toBe(true);
+    });
+    release();
+    expect(await waiting).toBe('tok-1');
+    p.close();
+  });
+
+  it('invalid_client: reads the source again once and retries with the changed secret, the call succeeds', async () => {
+    // The file changed after the last look (a long interval): the issuer says so first.
+    const p = provider({
+      clientSecret: new FileClientSecret(file, { checkIntervalMs: 3_600_000 }),
+    });
+    await writeFile(file, 'secret-two');
+    accepted = new Set(['secret-two']);
+    expect(await p.getToken()).toBe('tok-1');
+    expect(sentWith()).toEqual(['secret-one', 'secret-two']);
+    expect(await p.getToken()).toBe('tok-1');
+    expect(endpoint.seen).toHaveLength(2);
+    p.close();
+  });
+
+  it('invalid_client and the same secret in the source: fails after one request, never sends it again', async () => {
+    accepted = new Set();
+    const p = provider({ clientSecret: new FileClientSecret(file, { checkIntervalMs: 0 }) });
+    for (let i = 0; i < 10; i++) {
+      await expect(p.getToken({ forceRefresh: i % 2 === 1 })).rejects.toMatchObject({
+        code: 'invalid_client',
+      });
+    }
+    expect(sentWith()).toEqual(['secret-one']);
+    // Fixed in the source: the next call asks with it at once, the remembered error is the old secret's.
+    accepted.add('secret-two');
+    await writeFile(file, 'secret-two');
+    await vi.waitFor(async () => expect(await p.getToken()).toBe('tok-1'));
+    expect(sentWith()).toEqual(['secret-one', 'secret-two']);
+    p.close();
+  });
+
+  it('a remote source: read before the first token; unreadable, calls fail with ClientSecretUnavailableError and readiness names it', async () => {
+    let value: string | undefined;
+    let reads = 0;
+    const remote: ClientSecretSource = {
+      kind: 'Secrets Manager',
+      current: () => value,
+      reload: () => {
+        reads += 1;
+        return value === undefined
+          ? Promise.reject(
+              new ClientSecretUnavailableError('Secrets Manager', 'AccessDeniedException'),
+            )
+          : Promise.resolve(value);
+      },
+    };
+    const p = provider({ clientSecret: remote });
+    const error = await p.getToken().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClientSecretUnavailableError);
+    expect(m2mErrorAnswer(error)).toMatchObject({
+      status: 503,
+      body: { dependency: 'client-secret', dependency_error: 'unavailable' },
+    });
+    expect(await p.readiness()).toEqual({
+      up: false,
+      reason: 'the client secret (Secrets Manager) could not be read: AccessDeniedException',
+    });
+    expect(endpoint.seen).toHaveLength(0);
+    const remoteSecret = 'secret-one';
+    const read = reads;
+    remote.reload = () => {
+      reads += 1;
+      value = remoteSecret;
+      return Promise.resolve(remoteSecret);
+    };
+    expect(await p.getToken()).toBe('tok-1');
+    expect(reads).toBe(read + 1);
+    expect(sentWith()).toEqual(['secret-one']);
     p.close();
   });
 });

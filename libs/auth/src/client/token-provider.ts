@@ -3,7 +3,9 @@ import type { Attributes } from '@opentelemetry/api';
 import type { ProbeResult, TokenReadiness } from '../shared/readiness.js';
 import { inSpan, markSpan } from '../shared/spans.js';
 import { abortableSleep } from './backoff.js';
+import type { ClientSecretSource } from './client-secret.js';
 import {
+  ClientSecretUnavailableError,
   SharedCacheUnavailableError,
   TokenEndpointError,
   TokenRejectedError,
@@ -11,9 +13,9 @@ import {
 import { m2mClientMetrics, type M2MClientMetrics } from './client.metrics.js';
 import { EntryCipher } from './entry-cipher.js';
 import { jitteredRefreshAt, type LeasedResult, type LeasedSource, leasedFetch } from './lease.js';
-import { type CachedToken, type StoreScope, type TokenSlot, TokenSlots } from './token-cache.js';
+import { type CachedToken, type HeldSlot, TokenSlots } from './token-cache.js';
 import type { TokenCacheStore } from './token-cache.store.js';
-import { type Runtime, TokenEndpointClient, type TokenResponse } from './token-endpoint.js';
+import { type Runtime, TokenRequester, type TokenResponse } from './token-request.js';
 import {
   providerSettings,
   type ProviderSettings,
@@ -21,6 +23,15 @@ import {
   type TokenProviderDeps,
   type TokenProviderOptions,
 } from './token-provider.options.js';
+
+/**
+ * The store entry of one secret: its name and sealing (from the secret), and the slot the
+ * providers of that entry share in this process.
+ */
+interface Entry extends HeldSlot {
+  readonly secret: string;
+  readonly cipher: EntryCipher;
+}
 
 /** How long a readiness probe waits for a first token. */
 const READINESS_WAIT_MS = 2_000;
@@ -47,10 +58,12 @@ const LEASE_OUTCOME: Record<LeasedSource, string | undefined> = {
 
 /**
  * Gets OAuth 2.0 client-credentials tokens and keeps the cost at one token request per
- * (token URL, client, scope set) per token lifetime: cached, shared by concurrent callers
- * (single flight), refreshed in the background ahead of expiry while the current token
- * keeps serving, and served while the issuer is down for as long as it is valid. With a
- * `cache` store, across the replicas of a fleet too.
+ * (token source, client, scope set, client metadata) per token lifetime: cached, shared by
+ * concurrent callers (single flight), refreshed in the background ahead of expiry while the
+ * current token keeps serving, and served while the issuer is down for as long as it is
+ * valid. With a `cache` store, across the replicas of a fleet too. Tokens come from the
+ * token endpoint or, with `transport: 'api'`, from Cognito's `GetClientToken`; the secret
+ * may come from a source that changes while the client runs (a file, Secrets Manager).
  *
  * @example
  * ```ts
@@ -67,22 +80,21 @@ export class TokenProvider implements TokenReadiness {
    * @internal
    */
   readonly metrics: M2MClientMetrics;
-  /** What the providers of this entry share in this process (the policy below changes it). */
-  private readonly slot: TokenSlot;
-  /** The store (if any) and its health, shared by its providers in this process. */
-  private readonly scope: StoreScope;
-  private readonly releaseSlot: () => void;
-  /** The entry's name in the store and the sealing of its value, both from the secret. */
-  private readonly cipher: EntryCipher;
-  /** The options, checked and defaulted (the store's lease timings among them). */
+  /** The entry of the secret in hand; `undefined` until the secret source's first read. */
+  private entry: Entry | undefined;
+  /** The store this provider shares tokens through, if any. */
+  private readonly store: TokenCacheStore | undefined;
+  /** The options, checked and defaulted (the transport and the store's lease timings among them). */
   private readonly settings: ProviderSettings;
+  /** Where the secret comes from (a fixed one for a string option). */
+  private readonly secrets: ClientSecretSource;
   private readonly clock: TokenClock;
   private readonly runtime: Runtime;
-  private readonly endpoint: TokenEndpointClient;
+  private readonly requester: TokenRequester;
   private readonly logger: Pick<Logger, 'warn' | 'log' | 'error'>;
   private readonly hitLabels: { client_id: string; result: 'hit' };
   private readonly missLabels: { client_id: string; result: 'miss' };
-  /** Of every `m2m.token` span: which client and scopes (never the secret, never a token). */
+  /** Of every `m2m.token` span: which client, scopes and transport (never a secret or token). */
   private readonly spanAttributes: Attributes;
   /** The token endpoint's failure being reported (one log line per outage or OAuth error). */
   private failing: string | undefined;
@@ -90,11 +102,16 @@ export class TokenProvider implements TokenReadiness {
 
   constructor(options: TokenProviderOptions, deps: TokenProviderDeps = {}) {
     const settings = (this.settings = providerSettings(options));
-    const scopes = [...new Set(options.scopes ?? [])].sort();
     this.clientId = options.clientId;
+    this.store = options.cache;
+    this.secrets = settings.secrets;
     this.hitLabels = { client_id: options.clientId, result: 'hit' };
     this.missLabels = { client_id: options.clientId, result: 'miss' };
-    this.spanAttributes = { 'oauth.client_id': options.clientId, 'oauth.scope': scopes.join(' ') };
+    this.spanAttributes = {
+      'oauth.client_id': options.clientId,
+      'oauth.scope': settings.scopes.join(' '),
+      'm2m.token.transport': settings.transport.kind,
+    };
     this.metrics = m2mClientMetrics(deps.registry);
     this.clock = options.clock ?? Date;
     this.logger = deps.logger ?? new Logger(TokenProvider.name);
@@ -103,13 +120,10 @@ export class TokenProvider implements TokenReadiness {
       sleep: deps.sleep ?? abortableSleep,
       random: deps.random ?? Math.random,
     };
-    this.endpoint = new TokenEndpointClient(
+    this.requester = new TokenRequester(
+      settings.transport,
       {
-        tokenUrl: options.tokenUrl,
         clientId: options.clientId,
-        clientSecret: options.clientSecret,
-        scopes,
-        authMethod: settings.authMethod,
         timeoutMs: options.tokenTimeoutMs ?? 5_000,
         retry: settings.retry,
         minLifetimeMs: settings.skewMs,
@@ -117,16 +131,8 @@ export class TokenProvider implements TokenReadiness {
       this.runtime,
       this.metrics,
     );
-    this.cipher = new EntryCipher({
-      source: options.tokenUrl,
-      clientId: options.clientId,
-      scopes,
-      clientSecret: options.clientSecret,
-    });
-    const held = TokenSlots.process.acquire(options.cache, this.cipher.id);
-    this.slot = held.slot;
-    this.scope = held.scope;
-    this.releaseSlot = held.release;
+    // A secret in hand now (an option, a file) takes its entry now; a remote one at first use.
+    this.current();
   }
 
   /**
@@ -141,14 +147,17 @@ export class TokenProvider implements TokenReadiness {
         span.setAttribute(TOKEN_SOURCE, 'refresh');
         return this.replaceRejected(options.rejectedToken);
       }
-      const token = this.serve(this.slot.token) ?? this.serve(await this.newest());
+      const entry = this.current();
+      const token =
+        entry &&
+        (this.serve(entry, entry.slot.token) ?? this.serve(entry, await this.newest(entry)));
       if (token !== undefined) {
         span.setAttribute(TOKEN_SOURCE, 'cache');
         return token;
       }
       this.metrics.tokenCache?.inc(this.missLabels);
-      span.setAttribute(TOKEN_SOURCE, this.slot.inflight ? 'shared' : 'fetch');
-      return (await this.fetch({ reason: 'miss' })).accessToken;
+      span.setAttribute(TOKEN_SOURCE, entry?.slot.inflight ? 'shared' : 'fetch');
+      return (await this.renew(entry, { reason: 'miss' })).accessToken;
     });
   }
 
@@ -158,7 +167,8 @@ export class TokenProvider implements TokenReadiness {
    * `getToken` does; never sends a request itself.
    */
   peekToken(): string | undefined {
-    const token = this.serve(this.slot.token);
+    const entry = this.current();
+    const token = entry && this.serve(entry, entry.slot.token);
     if (token !== undefined)
       markSpan('m2m.token', { ...this.spanAttributes, [TOKEN_SOURCE]: 'cache' });
     return token;
@@ -166,20 +176,23 @@ export class TokenProvider implements TokenReadiness {
 
   /** True when a valid token is cached: no request, no metrics (for readiness probes). */
   async hasValidToken(): Promise<boolean> {
+    const entry = this.current();
+    if (!entry) return false;
     const valid = (t: CachedToken | undefined) => t !== undefined && this.clock.now() < t.expiresAt;
     // This process's copy first: a probe of a warm replica asks no store.
-    return valid(this.slot.token) || valid(await this.newest());
+    return valid(entry.slot.token) || valid(await this.newest(entry));
   }
 
   /**
    * Readiness: up when a valid token is cached or the token endpoint gives one now; waits
    * at most 2 s (a slower request goes on and fills the cache for the next probe). Down,
-   * naming the OAuth error, when the endpoint refuses the client: no call could succeed.
+   * naming the OAuth error, when the endpoint refuses the client: no call could succeed;
+   * down too while the secret source gives no secret.
    * A store's state is detail (`store`): a store that is down leaves the client up.
    */
   async readiness(): Promise<ProbeResult> {
-    const { store, outage } = this.scope;
-    const name = store?.name.toLowerCase();
+    const outage = this.entry?.scope.outage;
+    const name = this.store?.name.toLowerCase();
     const up: ProbeResult =
       name === undefined
         ? { up: true }
@@ -205,7 +218,9 @@ export class TokenProvider implements TokenReadiness {
         reason:
           error instanceof TokenEndpointError
             ? `the token endpoint refused the client: ${error.code}`
-            : 'the token endpoint is unreachable',
+            : error instanceof ClientSecretUnavailableError
+              ? `the client secret (${error.source}) could not be read: ${error.reason}`
+              : 'the token endpoint is unreachable',
       }),
     );
     try {
@@ -223,21 +238,73 @@ export class TokenProvider implements TokenReadiness {
   close() {
     if (this.closed) return;
     this.closed = true;
-    this.releaseSlot();
+    this.entry?.release();
   }
 
-  // The refresh policy, in the order a call meets it. All of it works on `slot`, which
-  // the providers of the entry in this process share.
+  // The secret: one entry per secret, moved to when the source gives another.
+
+  /**
+   * The entry of the source's secret now (a field read: the source looks at itself in the
+   * background), moving to a new one when the secret changed; `undefined` before the
+   * source's first read.
+   */
+  private current(): Entry | undefined {
+    const secret = this.secrets.current();
+    const { entry } = this;
+    if (secret === undefined || secret === entry?.secret || this.closed) return entry;
+    return this.move(secret);
+  }
+
+  /** The entry, reading the source first when it has given no secret yet. */
+  private async ready(): Promise<Entry> {
+    const entry = this.current();
+    if (entry) return entry;
+    const secret = await this.secrets.reload();
+    return this.entry?.secret === secret ? this.entry : this.move(secret);
+  }
+
+  /**
+   * The entry of another secret: another name in the store (a wrong or old secret never
+   * reads a token asked for with the right one), its own slot here. The token in hand, still
+   * valid, keeps serving there and is refreshed now in the background: with a store, one
+   * replica asks with the new secret and the others read its token.
+   */
+  private move(secret: string): Entry {
+    const previous = this.entry;
+    const cipher = new EntryCipher({ ...this.settings.identity, clientSecret: secret });
+    const held = TokenSlots.process.acquire(this.store, cipher.id);
+    const entry: Entry = { secret, cipher, ...held };
+    this.entry = entry;
+    if (!previous) return entry;
+    const now = this.clock.now();
+    const token = previous.slot.token;
+    if (!entry.slot.token && token && now < token.expiresAt) {
+      entry.slot.token = { ...token, refreshAt: now };
+    }
+    // A request in flight there (callers may be waiting on it) finishes before the entry goes.
+    const { inflight } = previous.slot;
+    if (inflight) void inflight.then(previous.release, previous.release);
+    else previous.release();
+    this.metrics.secretChanges?.inc({ client_id: this.clientId, source: this.secrets.kind });
+    this.logger.log(
+      `The client secret of "${this.clientId}" changed (${this.secrets.kind}): ` +
+        'new tokens are asked for with it',
+    );
+    return entry;
+  }
+
+  // The refresh policy, in the order a call meets it. All of it works on an entry's slot,
+  // which the providers of the entry in this process share.
 
   /** `cached` when it is valid, starting the refresh ahead of expiry when that is due. */
-  private serve(cached: CachedToken | undefined): string | undefined {
+  private serve(entry: Entry, cached: CachedToken | undefined): string | undefined {
     const now = this.clock.now();
     if (!cached || now >= cached.expiresAt) return undefined;
     this.metrics.tokenCache?.inc(this.hitLabels);
-    const { slot } = this;
+    const { slot } = entry;
     if (now >= cached.refreshAt && !slot.inflight && now >= slot.refreshPausedUntil) {
       // A failure is logged (once) and pauses background refreshes; the token keeps serving.
-      this.fetch({ reason: 'ahead' }).catch(() => undefined);
+      this.renew(entry, { reason: 'ahead' }).catch(() => undefined);
     }
     return cached.accessToken;
   }
@@ -249,12 +316,13 @@ export class TokenProvider implements TokenReadiness {
    * storm against the issuer); calls meanwhile fail with `TokenRejectedError`.
    */
   private async replaceRejected(rejected: string | undefined): Promise<string> {
-    if (rejected === undefined) return (await this.fetch({ reason: 'miss' })).accessToken;
-    const { slot } = this;
+    const entry = await this.ready();
+    if (rejected === undefined) return (await this.renew(entry, { reason: 'miss' })).accessToken;
+    const { slot } = entry;
     // Another caller's refresh may already have replaced it.
     const current = slot.inflight
       ? await slot.inflight.catch(() => undefined)
-      : await this.newest();
+      : await this.newest(entry);
     if (current && current.accessToken !== rejected && this.clock.now() < current.expiresAt) {
       return current.accessToken;
     }
@@ -271,11 +339,41 @@ export class TokenProvider implements TokenReadiness {
       );
       throw new TokenRejectedError(this.clientId, retryAfter);
     }
-    const token = await this.fetch({ reason: 'rejected', rejected });
-    if (slot.forced?.accessToken !== token.accessToken) {
-      slot.forced = { accessToken: token.accessToken, cooledDown: false };
+    const token = await this.renew(entry, { reason: 'rejected', rejected });
+    // The entry the token is in: another one when the secret changed on the way.
+    const held = this.entry ?? entry;
+    if (held.slot.forced?.accessToken !== token.accessToken) {
+      held.slot.forced = { accessToken: token.accessToken, cooledDown: false };
     }
     return token.accessToken;
+  }
+
+  /**
+   * A new token (see {@link fetch}). When the issuer refused the secret (`invalid_client`)
+   * and the source, read again on that refusal, now gives another one: once more, in that
+   * secret's entry (where another replica may already have the token). The same secret is
+   * never sent again for this call.
+   */
+  private async renew(known: Entry | undefined, intent: Intent): Promise<CachedToken> {
+    const entry = known ?? (await this.ready());
+    try {
+      return await this.fetch(entry, intent);
+    } catch (error) {
+      if (!(error instanceof TokenEndpointError) || error.code !== 'invalid_client') throw error;
+      const next = this.current();
+      if (!next || next === entry || next.secret === entry.secret) throw error;
+      // The new secret's entry may hold what this call wants (from this process or another
+      // replica): valid, and not the token being replaced.
+      const replacing =
+        intent.reason === 'rejected'
+          ? intent.rejected
+          : intent.reason === 'ahead'
+            ? entry.slot.token?.accessToken
+            : undefined;
+      const held = await this.newest(next);
+      if (held && this.clock.now() < held.expiresAt && held.accessToken !== replacing) return held;
+      return this.fetch(next, intent);
+    }
   }
 
   /**
@@ -284,12 +382,14 @@ export class TokenProvider implements TokenReadiness {
    * request), else a new request: through the store when there is one, which may answer
    * with another replica's token.
    */
-  private fetch(intent: Intent): Promise<CachedToken> {
-    const { slot } = this;
+  private fetch(entry: Entry, intent: Intent): Promise<CachedToken> {
+    const { slot } = entry;
     if (slot.error && this.clock.now() < slot.error.until) return Promise.reject(slot.error.error);
     slot.inflight ??= (async () => {
-      const { store } = this.scope;
-      const token = store ? await this.fetchShared(store, intent) : await this.request();
+      const { store } = entry.scope;
+      const token = store
+        ? await this.fetchShared(entry, store, intent)
+        : await this.request(entry);
       slot.token = token;
       slot.error = undefined;
       return token;
@@ -304,15 +404,19 @@ export class TokenProvider implements TokenReadiness {
    * the store's lease, while the others wait for it). A refresh ahead does not wait: while
    * another replica refreshes, the current token keeps serving and this one looks later.
    */
-  private async fetchShared(store: TokenCacheStore, intent: Intent): Promise<CachedToken> {
-    const { slot } = this;
+  private async fetchShared(
+    entry: Entry,
+    store: TokenCacheStore,
+    intent: Intent,
+  ): Promise<CachedToken> {
+    const { slot } = entry;
     const current = slot.token;
     const ahead = intent.reason === 'ahead' && current !== undefined;
     const rejected = intent.reason === 'rejected' ? intent.rejected : undefined;
     const result = await leasedFetch(
       store,
-      this.cipher,
-      () => this.request(),
+      entry.cipher,
+      () => this.request(entry),
       {
         known: slot.stored?.accessToken === current?.accessToken ? slot.stored?.raw : undefined,
         // Valid, and: ahead of expiry, newer than ours; after a 401, any other.
@@ -328,11 +432,11 @@ export class TokenProvider implements TokenReadiness {
       this.runtime,
     );
     if (!result) {
-      this.storeAnswered(undefined);
+      this.storeAnswered(entry, undefined);
       slot.refreshPausedUntil = this.clock.now() + this.settings.lease.pollMs * 8;
       return current!;
     }
-    this.observeLeased(store, result);
+    this.observeLeased(entry, store, result);
     if (result.raw !== undefined) {
       slot.stored = { accessToken: result.token.accessToken, raw: result.raw };
     }
@@ -340,15 +444,20 @@ export class TokenProvider implements TokenReadiness {
   }
 
   /**
-   * One token request (with its retries), on the entry's signal. An OAuth error is
-   * remembered for `errorCacheMs`; any failure pauses background refreshes for a while.
+   * One token request (with its retries) with the entry's secret, on the entry's signal. An
+   * OAuth error is remembered for `errorCacheMs`; any failure pauses background refreshes
+   * for a while. `invalid_client` has the secret source read again before the error goes
+   * on (see {@link renew}).
    */
-  private async request(): Promise<CachedToken> {
-    const { slot } = this;
+  private async request(entry: Entry): Promise<CachedToken> {
+    const { slot } = entry;
     let response: TokenResponse;
     try {
-      response = await this.endpoint.requestToken(slot.signal);
+      response = await this.requester.requestToken(entry.secret, slot.signal);
     } catch (error) {
+      const refused = error instanceof TokenEndpointError && error.code === 'invalid_client';
+      // Rotated under us? A failed read keeps the secret in hand: the refusal stands.
+      if (refused) await this.secrets.reload().catch(() => undefined);
       this.reportFailure(error);
       const now = this.clock.now();
       // Remembered before the request in flight settles, so no caller slips in between.
@@ -387,26 +496,26 @@ export class TokenProvider implements TokenReadiness {
   // The store: read when this process has no valid token, its failures never a call's.
 
   /** This process's token, replaced by the store's when that one lasts longer. */
-  private async newest(): Promise<CachedToken | undefined> {
-    const { store } = this.scope;
-    if (!store) return this.slot.token;
+  private async newest(entry: Entry): Promise<CachedToken | undefined> {
+    const { store } = entry.scope;
+    const { slot } = entry;
+    if (!store) return slot.token;
     let raw: string | undefined;
     try {
-      raw = await store.get(this.cipher.id);
-      this.storeAnswered(undefined);
+      raw = await store.get(entry.cipher.id);
+      this.storeAnswered(entry, undefined);
     } catch (error) {
-      this.storeAnswered(error);
-      this.observeShared('unavailable');
-      return this.slot.token;
+      this.storeAnswered(entry, error);
+      this.observeShared(entry, 'unavailable');
+      return slot.token;
     }
     // Absent, corrupt, another secret's, expired by our clock: a miss.
-    const token = raw === undefined ? undefined : this.cipher.open(raw);
+    const token = raw === undefined ? undefined : entry.cipher.open(raw);
     if (raw === undefined || !token || this.clock.now() >= token.expiresAt) {
-      this.observeShared('miss');
-      return this.slot.token;
+      this.observeShared(entry, 'miss');
+      return slot.token;
     }
-    this.observeShared('hit');
-    const { slot } = this;
+    this.observeShared(entry, 'hit');
     slot.stored = { accessToken: token.accessToken, raw };
     if (!slot.token || token.expiresAt > slot.token.expiresAt)
       slot.token = this.localize(store, token);
@@ -427,8 +536,7 @@ export class TokenProvider implements TokenReadiness {
   }
 
   /** One warning per outage of the store (for all its providers here), one line at its end. */
-  private storeAnswered(error: unknown) {
-    const { scope } = this;
+  private storeAnswered({ scope }: Entry, error: unknown) {
     const name = scope.store?.name;
     if (error === undefined) {
       if (!scope.outage) return;
@@ -452,19 +560,23 @@ export class TokenProvider implements TokenReadiness {
   }
 
   /** How a token request through the store went, in the store's metrics. */
-  private observeLeased(store: TokenCacheStore, { source, waited, storeError }: LeasedResult) {
-    this.storeAnswered(storeError);
+  private observeLeased(
+    entry: Entry,
+    store: TokenCacheStore,
+    { source, waited, storeError }: LeasedResult,
+  ) {
+    this.storeAnswered(entry, storeError);
     const unavailable = source === 'fallback' && storeError !== undefined;
     const hit = source === 'shared' && !waited;
-    this.observeShared(unavailable ? 'unavailable' : hit ? 'hit' : 'miss');
+    this.observeShared(entry, unavailable ? 'unavailable' : hit ? 'hit' : 'miss');
     const outcome = LEASE_OUTCOME[source];
     if (store.lease && outcome && !hit) {
       this.metrics.sharedLease?.inc({ client_id: this.clientId, outcome });
     }
   }
 
-  private observeShared(result: 'hit' | 'miss' | 'unavailable') {
+  private observeShared({ scope }: Entry, result: 'hit' | 'miss' | 'unavailable') {
     this.metrics.sharedCache?.inc({ client_id: this.clientId, result });
-    this.metrics.sharedCacheAvailable?.set(this.scope.outage ? 0 : 1);
+    this.metrics.sharedCacheAvailable?.set(scope.outage ? 0 : 1);
   }
 }

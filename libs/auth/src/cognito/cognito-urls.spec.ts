@@ -1,4 +1,4 @@
-import { cognitoIssuer, cognitoTokenUrl } from './cognito-urls.js';
+import { cognitoApiEndpoint, cognitoIssuer, cognitoTokenUrl } from './cognito-urls.js';
 
 describe('cognitoIssuer', () => {
   it('derives the regional issuer of a user pool', () => {
@@ -38,5 +38,14 @@ describe('cognitoTokenUrl', () => {
   it('needs a region for a prefix', () => {
     expect(() => cognitoTokenUrl('my-fleet')).toThrow(/region/);
     expect(() => cognitoTokenUrl('-bad-', 'us-east-1')).toThrow(/prefix/);
+  });
+});
+
+describe('cognitoApiEndpoint', () => {
+  it('derives the regional user pools API endpoint, where GetClientToken is sent', () => {
+    expect(cognitoApiEndpoint('eu-west-1')).toBe('https://cognito-idp.eu-west-1.amazonaws.com/');
+  });
+  it('refuses what is not a region', () => {
+    expect(() => cognitoApiEndpoint('eu-west-1.evil.example')).toThrow(TypeError);
   });
 });

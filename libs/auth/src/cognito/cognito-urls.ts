@@ -60,3 +60,17 @@ export function cognitoTokenUrl(domain: string, region?: string): string {
   }
   return `https://${domain}.auth.${region}.amazoncognito.com/oauth2/token`;
 }
+
+/**
+ * The Cognito user pools API endpoint of a region: where `GetClientToken` is sent (AWS JSON
+ * 1.1, `POST /`) by a client on the `api` transport.
+ *
+ * @example
+ * ```ts
+ * cognitoApiEndpoint('eu-west-1'); // https://cognito-idp.eu-west-1.amazonaws.com/
+ * ```
+ */
+export function cognitoApiEndpoint(region: string): string {
+  if (!REGION.test(region)) throw new TypeError(`Invalid AWS region "${region}"`);
+  return `https://cognito-idp.${region}.amazonaws.com/`;
+}

@@ -100,6 +100,45 @@ describe('startService', () => {
     );
   });
 
+  it("passes Nest's application options through, as nest new's main.ts gives them", async () => {
+    const decorated: string[] = [];
+    const service = await startService(AppModule, {
+      env: { PORT: '0' },
+      appOptions: {
+        instrument: {
+          instanceDecorator: (instance: unknown) => {
+            decorated.push((instance as object).constructor.name);
+            return instance;
+          },
+        },
+        cors: { origin: 'https://app.example' },
+      },
+    });
+    app = service.app;
+    expect(decorated).toContain('CountController');
+    const preflight = await fetch(`${service.url}/count`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    // Its own settings hold: the DTO is still validated, the body limit still applies.
+    expect((await post(service.url, '{"count":11}')).status).toBe(400);
+  });
+
+  it('refuses application options it sets itself, naming them', async () => {
+    await expect(
+      startService(AppModule, {
+        env: { PORT: '0' },
+        appOptions: { bodyParser: true, bufferLogs: false } as object,
+      }),
+    ).rejects.toThrow(
+      expect.objectContaining({
+        code: 'invalid_options',
+        message: expect.stringContaining('cannot set bodyParser, bufferLogs') as string,
+      }) as StartServiceError,
+    );
+  });
+
   it.each([
     ['Express', undefined],
     ['Fastify', () => new FastifyAdapter()],

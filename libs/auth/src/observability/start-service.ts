@@ -45,7 +45,19 @@ export interface StartServiceOptions {
    * `API_CONTENT_SECURITY_POLICY`): a service serving a page passes its own policy.
    */
   securityHeaders?: HelmetOptions;
+  /**
+   * Nest's application options, passed to `NestFactory.create` as they are: what `nest new`'s
+   * main.ts passes (`{ instrument }`), `cors`, `rawBody`, `abortOnError`, ... Those
+   * `startService` sets itself are refused (`invalid_options`): `bodyParser` and `bufferLogs`
+   * (the structured logger and the body limit depend on them), `httpsOptions` and `logger`
+   * (options of their own).
+   */
+  appOptions?: Omit<NestApplicationOptions, OwnAppOption>;
 }
+
+/** The application options startService decides, each for a reason above. */
+const OWN_APP_OPTIONS = ['bodyParser', 'bufferLogs', 'httpsOptions', 'logger'] as const;
+type OwnAppOption = (typeof OWN_APP_OPTIONS)[number];
 
 /** `useBodyParser` of Nest's Express application. */
 interface BodyParsing {
@@ -152,6 +164,8 @@ function fieldErrors(
  * // over HTTPS: on Express, httpsOptions; on Fastify, the adapter's own https option
  * await startService(AppModule, { httpsOptions: { key, cert } });
  * await startService(AppModule, { adapter: new FastifyAdapter({ bodyLimit: 16_384, https: { key, cert } }) });
+ * // Nest's own application options, e.g. what `nest new` sets up
+ * await startService(AppModule, { appOptions: { instrument: ObserveInstrument } });
  * ```
  */
 export async function startService(
@@ -170,7 +184,15 @@ export async function startService(
       'startService: httpsOptions apply to Express; give a Fastify adapter its https options: new FastifyAdapter({ https })',
     );
   }
-  const appOptions = {
+  const own = OWN_APP_OPTIONS.filter((name) => options.appOptions && name in options.appOptions);
+  if (own.length > 0) {
+    throw new StartServiceError(
+      'invalid_options',
+      `startService: appOptions cannot set ${own.join(', ')}; startService sets ${own.length > 1 ? 'them' : 'it'} (use its own options: httpsOptions, logger, bodyLimit)`,
+    );
+  }
+  const appOptions: NestApplicationOptions = {
+    ...options.appOptions,
     bufferLogs: true,
     // Express: JSON only, parsed below, after the request-logging middleware. Fastify: its
     // own JSON parser, limited by the adapter's bodyLimit.

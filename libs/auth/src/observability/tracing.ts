@@ -1,5 +1,6 @@
 import { register } from 'node:module';
 import { type ProxyTracerProvider, trace } from '@opentelemetry/api';
+import { EnvConfigError } from '../shared/errors.js';
 import { isProbePath } from './probe-paths.js';
 
 /** Longest an app's shutdown waits for its last spans to be exported. */
@@ -8,11 +9,28 @@ const FLUSH_DEADLINE_MS = 3000;
 const blank = (value: string | undefined) => !value?.trim();
 
 /**
- * Whether this process exports traces, read from OpenTelemetry's standard variables: an
- * OTLP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) or an
- * explicit `OTEL_TRACES_EXPORTER` (`otlp`, `console`); never with `OTEL_TRACES_EXPORTER=none`
- * or `OTEL_SDK_DISABLED=true`. Empty counts as unset. Without an exporter nothing is loaded:
- * the library's spans stay `@opentelemetry/api` no-ops.
+ * The variable that turns tracing on in `env`, read from OpenTelemetry's standard ones: an
+ * explicit `OTEL_TRACES_EXPORTER` (`otlp`, `console`) or an OTLP endpoint
+ * (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); undefined when
+ * tracing is off, as it is with `OTEL_TRACES_EXPORTER=none` or `OTEL_SDK_DISABLED=true`.
+ * Empty counts as unset.
+ */
+function tracingSwitch(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  if (exporters.includes('none')) return undefined;
+  if (exporters.length > 0) return 'OTEL_TRACES_EXPORTER';
+  return ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'].find(
+    (name) => !blank(env[name]),
+  );
+}
+
+/**
+ * Whether this process exports traces (see {@link tracingSwitch} for the variables). Without
+ * an exporter nothing is loaded: the library's spans stay `@opentelemetry/api` no-ops.
  *
  * @example
  * ```ts
@@ -21,17 +39,31 @@ const blank = (value: string | undefined) => !value?.trim();
  * ```
  */
 export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
-    .split(',')
-    .map((name) => name.trim().toLowerCase())
-    .filter((name) => name !== '');
-  if (exporters.includes('none')) return false;
-  return (
-    exporters.length > 0 ||
-    !blank(env.OTEL_EXPORTER_OTLP_ENDPOINT) ||
-    !blank(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
-  );
+  return tracingSwitch(env) !== undefined;
+}
+
+/**
+ * OpenTelemetry's Node SDK and what it needs here: the package's optional peers, installed
+ * only by a service that traces (they are most of a service's install: gRPC, protobufjs).
+ */
+export const TRACING_PACKAGES = [
+  '@opentelemetry/sdk-node',
+  '@opentelemetry/instrumentation',
+  '@opentelemetry/instrumentation-http',
+  '@opentelemetry/instrumentation-express',
+  'import-in-the-middle',
+] as const;
+
+/** The packages of {@link TRACING_PACKAGES} that this module cannot resolve. */
+function missingTracingPackages(): string[] {
+  return TRACING_PACKAGES.filter((name) => {
+    try {
+      import.meta.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 /**
@@ -46,7 +78,9 @@ export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
  * `/metrics`, logs stay JSON lines carrying `trace_id` / `span_id`. Returns false and
  * loads nothing when {@link tracingEnabled} is false. Must run before the app's modules
  * load: `node --import <the tracing entry point> main.js`; the app's shutdown calls
- * {@link flushTraces}.
+ * {@link flushTraces}. Tracing configured without the SDK installed ({@link TRACING_PACKAGES},
+ * the package's optional peers) throws an `EnvConfigError` naming the variable that turned it
+ * on and the packages to install, before anything loads.
  *
  * @example
  * ```ts
@@ -55,7 +89,15 @@ export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
  * ```
  */
 export async function startTracing(env: NodeJS.ProcessEnv): Promise<boolean> {
-  if (!tracingEnabled(env)) return false;
+  const variable = tracingSwitch(env);
+  if (variable === undefined) return false;
+  const missing = missingTracingPackages();
+  if (missing.length > 0) {
+    throw new EnvConfigError(
+      variable,
+      `${variable} turns tracing on, which needs OpenTelemetry's SDK: npm install ${missing.join(' ')} (or unset ${variable})`,
+    );
+  }
   const { createAddHookMessageChannel } = await import('import-in-the-middle');
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, registerOptions);

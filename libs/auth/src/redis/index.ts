@@ -1,5 +1,6 @@
-// @nest-m2m-cognito/auth/redis: one token cache for a fleet's replicas, in Redis.
-// Loads @redis/client (an optional peer) when a store's first command runs; the client
+// @nest-m2m-cognito/auth/redis: fleet-wide state in Redis (a single node, Cluster, Sentinel;
+// TLS, ACL users): one connection factory, and the token cache of a fleet's replicas on it.
+// Loads @redis/client (an optional peer) when a connection's first command runs; the client
 // entry point never does.
 export {
   RedisTokenCacheStore,
@@ -7,8 +8,8 @@ export {
   type RedisTokenCacheStoreOptions,
 } from './redis-token-cache.store.js';
 export { RedisConnection, type RedisRoute, type RedisSubscription } from './redis-connection.js';
-export type { RedisConnectionOptions } from './redis-connection.options.js';
-export { redisConnectionOptionsFromEnv } from './redis-connection.env.js';
+export type { RedisConnectionOptions, RedisMode } from './redis-connection.options.js';
 export { RedisConfigError, RedisUnavailableError } from './redis.errors.js';
 export { SharedCacheUnavailableError } from '../client/index.js';
+export { redisConnectionOptionsFromEnv } from './redis-connection.env.js';
 export { redisTokenCacheOptionsFromEnv, redisTokenCacheFromEnv } from './redis.env.js';

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { createClient } from '@redis/client';
 import { Registry } from 'prom-client';
+import { eventually } from '../../../../test/helpers/eventually.js';
 import { RedisServer } from '../../../../test/helpers/redis-server.js';
 import { ScriptedTokenEndpoint } from '../../../../test/helpers/scripted-token-endpoint.js';
 import { SharedCacheUnavailableError } from '../client/client.errors.js';
@@ -70,19 +71,6 @@ function replica(
 /** The entry a provider with these credentials uses. */
 const cipherOf = (clientSecret = SECRET) =>
   new EntryCipher({ source: endpoint.url, clientId: 'svc', scopes: ['api/read'], clientSecret });
-
-/** Calls `fn` until it resolves (the store is back) or `ms` pass. */
-async function eventually<T>(fn: () => Promise<T>, ms = 5_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
-}
 
 beforeAll(async () => {
   redis = await RedisServer.start();

@@ -7,7 +7,7 @@ import { RedisConnection } from './redis-connection.js';
 import type { RedisConnectionOptions } from './redis-connection.options.js';
 import { RedisUnavailableError } from './redis.errors.js';
 
-/** Where the shared cache lives (see {@link RedisConnectionOptions}), and its keys. */
+/** Where the shared cache lives (any topology, see {@link RedisConnectionOptions}), and its keys. */
 export interface RedisTokenCacheOptions extends RedisConnectionOptions {
   /** Prepended to every key, so several fleets can share one Redis. Default `m2m:`. */
   keyPrefix?: string;
@@ -56,18 +56,22 @@ return 0`;
  * - Entries are sealed by the client with keys derived from each client's secret: readers of
  *   Redis without the secret, and replicas with a wrong or rotated one, cannot use them. The
  *   keys of one entry share a hash tag (`m2m:{name}:token`, `m2m:{name}:lease`).
- * - Every command is bounded by `commandTimeoutMs`. Unavailable, slow or wrong, Redis never
- *   fails a call: commands fail fast with {@link SharedCacheUnavailableError} (tried again
- *   once per `probeIntervalMs`), and each process falls back to its own cache and single
- *   flight (one request per replica at most), logs one warning per outage, and shares again
- *   once Redis answers.
+ * - Every command is bounded by `commandTimeoutMs`. Unavailable, slow or wrong (a wrong
+ *   password or CA included), Redis never fails a call: commands fail fast with
+ *   {@link SharedCacheUnavailableError} (tried again once per `probeIntervalMs`), and each
+ *   process falls back to its own cache and single flight (one request per replica at
+ *   most), logs one warning per outage, and shares again once Redis answers.
  *
- * The connection is a {@link RedisConnection}, opened by the first command and closed by the
- * last client using the store.
+ * A single node, Redis Cluster (ElastiCache Serverless) or Sentinel, over TLS and with an
+ * ACL user or not: the connection is a {@link RedisConnection}, opened by the first command
+ * and closed by the last client using the store.
  *
  * @example
  * ```ts
- * const cache = new RedisTokenCacheStore({ url: 'redis://redis:6379' });
+ * const cache = new RedisTokenCacheStore({
+ *   url: 'rediss://m2m-cache:secret@my-cache-abc123.serverless.use1.cache.amazonaws.com:6379',
+ *   mode: 'cluster',
+ * });
  * M2MClientModule.register({ name: 'weather-read', ..., cache });
  * M2MClientModule.register({ name: 'weather-write', ..., cache });
  * ```

@@ -10,15 +10,14 @@ const PREFIX = /^[\x21-\x7e]{1,64}$/;
 
 /**
  * The shared token cache's options from the environment, or `undefined` when
- * `TOKEN_CACHE_REDIS_URL` is unset (then each process keeps its own cache):
+ * `TOKEN_CACHE_REDIS_URL` is unset (then each process keeps its own cache): the connection
+ * from `TOKEN_CACHE_REDIS_*` (see {@link redisConnectionOptionsFromEnv}) and
  *
  * | variable | option | default |
  * | --- | --- | --- |
- * | `TOKEN_CACHE_REDIS_URL` | `url`: `redis://[[user]:password@]host[:port][/db]` or `rediss://` | unset: in-process |
  * | `TOKEN_CACHE_KEY_PREFIX` | `keyPrefix` | `m2m:` |
  *
- * Throws an `EnvConfigError` naming the variable, never its value (the URL may hold a
- * password).
+ * Throws an `EnvConfigError` naming the variable, never its value.
  *
  * @example
  * ```ts
@@ -30,7 +29,6 @@ export function redisTokenCacheOptionsFromEnv(
   env: NodeJS.ProcessEnv,
 ): RedisTokenCacheStoreOptions | undefined {
   const read = new EnvReader(env);
-  const connection = redisConnectionOptionsFromEnv(env, 'TOKEN_CACHE_REDIS');
   const keyPrefix = read.text('TOKEN_CACHE_KEY_PREFIX');
   if (keyPrefix !== undefined && !PREFIX.test(keyPrefix)) {
     read.fail(
@@ -38,6 +36,7 @@ export function redisTokenCacheOptionsFromEnv(
       'TOKEN_CACHE_KEY_PREFIX must be 1-64 printable characters without spaces',
     );
   }
+  const connection = redisConnectionOptionsFromEnv(env, 'TOKEN_CACHE_REDIS');
   if (connection === undefined) {
     if (keyPrefix !== undefined) {
       read.fail(
@@ -51,7 +50,7 @@ export function redisTokenCacheOptionsFromEnv(
 }
 
 /**
- * A {@link RedisTokenCacheStore} from `TOKEN_CACHE_REDIS_URL` and `TOKEN_CACHE_KEY_PREFIX`
+ * A {@link RedisTokenCacheStore} from `TOKEN_CACHE_REDIS_*` and `TOKEN_CACHE_KEY_PREFIX`
  * (see {@link redisTokenCacheOptionsFromEnv}), or `undefined` when the URL is unset: pass
  * it as every client's `cache`.
  *

@@ -125,7 +125,7 @@ export class RedisRevocationStore implements RevocationStore {
         knownVersion,
         String(this.maxEntries),
       ],
-      { key: this.entriesKey, readonly: true },
+      { key: this.entriesKey },
     )) as [string, string[]?];
     const [version, members] = reply;
     if (members === undefined) return { version: String(version) };

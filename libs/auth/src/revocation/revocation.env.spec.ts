@@ -21,8 +21,41 @@ describe('revocationOptionsFromEnv', () => {
     options?.store.close();
   });
 
+  it('reads the connection as the token cache does: a cluster, Sentinel, a CA file', () => {
+    const cluster = redisRevocationStoreFromEnv({
+      AUTH_REVOCATION_REDIS_URL: 'rediss://revoker:secret@node-a:6379,rediss://node-b:6379',
+      AUTH_REVOCATION_REDIS_MODE: 'cluster',
+      AUTH_REVOCATION_REDIS_TLS_SERVERNAME: 'cache.internal',
+    });
+    expect(cluster).toBeInstanceOf(RedisRevocationStore);
+    cluster?.close();
+    const sentinel = redisRevocationStoreFromEnv({
+      AUTH_REVOCATION_REDIS_URL: 'redis://sentinel-a,redis://sentinel-b',
+      AUTH_REVOCATION_REDIS_MODE: 'sentinel',
+      AUTH_REVOCATION_REDIS_SENTINEL_MASTER: 'revocations',
+    });
+    expect(sentinel).toBeInstanceOf(RedisRevocationStore);
+    sentinel?.close();
+  });
+
   it.each([
     [{ AUTH_REVOCATION_REDIS_URL: 'http://cache:6379' }, 'AUTH_REVOCATION_REDIS_URL'],
+    [
+      { AUTH_REVOCATION_REDIS_URL: 'redis://cache:6379', AUTH_REVOCATION_REDIS_MODE: 'ring' },
+      'AUTH_REVOCATION_REDIS_MODE',
+    ],
+    [
+      { AUTH_REVOCATION_REDIS_URL: 'redis://cache:6379', AUTH_REVOCATION_REDIS_MODE: 'sentinel' },
+      'AUTH_REVOCATION_REDIS_SENTINEL_MASTER',
+    ],
+    [
+      {
+        AUTH_REVOCATION_REDIS_URL: 'redis://cache:6379',
+        AUTH_REVOCATION_REDIS_CA_FILE: '/nonexistent/ca.pem',
+      },
+      'AUTH_REVOCATION_REDIS_CA_FILE',
+    ],
+    [{ AUTH_REVOCATION_REDIS_MODE: 'cluster' }, 'AUTH_REVOCATION_REDIS_URL'],
     [{ AUTH_REVOCATION_KEY_PREFIX: 'fleet-a:' }, 'AUTH_REVOCATION_REDIS_URL'],
     [
       { AUTH_REVOCATION_REDIS_URL: 'redis://c', AUTH_REVOCATION_KEY_PREFIX: 'a b' },

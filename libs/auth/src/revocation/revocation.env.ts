@@ -16,9 +16,12 @@ const PREFIX = /^[\x21-\x7e]{1,64}$/;
  * | variable | option | default |
  * | --- | --- | --- |
  * | `AUTH_REVOCATION_REDIS_URL` | `url`: `redis://[[user]:password@]host[:port][/db]` or `rediss://` | unset: off |
+ * | `AUTH_REVOCATION_REDIS_MODE`, `_SENTINEL_MASTER`, `_CA_FILE`, `_TLS_SERVERNAME` | the connection's `mode`, ... | as `redisConnectionOptionsFromEnv` |
  * | `AUTH_REVOCATION_KEY_PREFIX` | `keyPrefix` | `auth:` |
  * | `AUTH_REVOCATION_MAX_ENTRIES` | `maxEntries` | 50000 |
  *
+ * The connection is read by `redisConnectionOptionsFromEnv(env, 'AUTH_REVOCATION_REDIS')`, the reader of the
+ * token cache's `TOKEN_CACHE_REDIS_*`: a single node, Cluster, Sentinel, TLS and ACL users alike.
  * `timeouts` override the connection's (a command-line tool may wait longer than a server).
  * Throws an `EnvConfigError` naming the variable, never its value.
  *

@@ -1,4 +1,4 @@
-import { describedSecret, nextSecretDescriptor, secretDescriptors } from './client-secrets.js';
+import { describedSecret, nextSecretDescriptor, secretDescriptors } from './secret-descriptors.js';
 
 describe('client secret descriptors', () => {
   it("names a secret <client-id>--<epoch-create-time>, Cognito's ClientSecretId format", () => {

@@ -12,7 +12,9 @@ import {
 import { DEFAULT_RETRY } from './backoff.js';
 import { TokenEndpointError, TokenEndpointUnavailableError } from './client.errors.js';
 import type { M2MClientMetrics } from './client.metrics.js';
-import { TokenEndpointClient, type TokenEndpointSettings } from './token-endpoint.js';
+import { getClientTokenTransport } from './get-client-token.js';
+import { tokenEndpointTransport } from './token-endpoint.js';
+import { TokenRequester, type TokenRequestSettings } from './token-request.js';
 
 const realRuntime = {
   now: () => Date.now(),
@@ -23,15 +25,22 @@ const never = new AbortController().signal;
 /** A token response that starts and, a byte at a time, never gets anywhere. */
 const NEVER_ENDING = `{"access_token":"${'x'.repeat(100_000)}`;
 const noMetrics: M2MClientMetrics = {};
+const SECRET = 'unit-test-secret';
 
-function client(tokenUrl: string, settings: Partial<TokenEndpointSettings> = {}) {
-  return new TokenEndpointClient(
+function client(
+  tokenUrl: string,
+  settings: Partial<TokenRequestSettings> = {},
+  transport = tokenEndpointTransport({
+    tokenUrl,
+    clientId: 'svc',
+    scopes: [],
+    authMethod: 'client_secret_basic',
+  }),
+) {
+  const requester = new TokenRequester(
+    transport,
     {
-      tokenUrl,
       clientId: 'svc',
-      clientSecret: 'unit-test-secret',
-      scopes: [],
-      authMethod: 'client_secret_basic',
       timeoutMs: 300,
       retry: { ...DEFAULT_RETRY, maxAttempts: 3, baseDelayMs: 20, maxTotalMs: 1_000 },
       ...settings,
@@ -39,6 +48,7 @@ function client(tokenUrl: string, settings: Partial<TokenEndpointSettings> = {})
     realRuntime,
     noMetrics,
   );
+  return { requestToken: (signal: AbortSignal) => requester.requestToken(SECRET, signal) };
 }
 
 let peer: HostilePeer | undefined;
@@ -75,6 +85,31 @@ describe('TokenEndpointClient bounds', () => {
       }).requestToken(never),
     ).rejects.toBeInstanceOf(TokenEndpointUnavailableError);
     expect(Date.now() - started).toBeLessThan(1_100);
+    expect(await peer.allClosed(500)).toBe(true);
+  });
+
+  it('the api transport (GetClientToken) has the same deadlines: a trickling answer is cut', async () => {
+    peer = await startPeer(trickle(NEVER_ENDING, 100));
+    const api = getClientTokenTransport({ endpoint: peer.url, clientId: 'svc', scopes: [] });
+    const started = Date.now();
+    const error: unknown = await client(peer.url, {}, api)
+      .requestToken(never)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenEndpointUnavailableError);
+    expect((error as TokenEndpointUnavailableError).attempts).toBe(3);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(peer.requests).toBe(3);
+    expect(await peer.allClosed(500)).toBe(true);
+  });
+
+  it('the api transport has the same size cap: an endless answer is an invalid response', async () => {
+    peer = await startPeer(endlessJson());
+    const api = getClientTokenTransport({ endpoint: peer.url, clientId: 'svc', scopes: [] });
+    const error: unknown = await client(peer.url, { timeoutMs: 5_000 }, api)
+      .requestToken(never)
+      .catch((e: unknown) => e);
+    expect((error as TokenEndpointError).code).toBe('invalid_token_response');
+    expect(peer.requests).toBe(1);
     expect(await peer.allClosed(500)).toBe(true);
   });
 
