@@ -1,3 +1,8 @@
+import {
+  CognitoIdentityProviderClient,
+  DescribeUserPoolCommand,
+  UpdateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
@@ -591,6 +596,83 @@ describe("weather-api on today's Cognito issuers", () => {
       info: { jwks: { keySets: Record<string, string> } };
     };
     expect(ready.info.jwks.keySets).toEqual({ [`${emulator.issuer}/.well-known/jwks.json`]: 'up' });
+    await pool.close();
+  });
+
+  it("accepts the emulator's own tokens under each issuer form, before and after UpdateUserPool switches it", async () => {
+    const region = 'us-east-1';
+    // The emulator imitating Cognito's hosts: its pool's type picks the issuer its tokens name.
+    const pool = await startEmulator({
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      COGNITO_EMULATOR_ADMIN: 'true',
+      COGNITO_EMULATOR_ISSUER_BASE: `https://cognito-idp.${region}.amazonaws.com`,
+    });
+    const poolId = new URL(pool.issuer).pathname.slice(1);
+    const [original, updated] = [
+      `https://cognito-idp.${region}.amazonaws.com/${poolId}`,
+      `https://issuer-cognito-idp.${region}.amazonaws.com/${poolId}`,
+    ];
+    // Asked at its own address: the AWS host names resolve to AWS, never reached from a test.
+    const issued = async () => {
+      const res = await fetch(`${pool.url}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`weather-caller:${DEV_SECRETS['weather-caller']}`).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials',
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    const issuerOf = (token: string) =>
+      (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { iss: string }).iss;
+    const before = await issued();
+    expect(issuerOf(before)).toBe(original);
+    const cognito = new CognitoIdentityProviderClient({
+      endpoint: pool.url,
+      region,
+      // Dummy credentials: the emulator accepts SigV4 signatures unverified.
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dev-only-not-a-secret' },
+      maxAttempts: 1,
+    });
+    const { UserPool } = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+    // UpdateUserPool resets what it leaves out: everything else as it was.
+    await cognito.send(
+      new UpdateUserPoolCommand({
+        UserPoolId: poolId,
+        IssuerConfiguration: { Type: 'UPDATED' },
+        DeletionProtection: UserPool?.DeletionProtection,
+        AdminCreateUserConfig: UserPool?.AdminCreateUserConfig,
+        LambdaConfig: UserPool?.LambdaConfig,
+      }),
+    );
+    cognito.destroy();
+    const after = await issued();
+    expect(issuerOf(after)).toBe(updated);
+
+    // One key-set URL for both forms (AWS's key-set hosts are not reachable from a test).
+    const api = await startWeatherApi({
+      PORT: '0',
+      COGNITO_REGION: region,
+      COGNITO_USER_POOL_ID: poolId,
+      AUTH_JWKS_URI: `${pool.url}/${poolId}/.well-known/jwks.json`,
+      LOG_LEVEL: 'error',
+    });
+    for (const token of [before, after]) {
+      const res = await call(api.url, '/whoami', `Bearer ${token}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        clientId: 'weather-caller',
+        claims: { iss: issuerOf(token) },
+      });
+    }
+    // The first emulator's token (its own host, its own keys): refused.
+    const other = await call(api.url, '/whoami', `Bearer ${callerToken}`);
+    expect(other.status).toBe(401);
+    expect(other.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    await api.close();
     await pool.close();
   });
 
