@@ -267,7 +267,15 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       expect(installed).not.toContain(root);
       expect(
         readdirSync(join(dir, 'node_modules', '@nest-m2m-cognito', 'auth', 'dist')).sort(),
-      ).toEqual(['client', 'cognito', 'observability', 'redis', 'resource-server', 'shared']);
+      ).toEqual([
+        'client',
+        'cognito',
+        'observability',
+        'redis',
+        'resource-server',
+        'revocation',
+        'shared',
+      ]);
     });
 
     it('protects a service: 401 without a token, 200 with the scope, 403 without it', async () => {
