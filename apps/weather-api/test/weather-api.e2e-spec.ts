@@ -29,8 +29,8 @@ let issuerKey: { kid: string; privateKey: CryptoKey };
 let callerToken: string;
 let adminToken: string;
 
-async function clientToken(clientId: string): Promise<string> {
-  const res = await fetch(emulator.tokenUrl, {
+async function clientToken(clientId: string, tokenUrl = emulator.tokenUrl): Promise<string> {
+  const res = await fetch(tokenUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
@@ -614,18 +614,7 @@ describe("weather-api on today's Cognito issuers", () => {
       `https://issuer-cognito-idp.${region}.amazonaws.com/${poolId}`,
     ];
     // Asked at its own address: the AWS host names resolve to AWS, never reached from a test.
-    const issued = async () => {
-      const res = await fetch(`${pool.url}/oauth2/token`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`weather-caller:${DEV_SECRETS['weather-caller']}`).toString('base64')}`,
-        },
-        body: 'grant_type=client_credentials',
-      });
-      expect(res.status).toBe(200);
-      return ((await res.json()) as { access_token: string }).access_token;
-    };
+    const issued = () => clientToken('weather-caller', `${pool.url}/oauth2/token`);
     const issuerOf = (token: string) =>
       (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { iss: string }).iss;
     const before = await issued();
@@ -683,17 +672,7 @@ describe("weather-api on today's Cognito issuers", () => {
       AUTH_ISSUER: `${emulator.issuer},${second.issuer}`,
       LOG_LEVEL: 'error',
     });
-    const fromSecond = await (async () => {
-      const res = await fetch(second.tokenUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`weather-caller:${DEV_SECRETS['weather-caller']}`).toString('base64')}`,
-        },
-        body: 'grant_type=client_credentials',
-      });
-      return ((await res.json()) as { access_token: string }).access_token;
-    })();
+    const fromSecond = await clientToken('weather-caller', second.tokenUrl);
     expect((await call(both.url, '/weatherforecast', `Bearer ${callerToken}`)).status).toBe(200);
     expect((await call(both.url, '/weatherforecast', `Bearer ${fromSecond}`)).status).toBe(200);
     // The first issuer's key under the second's name: checked against the second's key set.
