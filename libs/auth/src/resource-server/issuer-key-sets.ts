@@ -32,8 +32,8 @@ function unverifiedIssuer(token: string): unknown {
  * The trusted issuers and their key sets: one {@link JwksKeyStore} (own URL, own cache) per
  * issuer, or one for all of them when the options name a single `jwksUri`. A token's `iss`
  * picks its key set before any key is looked up, so an issuer that is not trusted never
- * causes a fetch; with a single key set there is nothing to pick, and `iss` is not read
- * before the signature.
+ * causes a fetch; with a single key set `iss` is read early only when a fetch would
+ * follow (the key not published), and otherwise checked after the signature only.
  */
 export class IssuerKeySets implements OnModuleDestroy {
   private readonly byIssuer = new Map<string, JwksKeyStore>();
@@ -58,11 +58,13 @@ export class IssuerKeySets implements OnModuleDestroy {
   }
 
   /**
-   * The key set a token is verified with: the only one, or that of its `iss`. Throws
-   * `TokenIssuerError` for an issuer that is not trusted, before any fetch.
+   * The key set a token signed with `kid` is verified with: that of its `iss`. Throws
+   * `TokenIssuerError` for an issuer that is not trusted, before any fetch. With one key set
+   * that already publishes `kid` no fetch can follow, so `iss` is not read here (it is checked
+   * after the signature): the common path decodes the token once.
    */
-  keySetOf(token: string): JwksKeyStore {
-    if (this.only) return this.only;
+  keySetOf(token: string, kid: string): JwksKeyStore {
+    if (this.only?.publishedKey(kid)) return this.only;
     const store = this.trusted(unverifiedIssuer(token));
     if (!store) throw new TokenIssuerError('the token issuer is not trusted');
     return store;

@@ -140,7 +140,7 @@ function keyOf(run: Verification, keySets: IssuerKeySets): GetPublicKeyOrSecret 
       kid = checkTokenHeader(header);
       // An unsigned token is malformed here: no key is looked up for it.
       if (run.token.endsWith('.')) throw new TokenMalformedError('the token is malformed');
-      keyStore = keySets.keySetOf(run.token);
+      keyStore = keySets.keySetOf(run.token, kid);
       run.keySet = keyStore;
     } catch (error) {
       callback(run.refuse(error));

@@ -561,6 +561,16 @@ describe('ResourceServerModule with several issuers', () => {
     }
     expect(b.fetches).toBe(before);
     expect((await readiness(app)).keySets).toEqual({ [a.jwksUri]: 'up' });
+    // One key set too: an issuer that is not trusted, with a kid it lacks, fetches nothing.
+    const fetched = a.fetches;
+    for (const iss of ['https://evil.example/pool_a', b.issuer]) {
+      const res = await request(app.getHttpServer())
+        .get('/read')
+        .set('Authorization', `Bearer ${await a.token({ iss }, { kid: 'never-seen' })}`)
+        .expect(401);
+      expect(res.body.error_description).toMatch(/issuer is not trusted/);
+    }
+    expect(a.fetches).toBe(fetched);
     await app.close();
   });
 
