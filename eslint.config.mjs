@@ -14,9 +14,10 @@ const entryPoints = Object.keys(
   .map((path) => `${LIB}/${path.slice(2)}`);
 
 // Inside the library, dependencies point one way: resource-server and client on shared and
-// cognito only, redis on the client's entry point and shared (a store is written against what
-// the package exports, as one of a user's would be), observability on shared only (it finds
-// the others at run time).
+// cognito only (the resource server also on the revocation list), redis on the client's entry
+// point and shared (a store is written against what the package exports, as one of a user's
+// would be), revocation on shared and redis's connection files only (never the token cache,
+// which loads the client), observability on shared only (it finds the others at run time).
 const folder = (name) => [`../${name}/*`, `../${name}/**`];
 const EMULATOR = 'apps/cognito-emulator/src';
 const ROTATION =
@@ -112,28 +113,40 @@ export default tseslint.config(
   },
   boundary(
     ['libs/auth/src/shared/**', 'libs/auth/src/cognito/**'],
-    ['client', 'resource-server', 'observability', 'cognito', 'shared'],
+    ['client', 'resource-server', 'observability', 'cognito', 'shared', 'redis', 'revocation'],
     [...verifier, ...httpClient],
     'shared/ and cognito/ depend on no other part of the library.',
   ),
   boundary(
     ['libs/auth/src/resource-server/**'],
-    ['client', 'observability'],
+    ['client', 'observability', 'redis'],
     httpClient,
-    'The resource server imports neither the client nor observability.',
+    'The resource server imports neither the client, observability nor Redis (the revocation list hides its store).',
   ),
   boundary(
     ['libs/auth/src/client/**'],
-    ['resource-server', 'observability', 'redis'],
+    ['resource-server', 'observability', 'redis', 'revocation'],
     [...verifier, '@redis/client'],
     'The client imports neither the resource server, observability nor Redis (./redis builds on it).',
   ),
   boundary(
     ['libs/auth/src/redis/**'],
-    ['resource-server', 'observability', 'client'],
+    ['resource-server', 'observability', 'client', 'revocation'],
     verifier,
     "The Redis store builds on the client's entry point (../client/index.js) and shared/ only.",
     ['../client/index.js'],
+  ),
+  boundary(
+    ['libs/auth/src/revocation/**'],
+    ['client', 'resource-server', 'observability', 'redis'],
+    [...verifier, ...httpClient],
+    "The revocation list depends on shared/ and Redis's connection files only.",
+    [
+      '../redis/redis-connection.js',
+      '../redis/redis-connection.options.js',
+      '../redis/redis-connection.env.js',
+      '../redis/redis.errors.js',
+    ],
   ),
   boundary(
     ['libs/auth/src/observability/**'],

@@ -1,23 +1,39 @@
 // GET /weatherforecast guarded (a valid emulator token, every check on) vs. the same
-// controller mounted without guards, measured in one run.
+// controller mounted without guards, vs. a guard built on aws-jwt-verify, and with the fleet's
+// revocation list on (empty, and 10,000 entries), measured in one run; then a flood of
+// distinct valid tokens against a fresh weather-api, for memory.
 //
-//   npm run build && node bench/weather-api.mjs [seconds=5] [connections=16] [rounds=5]
+//   npm run build && node bench/weather-api.mjs [seconds=5] [connections=32] [rounds=5] [flood=50000]
 //
-// Three processes besides this one: the emulator (dist main.js), the real weather-api
-// (dist main.js, pointed at the emulator) and an unguarded twin (this file in --serve
-// mode: the service's own dist bootstrap, with the resource server's global guards left
-// out), both sent the same requests, bearer token included. Both log at LOG_LEVEL=error,
-// so request logging costs both sides alike and the ratio is the guards' cost alone.
-// Rounds alternate after a warm-up, and so does which side of a round goes first; the
-// result is the median of the per-round ratios (each pair ran back to back, so drifting
-// machine load mostly cancels out), with the median rates and p99s beside it. The load
-// comes from wrk when installed, else autocannon (see load.mjs); any non-2xx answer or
-// socket error fails the run. Last, a child in --guard-cost mode measures the guard's own
-// CPU on a cached token in-process, the figure other processes cannot blur.
-// Goal (issue 9): guarded / unguarded >= 0.90.
+// Processes besides this one: the emulator (dist main.js), a redis-server (the tests' one:
+// a free port, nothing on disk), the real weather-api (dist main.js, pointed at the emulator)
+// three times (revocation off; on with an empty list; on with 10,000 entries, none naming the
+// token), and two twins, this file in --serve modes: the service's own dist bootstrap with
+// the resource server's global guards left out, and the same with one global guard on
+// aws-jwt-verify in their place (its JwtVerifier checking signature, iss, exp, the route's
+// scope and token_use, its key set loaded once). All get the same requests, bearer token
+// included, and log at LOG_LEVEL=error, so request logging costs every side alike. Rounds
+// alternate after a warm-up, and so does the order of the sides in a round; each ratio is the
+// median of the per-round ratios (each pair ran close together, so drifting machine load
+// mostly cancels out), with the median rates and p99s beside it. The load comes from wrk when
+// installed, else autocannon (see load.mjs); any non-2xx answer or socket error fails the run.
+// Children in --guard-cost mode measure in-process, where no other process adds noise, the
+// guard's own CPU on a cached token (revocation off, on and empty, on with 10,000 entries) and
+// that of a full verification (what each token in use would cost after every change, were
+// the cache cleared on changes instead of checked on hits).
+//
+// The flood: a fresh weather-api from dist, with no NODE_OPTIONS (no heap cap), trusting an
+// issuer this process plays (its own RSA key, a key set on a loopback port), receives
+// `flood` distinct valid tokens, each once, over 32 connections; its RSS before (after a
+// warm-up) and after is the bound. Goals: guarded / unguarded >= 0.90 and our p99 at or below
+// aws-jwt-verify's (issue 20); revocation on / off >= 0.97 (issue 22); RSS after the flood
+// < 200 MiB.
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RedisServer } from '../scripts/lib/redis-server.mjs';
 import {
   built,
   buildIfStale,
@@ -25,6 +41,7 @@ import {
   fetchToken,
   launchService,
   localWiring,
+  memoryMiB,
   root,
   stopAll,
 } from '../scripts/lib/fleet.mjs';
@@ -32,12 +49,54 @@ import {
 /** A module of weather-api's build, as an import() specifier. */
 const module = (path) => pathToFileURL(join(root, built('weather-api', path))).href;
 
+/** The scope GET /weatherforecast requires. */
+const FORECAST_SCOPE = 'weather-api/forecast.read';
+
 if (process.argv[2] === '--serve') {
   // The unguarded twin: weather-api's own bootstrap (its AppModule, startService, security
   // headers and docs page), with only the resource server's global guards left out. So the
   // only difference measured is the guards' work.
   const { startWeatherApi } = await import(module('apps/weather-api/src/bootstrap.js'));
   await startWeatherApi(process.env, { globalGuards: false });
+} else if (process.argv[2] === '--serve-aws-jwt-verify') {
+  // The same bootstrap with one global guard on aws-jwt-verify in place of the resource
+  // server's: @Public() routes open, every other one needs a token of the issuer holding the
+  // forecast scope, with token_use "access" (what GET /weatherforecast requires).
+  const { startWeatherApi } = await import(module('apps/weather-api/src/bootstrap.js'));
+  const { Public } = await import(module('libs/auth/src/resource-server/index.js'));
+  const { Reflector } = await import('@nestjs/core');
+  const { UnauthorizedException } = await import('@nestjs/common');
+  const { JwtVerifier } = await import('aws-jwt-verify');
+  const issuer = process.env.AUTH_ISSUER;
+  const verifier = JwtVerifier.create({
+    issuer,
+    audience: null,
+    scope: FORECAST_SCOPE,
+    customJwtCheck: ({ payload }) => {
+      if (payload.token_use !== 'access') throw new Error('not an access token');
+    },
+  });
+  // aws-jwt-verify fetches key sets over https only; the emulator's is loaded here, once.
+  const keys = await fetch(`${issuer}/.well-known/jwks.json`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  verifier.cacheJwks(await keys.json());
+  const reflector = new Reflector();
+  const guard = {
+    async canActivate(context) {
+      if (reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()])) {
+        return true;
+      }
+      const header = context.switchToHttp().getRequest().headers.authorization ?? '';
+      try {
+        await verifier.verify(header.replace(/^Bearer /i, ''));
+        return true;
+      } catch {
+        throw new UnauthorizedException();
+      }
+    },
+  };
+  await startWeatherApi(process.env, { globalGuards: guard });
 } else if (process.argv[2] === '--guard-cost') {
   // The guard's own CPU on a cached token, measured in-process where no other process adds
   // noise: weather-api started here, one request verifies the token (argv[3]), then
@@ -67,116 +126,300 @@ if (process.argv[2] === '--serve') {
       };
       if (guard.canActivate(context) !== true) throw new Error('not a synchronous cache hit');
     };
-    for (let i = 0; i < 20_000; i++) check();
-    const calls = 200_000;
-    const cpu = process.cpuUsage();
-    for (let i = 0; i < calls; i++) check();
-    const { user, system } = process.cpuUsage(cpu);
-    console.log(JSON.stringify({ usPerCall: (user + system) / calls }));
+    const cpuUs = (calls, run) => {
+      const cpu = process.cpuUsage();
+      for (let i = 0; i < calls; i++) run();
+      const { user, system } = process.cpuUsage(cpu);
+      return (user + system) / calls;
+    };
+    cpuUs(20_000, check);
+    const usPerCall = cpuUs(200_000, check);
+    // A full verification of the same token (JwtStrategy.verify has no cache: signature,
+    // claims, revocation); synchronous with a known key, so measured the same way.
+    const { JwtStrategy } = await import(module('libs/auth/src/resource-server/index.js'));
+    const strategy = api.app.get(JwtStrategy);
+    const verify = () => void strategy.verify(header);
+    cpuUs(200, verify);
+    console.log(JSON.stringify({ usPerCall, usPerVerify: cpuUs(2_000, verify) }));
   } finally {
     await api.close();
   }
 } else {
   const { load, loadTool, median, ms, withCpu } = await import('./load.mjs');
   const seconds = Number(process.argv[2] ?? 5);
-  const connections = Number(process.argv[3] ?? 16);
+  const connections = Number(process.argv[3] ?? 32);
   const rounds = Number(process.argv[4] ?? 5);
+  const floodSize = Number(process.argv[5] ?? 50_000);
   if (!buildIfStale({ say: (m) => console.log(m) })) process.exit(1);
 
   const services = [];
+  let redis;
   try {
     const emulator = await launchService('cognito-emulator', { stdout: false });
     services.push(emulator);
+    redis = await RedisServer.start();
     const env = {
       ...localWiring('weather-api', { 'cognito-emulator': emulator.url }),
       LOG_LEVEL: 'error',
     };
-    const [api, twin] = await Promise.all([
+    // Two lists, side by side in one Redis: an empty one, and one of 10,000 entries (revoked
+    // jtis and clients, none of them the bench's token or client), written before the
+    // replicas start so they load it with their first read.
+    const revocation = (keyPrefix) => ({
+      ...env,
+      AUTH_REVOCATION_REDIS_URL: redis.url,
+      AUTH_REVOCATION_KEY_PREFIX: keyPrefix,
+    });
+    const listed = revocation('bench-10k:');
+    await fillRevocationList(redis.url, 'bench-10k:', 10_000);
+    const twin = (mode, name) =>
+      launchService('weather-api', { name, script: [fileURLToPath(import.meta.url), mode], env });
+    const [api, unguardedApi, awsApi, emptyListApi, fullListApi] = await Promise.all([
       launchService('weather-api', { env }),
+      twin('--serve', 'weather-api (unguarded)'),
+      twin('--serve-aws-jwt-verify', 'weather-api (aws-jwt-verify)'),
       launchService('weather-api', {
-        name: 'weather-api (unguarded)',
-        script: [fileURLToPath(import.meta.url), '--serve'],
-        env,
+        name: 'weather-api (empty list)',
+        env: revocation('bench-0:'),
       }),
+      launchService('weather-api', { name: 'weather-api (10,000 entries)', env: listed }),
     ]);
-    services.push(api, twin);
+    services.push(api, unguardedApi, awsApi, emptyListApi, fullListApi);
+    const entries = await revocationEntries(fullListApi);
+    if (entries !== 10_000) throw new Error(`the listed replica holds ${entries} entries`);
 
     const reader = demoClient('weather-caller');
     const token = await fetchToken(`${emulator.url}/oauth2/token`, reader);
-    const guardedUrl = `${api.url}/weatherforecast`;
-    const check = await fetch(guardedUrl, { headers: { authorization: `Bearer ${token}` } });
-    if (check.status !== 200) throw new Error(`guarded GET answered ${check.status}`);
-    // Each side is what it claims: without a token the service refuses, the twin answers.
-    const anonymous = await fetch(guardedUrl);
-    if (anonymous.status !== 401)
-      throw new Error(`guarded GET without a token: ${anonymous.status}`);
-    const open = await fetch(`${twin.url}/weatherforecast`);
-    if (open.status !== 200) throw new Error(`unguarded GET without a token: ${open.status}`);
+    const headers = { Authorization: `Bearer ${token}` };
+    const forecast = (service) => `${service.url}/weatherforecast`;
+    // Each side is what it claims: with the token every one answers; without it the guarded
+    // ones refuse and the twin answers.
+    for (const [service, anonymous] of [
+      [api, 401],
+      [awsApi, 401],
+      [emptyListApi, 401],
+      [fullListApi, 401],
+      [unguardedApi, 200],
+    ]) {
+      const withToken = await fetch(forecast(service), { headers });
+      if (withToken.status !== 200) throw new Error(`${service.name}: ${withToken.status}`);
+      const without = await fetch(forecast(service));
+      if (without.status !== anonymous) {
+        throw new Error(`${service.name} without a token: ${without.status}`);
+      }
+    }
 
-    const run = async (url, headers, duration, pid) => {
-      const r = await withCpu(pid, () => load({ url, headers, connections, seconds: duration }));
-      if (r.bad) throw new Error(`${url}: ${r.bad} failed requests (non-2xx or socket errors)`);
+    const run = async (service, duration) => {
+      const r = await withCpu(service.pid, () =>
+        load({ url: forecast(service), headers, connections, seconds: duration }),
+      );
+      if (r.bad)
+        throw new Error(`${service.name}: ${r.bad} failed requests (non-2xx or socket errors)`);
       return r;
     };
-    const unguardedUrl = `${twin.url}/weatherforecast`;
-    const guarded = () => run(guardedUrl, { Authorization: `Bearer ${token}` }, seconds, api.pid);
-    // The same requests, token included, to both: the twin parses the header but never
-    // looks at it, so what the ratio measures is the guards' work alone.
-    const unguarded = () =>
-      run(unguardedUrl, { Authorization: `Bearer ${token}` }, seconds, twin.pid);
-
-    await run(guardedUrl, { Authorization: `Bearer ${token}` }, 2);
-    await run(unguardedUrl, { Authorization: `Bearer ${token}` }, 2);
+    // The same requests, token included, to every side: the unguarded twin parses the
+    // header but never looks at it, so what the ratio measures is the guards' work alone.
+    const sides = [
+      { name: 'guarded', service: api },
+      { name: 'unguarded', service: unguardedApi },
+      { name: 'aws-jwt-verify', service: awsApi },
+      { name: 'revocation, empty', service: emptyListApi },
+      { name: 'revocation, 10k', service: fullListApi },
+    ];
+    for (const side of sides) await run(side.service, 2);
 
     console.log(
       `GET /weatherforecast: ${connections} connections, ${seconds}s x ${rounds} rounds, load by ${loadTool}`,
     );
-    const g = [];
-    const u = [];
-    const ratios = [];
+    const results = Object.fromEntries(sides.map((side) => [side.name, []]));
     for (let i = 0; i < rounds; i++) {
-      // Which side goes first alternates (guarded first in odd rounds), so that whatever
-      // favours a pair's first or second run falls on both sides equally.
-      if (i % 2 === 0) {
-        g.push(await guarded());
-        u.push(await unguarded());
-      } else {
-        u.push(await unguarded());
-        g.push(await guarded());
+      // The order of the sides rotates from round to round, so that whatever favours a
+      // round's first or last run falls on every side equally.
+      for (let k = 0; k < sides.length; k++) {
+        const side = sides[(i + k) % sides.length];
+        results[side.name].push(await run(side.service, seconds));
       }
-      ratios.push(g[i].rps / u[i].rps);
       console.log(
-        `  round ${i + 1}: guarded ${g[i].rps.toFixed(0)} req/s (p99 ${ms(g[i].p99)}), ` +
-          `unguarded ${u[i].rps.toFixed(0)} req/s (p99 ${ms(u[i].p99)}), ratio ${ratios[i].toFixed(3)}`,
+        `  round ${i + 1}: ` +
+          sides
+            .map(({ name }) => {
+              const r = results[name][i];
+              return `${name} ${r.rps.toFixed(0)} req/s (p99 ${ms(r.p99)})`;
+            })
+            .join(', '),
       );
     }
-    const line = (name, runs) =>
-      `  ${name} ${median(runs.map((r) => r.rps)).toFixed(0)} req/s, p99 ${ms(median(runs.map((r) => r.p99)))} (medians)`;
-    console.log(line('guarded:  ', g));
-    console.log(line('unguarded:', u));
-    const ratio = median(ratios);
-    const cpuMs = (runs) => median(runs.map((r) => r.cpuMsPerRequest ?? NaN));
-    console.log(
-      `  API CPU per request (diagnostic; two identical processes differ by up to 10% on a busy machine): ` +
-        `guarded ${cpuMs(g).toFixed(3)} ms, unguarded ${cpuMs(u).toFixed(3)} ms`,
-    );
-    const guardCost = await new Promise((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [fileURLToPath(import.meta.url), '--guard-cost', token],
-        { cwd: root, env: { ...process.env, ...env } },
-        (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').pop()))),
+    const medianOf = (name, field) => median(results[name].map((r) => r[field] ?? NaN));
+    for (const { name } of sides) {
+      console.log(
+        `  ${`${name}:`.padEnd(20)} ${medianOf(name, 'rps').toFixed(0)} req/s, p99 ` +
+          `${ms(medianOf(name, 'p99'))}, API CPU ${medianOf(name, 'cpuMsPerRequest').toFixed(3)} ms per request (medians)`,
       );
-    });
-    const unguardedUs = cpuMs(u) * 1000;
+    }
+    const ratioOf = (a, b) => median(results[a].map((r, i) => r.rps / results[b][i].rps));
+    const ratio = ratioOf('guarded', 'unguarded');
+    const guardCost = (extraEnv) =>
+      new Promise((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [fileURLToPath(import.meta.url), '--guard-cost', token],
+          { cwd: root, env: { ...process.env, ...env, ...extraEnv } },
+          (err, stdout) =>
+            err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').pop())),
+        );
+      });
+    const [off, empty, full] = [
+      await guardCost({}),
+      await guardCost(revocation('bench-0:')),
+      await guardCost(listed),
+    ];
+    const unguardedUs = medianOf('unguarded', 'cpuMsPerRequest') * 1000;
     console.log(
-      `  the guard on a cached token, in-process: ${guardCost.usPerCall.toFixed(1)} µs of CPU per request ` +
-        `(JwtAuthGuard.canActivate), ${((100 * guardCost.usPerCall) / unguardedUs).toFixed(1)}% of an unguarded request`,
+      `  the guard on a cached token, in-process: ${off.usPerCall.toFixed(1)} µs of CPU per request ` +
+        `(JwtAuthGuard.canActivate), ${((100 * off.usPerCall) / unguardedUs).toFixed(1)}% of an unguarded request`,
+    );
+    const plus = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)} µs`;
+    console.log(
+      `  with revocation on, the same: ${empty.usPerCall.toFixed(1)} µs (empty list, ${plus(empty.usPerCall - off.usPerCall)}), ` +
+        `${full.usPerCall.toFixed(1)} µs (10,000 entries, ${plus(full.usPerCall - off.usPerCall)}); a full verification ` +
+        `${full.usPerVerify.toFixed(0)} µs, what each token in use would cost every replica after each change were the ` +
+        `cache cleared on changes instead of checked on hits`,
     );
     console.log(
       `  ratio guarded/unguarded: ${ratio.toFixed(3)} (median of rounds; goal >= 0.90) ${ratio >= 0.9 ? 'OK' : 'BELOW GOAL'}`,
     );
+    for (const side of ['revocation, empty', 'revocation, 10k']) {
+      const r = ratioOf(side, 'guarded');
+      console.log(
+        `  ratio ${side} / revocation off: ${r.toFixed(3)} (median of rounds; goal >= 0.97) ${r >= 0.97 ? 'OK' : 'BELOW GOAL'}`,
+      );
+    }
+    const [ours, theirs] = [medianOf('guarded', 'p99'), medianOf('aws-jwt-verify', 'p99')];
+    console.log(
+      `  p99 at ${connections} connections: ours ${ms(ours)}, aws-jwt-verify ${ms(theirs)} ` +
+        `(medians; goal: ours at or below) ${ours <= theirs ? 'OK' : 'ABOVE'}`,
+    );
+    await stopAll(services.splice(0));
+
+    await redis.close();
+    redis = undefined;
+    if (floodSize > 0) await flood(floodSize, 32);
   } finally {
     await stopAll(services);
+    await redis?.close();
+  }
+}
+
+/** Writes `count` entries to the list under `keyPrefix` (the library's own store and revoke). */
+async function fillRevocationList(url, keyPrefix, count) {
+  const { RedisRevocationStore, revoke } = await import(
+    module('libs/auth/src/revocation/index.js')
+  );
+  const store = new RedisRevocationStore({ url, keyPrefix, commandTimeoutMs: 5_000 });
+  try {
+    // A few revoked clients (not the bench's), the rest single tokens.
+    for (let i = 0; i < 10; i++) await revoke(store, { clientId: `revoked-client-${i}` });
+    const jtis = Array.from({ length: count - 10 }, () => randomUUID());
+    for (let i = 0; i < jtis.length; i += 500) {
+      await Promise.all(jtis.slice(i, i + 500).map((jti) => revoke(store, { jti })));
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/** The entries a replica's revocation list holds, from its readiness. */
+async function revocationEntries(service) {
+  const ready = await (await fetch(`${service.url}/health/ready`)).json();
+  return ready.info?.revocation?.entries;
+}
+
+/**
+ * A fresh weather-api with no NODE_OPTIONS receives `total` distinct valid tokens, each once,
+ * over `connections` connections; prints its RSS before and after, and the bound.
+ */
+async function flood(total, connections) {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = 'bench-flood-1';
+  const issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Flood01';
+  const keySet = JSON.stringify({
+    keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' }],
+  });
+  const jwks = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(keySet),
+  );
+  await new Promise((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  const header = Buffer.from(JSON.stringify({ kid, alg: 'RS256' })).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  // Signed on libuv's thread pool (the callback form of sign): every core takes part.
+  const mint = (i) =>
+    new Promise((resolve, reject) => {
+      const claims = {
+        sub: 'weather-caller',
+        client_id: 'weather-caller',
+        token_use: 'access',
+        scope: FORECAST_SCOPE,
+        auth_time: now,
+        iss: issuer,
+        iat: now,
+        exp: now + 3600,
+        jti: randomUUID(),
+        version: 2,
+        n: i,
+      };
+      const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+      sign('sha256', Buffer.from(input), privateKey, (err, signature) =>
+        err ? reject(err) : resolve(`${input}.${signature.toString('base64url')}`),
+      );
+    });
+  const started = Date.now();
+  const tokens = [];
+  for (let i = 0; i <= total; i += 1000) {
+    const batch = Array.from({ length: Math.min(1000, total + 1 - i) }, (_, k) => mint(i + k));
+    tokens.push(...(await Promise.all(batch)));
+  }
+  console.log(
+    `flood: ${total} distinct valid tokens (signed here in ${((Date.now() - started) / 1000).toFixed(0)} s), ` +
+      `${connections} connections, a fresh weather-api with no NODE_OPTIONS`,
+  );
+  const api = await launchService('weather-api', {
+    name: 'weather-api (flood)',
+    env: {
+      AUTH_ISSUER: issuer,
+      AUTH_JWKS_URI: `http://127.0.0.1:${jwks.address().port}/jwks.json`,
+      LOG_LEVEL: 'error',
+      NODE_OPTIONS: '',
+    },
+  });
+  try {
+    const url = `${api.url}/weatherforecast`;
+    const get = async (t) => {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${t}` } });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`flood: GET answered ${res.status}`);
+    };
+    // Warm-up: one token (the key set fetched, the code paths compiled).
+    const warmToken = tokens.pop();
+    for (let i = 0; i < 500; i++) await get(warmToken);
+    const before = await api.rssMiB();
+    let next = 0;
+    const floodStarted = Date.now();
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (next < tokens.length) await get(tokens[next++]);
+      }),
+    );
+    const seconds = (Date.now() - floodStarted) / 1000;
+    const { rss: after, peak } = await memoryMiB(api.pid);
+    console.log(
+      `  RSS before ${before.toFixed(0)} MiB, after ${after.toFixed(0)} MiB (peak ${peak.toFixed(0)} MiB), ` +
+        `${(total / seconds).toFixed(0)} tokens/s`,
+    );
+    console.log(
+      `  RSS after ${total} distinct tokens: ${after.toFixed(0)} MiB (goal < 200 MiB) ${after < 200 ? 'OK' : 'ABOVE'}`,
+    );
+  } finally {
+    await api.stop();
+    jwks.close();
   }
 }

@@ -63,8 +63,15 @@ registerHooks({
   },
 });
 `;
-/** The resource server's side: what its verifier imports and brings (jsonwebtoken under passport-jwt, lru-cache for its verified-token cache), and passport; a client-only app gets none. */
-const VERIFIER = ['passport', 'passport-jwt', 'jsonwebtoken', 'jwks-rsa', 'lru-cache'];
+/** The resource server's side: what its verifier imports and brings (its @nestjs/passport strategy, jsonwebtoken under passport-jwt, lru-cache for its verified-token cache); a client-only app gets none. */
+const VERIFIER = [
+  '@nestjs/passport',
+  'passport',
+  'passport-jwt',
+  'jsonwebtoken',
+  'jwks-rsa',
+  'lru-cache',
+];
 const HTTP_CLIENT = ['axios', '@nestjs/axios'];
 /** ./client's optional peer for a secret kept in AWS Secrets Manager (SecretsManagerClientSecret). */
 const SECRETS_MANAGER_SDK = '@aws-sdk/client-secrets-manager';
@@ -260,7 +267,15 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       expect(installed).not.toContain(root);
       expect(
         readdirSync(join(dir, 'node_modules', '@nest-m2m-cognito', 'auth', 'dist')).sort(),
-      ).toEqual(['client', 'cognito', 'observability', 'redis', 'resource-server', 'shared']);
+      ).toEqual([
+        'client',
+        'cognito',
+        'observability',
+        'redis',
+        'resource-server',
+        'revocation',
+        'shared',
+      ]);
     });
 
     it('protects a service: 401 without a token, 200 with the scope, 403 without it', async () => {
@@ -286,6 +301,8 @@ describe.skipIf(process.env.NEW_SERVICE_E2E === 'inner')(
       expect(await ready.json()).toMatchObject({ status: 'ok', info: { jwks: { status: 'up' } } });
       const loaded = loadedPackages(api.modules);
       for (const name of [
+        '@nestjs/passport',
+        'passport',
         'passport-jwt',
         'jsonwebtoken',
         'jwks-rsa',

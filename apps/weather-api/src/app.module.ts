@@ -7,6 +7,7 @@ import {
 import { ResourceServerModule } from '@nest-m2m-cognito/auth/resource-server';
 import { WeatherForecastController } from './weather/weather-forecast.controller.js';
 import { WeatherForecastService } from './weather/weather-forecast.service.js';
+import { TenantController } from './tenant.controller.js';
 import { WhoamiController } from './whoami.controller.js';
 
 /** What weather-api is built from: its environment, read and validated at start-up. */
@@ -33,7 +34,7 @@ export class AppModule {
         }),
         ResourceServerModule.forRoot(auth),
       ],
-      controllers: [WeatherForecastController, WhoamiController],
+      controllers: [WeatherForecastController, WhoamiController, TenantController],
       providers: [WeatherForecastService],
     };
   }

@@ -9,6 +9,7 @@ type WeatherApi = Awaited<ReturnType<typeof startWeatherApi>>;
 let emulator: Emulator;
 let api: WeatherApi;
 let jwks: Server;
+let jwksUri: string;
 // The key set as weather-api sees it: the emulator's, or a 503 while "unreachable".
 let reachable = true;
 
@@ -25,11 +26,12 @@ beforeAll(async () => {
   });
   jwks.listen(0, '127.0.0.1');
   await once(jwks, 'listening');
+  jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
   api = await startWeatherApi({
     PORT: '0',
     LOG_LEVEL: 'warn',
     AUTH_ISSUER: emulator.issuer,
-    AUTH_JWKS_URI: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`,
+    AUTH_JWKS_URI: jwksUri,
     // Every probe re-checks the key set: no waiting in the test.
     AUTH_JWKS_PENALTY_SECONDS: '0',
     AUTH_JWKS_FAILURE_COOLDOWN_SECONDS: '0',
@@ -54,7 +56,10 @@ describe('weather-api health', () => {
     expect(await live.json()).toMatchObject({ status: 'ok' });
     expect(await ready()).toEqual({
       status: 200,
-      body: expect.objectContaining({ status: 'ok', info: { jwks: { status: 'up' } } }) as object,
+      body: expect.objectContaining({
+        status: 'ok',
+        info: { jwks: { status: 'up', keySets: { [jwksUri]: 'up' } } },
+      }) as object,
     });
     // The legacy route stays, as an alias of live.
     expect((await fetch(`${api.url}/health`)).status).toBe(200);
@@ -66,7 +71,13 @@ describe('weather-api health', () => {
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({
       status: 'error',
-      error: { jwks: { status: 'down', reason: 'the issuer key set is unreachable' } },
+      error: {
+        jwks: {
+          status: 'down',
+          reason: 'the issuer key set is unreachable',
+          keySets: { [jwksUri]: 'unreachable' },
+        },
+      },
     });
     // Liveness is unaffected: restarting would not bring the issuer back.
     expect((await fetch(`${api.url}/health/live`)).status).toBe(200);

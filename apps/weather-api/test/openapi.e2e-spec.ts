@@ -57,6 +57,7 @@ describe('weather-api OpenAPI document', () => {
         'GET /weatherforecast',
         'POST /weatherforecast',
         'GET /whoami',
+        'GET /tenant',
         'GET /health',
         'GET /health/live',
         'GET /health/ready',
@@ -86,7 +87,10 @@ describe('weather-api OpenAPI document', () => {
     expect(Object.keys(read.responses).sort()).toEqual(['200', '400', '401', '403', '503']);
     expect(Object.keys(write.responses).sort()).toEqual(['201', '400', '401', '403', '413', '503']);
     expect(Object.keys(whoami.responses).sort()).toEqual(['200', '400', '401', '503']);
-    for (const op of [read, write, whoami]) {
+    const tenant = doc.paths['/tenant'].get;
+    expect(tenant.security).toContainEqual({ oauth2: [] });
+    expect(Object.keys(tenant.responses).sort()).toEqual(['200', '400', '401', '403', '503']);
+    for (const op of [read, write, whoami, tenant]) {
       for (const status of ['401', '503']) {
         expect(op.responses[status].content?.['application/json'].schema).toEqual({
           $ref: '#/components/schemas/AuthErrorDto',

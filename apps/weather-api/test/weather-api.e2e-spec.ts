@@ -1,3 +1,8 @@
+import {
+  CognitoIdentityProviderClient,
+  DescribeUserPoolCommand,
+  UpdateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
@@ -6,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { base64url, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import { RedisRevocationStore, revoke } from '@nest-m2m-cognito/auth/revocation';
+import { RedisServer } from '../../../test/helpers/redis-server.js';
 import { startEmulator, type StartedEmulator } from '../../cognito-emulator/src/bootstrap.js';
 import { startWeatherApi, type WeatherApiHandle } from '../src/bootstrap.js';
 
@@ -22,8 +29,8 @@ let issuerKey: { kid: string; privateKey: CryptoKey };
 let callerToken: string;
 let adminToken: string;
 
-async function clientToken(clientId: string): Promise<string> {
-  const res = await fetch(emulator.tokenUrl, {
+async function clientToken(clientId: string, tokenUrl = emulator.tokenUrl): Promise<string> {
+  const res = await fetch(tokenUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
@@ -217,6 +224,32 @@ describe('weather-api with emulator tokens', () => {
     expect(id.headers.get('www-authenticate')).toContain(
       'error_description="the token is not an access token"',
     );
+  });
+
+  it('names the tenant of a token carrying the tenant_id claim, and refuses one without it (403)', async () => {
+    const tenant = await call(
+      api.url,
+      '/tenant',
+      `Bearer ${await issuerSigned({ tenant_id: 'tenant-acme' })}`,
+    );
+    expect(tenant.status).toBe(200);
+    expect(await tenant.json()).toEqual({ tenant: 'tenant-acme' });
+    const none = await call(api.url, '/tenant', `Bearer ${callerToken}`);
+    expect(none.status).toBe(403);
+    expect(none.headers.get('www-authenticate')).toBe(
+      'Bearer realm="weather-api", error="insufficient_scope", error_description="the token lacks a required claim (tenant_id)"',
+    );
+    expect(await none.json()).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'the token lacks a required claim (tenant_id)',
+      claim: 'tenant_id',
+    });
+    const numeric = await call(
+      api.url,
+      '/tenant',
+      `Bearer ${await issuerSigned({ tenant_id: 7 })}`,
+    );
+    expect(numeric.status).toBe(403);
   });
 
   it('answers each bad credential with its status and challenge, fetching no key set for them', async () => {
@@ -526,5 +559,185 @@ describe('weather-api against a changing issuer', () => {
     await expect(startWeatherApi({ COGNITO_REGION: 'eu-west-1' })).rejects.toThrow(
       /COGNITO_USER_POOL_ID/,
     );
+  });
+});
+
+describe("weather-api on today's Cognito issuers", () => {
+  it('configured by COGNITO_REGION + COGNITO_USER_POOL_ID, accepts the pool under either issuer form and no other pool, region or host', async () => {
+    const poolId = new URL(emulator.issuer).pathname.slice(1);
+    const region = poolId.split('_')[0];
+    // AWS's key-set hosts are not reachable from a test: the pool's keys come from the emulator.
+    const pool = await startWeatherApi({
+      PORT: '0',
+      COGNITO_REGION: region,
+      COGNITO_USER_POOL_ID: poolId,
+      AUTH_JWKS_URI: `${emulator.issuer}/.well-known/jwks.json`,
+      LOG_LEVEL: 'error',
+    });
+    const forecast = async (iss: string) =>
+      call(pool.url, '/weatherforecast', `Bearer ${await issuerSigned({ iss })}`);
+    for (const iss of [
+      `https://cognito-idp.${region}.amazonaws.com/${poolId}`,
+      `https://issuer-cognito-idp.${region}.amazonaws.com/${poolId}`,
+    ]) {
+      expect((await forecast(iss)).status).toBe(200);
+    }
+    for (const iss of [
+      `https://issuer-cognito-idp.${region}.amazonaws.com/${region}_Another1`,
+      `https://cognito-idp.eu-west-1.amazonaws.com/${poolId}`,
+      `https://cognito-idp.${region}.amazonaws.com.example.org/${poolId}`,
+      emulator.issuer,
+    ]) {
+      const res = await forecast(iss);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('the token issuer is not trusted');
+    }
+    const ready = (await (await fetch(`${pool.url}/health/ready`)).json()) as {
+      info: { jwks: { keySets: Record<string, string> } };
+    };
+    expect(ready.info.jwks.keySets).toEqual({ [`${emulator.issuer}/.well-known/jwks.json`]: 'up' });
+    await pool.close();
+  });
+
+  it("accepts the emulator's own tokens under each issuer form, before and after UpdateUserPool switches it", async () => {
+    const region = 'us-east-1';
+    // The emulator imitating Cognito's hosts: its pool's type picks the issuer its tokens name.
+    const pool = await startEmulator({
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      COGNITO_EMULATOR_ADMIN: 'true',
+      COGNITO_EMULATOR_ISSUER_BASE: `https://cognito-idp.${region}.amazonaws.com`,
+    });
+    const poolId = new URL(pool.issuer).pathname.slice(1);
+    const [original, updated] = [
+      `https://cognito-idp.${region}.amazonaws.com/${poolId}`,
+      `https://issuer-cognito-idp.${region}.amazonaws.com/${poolId}`,
+    ];
+    // Asked at its own address: the AWS host names resolve to AWS, never reached from a test.
+    const issued = () => clientToken('weather-caller', `${pool.url}/oauth2/token`);
+    const issuerOf = (token: string) =>
+      (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { iss: string }).iss;
+    const before = await issued();
+    expect(issuerOf(before)).toBe(original);
+    const cognito = new CognitoIdentityProviderClient({
+      endpoint: pool.url,
+      region,
+      // Dummy credentials: the emulator accepts SigV4 signatures unverified.
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dev-only-not-a-secret' },
+      maxAttempts: 1,
+    });
+    const { UserPool } = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+    // UpdateUserPool resets what it leaves out: everything else as it was.
+    await cognito.send(
+      new UpdateUserPoolCommand({
+        UserPoolId: poolId,
+        IssuerConfiguration: { Type: 'UPDATED' },
+        DeletionProtection: UserPool?.DeletionProtection,
+        AdminCreateUserConfig: UserPool?.AdminCreateUserConfig,
+        LambdaConfig: UserPool?.LambdaConfig,
+      }),
+    );
+    cognito.destroy();
+    const after = await issued();
+    expect(issuerOf(after)).toBe(updated);
+
+    // One key-set URL for both forms (AWS's key-set hosts are not reachable from a test).
+    const api = await startWeatherApi({
+      PORT: '0',
+      COGNITO_REGION: region,
+      COGNITO_USER_POOL_ID: poolId,
+      AUTH_JWKS_URI: `${pool.url}/${poolId}/.well-known/jwks.json`,
+      LOG_LEVEL: 'error',
+    });
+    for (const token of [before, after]) {
+      const res = await call(api.url, '/whoami', `Bearer ${token}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        clientId: 'weather-caller',
+        claims: { iss: issuerOf(token) },
+      });
+    }
+    // The first emulator's token (its own host, its own keys): refused for its issuer, before
+    // its unknown key could cost a fetch.
+    const other = await call(api.url, '/whoami', `Bearer ${callerToken}`);
+    expect(other.status).toBe(401);
+    expect(other.headers.get('www-authenticate')).toContain('the token issuer is not trusted');
+    await api.close();
+    await pool.close();
+  });
+
+  it('with two issuers in AUTH_ISSUER, takes tokens of both, each checked against its own key set', async () => {
+    const second = await startEmulator({ PORT: '0', LOG_LEVEL: 'error' });
+    const both = await startWeatherApi({
+      PORT: '0',
+      AUTH_ISSUER: `${emulator.issuer},${second.issuer}`,
+      LOG_LEVEL: 'error',
+    });
+    const fromSecond = await clientToken('weather-caller', second.tokenUrl);
+    expect((await call(both.url, '/weatherforecast', `Bearer ${callerToken}`)).status).toBe(200);
+    expect((await call(both.url, '/weatherforecast', `Bearer ${fromSecond}`)).status).toBe(200);
+    // The first issuer's key under the second's name: checked against the second's key set.
+    const claimed = await issuerSigned({ iss: second.issuer });
+    const res = await call(both.url, '/weatherforecast', `Bearer ${claimed}`);
+    expect(res.status).toBe(401);
+    const ready = (await (await fetch(`${both.url}/health/ready`)).json()) as {
+      info: { jwks: { keySets: Record<string, string> } };
+    };
+    expect(ready.info.jwks.keySets).toEqual({
+      [`${emulator.issuer}/.well-known/jwks.json`]: 'up',
+      [`${second.issuer}/.well-known/jwks.json`]: 'up',
+    });
+    await both.close();
+    await second.close();
+  });
+});
+
+describe('weather-api with a revocation list in Redis', () => {
+  it('refuses a token once revoked (by revoke(), the exported function), cached or not', async () => {
+    const redis = await RedisServer.start();
+    const listed = await startWeatherApi({
+      PORT: '0',
+      AUTH_ISSUER: emulator.issuer,
+      AUTH_REVOCATION_REDIS_URL: redis.url,
+      LOG_LEVEL: 'error',
+    });
+    const store = new RedisRevocationStore({ url: redis.url });
+    try {
+      const jti = crypto.randomUUID();
+      const token = await issuerSigned({ jti });
+      expect((await call(listed.url, '/weatherforecast', `Bearer ${token}`)).status).toBe(200);
+      await revoke(store, { jti });
+      let res = await call(listed.url, '/weatherforecast', `Bearer ${token}`);
+      for (let i = 0; i < 40 && res.status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        res = await call(listed.url, '/weatherforecast', `Bearer ${token}`);
+      }
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('the token has been revoked');
+      expect((await call(listed.url, '/weatherforecast', `Bearer ${callerToken}`)).status).toBe(
+        200,
+      );
+      const ready = (await (await fetch(`${listed.url}/health/ready`)).json()) as {
+        info: { revocation: Record<string, unknown> };
+      };
+      expect(ready.info.revocation).toMatchObject({ status: 'up', state: 'live', entries: 1 });
+    } finally {
+      store.close();
+      await listed.close();
+      await redis.close();
+    }
+  });
+
+  it('fails fast on a bad AUTH_REVOCATION_REDIS_URL, naming it and not its value', async () => {
+    const failure = await startWeatherApi({
+      PORT: '0',
+      AUTH_ISSUER: emulator.issuer,
+      AUTH_REVOCATION_REDIS_URL: 'https://user:hunter2@cache:6379',
+    }).then(
+      (started) => started.close(),
+      (error: unknown) => error as Error,
+    );
+    expect(failure).toMatchObject({ variable: 'AUTH_REVOCATION_REDIS_URL' });
+    expect((failure as Error).message).not.toContain('hunter2');
   });
 });

@@ -37,6 +37,19 @@ export class AuthErrorDto {
     example: 'weather-api/forecast.write',
   })
   scope?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'With insufficient_scope: the claim the operation requires, when that is what failed',
+    example: 'tenant_id',
+  })
+  claim?: string;
+}
+
+/** The tenant an access token names (its `tenant_id` claim). */
+export class TenantDto {
+  @ApiProperty({ example: 'tenant-acme' })
+  tenant!: string;
 }
 
 /** One invalid field of a request body. */

@@ -6,6 +6,17 @@ describe('cognitoIssuer', () => {
       'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
     );
   });
+  it('derives either issuer type: the original and the updated (multi-Region) form', () => {
+    expect(cognitoIssuer('eu-west-1', 'eu-west-1_AbC123', 'ORIGINAL')).toBe(
+      'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+    );
+    expect(cognitoIssuer('eu-west-1', 'eu-west-1_AbC123', 'UPDATED')).toBe(
+      'https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+    );
+    expect(() => cognitoIssuer('eu-west-1', 'eu-west-1_AbC123', 'REGIONAL' as 'UPDATED')).toThrow(
+      /issuer type "REGIONAL"/,
+    );
+  });
   it.each([
     ['EU-WEST-1', 'eu-west-1_AbC123'],
     ['eu-west-1', 'no-underscore'],

@@ -3,17 +3,42 @@ const USER_POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
 const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
- * The issuer (`iss`) of a Cognito user pool's tokens.
+ * A user pool's `IssuerConfiguration.Type`: which host its tokens name as their issuer.
+ * `ORIGINAL` (every pool's until changed) is `cognito-idp.{region}`; `UPDATED` (recommended
+ * by AWS, and required for multi-Region replicas) is `issuer-cognito-idp.{primaryRegion}`.
+ */
+export type CognitoIssuerType = 'ORIGINAL' | 'UPDATED';
+
+/** Both issuer types, `ORIGINAL` first. */
+export const COGNITO_ISSUER_TYPES: readonly CognitoIssuerType[] = ['ORIGINAL', 'UPDATED'];
+
+const ISSUER_HOST: Record<CognitoIssuerType, string> = {
+  ORIGINAL: 'cognito-idp',
+  UPDATED: 'issuer-cognito-idp',
+};
+
+/**
+ * The issuer (`iss`) of a Cognito user pool's tokens under the pool's issuer type (its primary
+ * Region for `UPDATED`). A pool that changes its type has tokens of both forms in flight until
+ * the older ones expire: a resource server trusts both (see `ResourceServerModule`).
  *
  * @example
  * ```ts
  * cognitoIssuer('eu-west-1', 'eu-west-1_AbC123'); // https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123
+ * cognitoIssuer('eu-west-1', 'eu-west-1_AbC123', 'UPDATED'); // https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123
  * ```
  */
-export function cognitoIssuer(region: string, userPoolId: string): string {
+export function cognitoIssuer(
+  region: string,
+  userPoolId: string,
+  type: CognitoIssuerType = 'ORIGINAL',
+): string {
   if (!REGION.test(region)) throw new TypeError(`Invalid AWS region "${region}"`);
   if (!USER_POOL_ID.test(userPoolId)) throw new TypeError(`Invalid user pool id "${userPoolId}"`);
-  return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+  if (!Object.hasOwn(ISSUER_HOST, type)) {
+    throw new TypeError(`Invalid issuer type "${String(type)}" (ORIGINAL or UPDATED)`);
+  }
+  return `https://${ISSUER_HOST[type]}.${region}.amazonaws.com/${userPoolId}`;
 }
 
 /**

@@ -1,3 +1,8 @@
 // @nest-m2m-cognito/auth/cognito: Amazon Cognito's URLs, from a region, pool id or domain.
-export { cognitoIssuer, cognitoTokenUrl } from './cognito-urls.js';
-export { cognitoApiEndpoint } from './cognito-urls.js';
+export {
+  COGNITO_ISSUER_TYPES,
+  cognitoApiEndpoint,
+  cognitoIssuer,
+  type CognitoIssuerType,
+  cognitoTokenUrl,
+} from './cognito-urls.js';

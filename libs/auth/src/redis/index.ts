@@ -11,8 +11,5 @@ export { RedisConnection, type RedisRoute, type RedisSubscription } from './redi
 export type { RedisConnectionOptions, RedisMode } from './redis-connection.options.js';
 export { RedisConfigError, RedisUnavailableError } from './redis.errors.js';
 export { SharedCacheUnavailableError } from '../client/index.js';
-export {
-  redisConnectionOptionsFromEnv,
-  redisTokenCacheOptionsFromEnv,
-  redisTokenCacheFromEnv,
-} from './redis.env.js';
+export { redisConnectionOptionsFromEnv } from './redis-connection.env.js';
+export { redisTokenCacheOptionsFromEnv, redisTokenCacheFromEnv } from './redis.env.js';

@@ -5,11 +5,8 @@ import { join } from 'node:path';
 import { EnvConfigError } from '../shared/errors.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisConfigError } from './redis.errors.js';
-import {
-  redisConnectionOptionsFromEnv,
-  redisTokenCacheFromEnv,
-  redisTokenCacheOptionsFromEnv,
-} from './redis.env.js';
+import { redisConnectionOptionsFromEnv } from './redis-connection.env.js';
+import { redisTokenCacheFromEnv, redisTokenCacheOptionsFromEnv } from './redis.env.js';
 
 describe('redisTokenCacheOptionsFromEnv', () => {
   it('unset: no shared cache (each process keeps its own)', () => {

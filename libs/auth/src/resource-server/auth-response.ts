@@ -1,8 +1,10 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import {
+  InsufficientClaimError,
   InsufficientScopeError,
   JwksUnavailableError,
   type ResourceServerError,
+  RevocationUnavailableError,
 } from './resource-server.errors.js';
 
 /** A quoted-string (RFC 7230 §3.2.6) with `"` and `\` escaped and controls dropped. */
@@ -15,7 +17,7 @@ function quoted(value: string): string {
 export interface AuthErrorResponse {
   status: number;
   headers: Record<string, string>;
-  body: { error: string; error_description: string; scope?: string };
+  body: { error: string; error_description: string; scope?: string; claim?: string };
 }
 
 /**
@@ -25,8 +27,10 @@ export interface AuthErrorResponse {
  *   `error` attribute (RFC 6750 §3.1). The JSON body still carries a machine-readable
  *   `{"error":"unauthorized","error_description":"..."}`; `unauthorized` is this library's
  *   code, not an RFC 6750 one, and appears only in the body.
- * - `invalid_request`: 400; `insufficient_scope`: 403 with `scope`; `jwks_unavailable`: 503
- *   with `Retry-After` and no challenge; every other failure: 401 `invalid_token`.
+ * - `invalid_request`: 400; `insufficient_scope`: 403 with `scope`; `insufficient_claim`: 403
+ *   `insufficient_scope` naming the claim (`claim` in the body); `jwks_unavailable` and
+ *   `revocation_unavailable`: 503 with `Retry-After` and no challenge; every other failure
+ *   (`revoked` too): 401 `invalid_token`.
  *
  * @example
  * ```ts
@@ -56,25 +60,36 @@ export function authErrorResponse(err: ResourceServerError, realm: string): Auth
         },
         body: { error: 'invalid_request', error_description: description },
       };
-    case 'insufficient_scope': {
-      const scope = err instanceof InsufficientScopeError ? err.requiredScopes.join(' ') : '';
+    case 'insufficient_scope':
+    case 'insufficient_claim': {
+      // A missing scope is named in `scope` (RFC 6750 §3), a failed claim requirement in `claim`.
+      const named: [string, string] =
+        err instanceof InsufficientClaimError
+          ? ['claim', err.claim]
+          : ['scope', err instanceof InsufficientScopeError ? err.requiredScopes.join(' ') : ''];
+      const [attribute, value] = named;
       return {
         status: HttpStatus.FORBIDDEN,
         headers: {
           'WWW-Authenticate': challenge([
             ['error', 'insufficient_scope'],
             ['error_description', description],
-            ['scope', scope],
+            ...(attribute === 'scope' ? [named] : []),
           ]),
         },
-        body: { error: 'insufficient_scope', error_description: description, scope },
+        body: { error: 'insufficient_scope', error_description: description, [attribute]: value },
       };
     }
     case 'jwks_unavailable':
+    case 'revocation_unavailable':
       return {
         status: HttpStatus.SERVICE_UNAVAILABLE,
         headers: {
-          'Retry-After': String(err instanceof JwksUnavailableError ? err.retryAfterSeconds : 1),
+          'Retry-After': String(
+            err instanceof JwksUnavailableError || err instanceof RevocationUnavailableError
+              ? err.retryAfterSeconds
+              : 1,
+          ),
         },
         body: { error: 'temporarily_unavailable', error_description: description },
       };

@@ -1,7 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { JwksClient } from 'jwks-rsa';
-import type { KeySetReadiness } from '../shared/readiness.js';
 import { createJwksFetcher } from './jwks-fetcher.js';
 import { JwksUnavailableError, UnknownKeyError } from './resource-server.errors.js';
 
@@ -56,7 +55,9 @@ type FetchReason = 'routine' | 'unknown_kid' | 'probe';
  * const key = await store.getKey(decodeProtectedHeader(token).kid as string);
  * ```
  */
-export class JwksKeyStore implements KeySetReadiness, OnModuleDestroy {
+export class JwksKeyStore implements OnModuleDestroy {
+  /** Where the key set is fetched from. */
+  readonly jwksUri: string;
   private readonly logger = new Logger(JwksKeyStore.name);
   private readonly client: JwksClient;
   /** Aborts every fetch in flight when the store is destroyed. */
@@ -85,6 +86,7 @@ export class JwksKeyStore implements KeySetReadiness, OnModuleDestroy {
     private readonly onFetch: JwksFetchListener = () => undefined,
     private readonly now: () => number = Date.now,
   ) {
+    this.jwksUri = options.jwksUri;
     this.client = new JwksClient({
       jwksUri: options.jwksUri,
       cache: false,
@@ -99,6 +101,11 @@ export class JwksKeyStore implements KeySetReadiness, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.lifetime.abort();
+  }
+
+  /** Whether a key set has been fetched at least once. */
+  get loaded(): boolean {
+    return this.keys !== undefined;
   }
 
   /**

@@ -8,10 +8,14 @@ import {
 import { SAFE_ID } from '../shared/request-context.js';
 import { toHttpException } from './auth-response.js';
 import { authorizationHeader } from './bearer-token.js';
-import { JwksKeyStore } from './jwks-key-store.js';
+import { IssuerKeySets } from './issuer-key-sets.js';
 import { JwtStrategy, type VerifiedToken } from './jwt.strategy.js';
 import type { Principal } from './principal.decorator.js';
-import { InsufficientScopeError, type ResourceServerError } from './resource-server.errors.js';
+import {
+  InsufficientClaimError,
+  InsufficientScopeError,
+  type ResourceServerError,
+} from './resource-server.errors.js';
 import { ResourceServerMetrics } from './resource-server.metrics.js';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from './resource-server.module-definition.js';
 import type { ResolvedResourceServerOptions } from './resource-server.options.js';
@@ -26,10 +30,11 @@ interface HttpRequest {
 /**
  * The resource server's guard: every route needs a valid bearer token unless it is
  * `@Public()`, and the token must hold every scope of the route's `@Scopes()` (handler over
- * controller), else 403 `insufficient_scope` naming them. It reads the route's policy, then
+ * controller), else 403 `insufficient_scope` naming them, and meet every `@RequireClaim()`
+ * (handler and controller), else 403 `insufficient_scope` naming the claim. It reads the route's policy, then
  * the request's one Authorization header, answered from a bounded cache of verified tokens
- * when seen before (expiry and key publication re-checked, synchronously) or else verified
- * by {@link JwtStrategy}; then it authorizes and answers. Failures are answered per RFC 6750
+ * when seen before (expiry, key publication and revocation re-checked, synchronously) or else
+ * verified by {@link JwtStrategy}; then it authorizes and answers. Failures are answered per RFC 6750
  * (see `authErrorResponse`), counted and logged (reason and client id, never the token). On
  * success `req.user` is the frozen {@link Principal}.
  *
@@ -53,7 +58,7 @@ export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly policies: RoutePolicies,
     private readonly strategy: JwtStrategy,
-    keyStore: JwksKeyStore,
+    keySets: IssuerKeySets,
     private readonly metrics: ResourceServerMetrics,
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS)
     private readonly settings: ResolvedResourceServerOptions,
@@ -61,7 +66,8 @@ export class JwtAuthGuard implements CanActivate {
     this.cache = new VerifiedTokenCache({
       maxEntries: settings.verifiedTokenCacheSize,
       maxBytes: settings.verifiedTokenCacheMaxBytes,
-      isPublished: (kid) => keyStore.publishedKey(kid) !== undefined,
+      isPublished: ({ principal, kid }) =>
+        keySets.publishedKey(principal.claims.iss, kid) !== undefined,
     });
   }
 
@@ -79,7 +85,12 @@ export class JwtAuthGuard implements CanActivate {
     // whose verification passed.
     const key = header === undefined ? undefined : VerifiedTokenCache.keyOf(header);
     const cached = key === undefined ? undefined : this.cache.get(key);
-    if (cached) return this.authorize(context, policy, req, cached);
+    if (cached) {
+      // Revoked since it was cached: refused all the same.
+      const refused = this.strategy.admit(cached);
+      if (refused) this.deny(context, refused, cached.principal.clientId);
+      return this.authorize(context, policy, req, cached);
+    }
     return this.strategy.verify(header).then((result) => {
       if ('error' in result) this.deny(context, result.error, result.clientId);
       if (key !== undefined) this.cache.set(key, result);
@@ -87,7 +98,10 @@ export class JwtAuthGuard implements CanActivate {
     });
   }
 
-  /** Every scope of the route, or 403 `insufficient_scope`; then `req.user` is the principal. */
+  /**
+   * Every scope and claim requirement of the route, or 403 `insufficient_scope`; then
+   * `req.user` is the principal.
+   */
   private authorize(
     context: ExecutionContext,
     policy: RoutePolicy,
@@ -98,6 +112,17 @@ export class JwtAuthGuard implements CanActivate {
       this.deny(
         context,
         new InsufficientScopeError('the token lacks a required scope', policy.scopes),
+        principal.clientId,
+      );
+    }
+    for (const requirement of policy.claims) {
+      if (requirement.satisfiedBy(principal)) continue;
+      this.deny(
+        context,
+        new InsufficientClaimError(
+          `the token lacks a required claim (${requirement.claim})`,
+          requirement.claim,
+        ),
         principal.clientId,
       );
     }

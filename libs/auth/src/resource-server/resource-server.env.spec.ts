@@ -35,6 +35,16 @@ describe('resourceServerOptionsFromEnv', () => {
     expect(cognito.issuer).toBeUndefined();
   });
 
+  it('reads several issuers from AUTH_ISSUER, and the issuer types of a Cognito pool', () => {
+    expect(load({ AUTH_ISSUER: 'https://a.example/p1, https://b.example/p2' }).issuer).toEqual([
+      'https://a.example/p1',
+      'https://b.example/p2',
+    ]);
+    const pool = { COGNITO_REGION: 'eu-west-1', COGNITO_USER_POOL_ID: 'eu-west-1_AbC123' };
+    expect(load(pool).issuerTypes).toBeUndefined();
+    expect(load({ ...pool, COGNITO_ISSUER_TYPES: 'UPDATED' }).issuerTypes).toEqual(['UPDATED']);
+  });
+
   it('reads key-set timings in seconds, the staleness bound included, and the allow-list', () => {
     expect(
       resourceServerOptionsFromEnv(
@@ -65,6 +75,19 @@ describe('resourceServerOptionsFromEnv', () => {
     [{ AUTH_JWKS_URI: 'ftp://x/jwks' }, /AUTH_JWKS_URI must be a URL/],
     [{ COGNITO_REGION: 'eu-west-1' }, /COGNITO_USER_POOL_ID is required/],
     [{ COGNITO_USER_POOL_ID: 'eu-west-1_AbC123' }, /COGNITO_REGION is required/],
+    [{ AUTH_ISSUER: 'https://a.example/p1,ftp://b.example/p2' }, /AUTH_ISSUER must be a URL/],
+    [
+      {
+        COGNITO_REGION: 'eu-west-1',
+        COGNITO_USER_POOL_ID: 'eu-west-1_A1',
+        COGNITO_ISSUER_TYPES: 'NEW',
+      },
+      /COGNITO_ISSUER_TYPES must list ORIGINAL and\/or UPDATED/,
+    ],
+    [
+      { AUTH_ISSUER: 'https://a.example/p1', COGNITO_ISSUER_TYPES: 'UPDATED' },
+      /COGNITO_ISSUER_TYPES applies to COGNITO_REGION/,
+    ],
   ])('fails fast on %o, naming the variable', (env, message) => {
     expect(() => load(env)).toThrow(EnvConfigError);
     expect(() => load(env)).toThrow(message);

@@ -1,3 +1,4 @@
+import { COGNITO_ISSUER_TYPES, type CognitoIssuerType } from '../cognito/cognito-urls.js';
 import { EnvReader } from '../shared/env.js';
 import type { ResourceServerModuleOptions } from './resource-server.options.js';
 
@@ -18,8 +19,9 @@ export interface ResourceServerEnvDefaults {
  *
  * | variable | option | default |
  * | --- | --- | --- |
- * | `AUTH_ISSUER`, or `COGNITO_REGION` + `COGNITO_USER_POOL_ID` | `issuer` / `region` + `userPoolId` | `devIssuer` (not in production) |
- * | `AUTH_JWKS_URI` | `jwksUri` | `{issuer}/.well-known/jwks.json` |
+ * | `AUTH_ISSUER` (comma-separated for several), or `COGNITO_REGION` + `COGNITO_USER_POOL_ID` | `issuer` / `region` + `userPoolId` | `devIssuer` (not in production) |
+ * | `COGNITO_ISSUER_TYPES` (comma-separated `ORIGINAL`, `UPDATED`) | `issuerTypes` | both |
+ * | `AUTH_JWKS_URI` | `jwksUri` (one for every issuer) | each issuer's `{issuer}/.well-known/jwks.json` |
  * | `AUTH_CLIENT_IDS` (comma-separated) | `clientIds` | any client of the issuer |
  * | `AUTH_CLOCK_TOLERANCE_SECONDS` | `clockToleranceSeconds` | 5 |
  * | `AUTH_JWKS_CACHE_MAX_AGE_SECONDS` | `jwksCacheMaxAgeMs` | 600 |
@@ -41,7 +43,22 @@ export function resourceServerOptionsFromEnv(
   defaults: ResourceServerEnvDefaults = {},
 ): ResourceServerModuleOptions {
   const read: EnvReader = new EnvReader(env);
-  const issuer = read.url('AUTH_ISSUER');
+  const issuers = read.list('AUTH_ISSUER');
+  for (const issuer of issuers ?? []) {
+    if (!/^https?:$/.test(URL.parse(issuer)?.protocol ?? '')) {
+      read.fail(
+        'AUTH_ISSUER',
+        'AUTH_ISSUER must be a URL (http or https), or several, comma-separated',
+      );
+    }
+  }
+  const issuer = issuers && (issuers.length === 1 ? issuers[0] : issuers);
+  const issuerTypes = read.list('COGNITO_ISSUER_TYPES');
+  for (const type of issuerTypes ?? []) {
+    if (!COGNITO_ISSUER_TYPES.includes(type as CognitoIssuerType)) {
+      read.fail('COGNITO_ISSUER_TYPES', 'COGNITO_ISSUER_TYPES must list ORIGINAL and/or UPDATED');
+    }
+  }
   const region = read.text('COGNITO_REGION');
   const userPoolId = read.text('COGNITO_USER_POOL_ID');
   const options: ResourceServerModuleOptions = {
@@ -56,6 +73,12 @@ export function resourceServerOptionsFromEnv(
     jwksTimeoutMs: read.int('AUTH_JWKS_TIMEOUT_MS', 1, 600_000),
     jwksMaxBytes: read.int('AUTH_JWKS_MAX_BYTES', 1024, 64 * 1024 * 1024),
   };
+  if (issuerTypes && !(region || userPoolId)) {
+    read.fail(
+      'COGNITO_ISSUER_TYPES',
+      'COGNITO_ISSUER_TYPES applies to COGNITO_REGION + COGNITO_USER_POOL_ID (not AUTH_ISSUER)',
+    );
+  }
   if (issuer) return { ...options, issuer };
   if (region || userPoolId) {
     const [missing, given] = region
@@ -64,7 +87,12 @@ export function resourceServerOptionsFromEnv(
     if (!region || !userPoolId) {
       read.fail(missing, `${missing} is required with ${given} (or set AUTH_ISSUER)`);
     }
-    return { ...options, region, userPoolId };
+    return {
+      ...options,
+      region,
+      userPoolId,
+      ...(issuerTypes && { issuerTypes: issuerTypes as CognitoIssuerType[] }),
+    };
   }
   const needed = 'AUTH_ISSUER (or COGNITO_REGION + COGNITO_USER_POOL_ID) is required';
   if (read.production) read.fail('AUTH_ISSUER', `${needed} when NODE_ENV=production`);

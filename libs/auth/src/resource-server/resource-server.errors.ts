@@ -17,7 +17,10 @@ export type AuthFailureCode =
   | 'wrong_token_use'
   | 'client_not_allowed'
   | 'insufficient_scope'
-  | 'jwks_unavailable';
+  | 'insufficient_claim'
+  | 'revoked'
+  | 'jwks_unavailable'
+  | 'revocation_unavailable';
 
 /**
  * Base class of the resource server's errors: a stable `code` (see
@@ -100,6 +103,26 @@ export class InsufficientScopeError extends ResourceServerError {
   }
 }
 
+/**
+ * The token lacks a claim the route requires (`@RequireClaim`), or its value does not meet the
+ * requirement; answered 403 `insufficient_scope` naming the claim, never its value.
+ */
+export class InsufficientClaimError extends ResourceServerError {
+  readonly code = 'insufficient_claim';
+  constructor(
+    message: string,
+    readonly claim: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The token was revoked (by `jti`, or its client's tokens issued before a time); 401. */
+export class TokenRevokedError extends ResourceServerError {
+  readonly code = 'revoked';
+}
+
 /** The issuer's key set could not be fetched; answered with 503 and `Retry-After`. */
 export class JwksUnavailableError extends ResourceServerError {
   readonly code = 'jwks_unavailable';
@@ -110,6 +133,16 @@ export class JwksUnavailableError extends ResourceServerError {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * The revocation list has not loaded yet (its store unreachable since start-up): a token it
+ * might list cannot be accepted; answered with 503 and `Retry-After`, like an unreachable key
+ * set. Once the list has loaded, an unreachable store keeps the last list enforced instead.
+ */
+export class RevocationUnavailableError extends ResourceServerError {
+  readonly code = 'revocation_unavailable';
+  readonly retryAfterSeconds = 1;
 }
 
 /**

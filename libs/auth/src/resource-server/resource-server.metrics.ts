@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { RevocationStatus } from '../revocation/revocation-list.js';
 import { getOrCreate } from '../shared/metrics.js';
 import { markSpan } from '../shared/spans.js';
 import type { AuthFailureCode } from './resource-server.errors.js';
@@ -18,7 +19,7 @@ export class ResourceServerMetrics {
   /** Each reason's series, bound once: `inc()` then skips hashing the labels per request. */
   private readonly byReason = new Map<AuthFailureCode | 'ok', Counter.Internal>();
 
-  constructor(@Optional() registry?: Registry) {
+  constructor(@Optional() private readonly registry?: Registry) {
     if (!registry) return;
     this.decisions = getOrCreate(
       registry,
@@ -46,7 +47,11 @@ export class ResourceServerMetrics {
 
   decision(reason: AuthFailureCode | 'ok'): void {
     const outcome: AuthOutcome =
-      reason === 'ok' ? 'allowed' : reason === 'jwks_unavailable' ? 'unavailable' : 'denied';
+      reason === 'ok'
+        ? 'allowed'
+        : reason === 'jwks_unavailable' || reason === 'revocation_unavailable'
+          ? 'unavailable'
+          : 'denied';
     // The decision in the request's trace too: an `auth.decision` span (no-op without an SDK).
     markSpan(
       'auth.decision',
@@ -64,5 +69,40 @@ export class ResourceServerMetrics {
 
   jwksFetch(outcome: 'success' | 'failure'): void {
     this.fetches?.inc({ outcome });
+  }
+
+  /**
+   * Gauges of the revocation list, read when scraped: entries held, when it last loaded, and
+   * whether its store answers (0 while the last list is enforced without it). Its denials are
+   * `auth_decisions_total{reason="revoked"}`.
+   */
+  revocationList(status: () => RevocationStatus): void {
+    const registry = this.registry;
+    if (!registry) return;
+    const gauge = (name: string, help: string, value: (s: RevocationStatus) => number) =>
+      getOrCreate(
+        registry,
+        name,
+        () =>
+          new Gauge({
+            name,
+            help,
+            registers: [registry],
+            collect() {
+              this.set(value(status()));
+            },
+          }),
+      );
+    gauge('auth_revocation_entries', 'Entries of the revocation list held', (s) => s.entries);
+    gauge(
+      'auth_revocation_loaded_timestamp_seconds',
+      'When the revocation list was last read from its store (0: never)',
+      (s) => (s.loadedAt ?? 0) / 1000,
+    );
+    gauge(
+      'auth_revocation_store_up',
+      'Whether the revocation list store answers (0: the last list is enforced without it)',
+      (s) => Number(s.state === 'live'),
+    );
   }
 }

@@ -22,3 +22,6 @@ export const {
 
 /** Injection token of the resolved options. */
 export const RESOLVED_RESOURCE_SERVER_OPTIONS = Symbol('RESOLVED_RESOURCE_SERVER_OPTIONS');
+
+/** Injection token of the revocation list (`null` without one). */
+export const REVOCATION_LIST = Symbol('REVOCATION_LIST');

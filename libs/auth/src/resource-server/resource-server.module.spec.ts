@@ -8,7 +8,12 @@ import { Principal } from './principal.decorator.js';
 import { ResourceServerConfigError, RoutePolicyError } from './resource-server.errors.js';
 import { Public } from '../shared/public.decorator.js';
 import { ResourceServerModule } from './resource-server.module.js';
-import type { ResourceServerModuleOptions } from './resource-server.options.js';
+import {
+  resolveResourceServerOptions,
+  type ResourceServerModuleOptions,
+} from './resource-server.options.js';
+import { cognitoIssuer } from '../cognito/cognito-urls.js';
+import { RESOURCE_SERVER_READINESS, type ResourceServerReadiness } from '../shared/readiness.js';
 import { Scopes } from './scopes.decorator.js';
 import { makeKey, TestIssuer } from './test-issuer.fixture-spec.js';
 
@@ -504,5 +509,145 @@ describe('ResourceServerModule denial logs', () => {
     for (const token of [expired, forged, reader]) {
       expect(JSON.stringify(lines)).not.toContain(token.split('.')[1]);
     }
+  });
+});
+
+describe('ResourceServerModule with several issuers', () => {
+  let a: TestIssuer;
+  let b: TestIssuer;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([TestIssuer.start('pool_a'), TestIssuer.start('pool_b')]);
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  const readiness = (app: INestApplication) =>
+    app.get<ResourceServerReadiness>(RESOURCE_SERVER_READINESS).readiness();
+
+  it("checks each token against the key set of its own issuer, and fetches none for another's", async () => {
+    const app = await boot({ issuer: [a.issuer, b.issuer] });
+    const get = (token: string) =>
+      request(app.getHttpServer()).get('/read').set('Authorization', `Bearer ${token}`);
+    await get(await a.token()).expect(200);
+    await get(await b.token()).expect(200);
+    expect([a.fetches, b.fetches]).toEqual([1, 1]);
+    // Both sign as kid key-1: a token claiming b, signed with a's key, meets b's key.
+    const crossed = await get(await a.token({ iss: b.issuer })).expect(401);
+    expect(crossed.body.error_description).toMatch(/signature/);
+    // An issuer not trusted: refused before any key lookup, whatever its kid.
+    const before = [a.fetches, b.fetches];
+    for (const iss of ['https://evil.example/pool_a', `${a.issuer}/`, a.issuer.toUpperCase()]) {
+      const res = await get(await a.token({ iss }, { kid: 'never-seen' })).expect(401);
+      expect(res.body.error_description).toMatch(/issuer is not trusted/);
+    }
+    expect([a.fetches, b.fetches]).toEqual(before);
+    expect(await readiness(app)).toEqual({
+      up: true,
+      keySets: { [a.jwksUri]: 'up', [b.jwksUri]: 'up' },
+    });
+    await app.close();
+  });
+
+  it('with jwksUri, takes every issuer key from that one key set', async () => {
+    const other = 'https://idp.example/moved_pool';
+    const app = await boot({ issuer: [a.issuer, other], jwksUri: a.jwksUri });
+    const before = b.fetches;
+    for (const iss of [a.issuer, other]) {
+      await request(app.getHttpServer())
+        .get('/read')
+        .set('Authorization', `Bearer ${await a.token({ iss })}`)
+        .expect(200);
+    }
+    expect(b.fetches).toBe(before);
+    expect((await readiness(app)).keySets).toEqual({ [a.jwksUri]: 'up' });
+    // One key set too: an issuer that is not trusted, with a kid it lacks, fetches nothing.
+    const fetched = a.fetches;
+    for (const iss of ['https://evil.example/pool_a', b.issuer]) {
+      const res = await request(app.getHttpServer())
+        .get('/read')
+        .set('Authorization', `Bearer ${await a.token({ iss }, { kid: 'never-seen' })}`)
+        .expect(401);
+      expect(res.body.error_description).toMatch(/issuer is not trusted/);
+    }
+    expect(a.fetches).toBe(fetched);
+    await app.close();
+  });
+
+  it('stays ready while a key set that never loaded (an issuer form not in use) is unreachable', async () => {
+    const unused = 'http://127.0.0.1:9/never_there';
+    // No penalty window: every probe fetches the key sets it checks.
+    const app = await boot({ issuer: [a.issuer, unused], jwksPenaltyWindowMs: 0 });
+    expect(await readiness(app)).toEqual({
+      up: true,
+      keySets: { [a.jwksUri]: 'up', [`${unused}/.well-known/jwks.json`]: 'unreachable' },
+    });
+    // Not probed again once another set serves keys; a key set in use that fails is down.
+    expect((await readiness(app)).keySets[`${unused}/.well-known/jwks.json`]).toBe('not in use');
+    a.down = true;
+    expect(await readiness(app)).toMatchObject({
+      up: false,
+      keySets: { [a.jwksUri]: 'unreachable' },
+    });
+    a.down = false;
+    await app.close();
+  });
+});
+
+describe('ResourceServerModule for a Cognito pool (region + userPoolId)', () => {
+  const pool = { region: 'eu-west-1', userPoolId: 'eu-west-1_AbC123' };
+
+  it('trusts both issuer forms of the pool, each with its own key-set URL', () => {
+    expect(resolveResourceServerOptions(pool)).toMatchObject({
+      issuers: [
+        'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+        'https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+      ],
+      keySets: [
+        {
+          jwksUri:
+            'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json',
+          issuers: ['https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123'],
+        },
+        {
+          jwksUri:
+            'https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json',
+          issuers: ['https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123'],
+        },
+      ],
+    });
+    expect(resolveResourceServerOptions({ ...pool, issuerTypes: ['UPDATED'] }).issuers).toEqual([
+      'https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+    ]);
+    expect(() => resolveResourceServerOptions({ ...pool, issuerTypes: [] })).toThrow(
+      /issuerTypes is empty/,
+    );
+  });
+
+  it("accepts the pool's tokens under either form and refuses another pool, region or host", async () => {
+    // Key sets at AWS are not reachable from a test: the pool's keys come from one local set.
+    const iss = await TestIssuer.start('eu-west-1_AbC123');
+    const app = await boot({ ...pool, jwksUri: iss.jwksUri });
+    const get = async (claimed: string) =>
+      request(app.getHttpServer())
+        .get('/read')
+        .set('Authorization', `Bearer ${await iss.token({ iss: claimed })}`);
+    for (const type of ['ORIGINAL', 'UPDATED'] as const) {
+      const res = await get(cognitoIssuer(pool.region, pool.userPoolId, type));
+      expect(res.status).toBe(200);
+    }
+    for (const claimed of [
+      cognitoIssuer(pool.region, 'eu-west-1_Other99', 'UPDATED'),
+      cognitoIssuer('us-east-1', pool.userPoolId, 'ORIGINAL'),
+      'https://cognito-idp.eu-west-1.amazonaws.com.evil.example/eu-west-1_AbC123',
+      'https://issuer.cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+      'http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+    ]) {
+      const res = await get(claimed);
+      expect(res.status).toBe(401);
+      expect(res.body.error_description).toMatch(/issuer is not trusted/);
+    }
+    await app.close();
+    await iss.close();
   });
 });

@@ -1,17 +1,39 @@
-import { cognitoIssuer } from '../cognito/cognito-urls.js';
+import {
+  COGNITO_ISSUER_TYPES,
+  cognitoIssuer,
+  type CognitoIssuerType,
+} from '../cognito/cognito-urls.js';
+import type { RevocationListOptions } from '../revocation/revocation-list.js';
 import { DEFAULT_JWKS_MAX_BYTES } from './jwks-fetcher.js';
 import { ResourceServerConfigError } from './resource-server.errors.js';
 import { numberOption } from '../shared/number-option.js';
 
-/** Options of {@link ResourceServerModule}. Give `issuer`, or `region` + `userPoolId` for Cognito. */
+/**
+ * Options of {@link ResourceServerModule}. Give `issuer`, or `region` + `userPoolId` for
+ * Cognito (then both of the pool's issuer forms are trusted).
+ */
 export interface ResourceServerModuleOptions {
-  /** Expected `iss`, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123`. */
-  issuer?: string;
-  /** AWS region of the user pool (with `userPoolId`, derives Cognito's issuer). */
+  /**
+   * The trusted issuer, the exact `iss` of the tokens accepted, e.g.
+   * `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123`; or several, while tokens
+   * of more than one are in flight (a pool changing its issuer type, a move to another pool).
+   * Each has a key set of its own (`{issuer}/.well-known/jwks.json`, unless `jwksUri`), and a
+   * token's `iss` picks the one its key is looked up in.
+   */
+  issuer?: string | readonly string[];
+  /** AWS region of the user pool (with `userPoolId`, derives Cognito's issuers). */
   region?: string;
   /** Cognito user pool id (with `region`). */
   userPoolId?: string;
-  /** Key set URL. Default `{issuer}/.well-known/jwks.json`. */
+  /**
+   * With `region` + `userPoolId`: the issuer forms trusted (`cognitoIssuer`). Default both,
+   * `ORIGINAL` and `UPDATED`, so a pool can change its issuer type with no failed call.
+   */
+  issuerTypes?: readonly CognitoIssuerType[];
+  /**
+   * One key-set URL for every trusted issuer (a proxy, a mirror). Default: each issuer's own,
+   * `{issuer}/.well-known/jwks.json`.
+   */
   jwksUri?: string;
   /** Allow-list of `client_id`s. Unset or empty: any client of the issuer. */
   clientIds?: readonly string[];
@@ -57,12 +79,26 @@ export interface ResourceServerModuleOptions {
    * `'warn'`, to migrate: it logs them once, and they accept any valid token meanwhile.
    */
   routePolicy?: 'enforce' | 'warn';
+  /**
+   * The fleet's revocation list (`revocationOptionsFromEnv`, or a store of your own): a token
+   * listed by `jti`, or of a client revoked at or after its `iat`, gets 401 `invalid_token`
+   * ("the token has been revoked"), cached or not. Unset: no list, and nothing of it loaded.
+   */
+  revocation?: RevocationListOptions;
+}
+
+/** A key set, and the issuers whose tokens are verified with it. */
+export interface KeySetSource {
+  jwksUri: string;
+  issuers: readonly string[];
 }
 
 /** Options with every default applied. */
 export interface ResolvedResourceServerOptions {
-  issuer: string;
-  jwksUri: string;
+  /** The trusted issuers: a token's `iss` must be exactly one of them. */
+  issuers: readonly string[];
+  /** One key set per issuer, or one for all of them when `jwksUri` was given. */
+  keySets: readonly KeySetSource[];
   clientIds: ReadonlySet<string> | undefined;
   tokenUse: 'access' | 'id';
   clockToleranceSeconds: number;
@@ -76,6 +112,7 @@ export interface ResolvedResourceServerOptions {
   verifiedTokenCacheSize: number;
   verifiedTokenCacheMaxBytes: number;
   routePolicy: 'enforce' | 'warn';
+  revocation: RevocationListOptions | undefined;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
@@ -84,52 +121,74 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   });
 }
 
+/** The issuers `options` trust: `issuer` as given, or the pool's issuer forms. */
+function trustedIssuers(options: ResourceServerModuleOptions): string[] {
+  const given = options.issuer === undefined ? [] : [options.issuer].flat();
+  if (given.length > 0) return [...new Set(given)];
+  if (!options.region || !options.userPoolId) {
+    throw new ResourceServerConfigError(
+      'ResourceServerModule: set `issuer`, or both `region` and `userPoolId`' +
+        (options.region
+          ? ' (userPoolId is missing)'
+          : options.userPoolId
+            ? ' (region is missing)'
+            : ''),
+    );
+  }
+  const types = options.issuerTypes ?? COGNITO_ISSUER_TYPES;
+  if (types.length === 0) {
+    throw new ResourceServerConfigError('ResourceServerModule: issuerTypes is empty');
+  }
+  try {
+    return [...new Set(types)].map((type) =>
+      cognitoIssuer(options.region as string, options.userPoolId as string, type),
+    );
+  } catch (cause) {
+    throw new ResourceServerConfigError(
+      `ResourceServerModule: ${cause instanceof Error ? cause.message : 'bad region or userPoolId'}`,
+      { cause },
+    );
+  }
+}
+
 /** Validates options and applies defaults; throws a `ResourceServerConfigError` naming the bad option. */
 export function resolveResourceServerOptions(
   options: ResourceServerModuleOptions,
 ): ResolvedResourceServerOptions {
-  let issuer = options.issuer;
-  if (!issuer) {
-    if (!options.region || !options.userPoolId) {
+  const issuers = trustedIssuers(options);
+  for (const issuer of issuers) {
+    let issuerUrl: URL;
+    try {
+      issuerUrl = new URL(issuer);
+    } catch (cause) {
+      throw new ResourceServerConfigError(`ResourceServerModule: issuer "${issuer}" is not a URL`, {
+        cause,
+      });
+    }
+    if (issuerUrl.protocol !== 'https:' && issuerUrl.protocol !== 'http:') {
       throw new ResourceServerConfigError(
-        'ResourceServerModule: set `issuer`, or both `region` and `userPoolId`' +
-          (options.region
-            ? ' (userPoolId is missing)'
-            : options.userPoolId
-              ? ' (region is missing)'
-              : ''),
+        `ResourceServerModule: issuer "${issuer}" must be an http(s) URL`,
       );
     }
+  }
+  const keySetUrl = (jwksUri: string) => {
     try {
-      issuer = cognitoIssuer(options.region, options.userPoolId);
+      new URL(jwksUri);
     } catch (cause) {
       throw new ResourceServerConfigError(
-        `ResourceServerModule: ${cause instanceof Error ? cause.message : 'bad region or userPoolId'}`,
+        `ResourceServerModule: jwksUri "${jwksUri}" is not a URL`,
         { cause },
       );
     }
-  }
-  let issuerUrl: URL;
-  try {
-    issuerUrl = new URL(issuer);
-  } catch (cause) {
-    throw new ResourceServerConfigError(`ResourceServerModule: issuer "${issuer}" is not a URL`, {
-      cause,
-    });
-  }
-  if (issuerUrl.protocol !== 'https:' && issuerUrl.protocol !== 'http:') {
-    throw new ResourceServerConfigError(
-      `ResourceServerModule: issuer "${issuer}" must be an http(s) URL`,
-    );
-  }
-  const jwksUri = options.jwksUri ?? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
-  try {
-    new URL(jwksUri);
-  } catch (cause) {
-    throw new ResourceServerConfigError(`ResourceServerModule: jwksUri "${jwksUri}" is not a URL`, {
-      cause,
-    });
-  }
+    return jwksUri;
+  };
+  const keySets: KeySetSource[] =
+    options.jwksUri !== undefined
+      ? [{ jwksUri: keySetUrl(options.jwksUri), issuers }]
+      : issuers.map((issuer) => ({
+          jwksUri: keySetUrl(`${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`),
+          issuers: [issuer],
+        }));
   const tokenUse = options.tokenUse ?? 'access';
   if (tokenUse !== 'access' && tokenUse !== 'id') {
     throw new ResourceServerConfigError(`ResourceServerModule: tokenUse must be 'access' or 'id'`);
@@ -142,8 +201,8 @@ export function resolveResourceServerOptions(
   }
   const clientIds = options.clientIds?.filter((c) => c.length > 0);
   return {
-    issuer,
-    jwksUri,
+    issuers,
+    keySets,
     clientIds: clientIds && clientIds.length > 0 ? new Set(clientIds) : undefined,
     tokenUse,
     clockToleranceSeconds: nonNegative('clockToleranceSeconds', options.clockToleranceSeconds, 5),
@@ -167,5 +226,6 @@ export function resolveResourceServerOptions(
       nonNegative('verifiedTokenCacheMaxBytes', options.verifiedTokenCacheMaxBytes, 8 * 2 ** 20),
     ),
     routePolicy,
+    revocation: options.revocation,
   };
 }

@@ -3,6 +3,8 @@ import { DiscoveryModule, Reflector } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Public } from '../shared/public.decorator.js';
 import { AnyValidToken } from './any-valid-token.decorator.js';
+import { claim } from './custom-claim.js';
+import { RequireClaim } from './require-claim.decorator.js';
 import { RoutePolicyAudit, routePolicyOf } from './route-policy.js';
 import { Scopes } from './scopes.decorator.js';
 
@@ -81,17 +83,51 @@ describe('routePolicyOf', () => {
       controller,
     );
 
-  const scoped = (...scopes: string[]) => ({ public: false, scopes, declared: true });
+  const scoped = (...scopes: string[]) => ({ public: false, scopes, claims: [], declared: true });
 
   it("takes the handler's declaration over its controller's", () => {
     expect(of(StockController, 'list')).toEqual(scoped('api/read'));
     expect(of(StockController, 'create')).toEqual(scoped('api/write'));
-    expect(of(StockController, 'ping')).toEqual({ public: true, scopes: [], declared: true });
+    expect(of(StockController, 'ping')).toEqual({
+      public: true,
+      scopes: [],
+      claims: [],
+      declared: true,
+    });
     expect(of(MixedController, 'whoami')).toEqual(scoped());
   });
 
   it('resolves a conflict to the strictest declaration; a route without one is undeclared', () => {
     expect(of(MixedController, 'both')).toEqual(scoped('api/read'));
-    expect(of(ItemsController, 'remove')).toEqual({ public: false, scopes: [], declared: false });
+    expect(of(ItemsController, 'remove')).toEqual({
+      public: false,
+      scopes: [],
+      claims: [],
+      declared: false,
+    });
+  });
+});
+
+describe('routePolicyOf and @RequireClaim', () => {
+  const TenantId = claim('tenant_id');
+
+  @RequireClaim(TenantId)
+  @Scopes('api/read')
+  @Controller('tenants')
+  class TenantsController {
+    @RequireClaim('role', 'admin')
+    @RequireClaim('tier', [2, 3])
+    @Get()
+    list() {}
+  }
+
+  it("merges the handler's and the controller's requirements, stacked ones included", () => {
+    const policy = routePolicyOf(
+      new Reflector(),
+      TenantsController.prototype.list,
+      TenantsController,
+    );
+    expect(policy.scopes).toEqual(['api/read']);
+    expect(policy.claims.map((c) => c.claim).sort()).toEqual(['role', 'tenant_id', 'tier']);
   });
 });

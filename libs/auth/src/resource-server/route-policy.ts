@@ -3,6 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { Public } from '../shared/public.decorator.js';
 import { AnyValidToken } from './any-valid-token.decorator.js';
+import { type ClaimRequirement, RequiredClaims } from './require-claim.decorator.js';
 import { RequiredScopes } from './scopes.decorator.js';
 
 /** What a route requires, from its decorators (handler over controller). */
@@ -11,6 +12,8 @@ export interface RoutePolicy {
   public: boolean;
   /** `@Scopes(...)`: every one of them (none for `@AnyValidToken()`). */
   scopes: readonly string[];
+  /** `@RequireClaim(...)` of the handler and of its controller: every one of them. */
+  claims: readonly ClaimRequirement[];
   /** False for a route that declares no policy (start-up refuses it unless `routePolicy: 'warn'`). */
   declared: boolean;
 }
@@ -28,11 +31,26 @@ function declaredOn(reflector: Reflector, target: Target): { count: number; poli
   // Of conflicting declarations the strictest wins; start-up refuses them anyway.
   return {
     count,
-    policy: { public: scopes.length === 0 && !any, scopes: [...scopes], declared: true },
+    policy: {
+      public: scopes.length === 0 && !any,
+      scopes: [...scopes],
+      claims: [],
+      declared: true,
+    },
   };
 }
 
-const UNDECLARED: RoutePolicy = Object.freeze({ public: false, scopes: [], declared: false });
+const UNDECLARED: RoutePolicy = Object.freeze({
+  public: false,
+  scopes: [],
+  claims: [],
+  declared: false,
+});
+
+/** The claim requirements of a route: its handler's and its controller's, all of them. */
+function claimsOf(reflector: Reflector, handler: Target, controller: Target) {
+  return reflector.getAllAndMerge(RequiredClaims, [handler, controller]) as ClaimRequirement[];
+}
 
 /** The policy of a route: its handler's declaration, else its controller's. */
 export function routePolicyOf(
@@ -41,7 +59,9 @@ export function routePolicyOf(
   controller: Target,
 ): RoutePolicy {
   const policy = declaredOn(reflector, handler).policy ?? declaredOn(reflector, controller).policy;
-  return policy ? Object.freeze({ ...policy, scopes: Object.freeze(policy.scopes) }) : UNDECLARED;
+  const claims = Object.freeze(claimsOf(reflector, handler, controller));
+  if (!policy) return claims.length > 0 ? Object.freeze({ ...UNDECLARED, claims }) : UNDECLARED;
+  return Object.freeze({ ...policy, scopes: Object.freeze(policy.scopes), claims });
 }
 
 /**
@@ -73,7 +93,8 @@ export class RoutePolicies {
 export interface RoutePolicyProblem {
   /** e.g. `DELETE /items/:id (ItemsController.remove)`. */
   route: string;
-  problem: 'none' | 'conflicting';
+  /** `claims on a public route`: `@RequireClaim` where no token is checked. */
+  problem: 'none' | 'conflicting' | 'claims on a public route';
 }
 
 /** `@Controller()`/`@Get()` paths (a string, or an array whose first names the route) as one path. */
@@ -89,7 +110,8 @@ function joinPath(...parts: unknown[]): string {
 
 /**
  * Every route of every controller of the app that declares no policy, or conflicting ones
- * on one handler or controller, named by method, path and handler.
+ * on one handler or controller, or `@RequireClaim` on a `@Public()` route, named by method,
+ * path and handler.
  */
 @Injectable()
 export class RoutePolicyAudit {
@@ -120,6 +142,11 @@ export class RoutePolicyAudit {
           problems.push({ route, problem: 'conflicting' });
         } else if (onHandler === 0 && onController === 0) {
           problems.push({ route, problem: 'none' });
+        } else if (
+          routePolicyOf(this.reflector, handler, controller).public &&
+          claimsOf(this.reflector, handler, controller).length > 0
+        ) {
+          problems.push({ route, problem: 'claims on a public route' });
         }
       }
     }

@@ -27,7 +27,7 @@ describe('VerifiedTokenCache', () => {
     new VerifiedTokenCache({
       maxEntries,
       maxBytes,
-      isPublished: (kid) => published.has(kid),
+      isPublished: ({ kid }) => published.has(kid),
       now: () => clock,
     });
 
@@ -54,6 +54,19 @@ describe('VerifiedTokenCache', () => {
     published.clear();
     expect(c.get(key(1))).toBeUndefined();
     expect(c.size).toBe(0);
+  });
+
+  it('keeps an entry and principal of its own, equal and frozen (V8 pretenures what the cache keeps)', () => {
+    const c = cache(10);
+    const verified = token(1);
+    Object.freeze(verified.principal);
+    c.set(key(1), verified);
+    const kept = c.get(key(1));
+    expect(kept).not.toBe(verified);
+    expect(kept?.principal).not.toBe(verified.principal);
+    expect(kept).toEqual(verified);
+    expect(Object.isFrozen(kept?.principal)).toBe(true);
+    expect(kept?.principal.claims).toBe(verified.principal.claims);
   });
 
   it('holds at most maxEntries tokens, and none with 0', () => {

@@ -10,13 +10,22 @@
  */
 export type ProbeResult = { up: true; store?: string } | { up: false; reason: string };
 
-/** A resource server's key set, as readiness sees it. */
-export interface KeySetReadiness {
-  isReady(): Promise<boolean>;
+/** A resource server, as readiness sees it. */
+export interface ResourceServerReadiness {
+  /**
+   * `up` when the server can verify tokens. `keySets`: each key set's state by URL;
+   * `revocation`: the revocation list's, when there is one (it never makes the server down
+   * once a list has loaded: the last one is enforced).
+   */
+  readiness(): Promise<{
+    up: boolean;
+    keySets: Record<string, string>;
+    revocation?: { up: boolean } & Record<string, unknown>;
+  }>;
 }
 
-/** Provided by `ResourceServerModule` (its key store) for the key-set readiness indicator. */
-export const KEY_SET_READINESS = Symbol('KEY_SET_READINESS');
+/** Provided by `ResourceServerModule` for the resource server's readiness indicator. */
+export const RESOURCE_SERVER_READINESS = Symbol('RESOURCE_SERVER_READINESS');
 
 /** An M2M client's token provider, as readiness sees it. */
 export interface TokenReadiness {
