@@ -22,12 +22,14 @@
 // that of a full verification (what each token in use would cost after every change, were
 // the cache cleared on changes instead of checked on hits).
 //
-// The flood: a fresh weather-api from dist, with no NODE_OPTIONS (no heap cap), trusting an
-// issuer this process plays (its own RSA key, a key set on a loopback port), receives
-// `flood` distinct valid tokens, each once, over 32 connections; its RSS before (after a
-// warm-up) and after is the bound. Goals: guarded / unguarded >= 0.90 and our p99 at or below
-// aws-jwt-verify's (issue 20); revocation on / off >= 0.97 (issue 22); RSS after the flood
-// < 200 MiB.
+// The flood: a fresh weather-api from dist with no heap cap (no --max-old-space-size),
+// trusting an issuer this process plays (its own RSA key, a key set on a loopback port),
+// receives `flood` distinct valid tokens, each once, over 32 connections; its RSS before
+// (after a warm-up) and after is the bound, with the young generation the fleet runs with
+// (FLEET_NODE_OPTIONS' semi-space size). Two more runs with V8's defaults, distinct tokens and
+// one repeated token, show what is the tokens' and what is V8's. Goals: guarded / unguarded
+// >= 0.90 and our p99 at or below aws-jwt-verify's (issue 20); revocation on / off >= 0.97
+// (issue 22); RSS after the flood < 200 MiB.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -39,6 +41,7 @@ import {
   buildIfStale,
   demoClient,
   fetchToken,
+  FLEET_NODE_OPTIONS,
   launchService,
   localWiring,
   memoryMiB,
@@ -335,8 +338,12 @@ async function revocationEntries(service) {
 }
 
 /**
- * A fresh weather-api with no NODE_OPTIONS receives `total` distinct valid tokens, each once,
- * over `connections` connections; prints its RSS before and after, and the bound.
+ * A fresh weather-api with no heap cap receives `total` distinct valid tokens, each once, over
+ * `connections` connections; prints its RSS before and after, its heap spaces, and the bound.
+ * Three runs: distinct tokens with the young generation the fleet runs with (FLEET_NODE_OPTIONS'
+ * semi-space size, no old-space cap: the goal), then with V8's defaults (no NODE_OPTIONS), and
+ * one token sent `total` times with V8's defaults: the difference between the last two is what
+ * distinct tokens cost, the rest is V8's default young generation filling under any load.
  */
 async function flood(total, connections) {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -380,15 +387,66 @@ async function flood(total, connections) {
   }
   console.log(
     `flood: ${total} distinct valid tokens (signed here in ${((Date.now() - started) / 1000).toFixed(0)} s), ` +
-      `${connections} connections, a fresh weather-api with no NODE_OPTIONS`,
+      `${connections} connections, a fresh weather-api each run, no heap cap`,
   );
+  const keySetUrl = `http://127.0.0.1:${jwks.address().port}/jwks.json`;
+  const youngGeneration = FLEET_NODE_OPTIONS.split(' ').filter((o) => o.startsWith('--max-semi'));
+  try {
+    const fleet = await floodOnce(tokens, {
+      label: `distinct tokens, NODE_OPTIONS="${youngGeneration.join(' ')}"`,
+      nodeOptions: youngGeneration.join(' '),
+      issuer,
+      keySetUrl,
+      connections,
+    });
+    const defaults = await floodOnce(tokens, {
+      label: 'distinct tokens, no NODE_OPTIONS (V8 defaults)',
+      nodeOptions: '',
+      issuer,
+      keySetUrl,
+      connections,
+    });
+    const repeated = await floodOnce(tokens.fill(tokens[0]), {
+      label: `one token ${total} times, no NODE_OPTIONS`,
+      nodeOptions: '',
+      issuer,
+      keySetUrl,
+      connections,
+    });
+    console.log(
+      `  distinct tokens cost ${(defaults.growth - repeated.growth).toFixed(0)} MiB of RSS over one ` +
+        `repeated token (both V8 defaults); the rest of the growth is V8's young generation`,
+    );
+    console.log(
+      `  RSS after ${total} distinct tokens, the fleet's young generation, no heap cap: ` +
+        `${fleet.after.toFixed(0)} MiB (goal < 200 MiB) ${fleet.after < 200 ? 'OK' : 'ABOVE'}`,
+    );
+  } finally {
+    jwks.close();
+  }
+}
+
+/** Heap spaces of a service, in MiB, from its /metrics (prom-client's default metrics). */
+async function heapSpaces(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const space = (kind, name) => {
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`nodejs_heap_space_size_${kind}_bytes{space="${name}"`));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) / 2 ** 20 : NaN;
+  };
+  return `new ${space('total', 'new').toFixed(0)} MiB, old ${space('used', 'old').toFixed(0)} MiB used`;
+}
+
+/** One flood run against a fresh weather-api started with `nodeOptions`; RSS before/after. */
+async function floodOnce(tokens, { label, nodeOptions, issuer, keySetUrl, connections }) {
   const api = await launchService('weather-api', {
     name: 'weather-api (flood)',
     env: {
       AUTH_ISSUER: issuer,
-      AUTH_JWKS_URI: `http://127.0.0.1:${jwks.address().port}/jwks.json`,
+      AUTH_JWKS_URI: keySetUrl,
       LOG_LEVEL: 'error',
-      NODE_OPTIONS: '',
+      NODE_OPTIONS: nodeOptions,
     },
   });
   try {
@@ -399,27 +457,26 @@ async function flood(total, connections) {
       if (res.status !== 200) throw new Error(`flood: GET answered ${res.status}`);
     };
     // Warm-up: one token (the key set fetched, the code paths compiled).
-    const warmToken = tokens.pop();
+    const [warmToken, ...flood] = tokens;
     for (let i = 0; i < 500; i++) await get(warmToken);
     const before = await api.rssMiB();
+    const spacesBefore = await heapSpaces(api.url);
     let next = 0;
-    const floodStarted = Date.now();
+    const started = Date.now();
     await Promise.all(
       Array.from({ length: connections }, async () => {
-        while (next < tokens.length) await get(tokens[next++]);
+        while (next < flood.length) await get(flood[next++]);
       }),
     );
-    const seconds = (Date.now() - floodStarted) / 1000;
+    const seconds = (Date.now() - started) / 1000;
     const { rss: after, peak } = await memoryMiB(api.pid);
     console.log(
-      `  RSS before ${before.toFixed(0)} MiB, after ${after.toFixed(0)} MiB (peak ${peak.toFixed(0)} MiB), ` +
-        `${(total / seconds).toFixed(0)} tokens/s`,
+      `  ${label}: RSS before ${before.toFixed(0)} MiB, after ${after.toFixed(0)} MiB ` +
+        `(peak ${peak.toFixed(0)} MiB), ${(flood.length / seconds).toFixed(0)} tokens/s; ` +
+        `heap before: ${spacesBefore}; after: ${await heapSpaces(api.url)}`,
     );
-    console.log(
-      `  RSS after ${total} distinct tokens: ${after.toFixed(0)} MiB (goal < 200 MiB) ${after < 200 ? 'OK' : 'ABOVE'}`,
-    );
+    return { after, growth: after - before };
   } finally {
     await api.stop();
-    jwks.close();
   }
 }
