@@ -131,6 +131,9 @@ describe('revocation across a fleet of weather-api replicas', () => {
       /^revoked: every token of client weather-caller issued at or before /,
     );
     const took = await until(old, 401);
+    console.log(
+      `[revocation] both replicas refused the client's old token ${took} ms after revoke`,
+    );
     expect(took).toBeGreaterThanOrEqual(0);
     expect(took).toBeLessThan(2_000);
     const refused = await forecast(replicas[1], old);
@@ -153,6 +156,7 @@ describe('revocation across a fleet of weather-api replicas', () => {
     const run = await revokeCommand(['--jti', jtiOf(leaked)], revokeEnv);
     expect(run.code).toBe(0);
     const took = await until(leaked, 401);
+    console.log(`[revocation] both replicas refused the revoked jti ${took} ms after revoke`);
     expect(took).toBeGreaterThanOrEqual(0);
     expect(took).toBeLessThan(2_000);
     expect(await statuses(other)).toEqual([200, 200]);
