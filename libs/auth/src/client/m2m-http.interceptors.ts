@@ -10,27 +10,37 @@ import { DownstreamError, TokenRejectedError } from './client.errors.js';
 import type { M2MClientMetrics } from './client.metrics.js';
 import type { TokenProvider } from './token-provider.js';
 
-// String keys: axios's mergeConfig keeps unknown string keys across a retry, not symbols.
-const RETRIED = '__m2mRetried';
-const TOKEN = '__m2mToken';
-const STARTED = '__m2mStarted';
-const FAST = '__m2mFastToken';
-const SKIP = '__m2mSkip';
-const DEPENDENCY = '__m2mDependency';
-const DEADLINE = '__m2mDeadline';
 // As axios decides "absolute": a scheme, or a protocol-relative `//host`.
 const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
-type M2MConfig = InternalAxiosRequestConfig & {
-  [RETRIED]?: boolean;
-  [TOKEN]?: string;
-  [STARTED]?: number;
-  [FAST]?: string;
-  [SKIP]?: boolean;
-  [DEPENDENCY]?: string;
+/**
+ * What one call of an M2M client carries between its interceptors, on the axios config under
+ * one key. A string key, as axios's mergeConfig keeps unknown string keys (not symbols) across
+ * the retry after a 401: the retry gets a copy of this object, the deadline and `retried` in it.
+ */
+const CALL = '__m2m';
+
+interface M2MCall {
   /** The call's total deadline: set on its first attempt, kept by the retry. */
-  [DEADLINE]?: AbortSignal;
-};
+  deadline?: AbortSignal;
+  /** The request goes to another origin than the client's: no token. */
+  elsewhere?: boolean;
+  /** A valid token in memory when the request started (the synchronous path). */
+  warmToken?: string;
+  /** The token the request was sent with. */
+  token?: string;
+  /** When it was sent (performance.now()), for the duration metric. */
+  started?: number;
+  /** Set once the call has been retried after a 401: never twice. */
+  retried?: boolean;
+  /** The downstream its errors name. */
+  dependency?: string;
+}
+
+type M2MConfig = InternalAxiosRequestConfig & { [CALL]?: M2MCall };
+
+/** The call state of `config`, created on first use. */
+const callOf = (config: M2MConfig): M2MCall => (config[CALL] ??= {});
 
 /** `application/json` or a `+json` type (RFC 6839). */
 const JSON_TYPE = /^application\/(?:[\w.!#$&^-]+\+)?json\s*(?:;|$)/i;
@@ -80,7 +90,7 @@ function strictJson(dependency: string) {
  * client's name), or `undefined` for an error of any other axios instance.
  */
 export function dependencyOf(error: AxiosError): string | undefined {
-  return (error.config as M2MConfig | undefined)?.[DEPENDENCY];
+  return (error.config as M2MConfig | undefined)?.[CALL]?.dependency;
 }
 
 function statusClass(status: number | undefined) {
@@ -105,8 +115,8 @@ function sanitize(error: AxiosError) {
   if (config) {
     const headers = config.headers;
     if (headers?.has?.('Authorization')) headers.set('Authorization', '[REDACTED]');
-    delete config[TOKEN];
-    delete config[FAST];
+    const call = config[CALL];
+    if (call) call.token = call.warmToken = undefined;
   }
   error.request = undefined;
   if (error.response) {
@@ -137,7 +147,7 @@ function boundsFailure(
   { dependency, deadlineMs, maxResponseBytes }: M2MTarget,
 ): DownstreamError | undefined {
   const timedOut =
-    config?.[DEADLINE]?.aborted === true ||
+    config?.[CALL]?.deadline?.aborted === true ||
     error.code === AxiosError.ECONNABORTED ||
     error.code === AxiosError.ETIMEDOUT;
   if (timedOut) {
@@ -190,7 +200,7 @@ export function attachM2MInterceptors(
     return base !== baseURL && (base === undefined || originOf(base) !== origin);
   };
   const observe = (config: M2MConfig | undefined, status: number | undefined) => {
-    const started = config?.[STARTED];
+    const started = config?.[CALL]?.started;
     if (!metrics.downstreamDuration || started === undefined) return;
     metrics.downstreamDuration.observe(
       {
@@ -208,17 +218,19 @@ export function attachM2MInterceptors(
     if (requestId !== undefined && !config.headers.has(REQUEST_ID_HEADER)) {
       config.headers.set(REQUEST_ID_HEADER, requestId);
     }
-    config[TOKEN] = token;
-    config[STARTED] = performance.now();
+    const call = callOf(config);
+    call.token = token;
+    call.started = performance.now();
     return config;
   };
   // The deadline of the call: on its first attempt only, so the retry after a 401 shares it.
   // Registered first, so axios runs it last, after the token is attached.
   instance.interceptors.request.use(
     (config: M2MConfig) => {
-      if (config[DEADLINE]) return config;
+      const call = callOf(config);
+      if (call.deadline) return config;
       const deadline = AbortSignal.timeout(deadlineMs);
-      config[DEADLINE] = deadline;
+      call.deadline = deadline;
       config.signal = config.signal
         ? AbortSignal.any([config.signal as AbortSignal, deadline])
         : deadline;
@@ -233,18 +245,27 @@ export function attachM2MInterceptors(
   // valid token in memory (the warm path) the token is attached with no promise hop; only
   // a call that has to wait for a token goes through the asynchronous one.
   instance.interceptors.request.use(
-    (config: M2MConfig) => attach(config, config[FAST] as string),
+    (config: M2MConfig) => attach(config, callOf(config).warmToken as string),
     undefined,
     {
       synchronous: true,
-      runWhen: (config: M2MConfig) =>
-        !(config[SKIP] = elsewhere(config)) && (config[FAST] = provider.peekToken()) !== undefined,
+      runWhen: (config: M2MConfig) => {
+        const call = callOf(config);
+        call.elsewhere = elsewhere(config);
+        call.warmToken = call.elsewhere ? undefined : provider.peekToken();
+        return call.warmToken !== undefined;
+      },
     },
   );
   instance.interceptors.request.use(
     async (config: M2MConfig) => attach(config, await provider.getToken()),
     undefined,
-    { runWhen: (config: M2MConfig) => !config[SKIP] && config[FAST] === undefined },
+    {
+      runWhen: (config: M2MConfig) => {
+        const call = callOf(config);
+        return !call.elsewhere && call.warmToken === undefined;
+      },
+    },
   );
 
   instance.interceptors.response.use(
@@ -256,17 +277,18 @@ export function attachM2MInterceptors(
       // A request interceptor's failure (no token to be had) passes through here too.
       if (!isAxiosError(error)) throw error;
       const config = error.config as M2MConfig | undefined;
-      if (config) config[DEPENDENCY] = dependency;
+      const call = config && callOf(config);
+      if (call) call.dependency = dependency;
       observe(config, error.response?.status);
       const bounded = boundsFailure(error, config, target);
       if (bounded) {
         sanitize(error);
         throw bounded;
       }
-      if (error.response?.status === 401 && config?.[TOKEN] !== undefined && !config[RETRIED]) {
-        config[RETRIED] = true;
+      if (error.response?.status === 401 && call?.token !== undefined && !call.retried) {
+        call.retried = true;
         try {
-          await provider.getToken({ forceRefresh: true, rejectedToken: config[TOKEN] });
+          await provider.getToken({ forceRefresh: true, rejectedToken: call.token });
         } catch (refused) {
           // A fresh token was rejected already: no new one now, the 401 stands (no storm).
           if (refused instanceof TokenRejectedError) throw error;
@@ -274,7 +296,7 @@ export function attachM2MInterceptors(
         } finally {
           sanitize(error);
         }
-        return instance.request(config);
+        return instance.request(config as M2MConfig);
       }
       sanitize(error);
       throw error;
