@@ -390,29 +390,23 @@ async function flood(total, connections) {
       `${connections} connections, a fresh weather-api each run, no heap cap`,
   );
   const keySetUrl = `http://127.0.0.1:${jwks.address().port}/jwks.json`;
-  const youngGeneration = FLEET_NODE_OPTIONS.split(' ').filter((o) => o.startsWith('--max-semi'));
+  const youngGeneration = FLEET_NODE_OPTIONS.split(' ')
+    .filter((o) => o.startsWith('--max-semi'))
+    .join(' ');
+  const run = (label, nodeOptions, sent) =>
+    floodOnce(sent, { label, nodeOptions, issuer, keySetUrl, connections });
   try {
-    const fleet = await floodOnce(tokens, {
-      label: `distinct tokens, NODE_OPTIONS="${youngGeneration.join(' ')}"`,
-      nodeOptions: youngGeneration.join(' '),
-      issuer,
-      keySetUrl,
-      connections,
-    });
-    const defaults = await floodOnce(tokens, {
-      label: 'distinct tokens, no NODE_OPTIONS (V8 defaults)',
-      nodeOptions: '',
-      issuer,
-      keySetUrl,
-      connections,
-    });
-    const repeated = await floodOnce(tokens.fill(tokens[0]), {
-      label: `one token ${total} times, no NODE_OPTIONS`,
-      nodeOptions: '',
-      issuer,
-      keySetUrl,
-      connections,
-    });
+    const fleet = await run(
+      `distinct tokens, NODE_OPTIONS="${youngGeneration}"`,
+      youngGeneration,
+      tokens,
+    );
+    const defaults = await run('distinct tokens, no NODE_OPTIONS (V8 defaults)', '', tokens);
+    const repeated = await run(
+      `one token ${total} times, no NODE_OPTIONS`,
+      '',
+      tokens.map(() => tokens[0]),
+    );
     console.log(
       `  distinct tokens cost ${(defaults.growth - repeated.growth).toFixed(0)} MiB of RSS over one ` +
         `repeated token (both V8 defaults); the rest of the growth is V8's young generation`,
