@@ -21,6 +21,7 @@ import {
   DEMO_POOL,
   type EmulatorWithSdk,
   failure,
+  POOL_ID,
   READ,
   startWithSdk,
   tempDir,
@@ -28,7 +29,6 @@ import {
   WRITE,
 } from './helpers.js';
 
-const POOL_ID = 'us-east-1_Weather01';
 const SDK_CALLER = { id: 'weather-sdk-caller', secret: 'weather-sdk-caller-dev-secret' };
 const TENANT = { id: 'weather-tenant-caller', secret: 'weather-tenant-caller-dev-secret' };
 // Not in the SDK's ExplicitAuthFlowsType yet (3.1169): the API takes it all the same.

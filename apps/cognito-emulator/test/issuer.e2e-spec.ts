@@ -12,12 +12,12 @@ import {
   DEMO_POOL,
   type EmulatorWithSdk,
   failure,
+  POOL_ID,
   startWithSdk,
   tempDir,
   token,
 } from './helpers.js';
 
-const POOL_ID = 'us-east-1_Weather01';
 const ORIGINAL_HOST = 'cognito-idp.us-east-1.amazonaws.com';
 const UPDATED_HOST = 'issuer-cognito-idp.us-east-1.amazonaws.com';
 const ORIGINAL = `https://${ORIGINAL_HOST}/${POOL_ID}`;

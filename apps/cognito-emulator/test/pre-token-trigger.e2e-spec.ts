@@ -11,6 +11,7 @@ import {
   DEMO_POOL,
   type EmulatorWithSdk,
   failure,
+  POOL_ID,
   READ,
   startWithSdk,
   token,
@@ -18,7 +19,6 @@ import {
   writePool,
 } from './helpers.js';
 
-const POOL_ID = 'us-east-1_Weather01';
 const AUDIT = 'weather-api/forecast.audit';
 const CLIENT = { id: 'trigger-test', secret: 'trigger-test-dev-secret' };
 const TRIGGER = fileURLToPath(new URL('fixtures/claims-trigger.mjs', import.meta.url));
