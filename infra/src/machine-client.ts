@@ -1,4 +1,4 @@
-import { CLIENT_TOKEN_AUTH, type PoolClient } from '../../libs/fleet-auth/src/index.js';
+import { allowsClientTokenAuth, type PoolClient } from '../../libs/fleet-auth/src/index.js';
 
 /**
  * How a machine client of the definition gets its tokens: at the token endpoint when it has
@@ -12,9 +12,9 @@ import { CLIENT_TOKEN_AUTH, type PoolClient } from '../../libs/fleet-auth/src/in
  * ```
  */
 export function machineTransport(
-  client: Pick<PoolClient, 'allowedOAuthFlows' | 'explicitAuthFlows'>,
+  client: Pick<PoolClient, 'allowedOAuthFlows' | 'explicitAuthFlows' | 'clientSecret'>,
 ): 'token-endpoint' | 'api' | undefined {
   if (client.allowedOAuthFlows.includes('client_credentials')) return 'token-endpoint';
-  if (client.explicitAuthFlows.includes(CLIENT_TOKEN_AUTH)) return 'api';
+  if (allowsClientTokenAuth(client)) return 'api';
   return undefined;
 }

@@ -5,11 +5,6 @@ export function sha256(value: string): Buffer {
   return hash('sha256', value, 'buffer');
 }
 
-/** Compares a presented secret with an expected one's SHA-256 digest, in constant time. */
-export function matchesDigest(presented: string, expectedDigest: Buffer): boolean {
-  return timingSafeEqual(sha256(presented), expectedDigest);
-}
-
 // Compared against where fewer digests are expected than comparisons made; never a match.
 const PADDING = Buffer.alloc(32);
 
@@ -35,5 +30,5 @@ export function matchesAnyDigest(
 
 /** Compares secrets in constant time (SHA-256 digests, so lengths never leak). */
 export function secretsEqual(presented: string, expected: string): boolean {
-  return matchesDigest(presented, sha256(expected));
+  return timingSafeEqual(sha256(presented), sha256(expected));
 }
