@@ -4,7 +4,7 @@ import {
   startService,
   type StartedService,
 } from '@nest-m2m-cognito/auth/observability';
-import { loadPool, type Pool } from '@app/fleet-auth';
+import { loadPool, type Pool, userPoolRegion } from '@app/fleet-auth';
 import { Logger } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
@@ -67,7 +67,7 @@ export async function startEmulator(
   const file =
     options.pool?.pool ?? (await loadPool(config.poolFile, 'COGNITO_EMULATOR_POOL_FILE'));
   const imitated = config.issuerBase && awsIssuerHostOf(new URL(config.issuerBase).hostname);
-  const poolRegion = file.userPoolId.slice(0, file.userPoolId.indexOf('_'));
+  const poolRegion = userPoolRegion(file.userPoolId);
   if (imitated && imitated.region !== poolRegion) {
     throw configError(
       'COGNITO_EMULATOR_ISSUER_BASE',

@@ -36,6 +36,7 @@ export {
   type PoolService,
   type PoolTriggerConfig,
   type PoolUser,
+  userPoolRegion,
 } from './pool.schema.js';
 export { formatZodIssues } from './zod-issues.js';
 export { poolJsonSchema } from './pool.json-schema.js';

@@ -16,6 +16,14 @@ const NAME_CHARACTERS = 'may hold only letters, digits, spaces and "+=,.@-_"';
 // Cognito's shape, which aws-jwt-verify's CognitoJwtVerifier also checks: an AWS region
 // ("us-east-1", "ap-southeast-2", "us-gov-west-1"), "_", then letters and digits.
 const USER_POOL_ID = /^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/;
+
+/**
+ * The region a user pool id starts with: `eu-west-1` of `eu-west-1_AbCdEf123` (the part before
+ * its `_`). Cognito's ARNs, endpoints and trigger events name the pool's region this way.
+ */
+export function userPoolRegion(userPoolId: string): string {
+  return userPoolId.slice(0, userPoolId.indexOf('_'));
+}
 const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 // Cognito's custom domains sit behind CloudFront, which takes certificates from us-east-1 only.

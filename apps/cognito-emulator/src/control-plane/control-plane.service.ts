@@ -10,6 +10,7 @@ import {
   type PoolClient,
   type PoolResourceServer,
   type TimeUnit,
+  userPoolRegion,
 } from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
@@ -128,7 +129,7 @@ export class ControlPlaneService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(TriggerModules) private readonly triggers: TriggerModules,
   ) {
-    this.region = pool.userPoolId.slice(0, pool.userPoolId.indexOf('_'));
+    this.region = userPoolRegion(pool.userPoolId);
   }
 
   /** Refuses any pool but the one served. */

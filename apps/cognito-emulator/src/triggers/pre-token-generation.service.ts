@@ -1,3 +1,4 @@
+import { userPoolRegion } from '@app/fleet-auth';
 import { Inject, Injectable } from '@nestjs/common';
 import { PoolStore } from '../pool/pool-store.js';
 import { type AccessTokenOverrides, accessTokenOverridesOf } from './access-token-overrides.js';
@@ -46,7 +47,7 @@ export class PreTokenGeneration {
     const event = {
       version: '3',
       triggerSource: 'TokenGeneration_ClientCredentials',
-      region: userPoolId.slice(0, userPoolId.indexOf('_')),
+      region: userPoolRegion(userPoolId),
       userPoolId,
       callerContext: { awsSdkVersion: request.awsSdkVersion, clientId: request.clientId },
       request: { scopes: [...request.scopes], clientMetadata: { ...request.clientMetadata } },

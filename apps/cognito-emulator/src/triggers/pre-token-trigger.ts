@@ -1,4 +1,4 @@
-import { type Pool, triggerModulePath } from '@app/fleet-auth';
+import { type Pool, triggerModulePath, userPoolRegion } from '@app/fleet-auth';
 import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,7 +31,7 @@ export interface PreTokenTrigger {
  * (`triggers/tenant-claim.mjs` → `function:tenant-claim`).
  */
 export function triggerFunctionArn(userPoolId: string, module: string): string {
-  const region = userPoolId.slice(0, userPoolId.indexOf('_'));
+  const region = userPoolRegion(userPoolId);
   const name = basename(module, extname(module))
     .replace(/[^\w-]/g, '-')
     .slice(0, 64);
