@@ -62,16 +62,16 @@ function metadataFromEnv(read: EnvReader, variable: string): ClientMetadata | un
 }
 
 /**
- * The client's secret from the one of its three variables that is set (two are a start-up
- * error naming both): the value itself, a file read again when it changes, or a Secrets
- * Manager secret read again at an interval. `undefined` when none is set.
+ * The client's secret from the one of its three variables (`_CLIENT_SECRET`, `_FILE`, `_ARN`,
+ * in that order) that is set (two are a start-up error naming both): the value itself, a
+ * file read again when it changes, or a Secrets Manager secret read again at an interval.
+ * `undefined` when none is set.
  */
 function secretFromEnv(
   read: EnvReader,
-  prefix: string,
+  [value, file, arn]: readonly string[],
   clientId: string | undefined,
 ): { variable: string; secret: string | ClientSecretSource } | undefined {
-  const [value, file, arn] = ['', '_FILE', '_ARN'].map((tail) => `${prefix}_CLIENT_SECRET${tail}`);
   const set = [value, file, arn].filter((v) => read.text(v) !== undefined);
   if (set.length > 1) {
     read.fail(set[1], `${set.join(' and ')} are both set: give the client secret one way`);
@@ -175,7 +175,7 @@ export function m2mClientOptionsFromEnv(
     ? ['OAUTH_API_ENDPOINT', API_ENDPOINT]
     : ['OAUTH_TOKEN_URL', TOKEN_ENDPOINT];
   const id = read.text(idVar);
-  const secret = secretFromEnv(read, prefix, id);
+  const secret = secretFromEnv(read, secretVars, id);
   const scopes = read.scopes(`${prefix}_SCOPES`);
   const clientMetadata = metadataFromEnv(read, `${prefix}_CLIENT_METADATA`);
   let credentials: {

@@ -84,16 +84,9 @@ export function getClientTokenTransport(settings: GetClientTokenSettings): Token
       return { url, body, headers };
     },
     read(status, data): TransportVerdict {
-      let json: unknown = data;
-      if (typeof data === 'string') {
-        try {
-          json = JSON.parse(data);
-        } catch {
-          return { kind: 'unknown' };
-        }
-      }
-      if (typeof json !== 'object' || json === null) return { kind: 'unknown' };
-      const answer = json as Record<string, unknown>;
+      // axios has parsed any JSON body already: text here is not JSON.
+      if (typeof data !== 'object' || data === null) return { kind: 'unknown' };
+      const answer = data as Record<string, unknown>;
       if (status >= 200 && status < 300) {
         const result = answer.ClientAuthenticationResult;
         if (typeof result !== 'object' || result === null) return { kind: 'unknown' };

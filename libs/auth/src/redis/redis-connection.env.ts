@@ -1,9 +1,19 @@
 import { EnvReader } from '../shared/env.js';
 import {
+  KEY_PREFIX,
   type RedisConnectionOptions,
   type RedisMode,
   resolveRedisTarget,
 } from './redis-connection.options.js';
+
+/** The key prefix of a Redis user of the library from `variable`, checked, or `undefined`. */
+export function keyPrefixFromEnv(read: EnvReader, variable: string): string | undefined {
+  const keyPrefix = read.text(variable);
+  if (keyPrefix !== undefined && !KEY_PREFIX.test(keyPrefix)) {
+    read.fail(variable, `${variable} must be 1-64 printable characters without spaces`);
+  }
+  return keyPrefix;
+}
 
 /** The variable of each connection option, after the prefix. */
 const SUFFIX = {

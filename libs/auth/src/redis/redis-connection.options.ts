@@ -67,6 +67,9 @@ type TargetOption = 'url' | 'mode' | 'sentinelMaster' | 'caFile' | 'tlsServerNam
 /** How a rule names an option in its message: `url` in code, `TOKEN_CACHE_REDIS_URL` in env. */
 export type OptionNamer = (option: TargetOption) => string;
 
+/** A key prefix of a Redis user of the library: printable ASCII without spaces, 1-64 characters. */
+export const KEY_PREFIX = /^[\x21-\x7e]{1,64}$/;
+
 /** Printable ASCII without spaces: a Sentinel master name, a TLS server name. */
 const NAME = /^[\x21-\x7e]{1,255}$/;
 

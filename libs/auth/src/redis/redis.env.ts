@@ -1,12 +1,9 @@
 import { EnvReader } from '../shared/env.js';
-import { redisConnectionOptionsFromEnv } from './redis-connection.env.js';
+import { keyPrefixFromEnv, redisConnectionOptionsFromEnv } from './redis-connection.env.js';
 import {
   RedisTokenCacheStore,
   type RedisTokenCacheStoreOptions,
 } from './redis-token-cache.store.js';
-
-/** Printable ASCII without spaces, at most 64 characters. */
-const PREFIX = /^[\x21-\x7e]{1,64}$/;
 
 /**
  * The shared token cache's options from the environment, or `undefined` when
@@ -29,13 +26,7 @@ export function redisTokenCacheOptionsFromEnv(
   env: NodeJS.ProcessEnv,
 ): RedisTokenCacheStoreOptions | undefined {
   const read = new EnvReader(env);
-  const keyPrefix = read.text('TOKEN_CACHE_KEY_PREFIX');
-  if (keyPrefix !== undefined && !PREFIX.test(keyPrefix)) {
-    read.fail(
-      'TOKEN_CACHE_KEY_PREFIX',
-      'TOKEN_CACHE_KEY_PREFIX must be 1-64 printable characters without spaces',
-    );
-  }
+  const keyPrefix = keyPrefixFromEnv(read, 'TOKEN_CACHE_KEY_PREFIX');
   const connection = redisConnectionOptionsFromEnv(env, 'TOKEN_CACHE_REDIS');
   if (connection === undefined) {
     if (keyPrefix !== undefined) {

@@ -1,5 +1,5 @@
 import { RedisConnection } from '../redis/redis-connection.js';
-import type { RedisConnectionOptions } from '../redis/redis-connection.options.js';
+import { KEY_PREFIX, type RedisConnectionOptions } from '../redis/redis-connection.options.js';
 import { numberOption } from '../shared/number-option.js';
 import { decodeEntry, encodeEntry, type RevocationEntry } from './revocation-entry.js';
 import type { RevocationSnapshot, RevocationStore, RevocationWatch } from './revocation-store.js';
@@ -15,9 +15,6 @@ export interface RedisRevocationStoreOptions extends RedisConnectionOptions {
   /** The most entries the list holds; an `add` past it is refused. Default 50,000. */
   maxEntries?: number;
 }
-
-/** Printable ASCII without spaces, at most 64 characters. */
-const PREFIX = /^[\x21-\x7e]{1,64}$/;
 
 // KEYS[1] entries (sorted set: member -> expiry, epoch s), KEYS[2] version. ARGV[1] now (s),
 // ARGV[2] the bound, ARGV[3] the channel, then expiry/member pairs. Expired entries go first;
@@ -68,7 +65,7 @@ export class RedisRevocationStore implements RevocationStore {
 
   constructor(options: RedisRevocationStoreOptions) {
     const prefix = options.keyPrefix ?? 'auth:';
-    if (!PREFIX.test(prefix)) {
+    if (!KEY_PREFIX.test(prefix)) {
       throw new RevocationConfigError(
         'keyPrefix',
         'keyPrefix must be 1-64 printable characters without spaces',

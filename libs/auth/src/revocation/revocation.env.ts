@@ -1,13 +1,10 @@
-import { redisConnectionOptionsFromEnv } from '../redis/redis-connection.env.js';
+import { keyPrefixFromEnv, redisConnectionOptionsFromEnv } from '../redis/redis-connection.env.js';
 import { EnvReader } from '../shared/env.js';
 import {
   RedisRevocationStore,
   type RedisRevocationStoreOptions,
 } from './redis-revocation.store.js';
 import type { RevocationListOptions } from './revocation-list.js';
-
-/** Printable ASCII without spaces, at most 64 characters. */
-const PREFIX = /^[\x21-\x7e]{1,64}$/;
 
 /**
  * The fleet's revocation list in Redis from the environment, or `undefined` when
@@ -36,13 +33,7 @@ export function redisRevocationStoreFromEnv(
   timeouts: Pick<RedisRevocationStoreOptions, 'commandTimeoutMs' | 'connectTimeoutMs'> = {},
 ): RedisRevocationStore | undefined {
   const read = new EnvReader(env);
-  const keyPrefix = read.text('AUTH_REVOCATION_KEY_PREFIX');
-  if (keyPrefix !== undefined && !PREFIX.test(keyPrefix)) {
-    read.fail(
-      'AUTH_REVOCATION_KEY_PREFIX',
-      'AUTH_REVOCATION_KEY_PREFIX must be 1-64 printable characters without spaces',
-    );
-  }
+  const keyPrefix = keyPrefixFromEnv(read, 'AUTH_REVOCATION_KEY_PREFIX');
   const maxEntries = read.int('AUTH_REVOCATION_MAX_ENTRIES', 1, 10_000_000);
   const connection = redisConnectionOptionsFromEnv(env, 'AUTH_REVOCATION_REDIS');
   if (connection === undefined) {
