@@ -16,8 +16,8 @@ export interface RedisRevocationStoreOptions extends RedisConnectionOptions {
   maxEntries?: number;
 }
 
-/** Printable ASCII without spaces, at most 64 characters. */
-const PREFIX = /^[\x21-\x7e]{1,64}$/;
+/** A key prefix: printable ASCII without spaces, at most 64 characters. */
+export const KEY_PREFIX = /^[\x21-\x7e]{1,64}$/;
 
 // KEYS[1] entries (sorted set: member -> expiry, epoch s), KEYS[2] version. ARGV[1] now (s),
 // ARGV[2] the bound, ARGV[3] the channel, then expiry/member pairs. Expired entries go first;
@@ -68,7 +68,7 @@ export class RedisRevocationStore implements RevocationStore {
 
   constructor(options: RedisRevocationStoreOptions) {
     const prefix = options.keyPrefix ?? 'auth:';
-    if (!PREFIX.test(prefix)) {
+    if (!KEY_PREFIX.test(prefix)) {
       throw new RevocationConfigError(
         'keyPrefix',
         'keyPrefix must be 1-64 printable characters without spaces',

@@ -1,13 +1,11 @@
 import { redisConnectionOptionsFromEnv } from '../redis/redis-connection.env.js';
 import { EnvReader } from '../shared/env.js';
 import {
+  KEY_PREFIX,
   RedisRevocationStore,
   type RedisRevocationStoreOptions,
 } from './redis-revocation.store.js';
 import type { RevocationListOptions } from './revocation-list.js';
-
-/** Printable ASCII without spaces, at most 64 characters. */
-const PREFIX = /^[\x21-\x7e]{1,64}$/;
 
 /**
  * The fleet's revocation list in Redis from the environment, or `undefined` when
@@ -37,7 +35,7 @@ export function redisRevocationStoreFromEnv(
 ): RedisRevocationStore | undefined {
   const read = new EnvReader(env);
   const keyPrefix = read.text('AUTH_REVOCATION_KEY_PREFIX');
-  if (keyPrefix !== undefined && !PREFIX.test(keyPrefix)) {
+  if (keyPrefix !== undefined && !KEY_PREFIX.test(keyPrefix)) {
     read.fail(
       'AUTH_REVOCATION_KEY_PREFIX',
       'AUTH_REVOCATION_KEY_PREFIX must be 1-64 printable characters without spaces',
