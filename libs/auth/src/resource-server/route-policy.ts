@@ -142,11 +142,11 @@ export class RoutePolicyAudit {
           problems.push({ route, problem: 'conflicting' });
         } else if (onHandler === 0 && onController === 0) {
           problems.push({ route, problem: 'none' });
-        } else if (
-          routePolicyOf(this.reflector, handler, controller).public &&
-          claimsOf(this.reflector, handler, controller).length > 0
-        ) {
-          problems.push({ route, problem: 'claims on a public route' });
+        } else {
+          const policy = routePolicyOf(this.reflector, handler, controller);
+          if (policy.public && policy.claims.length > 0) {
+            problems.push({ route, problem: 'claims on a public route' });
+          }
         }
       }
     }
